@@ -1,0 +1,162 @@
+"""Sở Nội vụ's minimal admin: units, counters, rounds, answers per unit, posters, exports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from survey_app.counters import short_url
+from survey_app.db import session
+from survey_app.export import to_csv, to_xlsx
+from survey_app.models import Counter, SurveyRound, Unit
+from survey_app.models import Response as SurveyResponse
+from survey_app.posters import poster_spec
+from survey_app.qr import poster_pdf
+from survey_app.rounds import counts_by_unit, find_round, open_rounds
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def _staff_only() -> None:
+    """Every admin page needs a logged-in staff account."""
+
+
+def local_time(value: datetime | None) -> str:
+    """A UTC time shown in the display time zone (Asia/Ho_Chi_Minh)."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    return value.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+
+@bp.app_template_filter("local_time")
+def _local_time_filter(value: datetime | None) -> str:
+    return local_time(value)
+
+
+@bp.get("/")
+def dashboard() -> ResponseReturnValue:
+    """Open rounds and how many answers each of their units has."""
+    db = session()
+    rounds = []
+    for survey_round in open_rounds(db):
+        counts = counts_by_unit(db, survey_round.id)
+        units = sorted(survey_round.units, key=lambda u: (u.unit_type.code, u.code))
+        rounds.append(
+            (survey_round, [(u, counts.get(u.id, 0)) for u in units], sum(counts.values()))
+        )
+    return render_template("admin/dashboard.html", rounds=rounds)
+
+
+@bp.get("/units")
+def units() -> ResponseReturnValue:
+    rows = (
+        session()
+        .scalars(
+            select(Unit)
+            .options(
+                selectinload(Unit.counters), selectinload(Unit.unit_type), selectinload(Unit.parent)
+            )
+            .order_by(Unit.unit_type_id, Unit.code)
+        )
+        .all()
+    )
+    return render_template("admin/units.html", units=rows)
+
+
+@bp.get("/counters")
+def counters() -> ResponseReturnValue:
+    rows = (
+        session()
+        .scalars(select(Counter).options(selectinload(Counter.unit)).order_by(Counter.code))
+        .all()
+    )
+    base = current_app.config["BASE_URL"]
+    return render_template(
+        "admin/counters.html", counters=[(c, short_url(base, c.code)) for c in rows]
+    )
+
+
+@bp.get("/rounds")
+def rounds() -> ResponseReturnValue:
+    db = session()
+    counts = dict(
+        db.execute(
+            select(SurveyResponse.round_id, func.count()).group_by(SurveyResponse.round_id)
+        ).all()
+    )
+    rows = db.scalars(
+        select(SurveyRound)
+        .options(selectinload(SurveyRound.units))
+        .order_by(SurveyRound.opens_at.desc())
+    ).all()
+    return render_template("admin/rounds.html", rounds=rows, counts=counts)
+
+
+@bp.get("/rounds/<int:round_id>/posters.pdf")
+def round_posters(round_id: int) -> Response:
+    """Every counter's poster of a round's units, one page each."""
+    survey_round = session().get(SurveyRound, round_id) or abort(404)
+    unit_ids = [u.id for u in survey_round.units]
+    counters_ = (
+        session()
+        .scalars(
+            select(Counter)
+            .where(Counter.unit_id.in_(unit_ids), Counter.active)
+            .order_by(Counter.code)
+        )
+        .all()
+    )
+    if not counters_:
+        abort(404)
+    base = current_app.config["BASE_URL"]
+    pdf = poster_pdf([poster_spec(c, base) for c in counters_])
+    return Response(
+        pdf, mimetype="application/pdf", headers=attachment(f"posters-round-{round_id}.pdf")
+    )
+
+
+@bp.get("/export/responses.<fmt>")
+def export_responses(fmt: str) -> Response:
+    """The responses export, for one round (``?round=NAME``) or all."""
+    round_name = request.args.get("round") or None
+    if round_name and find_round(session(), round_name) is None:
+        abort(404)
+    stem = f"responses-{round_name}" if round_name else "responses"
+    if fmt == "csv":
+        return Response(
+            stream_with_context(to_csv(session(), round_name)),
+            mimetype="text/csv",
+            headers=attachment(f"{stem}.csv"),
+        )
+    if fmt == "xlsx":
+        return Response(
+            to_xlsx(session(), round_name),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers=attachment(f"{stem}.xlsx"),
+        )
+    abort(404)
+
+
+def attachment(filename: str) -> dict[str, str]:
+    """A Content-Disposition header for any file name (RFC 6266 with an ASCII fallback)."""
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
+    value = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    return {"Content-Disposition": value}

@@ -1,0 +1,40 @@
+"""`create_app`: one function builds the app for the server, the CLI and the tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from survey_app import compression, db
+from survey_app.config import load_settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app from the environment, then ``test_config`` on top."""
+    app = Flask(__name__)
+    app.config.update(load_settings())
+    app.config.update(
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_AS_ASCII=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
+
+    db.init_app(app)
+    from survey_app import admin, auth, citizen, errors, extensions, health, i18n, posters
+
+    extensions.init_app(app)
+    i18n.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(citizen.bp)
+    app.register_blueprint(posters.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    errors.init_app(app)
+    extensions.init_limits(app, "citizen.form")
+    compression.init_app(app)
+    return app

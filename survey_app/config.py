@@ -1,0 +1,53 @@
+"""Settings, each read from one environment variable (all documented in README.md).
+
+The table below is the single list of settings: `load_settings` reads it, and a test checks that
+every name in it is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = Path("instance") / "sipas.sqlite"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, default and meaning."""
+
+    name: str
+    default: str | None
+    meaning: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", None, "SQLAlchemy URL; default a SQLite file instance/sipas.sqlite"),
+    Setting("SECRET_KEY", None, "signs sessions, CSRF tokens and form ids; random if unset"),
+    Setting("BASE_URL", "http://127.0.0.1:5000", "public origin carried by QR codes"),
+    Setting("RATELIMIT_STORAGE_URI", "memory://", "Flask-Limiter storage, e.g. redis://host:6379"),
+    Setting("SUBMIT_LIMIT_PER_FORM", "10 per minute", "submissions per form session"),
+    Setting("SUBMIT_LIMIT_PER_ADDRESS", "600 per minute", "generous ceiling per public address"),
+    Setting("MAX_CONTENT_LENGTH", "65536", "largest request body in bytes (413 beyond)"),
+    Setting("DISPLAY_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone of times shown to people"),
+)
+
+
+def sqlite_url(path: Path | str) -> str:
+    """The SQLAlchemy URL of a SQLite file."""
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> dict[str, object]:
+    """Flask config built from the environment (or the mapping given)."""
+    env = os.environ if environ is None else environ
+    values = {s.name: env.get(s.name, s.default) for s in SETTINGS}
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = sqlite_url(DEFAULT_SQLITE_PATH)
+    if not values["SECRET_KEY"]:
+        values["SECRET_KEY"] = secrets.token_hex(32)
+    values["BASE_URL"] = str(values["BASE_URL"]).rstrip("/")
+    values["MAX_CONTENT_LENGTH"] = int(str(values["MAX_CONTENT_LENGTH"]))
+    return values

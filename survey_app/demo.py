@@ -1,0 +1,111 @@
+"""``sipas demo``: a running server on an embedded SQLite database with Vĩnh Long's 2023 units."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey_app import create_app, migrate
+from survey_app.config import sqlite_url
+from survey_app.counters import add_counter, short_url
+from survey_app.db import get_db, utcnow
+from survey_app.models import Counter, SurveyRound, Unit, User
+from survey_app.rounds import create_round
+from survey_app.units_import import ensure_unit_types, import_units
+from survey_app.users import create_user, set_password
+
+DATA = Path(__file__).parent / "demo_data"
+DEMO_FILES = (
+    "vinh-long-province.csv",
+    "vinh-long-2023-departments.csv",
+    "vinh-long-2023-districts-communes.csv",
+)
+DEMO_VALID_FROM = date(2023, 1, 1)
+DEMO_ROUND = "SIPAS 2023 (demo)"
+DEMO_ADMIN = "admin"
+SHOWCASE_UNIT = "SNV"
+
+
+class DemoError(RuntimeError):
+    """The shipped demo data did not import (a bug: the data is checked by the tests)."""
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    """What ``sipas demo`` prints."""
+
+    admin_password: str
+    counter_code: str
+    created: bool
+
+
+def seed(session: Session) -> None:
+    """Units, one counter per unit, an open round over every non-province unit."""
+    ensure_unit_types(session)
+    for name in DEMO_FILES:
+        report = import_units(session, DATA / name, valid_from=DEMO_VALID_FROM)
+        if not report.ok:
+            raise DemoError(f"{name}: " + "; ".join(str(e) for e in report.errors))
+    units = session.scalars(select(Unit).order_by(Unit.code)).all()
+    surveyed = [u for u in units if u.unit_type.code != "province"]
+    for unit in surveyed:
+        add_counter(session, unit, f"{unit.code}-1")
+    now = utcnow()
+    create_round(
+        session,
+        name=DEMO_ROUND,
+        questionnaire_id="sipas-2023",
+        questionnaire_version=1,
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=365),
+        units=surveyed,
+    )
+
+
+def prepare(url: str) -> DemoInfo:
+    """Migrate; fill the database if it is empty; give the demo admin a fresh password."""
+    created = migrate.is_empty(url)
+    migrate.upgrade(url)
+    app = create_app({"DATABASE_URL": url})
+    password = secrets.token_urlsafe(12)
+    with app.app_context(), get_db().begin() as session:
+        if created:
+            seed(session)
+        admin = session.scalar(select(User).where(User.username == DEMO_ADMIN))
+        if admin is None:
+            create_user(session, DEMO_ADMIN, password, "admin")
+        else:
+            set_password(admin, password)
+        counter = session.scalar(
+            select(Counter).join(Unit).where(Unit.code == SHOWCASE_UNIT).order_by(Counter.code)
+        ) or session.scalar(select(Counter).order_by(Counter.code))
+        if session.scalar(select(SurveyRound.id)) is None or counter is None:
+            raise DemoError("the demo database has no round or counter: delete it and rerun")
+        return DemoInfo(password, counter.code, created)
+
+
+def run_demo(*, host: str, port: int, db_path: Path) -> None:
+    """Prepare the demo database, print the credentials and URLs, and serve."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    url = sqlite_url(db_path)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("BASE_URL", f"http://{host}:{port}")
+    info = prepare(url)
+    app = create_app({"DATABASE_URL": url})
+    base = app.config["BASE_URL"]
+    click.echo("")
+    click.echo(f"SIPAS demo on {db_path} ({'created' if info.created else 'existing'} database)")
+    click.echo(
+        f"  admin:          {base}/admin/  user {DEMO_ADMIN!r}, password {info.admin_password!r}"
+    )
+    click.echo(f"  questionnaire:  {short_url(base, info.counter_code)}")
+    click.echo(f"  poster:         {base}/posters/{info.counter_code}.pdf")
+    click.echo("")
+    app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -1,0 +1,63 @@
+"""Flask extensions: CSRF protection, login and rate limits (one instance per app)."""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):  # type: ignore[no-untyped-def]
+    from survey_app.db import session as db_session
+    from survey_app.models import User
+
+    user = db_session().get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def form_session_key() -> str:
+    """Rate-limit key of one citizen's form session (a random id kept in the session cookie).
+
+    Honest phones behind one public address (a centre's Wi-Fi, a carrier's NAT) each have their
+    own form session, so this limit never blocks them; without a cookie the address is the key.
+    """
+    return "form:" + str(session.get("form_session") or request.remote_addr or "unknown")
+
+
+def init_app(app: Flask) -> None:
+    """CSRF and login now; rate limits by `init_limits` once the views exist."""
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+
+def init_limits(app: Flask, submit_endpoint: str) -> Limiter:
+    """A limiter for this app: per form session, plus a generous ceiling per address."""
+    limiter = Limiter(
+        key_func=get_remote_address,
+        app=app,
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        headers_enabled=True,
+    )
+    view = app.view_functions[submit_endpoint]
+    limiter.limit(
+        lambda: app.config["SUBMIT_LIMIT_PER_FORM"],
+        key_func=form_session_key,
+        methods=["POST"],
+        scope="submit-form",
+    )(view)
+    limiter.limit(
+        lambda: app.config["SUBMIT_LIMIT_PER_ADDRESS"],
+        key_func=get_remote_address,
+        methods=["POST"],
+        scope="submit-address",
+        override_defaults=False,
+    )(view)
+    return limiter

@@ -1,0 +1,157 @@
+"""Database tables (SQLAlchemy 2 typed models). Times are UTC; see `survey_app.db.UTCDateTime`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.db import Base, UTCDateTime, utcnow
+
+
+class UnitType(Base):
+    """A kind of evaluated unit (department, district, commune, ...): data, not code."""
+
+    __tablename__ = "unit_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Unit(Base):
+    """An administrative unit scored in the PAR index, valid between two dates."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("code", "valid_from", name="uq_units_code_valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40), default="")
+    unit_type_id: Mapped[int] = mapped_column(ForeignKey("unit_types.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    ranked: Mapped[bool] = mapped_column(Boolean, default=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+    unit_type: Mapped[UnitType] = relationship()
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+    counters: Mapped[list[Counter]] = relationship(back_populates="unit", order_by="Counter.code")
+
+    def valid_on(self, day: date) -> bool:
+        """True when the unit exists on ``day``."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class Counter(Base):
+    """A one-stop counter (quầy, bộ phận một cửa); its code is the permanent short URL."""
+
+    __tablename__ = "counters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship(back_populates="counters")
+
+
+round_units = Table(
+    "round_units",
+    Base.metadata,
+    Column("round_id", ForeignKey("survey_rounds.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id"), primary_key=True),
+)
+
+
+class SurveyRound(Base):
+    """A survey round: a questionnaire version, the units it covers and its open window."""
+
+    __tablename__ = "survey_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(80))
+    questionnaire_version: Mapped[int] = mapped_column(Integer)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    units: Mapped[list[Unit]] = relationship(secondary=round_units, order_by="Unit.code")
+
+    def is_open(self, at: datetime) -> bool:
+        """True when ``at`` lies in [opens_at, closes_at)."""
+        return self.opens_at <= at < self.closes_at
+
+
+class Response(Base):
+    """One citizen's answers. Holds no name, phone, e-mail, IP address or dossier code."""
+
+    __tablename__ = "responses"
+    __table_args__ = (Index("ix_responses_round_unit", "round_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(64), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    questionnaire_id: Mapped[str] = mapped_column(String(80))
+    questionnaire_version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    service_field: Mapped[str | None] = mapped_column(String(80))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    survey_round: Mapped[SurveyRound] = relationship()
+    unit: Mapped[Unit] = relationship()
+    counter: Mapped[Counter | None] = relationship()
+
+
+class User(Base):
+    """A staff account. Passwords are stored as scrypt hashes only."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)

@@ -1,0 +1,139 @@
+"""Shared fixtures: an app on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL too.
+
+Every test that uses ``app`` runs once per database. The schema is built once per database by
+the Alembic migrations (the same path as ``sipas db upgrade``); each test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from survey_app import create_app, migrate
+from survey_app.config import sqlite_url
+from survey_app.counters import add_counter
+from survey_app.db import Base, get_db, normalise_url, utcnow
+from survey_app.models import Counter, SurveyRound, Unit
+from survey_app.rounds import create_round
+from survey_app.units_import import ensure_unit_types, import_units
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DEMO_DATA = Path(__file__).resolve().parents[1] / "survey_app" / "demo_data"
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _reset_postgresql(url: str) -> None:
+    engine = create_engine(normalise_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database of each backend under test."""
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path_factory.mktemp("db") / "test.sqlite")
+    else:
+        url = os.environ["TEST_DATABASE_URL"]
+        _reset_postgresql(url)
+    migrate.upgrade(url)
+    return url
+
+
+def _empty_tables(app: Flask) -> None:
+    with app.app_context(), get_db().begin() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+        ensure_unit_types(session)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """An app on empty tables (unit types only)."""
+    application = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key",
+            "BASE_URL": "http://sipas.test",
+            "TESTING": True,
+        }
+    )
+    _empty_tables(application)
+    yield application
+    get_db_engine = application.extensions["sipas_db"].engine
+    get_db_engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    """A session for arranging and checking data (commit yourself)."""
+    with app.app_context():
+        session = get_db().factory()
+        yield session
+        session.close()
+
+
+@pytest.fixture
+def survey(app: Flask) -> dict[str, object]:
+    """A province, two departments with a counter each, and an open round over both."""
+    with app.app_context(), get_db().begin() as session:
+        report = import_units(session, DEMO_DATA / "vinh-long-province.csv")
+        assert report.ok, report.errors
+        report = import_units(
+            session,
+            b"code,name,level,parent_code,ranked\n"
+            b"SNV,S\xe1\xbb\x9f N\xe1\xbb\x99i v\xe1\xbb\xa5,department,86,true\n"
+            b"BDT,Ban D\xc3\xa2n t\xe1\xbb\x99c,department,86,false\n",
+        )
+        assert report.ok, report.errors
+        units = session.query(Unit).filter(Unit.code.in_(["SNV", "BDT"])).all()
+        for unit in units:
+            add_counter(session, unit, f"{unit.code}-1", "Bộ phận một cửa")
+        now = utcnow()
+        survey_round = create_round(
+            session,
+            name="Đợt thử",
+            questionnaire_id="sipas-2023",
+            questionnaire_version=1,
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=30),
+            units=units,
+        )
+        return {"round_id": survey_round.id, "counter": "SNV-1", "other_counter": "BDT-1"}
+
+
+TOKEN = re.compile(r'name="(csrf_token|sid)" value="([^"]+)"')
+
+
+def form_tokens(html: str) -> dict[str, str]:
+    """The hidden csrf_token and sid of a rendered form."""
+    return dict(TOKEN.findall(html))
+
+
+def full_answers(value: str = "4") -> dict[str, str]:
+    """An answer to every item of sipas-2023 v1."""
+    return {f"q{n}": value for n in range(15, 34)}
+
+
+def count_rows(app: Flask, model: type) -> int:
+    with app.app_context():
+        return get_db().session.query(model).count()
+
+
+__all__ = ["SHARED", "Counter", "SurveyRound", "count_rows", "form_tokens", "full_answers"]
