@@ -23,6 +23,7 @@ demo: $(VENV)/.installed
 	$(BIN)/sipas demo --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
+	scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

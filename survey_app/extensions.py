@@ -47,17 +47,18 @@ def init_limits(app: Flask, submit_endpoint: str) -> Limiter:
         headers_enabled=True,
     )
     view = app.view_functions[submit_endpoint]
-    limiter.limit(
+    per_form = limiter.limit(
         lambda: app.config["SUBMIT_LIMIT_PER_FORM"],
         key_func=form_session_key,
         methods=["POST"],
         scope="submit-form",
-    )(view)
-    limiter.limit(
+    )
+    per_address = limiter.limit(
         lambda: app.config["SUBMIT_LIMIT_PER_ADDRESS"],
         key_func=get_remote_address,
         methods=["POST"],
         scope="submit-address",
         override_defaults=False,
-    )(view)
+    )
+    app.view_functions[submit_endpoint] = per_address(per_form(view))
     return limiter

@@ -208,7 +208,7 @@ def import_units(
                 )
             )
         in_file[key] = row
-    codes_in_file = {row.code: row for row in rows}
+    codes_in_file = {raw.get("code", "") for raw in raw_rows}
     to_close: list[Unit] = []
     for row in rows:
         existing = _unit_on(session, row.code, row.valid_from)
@@ -232,19 +232,24 @@ def import_units(
             )
         elif existing is not None:
             to_close.append(existing)
+    for number, raw in enumerate(raw_rows, start=2):
+        parent, day = raw.get("parent_code", ""), _parse_date(raw.get("valid_from", ""))
+        day = day or default_from
         if (
-            row.parent_code
-            and row.parent_code not in codes_in_file
-            and _unit_on(session, row.parent_code, row.valid_from) is None
+            parent
+            and parent != raw.get("code")
+            and parent not in codes_in_file
+            and _unit_on(session, parent, day) is None
         ):
             report.errors.append(
                 FileProblem(
-                    row.number,
+                    number,
                     "parent_code",
-                    f"parent {row.parent_code!r} is neither in this file "
-                    f"nor a unit valid on {row.valid_from}: import the parent first",
+                    f"parent {parent!r} is neither in this file "
+                    f"nor a unit valid on {day}: import the parent first",
                 )
             )
+    report.errors.sort(key=lambda e: (e.row or 0, e.column or ""))
     if not report.ok:
         return report
 

@@ -118,7 +118,7 @@ def survey(app: Flask) -> dict[str, object]:
         return {"round_id": survey_round.id, "counter": "SNV-1", "other_counter": "BDT-1"}
 
 
-TOKEN = re.compile(r'name="(csrf_token|sid)" value="([^"]+)"')
+TOKEN = re.compile(r'name="(csrf_token|sid)"[^>]*? value="([^"]+)"')
 
 
 def form_tokens(html: str) -> dict[str, str]:

@@ -1,0 +1,215 @@
+"""Stage 2 of loading: check the structure of a parsed definition against a declarative schema.
+
+Reports missing keys, unknown keys (with a "did you mean" hint), duplicate keys and wrong types,
+and returns a *cleaned* copy holding only well-typed values, so the next stage can check meaning
+without re-checking types. Badly typed list entries become ``None`` to keep indices stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from questionnaires.problems import Path, Problems, did_you_mean, show
+
+
+class Kind(Enum):
+    """The JSON type a value must have."""
+
+    STRING = "a string"
+    INTEGER = "a whole number"
+    BOOLEAN = "true or false"
+    TEXT = 'an object of translations like {"vi": "…", "en": "…"}'
+    OBJECT = "an object"
+    LIST = "an array"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of an object: its kind, whether it is required, what a list holds."""
+
+    key: str
+    kind: Kind
+    required: bool = True
+    nullable: bool = False
+    of: Kind | Spec | None = None  # OBJECT: its Spec; LIST: the kind or Spec of its entries
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The keys an object may have; ``name`` is used in messages ("element", "option")."""
+
+    name: str
+    fields: tuple[Field, ...]
+
+    def allowed(self) -> tuple[str, ...]:
+        """The allowed keys, in the documented order."""
+        return tuple(f.key for f in self.fields)
+
+
+class JsonObject(dict[str, Any]):
+    """A JSON object that remembers keys given more than once (``json`` keeps the last)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def object_pairs(pairs: list[tuple[str, Any]]) -> JsonObject:
+    """``object_pairs_hook`` for ``json.loads`` recording duplicate keys."""
+    obj = JsonObject(pairs)
+    seen: set[str] = set()
+    duplicates: list[str] = []
+    for key, _ in pairs:
+        if key in seen:
+            duplicates.append(key)
+        seen.add(key)
+    obj.duplicates = tuple(duplicates)
+    return obj
+
+
+_TEXT = Kind.TEXT
+_OPTION = Spec("option", (Field("code", Kind.STRING), Field("label", _TEXT)))
+_LEVEL = Spec("level", (Field("code", Kind.INTEGER), Field("label", _TEXT)))
+_SCALE = Spec(
+    "scale",
+    (
+        Field("levels", Kind.LIST, of=_LEVEL),
+        Field("not_applicable", Kind.OBJECT, required=False, nullable=True, of=_OPTION),
+    ),
+)
+_ITEM = Spec(
+    "item", (Field("id", Kind.STRING), Field("text", _TEXT), Field("required", Kind.BOOLEAN))
+)
+_ELEMENT = Spec(
+    "element",
+    (Field("id", Kind.STRING), Field("title", _TEXT), Field("items", Kind.LIST, of=_ITEM)),
+)
+_CHOICE = Spec(
+    "choice question",
+    (
+        Field("id", Kind.STRING),
+        Field("label", _TEXT),
+        Field("required", Kind.BOOLEAN),
+        Field("options", Kind.LIST, of=_OPTION),
+    ),
+)
+_COMMENT = Spec(
+    "comment",
+    (Field("id", Kind.STRING), Field("label", _TEXT), Field("max_length", Kind.INTEGER)),
+)
+QUESTIONNAIRE = Spec(
+    "questionnaire",
+    (
+        Field("id", Kind.STRING),
+        Field("version", Kind.INTEGER),
+        Field("languages", Kind.LIST, of=Kind.STRING),
+        Field("title", _TEXT),
+        Field("intro", _TEXT),
+        Field("privacy_note", _TEXT),
+        Field("scale", Kind.OBJECT, of=_SCALE),
+        Field("elements", Kind.LIST, of=_ELEMENT),
+        Field("service_field", Kind.OBJECT, required=False, nullable=True, of=_CHOICE),
+        Field("demographics", Kind.LIST, required=False, of=_CHOICE),
+        Field("comment", Kind.OBJECT, required=False, nullable=True, of=_COMMENT),
+    ),
+)
+"""The schema of a questionnaire definition (documented in definitions/README.md)."""
+
+
+def json_type(value: object) -> str:
+    """The JSON name of a Python value's type, for messages."""
+    table: tuple[tuple[type | tuple[type, ...], str], ...] = (
+        (bool, "true/false"),
+        (int, "a whole number"),
+        (float, "a decimal number"),
+        (str, "a string"),
+        (list, "an array"),
+        (dict, "an object"),
+        (type(None), "null"),
+    )
+    return next((name for kind, name in table if isinstance(value, kind)), type(value).__name__)
+
+
+def check_structure(data: object, out: Problems) -> dict[str, Any] | None:
+    """Check ``data`` against :data:`QUESTIONNAIRE`; return the cleaned copy, or None."""
+    return _check_object(data, QUESTIONNAIRE, (), out)
+
+
+def _check_object(data: object, spec: Spec, path: Path, out: Problems) -> dict[str, Any] | None:
+    if not isinstance(data, dict):
+        out.add(path, f"the {spec.name} must be {Kind.OBJECT.value}, got {json_type(data)}")
+        return None
+    for key in getattr(data, "duplicates", ()):
+        out.add(
+            (*path, key),
+            f"key {key!r} is given more than once (only the last would count)",
+            "keep only one of them",
+        )
+    clean: dict[str, Any] = {}
+    for key in data:
+        if key not in spec.allowed():
+            allowed = ", ".join(spec.allowed())
+            hint = did_you_mean(key, spec.allowed()) or f"the keys of a {spec.name} are: {allowed}"
+            out.add((*path, key), f"unknown key {key!r} in the {spec.name}", hint)
+    for field in spec.fields:
+        if field.key not in data:
+            if field.required:
+                out.add(
+                    (*path, field.key),
+                    f"missing required key {field.key!r} in the {spec.name}",
+                    f"add {field.key!r}: {field.kind.value}",
+                )
+            continue
+        value = _check_value(data[field.key], field, (*path, field.key), out)
+        if value is not None:
+            clean[field.key] = value
+    return clean
+
+
+def _check_value(value: object, field: Field, path: Path, out: Problems) -> Any:
+    if value is None and field.nullable:
+        return None
+    if field.kind is Kind.OBJECT and isinstance(field.of, Spec):
+        return _check_object(value, field.of, path, out)
+    if field.kind is Kind.LIST:
+        return _check_list(value, field, path, out)
+    return _check_scalar(value, field.kind, path, out)
+
+
+def _check_list(value: object, field: Field, path: Path, out: Problems) -> list[Any] | None:
+    if not isinstance(value, list):
+        out.add(path, f"{field.key!r} must be an array, got {json_type(value)} {show(value)}")
+        return None
+    entries: list[Any] = []
+    for index, entry in enumerate(value):
+        if isinstance(field.of, Spec):
+            entries.append(_check_object(entry, field.of, (*path, index), out))
+        elif isinstance(field.of, Kind):
+            entries.append(_check_scalar(entry, field.of, (*path, index), out))
+    return entries
+
+
+def _check_scalar(value: object, kind: Kind, path: Path, out: Problems) -> Any:
+    if kind is Kind.TEXT:
+        return _check_text(value, path, out)
+    expected = {Kind.STRING: str, Kind.INTEGER: int, Kind.BOOLEAN: bool}[kind]
+    if isinstance(value, expected) and not (kind is Kind.INTEGER and isinstance(value, bool)):
+        return value
+    hint = "write it without quotes" if isinstance(value, str) and kind is not Kind.STRING else None
+    out.add(path, f"must be {kind.value}, got {json_type(value)} {show(value)}", hint)
+    return None
+
+
+def _check_text(value: object, path: Path, out: Problems) -> dict[str, str | None] | None:
+    """A translations object; a non-string translation is kept as None (already reported)."""
+    if not isinstance(value, dict):
+        out.add(path, f"must be {Kind.TEXT.value}, got {json_type(value)} {show(value)}")
+        return None
+    for key in getattr(value, "duplicates", ()):
+        out.add((*path, key), f"language {key!r} is given more than once", "keep only one")
+    clean: dict[str, str | None] = {}
+    for lang, text in value.items():
+        clean[lang] = text if isinstance(text, str) else None
+        if not isinstance(text, str):
+            out.add((*path, lang), f"must be a string, got {json_type(text)} {show(text)}")
+    return clean

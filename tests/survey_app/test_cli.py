@@ -1,0 +1,179 @@
+"""The ``sipas`` command: each operator task end to end on a real database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pypdfium2
+import pytest
+import zxingcpp
+from click.testing import CliRunner
+from conftest import DEMO_DATA
+from flask import Flask
+from sqlalchemy import select
+
+from survey_app.cli import main
+from survey_app.db import get_db
+from survey_app.models import Counter, SurveyRound, Unit, User
+
+
+@pytest.fixture
+def sipas(app: Flask, monkeypatch: pytest.MonkeyPatch):
+    """Run ``sipas ARGS`` against the test database; returns the click Result."""
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("BASE_URL", "http://sipas.test")
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return run
+
+
+def test_units_import_then_counter_round_and_posters(app: Flask, sipas, tmp_path: Path) -> None:
+    assert (
+        sipas(
+            "units",
+            "import",
+            str(DEMO_DATA / "vinh-long-province.csv"),
+            "--valid-from",
+            "2023-01-01",
+        ).exit_code
+        == 0
+    )
+    result = sipas(
+        "units",
+        "import",
+        str(DEMO_DATA / "vinh-long-2023-departments.csv"),
+        "--valid-from",
+        "2023-01-01",
+    )
+    assert result.exit_code == 0, result.output
+    assert "19 unit(s) imported" in result.output
+    assert sipas("counters", "add", "SNV", "SNV-1", "--name", "Quầy 1").exit_code == 0
+    assert sipas("counters", "add", "STP", "STP-1").exit_code == 0
+    dup = sipas("counters", "add", "STP", "STP-1")
+    assert dup.exit_code == 1 and "already exists" in dup.output
+    result = sipas(
+        "rounds",
+        "create",
+        "Đợt 1",
+        "--opens",
+        "2023-01-01",
+        "--closes",
+        "2099-12-31",
+        "--unit-type",
+        "department",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        survey_round = get_db().session.scalar(select(SurveyRound))
+        assert len(survey_round.units) == 19
+    out = tmp_path / "posters.pdf"
+    result = sipas("qr", "--round", "Đợt 1", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    pages = pypdfium2.PdfDocument(out.read_bytes())
+    urls = set()
+    for page in pages:
+        image = page.render(scale=2).to_pil()
+        urls |= {b.text for b in zxingcpp.read_barcodes(image)}
+    assert urls == {"http://sipas.test/s/SNV-1", "http://sipas.test/s/STP-1"}
+    zipped = tmp_path / "codes.zip"
+    assert sipas("qr", "--round", "Đợt 1", "--out", str(zipped), "--format", "zip").exit_code == 0
+    import zipfile
+
+    assert sorted(zipfile.ZipFile(zipped).namelist()) == [
+        "SNV-1.png",
+        "SNV-1.svg",
+        "STP-1.png",
+        "STP-1.svg",
+    ]
+
+
+def test_bad_units_file_prints_every_error_and_imports_nothing(
+    app: Flask, sipas, tmp_path: Path
+) -> None:
+    bad = tmp_path / "units.csv"
+    bad.write_text(
+        "code,name,level,parent_code\nX1,,commune,86\nX2,Xã 2,comune,86\n", encoding="utf-8"
+    )
+    result = sipas("units", "import", str(bad))
+    assert result.exit_code == 1
+    assert "units.csv: row 2, column 'name'" in result.output
+    assert "units.csv: row 2, column 'parent_code'" in result.output
+    assert (
+        "row 3, column 'level': unknown unit type 'comune' (did you mean 'commune'?)"
+        in result.output
+    )
+    assert "nothing imported" in result.output
+    with app.app_context():
+        assert get_db().session.scalar(select(Unit)) is None
+
+
+def test_questionnaire_check_prints_problems_with_locations(sipas, tmp_path: Path) -> None:
+    shipped = (
+        Path(__file__).resolve().parents[2]
+        / "questionnaires"
+        / "definitions"
+        / "sipas-2023"
+        / "1.json"
+    )
+    ok = sipas("questionnaire", "check", str(shipped))
+    assert ok.exit_code == 0 and "19 items in 5 elements" in ok.output
+    definition = json.loads(shipped.read_text(encoding="utf-8"))
+    definition["elements"][1]["items"][0]["id"] = "q15"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(definition, ensure_ascii=False), encoding="utf-8")
+    result = sipas("questionnaire", "check", str(bad))
+    assert result.exit_code == 1
+    assert "elements[1].items[0].id" in result.output and "q15" in result.output
+
+
+def test_users_create_hashes_the_password(app: Flask, sipas) -> None:
+    result = sipas(
+        "users", "create", "nv.admin", "--role", "admin", "--password", "a long password"
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = get_db().session.scalar(select(User))
+        assert user.role == "admin" and "a long password" not in user.password_hash
+    short = sipas("users", "create", "other", "--password", "short")
+    assert short.exit_code == 1 and "at least 10" in short.output
+
+
+def test_export_responses_writes_csv_and_refuses_other_formats(
+    app: Flask, sipas, survey: dict, tmp_path: Path
+) -> None:
+    out = tmp_path / "responses.csv"
+    result = sipas("export", "responses", "--round", "Đợt thử", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    header = next(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert header[:3] == ["response_id", "round", "unit_code"]
+    assert sipas("export", "responses", "--out", str(tmp_path / "x.pdf")).exit_code == 1
+    assert sipas("export", "responses", "--round", "nope", "--out", str(out)).exit_code == 1
+
+
+def test_demo_prepare_fills_an_empty_database_once(tmp_path: Path) -> None:
+    from survey_app.config import sqlite_url
+    from survey_app.demo import DEMO_ROUND, prepare
+
+    url = sqlite_url(tmp_path / "demo.sqlite")
+    first = prepare(url)
+    second = prepare(url)
+    assert first.created and not second.created
+    assert first.counter_code == "SNV-1" and first.admin_password != second.admin_password
+    from survey_app import create_app
+
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context():
+        session = get_db().session
+        units = session.scalars(select(Unit)).all()
+        assert len(units) == 1 + 19 + 8 + 107
+        survey_round = session.scalar(select(SurveyRound))
+        assert survey_round.name == DEMO_ROUND and len(survey_round.units) == 134
+        assert session.query(Counter).count() == 134
+    client = app.test_client()
+    assert client.get("/s/SNV-1").status_code == 200
