@@ -35,6 +35,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     errors.init_app(app)
-    extensions.init_limits(app, "citizen.form")
+    extensions.init_limits(app, "citizen.form", citizen.refused_with_answers)
     compression.init_app(app)
     return app

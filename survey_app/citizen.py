@@ -12,12 +12,14 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    make_response,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
+from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
@@ -122,6 +124,19 @@ def _submit(counter: Counter, survey_round: SurveyRound) -> ResponseReturnValue:
         language=current_language(),
     )
     return redirect(url_for("citizen.thanks", code=counter.code), code=303)
+
+
+def refused_with_answers(_limit: object) -> FlaskResponse | None:
+    """A rate-limited submission: the form again with every answer kept, and status 429."""
+    code = (request.view_args or {}).get("code", "")
+    counter = db_session().scalar(select(Counter).where(Counter.code == code))
+    survey_round = open_round_for_unit(db_session(), counter.unit_id) if counter else None
+    if counter is None or survey_round is None:
+        return None
+    values = {key: request.form.get(key, "") for key in request.form}
+    return make_response(
+        _render_form(counter, survey_round, values=values, notice=t("error.429.body"), status=429)
+    )
 
 
 @bp.get("/s/<code>/cam-on")

@@ -27,6 +27,8 @@ def _rollback() -> None:
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> ResponseReturnValue:
+        if exc.response is not None:  # a page made for this refusal (e.g. the form, kept)
+            return exc.response
         if exc.code in PAGES:
             return _page(exc.code)
         return exc

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
-from flask_limiter import Limiter
+from collections.abc import Callable
+
+from flask import Flask, Response, request, session
+from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -38,8 +40,13 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
 
 
-def init_limits(app: Flask, submit_endpoint: str) -> Limiter:
-    """A limiter for this app: per form session, plus a generous ceiling per address."""
+def init_limits(
+    app: Flask, submit_endpoint: str, on_breach: Callable[[RequestLimit], Response | None]
+) -> Limiter:
+    """A limiter for this app: per form session, plus a generous ceiling per address.
+
+    ``on_breach`` answers a refused submission (the citizen's page shows the answers again).
+    """
     limiter = Limiter(
         key_func=get_remote_address,
         app=app,
@@ -52,6 +59,7 @@ def init_limits(app: Flask, submit_endpoint: str) -> Limiter:
         key_func=form_session_key,
         methods=["POST"],
         scope="submit-form",
+        on_breach=on_breach,
     )
     per_address = limiter.limit(
         lambda: app.config["SUBMIT_LIMIT_PER_ADDRESS"],
@@ -59,6 +67,7 @@ def init_limits(app: Flask, submit_endpoint: str) -> Limiter:
         methods=["POST"],
         scope="submit-address",
         override_defaults=False,
+        on_breach=on_breach,
     )
     app.view_functions[submit_endpoint] = per_address(per_form(view))
     return limiter
