@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from survey_app import create_app, migrate
@@ -31,24 +34,37 @@ DEMO_DATA = Path(__file__).resolve().parents[1] / "survey_app" / "demo_data"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-def _reset_postgresql(url: str) -> None:
-    engine = create_engine(normalise_url(url))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+@contextmanager
+def _private_postgresql_database(url: str) -> Iterator[str]:
+    """A fresh database of this test run on the server of ``url``, dropped afterwards.
+
+    Runs that share one server (a developer's and a helper's, say) never see each other's rows.
+    """
+    name = f"sipas_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(normalise_url(url)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A migrated database of each backend under test."""
     if request.param == "sqlite":
         url = sqlite_url(tmp_path_factory.mktemp("db") / "test.sqlite")
-    else:
-        url = os.environ["TEST_DATABASE_URL"]
-        _reset_postgresql(url)
-    migrate.upgrade(url)
-    return url
+        migrate.upgrade(url)
+        yield url
+        return
+    with _private_postgresql_database(os.environ["TEST_DATABASE_URL"]) as url:
+        migrate.upgrade(url)
+        yield url
 
 
 def _empty_tables(app: Flask) -> None:
