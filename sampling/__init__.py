@@ -23,6 +23,7 @@ from sampling.allocation import (
     yamane_design,
 )
 from sampling.draws import DRAW_METHODS, Draw, DrawMethod, draw_sample, unit_stream
+from sampling.plan import PLAN_METHODS, Plan, PlanMethod, PlanRow, build_plan
 from sampling.sizes import (
     DEFAULT_SIZE_PARAMS,
     MeanSizeParams,
@@ -43,15 +44,20 @@ __all__ = [
     "DEFAULT_SIZE_PARAMS",
     "DRAW_METHODS",
     "METHODS",
+    "PLAN_METHODS",
     "Allocation",
     "Draw",
     "DrawMethod",
     "MeanSizeParams",
     "Method",
+    "Plan",
+    "PlanMethod",
+    "PlanRow",
     "SizeDetail",
     "SizeParams",
     "Stratum",
     "allocate",
+    "build_plan",
     "cochran_n0",
     "draw_sample",
     "margin_of_error",

@@ -25,7 +25,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
 
     db.init_app(app)
-    from survey_app import admin, auth, citizen, errors, extensions, health, i18n, posters
+    from survey_app import (
+        admin,
+        auth,
+        citizen,
+        errors,
+        extensions,
+        health,
+        i18n,
+        plans_admin,
+        posters,
+    )
 
     extensions.init_app(app)
     i18n.init_app(app)
@@ -34,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(posters.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(plans_admin.bp)
     errors.init_app(app)
     extensions.init_limits(app, "citizen.form", citizen.refused_with_answers)
     compression.init_app(app)

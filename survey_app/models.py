@@ -155,3 +155,55 @@ class User(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class RoundPopulation(Base):
+    """N for one unit in a round: completed dossiers in the reference period (the frame's size)."""
+
+    __tablename__ = "round_populations"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    population: Mapped[int] = mapped_column(Integer)
+    expected_p: Mapped[float | None] = mapped_column()
+    expected_sd: Mapped[float | None] = mapped_column()
+
+    unit: Mapped[Unit] = relationship()
+
+
+class SamplePlan(Base):
+    """A round's saved sample plan: the method, its parameters and a target per unit."""
+
+    __tablename__ = "sample_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_rounds.id", ondelete="CASCADE"), unique=True
+    )
+    method: Mapped[str] = mapped_column(String(20))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+
+    targets: Mapped[list[PlanTarget]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanTarget.unit_id"
+    )
+
+
+class PlanTarget(Base):
+    """How many answers one unit needs under a plan, and the margin that gives."""
+
+    __tablename__ = "plan_targets"
+
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("sample_plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    population: Mapped[int] = mapped_column(Integer)
+    sample_size: Mapped[int] = mapped_column(Integer)
+    expected_margin: Mapped[float] = mapped_column()
+
+    plan: Mapped[SamplePlan] = relationship(back_populates="targets")
+    unit: Mapped[Unit] = relationship()
