@@ -13,11 +13,12 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from openpyxl import Workbook
+from sqlalchemy import select
 
 from sampling import PLAN_METHODS, Plan, SizeParams, build_plan
 from survey_app.admin import attachment
 from survey_app.db import session
-from survey_app.models import SurveyRound
+from survey_app.models import RoundPopulation, SamplePlan, SurveyRound
 from survey_app.plan_files import plan_csv, plan_xlsx
 from survey_app.planning import ProgressRow, progress, save_plan, saved_plan
 from survey_app.populations import read_populations
@@ -134,12 +135,46 @@ def _build(form: PlanForm, survey_round: SurveyRound):  # type: ignore[no-untype
     return parsed.strata, plan
 
 
+def _saved_values(survey_round: SurveyRound, current: SamplePlan | None) -> dict[str, str]:
+    """The form filled with the round's saved populations and plan parameters, if any."""
+    values = dict(PLAN_DEFAULTS)
+    populations = (
+        session()
+        .scalars(select(RoundPopulation).where(RoundPopulation.round_id == survey_round.id))
+        .all()
+    )
+    if populations:
+        lines = ["unit_code,population,p,sd"] + [
+            f"{r.unit.code},{r.population},{'' if r.expected_p is None else r.expected_p},"
+            f"{'' if r.expected_sd is None else r.expected_sd}"
+            for r in sorted(populations, key=lambda r: r.unit.code)
+        ]
+        values["populations_text"] = "\n".join(lines) + "\n"
+    if current is not None:
+        values["method"] = current.method
+        for key in (
+            "margin",
+            "confidence",
+            "p",
+            "deff",
+            "response_rate",
+            "total",
+            "minimum",
+            "maximum",
+            "power",
+        ):
+            value = current.parameters.get(key)
+            if value is not None:
+                values[key] = str(value)
+    return values
+
+
 @bp.route("/<int:round_id>/plan", methods=["GET", "POST"])
 def plan(round_id: int) -> ResponseReturnValue:
     """Preview a plan from the form; save it for the round when asked."""
     survey_round = _round(round_id)
     current = saved_plan(session(), round_id)
-    form = PlanForm(dict(PLAN_DEFAULTS), [])
+    form = PlanForm(_saved_values(survey_round, current), [])
     preview: Plan | None = None
     saved_message = None
     if request.method == "POST":

@@ -213,6 +213,8 @@ def test_admin_previews_then_saves_a_plan(app: Flask, staff: FlaskClient, survey
     assert "Đã lưu" in saved.get_data(as_text=True)
     with app.app_context():
         assert get_db().session.scalar(select(SamplePlan)).method == "per-unit"
+    again = staff.get(url).get_data(as_text=True)  # the saved populations fill the form again
+    assert "SNV,1000,," in again and "BDT,90,," in again
     download = staff.get(f"/admin/rounds/{survey['round_id']}/plan.csv")
     assert "SNV,1000,278" in download.get_data(as_text=True)
 
