@@ -1,4 +1,9 @@
-"""Design-based estimation and the SIPAS indices (pure functions).
+"""Design-based estimation and the SIPAS indices (pure functions on numpy arrays).
 
-Filled in by the analysis issue; the package exists so the layout of the design holds.
+* :mod:`analysis.design`: a stratified, optionally one-stage clustered design and the variance of
+  a linearised total (the primitive every standard error here is built on).
 """
+
+from analysis.design import Design, lonely_strata, total_variance
+
+__all__ = ["Design", "lonely_strata", "total_variance"]
