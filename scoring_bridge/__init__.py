@@ -1,4 +1,153 @@
-"""PAR-index criteria catalog, the criterion 8.1 rule, totals and rankings (pure functions).
+"""PAR-index scoring: the criteria catalog (data), criterion 8.1 from SIPAS, totals, rankings.
 
-Filled in by the scoring issue; the package exists so the layout of the design holds.
+Decision 1877/QĐ-UBND (Vĩnh Long, 11/08/2023) scores every department, district and commune on
+8 areas out of 100 points; index = achieved points / maximum points × 100, with the same ratio per
+area and criterion; units are ranked by index within their type. Pure functions on plain values,
+standard library only (the web layer reads and writes CSV/XLSX and maps rows to these types).
+
+* :mod:`scoring_bridge.catalog`: :class:`Catalog` of areas, criteria, sub-criteria; loaders
+  (JSON, rows) that collect every problem; the shipped 2023 catalogs (illustrative points).
+* :mod:`scoring_bridge.rule81`: the 8.1 rule (proportional, bands, linear) as data; points_81.
+* :mod:`scoring_bridge.scores`: score_unit, ministry_points (last year's fallback), rank_units,
+  change_since.
+* :mod:`scoring_bridge.workflow`: statuses, deadlines (data), appraisal changes with a reason.
+
+See docs/decisions/0007-par-catalog-and-81-rule.md for the choices made where the decision is
+silent.
 """
+
+from scoring_bridge.catalog import (
+    LEVELS,
+    ROW_COLUMNS,
+    SIPAS_CRITERION,
+    SOURCES,
+    SURVEY_SOURCES,
+    Catalog,
+    Criterion,
+    Level,
+    Source,
+    Split,
+    catalog_from_rows,
+    catalog_to_data,
+    catalog_to_rows,
+    load_catalog,
+    load_catalog_data,
+    load_catalog_file,
+    load_catalog_text,
+    shipped_catalogs,
+)
+from scoring_bridge.problems import (
+    TOLERANCE,
+    LoadResult,
+    Problem,
+    ProblemsError,
+    round_half_up,
+)
+from scoring_bridge.rule81 import (
+    FEEDS,
+    METHODS,
+    Band,
+    Points81,
+    Rule81,
+    SipasFigure,
+    check_rule81,
+    load_rule81,
+    load_rule81_data,
+    load_rule81_file,
+    load_rule81_text,
+    points_81,
+    shipped_rules81,
+)
+from scoring_bridge.scores import (
+    Component,
+    MinistryPoints,
+    RankRow,
+    UnitPoints,
+    UnitScore,
+    change_since,
+    check_unit_points,
+    ministry_points,
+    rank_units,
+    score_unit,
+    score_units,
+)
+from scoring_bridge.workflow import (
+    STATUS_LABELS,
+    STEPS,
+    TRANSITIONS,
+    AppraisalChange,
+    Deadline,
+    Schedule,
+    Status,
+    apply_changes,
+    deadline,
+    is_late,
+    load_deadlines_data,
+    load_deadlines_text,
+    shipped_schedules,
+    transition,
+)
+
+__all__ = [
+    "FEEDS",
+    "LEVELS",
+    "METHODS",
+    "ROW_COLUMNS",
+    "SIPAS_CRITERION",
+    "SOURCES",
+    "STATUS_LABELS",
+    "STEPS",
+    "SURVEY_SOURCES",
+    "TOLERANCE",
+    "TRANSITIONS",
+    "AppraisalChange",
+    "Band",
+    "Catalog",
+    "Component",
+    "Criterion",
+    "Deadline",
+    "Level",
+    "LoadResult",
+    "MinistryPoints",
+    "Points81",
+    "Problem",
+    "ProblemsError",
+    "RankRow",
+    "Rule81",
+    "Schedule",
+    "SipasFigure",
+    "Source",
+    "Split",
+    "Status",
+    "UnitPoints",
+    "UnitScore",
+    "apply_changes",
+    "catalog_from_rows",
+    "catalog_to_data",
+    "catalog_to_rows",
+    "change_since",
+    "check_rule81",
+    "check_unit_points",
+    "deadline",
+    "is_late",
+    "load_catalog",
+    "load_catalog_data",
+    "load_catalog_file",
+    "load_catalog_text",
+    "load_deadlines_data",
+    "load_deadlines_text",
+    "load_rule81",
+    "load_rule81_data",
+    "load_rule81_file",
+    "load_rule81_text",
+    "ministry_points",
+    "points_81",
+    "rank_units",
+    "round_half_up",
+    "score_unit",
+    "score_units",
+    "shipped_catalogs",
+    "shipped_rules81",
+    "shipped_schedules",
+    "transition",
+]

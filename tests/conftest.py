@@ -7,12 +7,10 @@ the Alembic migrations (the same path as ``sipas db upgrade``); each test starts
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -20,17 +18,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from support import DEMO_DATA
 
 from survey_app import create_app, migrate
 from survey_app.config import sqlite_url
 from survey_app.counters import add_counter
 from survey_app.db import Base, get_db, normalise_url, utcnow
-from survey_app.models import Counter, SurveyRound, Unit
+from survey_app.models import Unit
 from survey_app.rounds import create_round
 from survey_app.units_import import ensure_unit_types, import_units
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-DEMO_DATA = Path(__file__).resolve().parents[1] / "survey_app" / "demo_data"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
@@ -132,24 +129,3 @@ def survey(app: Flask) -> dict[str, object]:
             units=units,
         )
         return {"round_id": survey_round.id, "counter": "SNV-1", "other_counter": "BDT-1"}
-
-
-TOKEN = re.compile(r'name="(csrf_token|sid)"[^>]*? value="([^"]+)"')
-
-
-def form_tokens(html: str) -> dict[str, str]:
-    """The hidden csrf_token and sid of a rendered form."""
-    return dict(TOKEN.findall(html))
-
-
-def full_answers(value: str = "4") -> dict[str, str]:
-    """An answer to every item of sipas-2023 v1."""
-    return {f"q{n}": value for n in range(15, 34)}
-
-
-def count_rows(app: Flask, model: type) -> int:
-    with app.app_context():
-        return get_db().session.query(model).count()
-
-
-__all__ = ["SHARED", "Counter", "SurveyRound", "count_rows", "form_tokens", "full_answers"]

@@ -7,10 +7,10 @@ import io
 from datetime import datetime
 
 import pytest
-from conftest import form_tokens, full_answers
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from support import form_tokens, full_answers
 
 from survey_app.db import get_db
 from survey_app.users import create_user

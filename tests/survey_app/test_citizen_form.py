@@ -8,9 +8,9 @@ import unicodedata
 from datetime import timedelta
 
 import pytest
-from conftest import count_rows, form_tokens, full_answers
 from flask import Flask
 from flask.testing import FlaskClient
+from support import count_rows, form_tokens, full_answers
 
 from survey_app.db import get_db, utcnow
 from survey_app.models import Response, SurveyRound

@@ -11,9 +11,9 @@ import pypdfium2
 import pytest
 import zxingcpp
 from click.testing import CliRunner
-from conftest import DEMO_DATA
 from flask import Flask
 from sqlalchemy import select
+from support import DEMO_DATA
 
 from survey_app.cli import main
 from survey_app.db import get_db

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import form_tokens, full_answers
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
+from support import form_tokens, full_answers
 
 from sampling import margin_of_error
 from survey_app.cli import main

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from browser import launch_chromium, live_server
-from conftest import form_tokens, full_answers
 from flask import Flask
 from playwright.sync_api import sync_playwright
+from support import form_tokens, full_answers
 
 from sampling import Stratum, build_plan
 from survey_app.db import get_db

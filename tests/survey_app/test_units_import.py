@@ -6,10 +6,10 @@ import unicodedata
 from datetime import date, timedelta
 
 import pytest
-from conftest import DEMO_DATA, SHARED
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from support import DEMO_DATA, SHARED
 
 from survey_app.counters import add_counter
 from survey_app.db import utcnow

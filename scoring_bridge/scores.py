@@ -1,0 +1,376 @@
+"""A unit's PAR index, its component indices, rankings and year-on-year changes.
+
+Decision 1877/QĐ-UBND, mục III.1.d (III.2.d, III.3.d): the index is the percentage of the
+achieved points ("Điểm đạt được") over the maximum points; each area's and each criterion's
+component index is the same ratio over its own points. Mục III.x.đ: units are ranked from the
+highest index to the lowest within their type; mục II.2: Ban Dân tộc and Thanh tra tỉnh are
+scored but not ranked with the others (the ``ranked`` flag, from the unit registry).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from scoring_bridge.catalog import Catalog
+from scoring_bridge.problems import (
+    Problem,
+    ProblemsError,
+    did_you_mean,
+    is_number,
+    num,
+    round_half_up,
+    show,
+)
+
+
+def _text(value: object, what: str) -> str:
+    if not (isinstance(value, str) and value.strip()):
+        raise ValueError(f"{what} {value!r} must be a non-empty string")
+    return value
+
+
+@dataclass(frozen=True)
+class UnitPoints:
+    """A unit's final (appraised) points per scored leaf code.
+
+    ``from_previous_year`` names the ``ministry_survey`` leaves whose points come from last
+    year's Ministry survey because this year's was not published (mục III.1.c); see
+    :func:`ministry_points`. Values are checked against the catalog by :func:`score_unit`.
+    """
+
+    unit_code: str
+    unit_type: str
+    ranked: bool
+    points: Mapping[str, float]
+    from_previous_year: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        _text(self.unit_code, "unit_code")
+        _text(self.unit_type, "unit_type")
+        if not isinstance(self.ranked, bool):
+            raise ValueError(f"ranked {self.ranked!r} must be True or False")
+        if not isinstance(self.points, Mapping):
+            raise ValueError(f"points must map leaf codes to points, got {show(self.points)}")
+        object.__setattr__(self, "points", MappingProxyType(dict(self.points)))
+        object.__setattr__(self, "from_previous_year", frozenset(self.from_previous_year))
+
+
+class Component(NamedTuple):
+    """Points, maximum and index (= 100 × points / maximum, percent) of an area or criterion."""
+
+    points: float
+    max: float
+    index: float
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    """A unit's total, maximum and index, with the component indices of areas and criteria.
+
+    ``from_previous_year`` lists leaves scored from last year's Ministry survey; ``illustrative``
+    is the catalog's flag: reports must show both.
+    """
+
+    unit_code: str
+    unit_type: str
+    ranked: bool
+    total: float
+    max: float
+    index: float
+    areas: Mapping[str, Component]
+    criteria: Mapping[str, Component]
+    from_previous_year: tuple[str, ...] = ()
+    year: int = 0
+    catalog_version: int = 0
+    illustrative: bool = False
+
+
+class MinistryPoints(NamedTuple):
+    """Points of a ``ministry_survey`` leaf and whether they are last year's."""
+
+    points: float
+    from_previous_year: bool
+
+
+def ministry_points(this_year: float | None, last_year: float | None) -> MinistryPoints:
+    """This year's Ministry survey points, or last year's when this year's are not published.
+
+    Mục III.1.c / III.2.c: "trường hợp trong năm đánh giá Bộ Nội vụ chưa công bố thì sử dụng kết
+    quả công bố của năm trước liền kề". Put the leaf in ``UnitPoints.from_previous_year`` when
+    the flag is set, so every output says so.
+    """
+    for value, what in ((this_year, "this year's"), (last_year, "last year's")):
+        if value is not None and not (is_number(value) and value >= 0):
+            raise ValueError(f"{what} Ministry survey points {value!r} must be a number ≥ 0")
+    if this_year is not None:
+        return MinistryPoints(float(this_year), False)
+    if last_year is not None:
+        return MinistryPoints(float(last_year), True)
+    raise ValueError("no Ministry survey result this year nor last year: the points are missing")
+
+
+def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]:
+    """Every problem of a unit's points against the catalog (empty when they can be scored).
+
+    Points must be numbers from 0 to the leaf's maximum, given for every scored leaf and for
+    nothing else; ``from_previous_year`` may name only ``ministry_survey`` leaves.
+    """
+    where = f"unit {unit.unit_code}"
+    out: list[Problem] = []
+    if unit.unit_type != catalog.unit_type:
+        out.append(
+            Problem(
+                where,
+                f"unit {unit.unit_code!r} is of type {unit.unit_type!r} but "
+                f"the catalog is for {catalog.unit_type!r}",
+            )
+        )
+    leaves = {c.code: c for c in catalog.leaves}
+    for code, value in unit.points.items():
+        if code not in leaves:
+            if code in catalog:
+                subs = ", ".join(c.code for c in catalog.leaves_under(code))
+                out.append(
+                    Problem(
+                        where,
+                        f"unit {unit.unit_code!r}: {code!r} is not a scored "
+                        f"leaf; give points to {subs}",
+                        code,
+                    )
+                )
+            else:
+                out.append(
+                    Problem(
+                        where,
+                        f"unit {unit.unit_code!r}: unknown code {code!r}",
+                        code,
+                        did_you_mean(str(code), leaves),
+                    )
+                )
+            continue
+        top = leaves[code].max_points
+        if not is_number(value):
+            out.append(
+                Problem(
+                    where,
+                    f"unit {unit.unit_code!r}, {code!r}: points {show(value)} must be a number",
+                    code,
+                )
+            )
+        elif value > top:
+            out.append(
+                Problem(
+                    where,
+                    f"unit {unit.unit_code!r}, {code!r}: {num(value)} points "
+                    f"is above the maximum {num(top)}",
+                    code,
+                )
+            )
+        elif value < 0:
+            out.append(
+                Problem(
+                    where,
+                    f"unit {unit.unit_code!r}, {code!r}: {num(value)} points is below 0",
+                    code,
+                )
+            )
+    for code, leaf in leaves.items():
+        if code not in unit.points:
+            out.append(
+                Problem(
+                    where,
+                    f"unit {unit.unit_code!r}: no points for {code!r} "
+                    f"(maximum {num(leaf.max_points)})",
+                    code,
+                )
+            )
+    for code in sorted(unit.from_previous_year):
+        source = leaves[code].source if code in leaves else None
+        if source != "ministry_survey":
+            out.append(
+                Problem(
+                    where,
+                    f"unit {unit.unit_code!r}: {code!r} is marked as last "
+                    f"year's Ministry survey result but its source is {source!r}",
+                    code,
+                )
+            )
+    return tuple(out)
+
+
+def score_unit(catalog: Catalog, unit: UnitPoints) -> UnitScore:
+    """The unit's index = 100 × Σ points / Σ maxima, and the same ratio per area and criterion.
+
+    Sums are ``math.fsum`` of the leaves, so an index is exactly in [0, 100] and never falls
+    when a leaf's points rise. ProblemsError lists every problem of :func:`check_unit_points`.
+    """
+    problems = check_unit_points(catalog, unit)
+    if problems:
+        raise ProblemsError(problems)
+    got = {code: float(v) for code, v in unit.points.items()}
+
+    def component(code: str) -> Component:
+        leaves = catalog.leaves_under(code)
+        points = math.fsum(got[c.code] for c in leaves)
+        top = math.fsum(c.max_points for c in leaves)
+        return Component(points, top, 100 * (points / top))
+
+    areas = {a.code: component(a.code) for a in catalog.areas}
+    criteria = {c.code: component(c.code) for c in catalog.criteria if c.level == "criterion"}
+    total = math.fsum(got.values())
+    top = math.fsum(c.max_points for c in catalog.leaves)
+    return UnitScore(
+        unit_code=unit.unit_code,
+        unit_type=unit.unit_type,
+        ranked=unit.ranked,
+        total=total,
+        max=top,
+        index=100 * (total / top),
+        areas=MappingProxyType(areas),
+        criteria=MappingProxyType(criteria),
+        from_previous_year=tuple(sorted(unit.from_previous_year)),
+        year=catalog.year,
+        catalog_version=catalog.version,
+        illustrative=catalog.illustrative,
+    )
+
+
+def score_units(catalogs: Iterable[Catalog], units: Iterable[UnitPoints]) -> list[UnitScore]:
+    """:func:`score_unit` for many units, each with its type's catalog; every problem at once."""
+    by_type: dict[str, Catalog] = {}
+    for catalog in catalogs:
+        if catalog.unit_type in by_type:
+            raise ValueError(f"two catalogs for unit type {catalog.unit_type!r}")
+        by_type[catalog.unit_type] = catalog
+    scores: list[UnitScore] = []
+    problems: list[Problem] = []
+    for unit in units:
+        catalog = by_type.get(unit.unit_type)
+        if catalog is None:
+            problems.append(
+                Problem(
+                    f"unit {unit.unit_code}",
+                    f"no catalog for unit type {unit.unit_type!r}",
+                    None,
+                    did_you_mean(unit.unit_type, by_type),
+                )
+            )
+            continue
+        found = check_unit_points(catalog, unit)
+        if found:
+            problems += found
+        else:
+            scores.append(score_unit(catalog, unit))
+    if problems:
+        raise ProblemsError(problems)
+    return scores
+
+
+@dataclass(frozen=True)
+class RankRow:
+    """One line of a published ranking; ``rank`` is None for a unit that is not ranked."""
+
+    unit_type: str
+    rank: int | None
+    unit_code: str
+    total: float
+    max: float
+    index: float
+    areas: Mapping[str, Component] = field(default_factory=dict)
+    ranked: bool = True
+    from_previous_year: bool = False
+    illustrative: bool = False
+
+    def as_record(self) -> dict[str, Any]:
+        """A flat record for a CSV/XLSX writer: area columns ``area_<code>_points/_index``."""
+        record: dict[str, Any] = {
+            "unit_type": self.unit_type,
+            "rank": self.rank,
+            "unit_code": self.unit_code,
+            "total": self.total,
+            "max": self.max,
+            "index": self.index,
+        }
+        for code, c in self.areas.items():
+            record[f"area_{code}_points"] = c.points
+            record[f"area_{code}_index"] = c.index
+        record["ranked"] = self.ranked
+        record["from_previous_year"] = self.from_previous_year
+        record["illustrative"] = self.illustrative
+        return record
+
+
+def rank_units(scores: Iterable[UnitScore], *, decimals: int = 2) -> list[RankRow]:
+    """Rank within each unit type by index, highest first; ties share a rank (1, 2, 2, 4).
+
+    Ties are decided on the index rounded half-up to ``decimals`` (2: the published figure, so
+    two units shown with the same index never get different ranks). Unit types come in the
+    order they first appear; within a type, ranked units first (by index, then code), then the
+    units that are not ranked, with rank None, by index.
+    """
+    scores = list(scores)
+    seen: set[str] = set()
+    for s in scores:
+        if s.unit_code in seen:
+            raise ValueError(f"unit {s.unit_code!r} is listed more than once")
+        seen.add(s.unit_code)
+    types = list(dict.fromkeys(s.unit_type for s in scores))
+    rows: list[RankRow] = []
+    for unit_type in types:
+        group = [s for s in scores if s.unit_type == unit_type]
+        shown = {s.unit_code: round_half_up(s.index, decimals) for s in group}
+        ranked = sorted(
+            (s for s in group if s.ranked), key=lambda s: (-shown[s.unit_code], s.unit_code)
+        )
+        others = sorted(
+            (s for s in group if not s.ranked), key=lambda s: (-shown[s.unit_code], s.unit_code)
+        )
+        for s in ranked:
+            rank = 1 + sum(1 for o in ranked if shown[o.unit_code] > shown[s.unit_code])
+            rows.append(_row(s, rank))
+        rows += [_row(s, None) for s in others]
+    return rows
+
+
+def _row(score: UnitScore, rank: int | None) -> RankRow:
+    return RankRow(
+        unit_type=score.unit_type,
+        rank=rank,
+        unit_code=score.unit_code,
+        total=score.total,
+        max=score.max,
+        index=score.index,
+        areas=score.areas,
+        ranked=score.ranked,
+        from_previous_year=bool(score.from_previous_year),
+        illustrative=score.illustrative,
+    )
+
+
+def change_since(
+    previous: Mapping[str, float],
+    current: Mapping[str, float] | Iterable[UnitScore | RankRow],
+) -> dict[str, float | None]:
+    """Unit code → current index − previous index (percentage points); None for a new unit.
+
+    Units only in ``previous`` are left out.
+    """
+    if isinstance(current, Mapping):
+        now = dict(current)
+    else:
+        now = {}
+        for item in current:
+            now[item.unit_code] = item.index
+    out: dict[str, float | None] = {}
+    for code, index in now.items():
+        if not is_number(index):
+            raise ValueError(f"the index of unit {code!r} must be a number, got {index!r}")
+        before = previous.get(code)
+        if before is not None and not is_number(before):
+            raise ValueError(f"last year's index of unit {code!r} must be a number, got {before!r}")
+        out[code] = None if before is None else float(index) - float(before)
+    return out
