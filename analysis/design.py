@@ -12,6 +12,10 @@ where u_hi = Σ_{j ∈ PSU i of stratum h} w_j z_j is the weighted total of PSU 
 PSUs in stratum h, and f_h = n_h / N_h the sampling fraction (0 without a population size, i.e.
 with replacement). A stratum with a single PSU contributes nothing (R: ``survey.lonely.psu =
 "certainty"``) and is reported by :func:`lonely_strata`.
+
+A calibrated design (:class:`analysis.calibration.CalibratedDesign`) replaces z by its residuals
+from the calibration variables before this formula (R ``svyrecvar`` with ``postStrata``):
+:meth:`Design.residualise` is that hook, the identity for a plain design.
 """
 
 from __future__ import annotations
@@ -65,8 +69,18 @@ class Design:
             fpc = np.asarray(self.fpc, dtype=float)
             if len(fpc) != n:
                 raise ValueError(f"fpc ({len(fpc)}) and weights ({n}) differ in length")
+            if np.any(~np.isfinite(fpc)) or np.any(fpc <= 0):
+                bad = fpc[~(np.isfinite(fpc) & (fpc > 0))][0]
+                raise ValueError(f"fpc ({bad:g}) must be a finite, positive population size")
             population = np.zeros_like(n_h)
             population[strata] = fpc
+            if np.any(population[strata] != fpc):
+                bad = int(strata[np.argmax(population[strata] != fpc)])
+                values = np.unique(fpc[strata == bad])
+                raise ValueError(
+                    f"fpc differs within a stratum ({', '.join(f'{v:g}' for v in values)}): "
+                    "give the stratum's population size on each of its rows"
+                )
             if np.any(population < n_h):
                 bad = int(np.argmax(population < n_h))
                 raise ValueError(
@@ -115,15 +129,26 @@ class Design:
         """Design degrees of freedom: PSUs minus strata (R ``degf``)."""
         return self.n_psu - self.n_strata
 
+    def residualise(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The values whose total's variance :func:`total_variance` computes: z itself here.
+
+        :class:`analysis.calibration.CalibratedDesign` returns the residuals of z from its
+        calibration variables instead (linear in z, so it commutes with z @ a).
+        """
+        return z
+
 
 def total_variance(design: Design, z: ArrayLike) -> NDArray[np.float64]:
     """V(Σ w_i z_i) under ``design`` for each column of ``z`` (n,) or (n, k): see the module doc.
 
-    With k columns, returns the k × k covariance matrix (a scalar array for one column).
+    With k columns, returns the k × k covariance matrix (a scalar array for one column). z passes
+    through :meth:`Design.residualise` first (a no-op unless the design is calibrated).
     """
     values = np.asarray(z, dtype=float)
     flat = values.ndim == 1
-    values = values.reshape(design.n, -1)
+    if values.ndim not in (1, 2) or values.shape[0] != design.n:
+        raise ValueError(f"z has shape {values.shape}; expected ({design.n},) or ({design.n}, k)")
+    values = design.residualise(values.reshape(design.n, -1))
     weighted = values * design.weights[:, None]
     k = values.shape[1]
     psu_totals = np.zeros((design.n_psu, k))

@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey_app import (
         admin,
         auth,
+        charts,
         citizen,
         errors,
         extensions,
@@ -35,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         i18n,
         plans_admin,
         posters,
+        results_admin,
     )
 
     extensions.init_app(app)
@@ -45,6 +47,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(plans_admin.bp)
+    app.register_blueprint(results_admin.bp)
+    charts.init_app(app)
     errors.init_app(app)
     extensions.init_limits(app, "citizen.form", citizen.refused_with_answers)
     compression.init_app(app)

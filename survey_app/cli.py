@@ -486,6 +486,141 @@ def draw(
     )
 
 
+# --- analysis -------------------------------------------------------------------------------
+@main.command("analyze")
+@click.option("--round", "round_name", default=None, help="analyse a round from the database")
+@click.option(
+    "--responses",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="or a responses export (CSV)",
+)
+@click.option(
+    "--questionnaire",
+    "questionnaire_ref",
+    default=None,
+    help="with --responses: ID@VERSION, e.g. sipas-2023@1",
+)
+@click.option(
+    "--populations",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV unit_code,population (default: the round's saved plan)",
+)
+@click.option(
+    "--ci",
+    "ci_method",
+    type=click.Choice(["logit", "wilson", "korn-graubard"]),
+    default="logit",
+    show_default=True,
+)
+@click.option(
+    "--aggregation",
+    type=click.Choice(["mean-of-items", "pooled"]),
+    default="mean-of-items",
+    show_default=True,
+)
+@click.option("--by", default=None, help="also by this demographic column (e.g. gender)")
+@click.option("--min-n", default=5, show_default=True, help="suppress groups below this n")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="FILE.csv, FILE.xlsx, FILE.json or FILE.sav",
+)
+def analyze(
+    round_name: str | None,
+    responses: Path | None,
+    questionnaire_ref: str | None,
+    populations: Path | None,
+    ci_method: str,
+    aggregation: str,
+    by: str | None,
+    min_n: int,
+    out: Path,
+) -> None:
+    """Weighted SIPAS indices with confidence intervals per unit, unit type and province."""
+    from analysis import analyze_sipas
+    from questionnaires.registry import get_questionnaire
+    from survey_app.analysis_input import (
+        InputError,
+        parse_questionnaire_ref,
+        read_responses_file,
+        to_sipas_data,
+    )
+    from survey_app.populations import read_populations
+    from survey_app.results import analyze_round, unit_types_of
+    from survey_app.results_files import RESULT_FORMATS, write_results
+    from survey_app.rounds import find_round
+
+    if (round_name is None) == (responses is None):
+        raise click.UsageError("give either --round NAME or --responses FILE")
+    if responses is not None and questionnaire_ref is None:
+        raise click.UsageError("--responses needs --questionnaire ID@VERSION")
+    if out.suffix.lower() not in RESULT_FORMATS:
+        raise click.ClickException(
+            f"{out.name}: results are written as {', '.join(RESULT_FORMATS)}"
+        )
+    app = _app()
+    with (
+        app.app_context(),
+        get_db().begin() as session,
+        click.progressbar(length=1, label="analysing", file=sys.stderr) as bar,
+    ):
+
+        def step(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        known = {u.code: u for u in session.scalars(select(Unit)) if u.valid_on(date.today())}
+        pops = None
+        if populations is not None:
+            parsed = read_populations(populations, set(known) or None)
+            if not parsed.ok:
+                _fail_with(parsed.errors, populations.name)
+            pops = {s.code: s.population for s in parsed.strata}
+        try:
+            if round_name is not None:
+                survey_round = find_round(session, round_name)
+                if survey_round is None:
+                    raise click.ClickException(f"no round named {round_name!r}")
+                result = analyze_round(
+                    session,
+                    survey_round,
+                    populations=pops,
+                    ci_method=ci_method,
+                    aggregation=aggregation,
+                    by=by,
+                    min_n=min_n,
+                    progress=step,
+                ).result
+            else:
+                assert responses is not None and questionnaire_ref is not None
+                qid, version = parse_questionnaire_ref(questionnaire_ref)
+                questionnaire = get_questionnaire(qid, version)
+                data = to_sipas_data(
+                    read_responses_file(responses),
+                    questionnaire,
+                    unit_types=unit_types_of(known),
+                    populations=pops,
+                    by=by,
+                )
+                result = analyze_sipas(
+                    data, ci_method=ci_method, aggregation=aggregation, min_n=min_n, progress=step
+                )
+        except InputError as exc:
+            _fail_with(exc.problems, (responses or Path(round_name or "round")).name)
+        except (KeyError, ValueError) as exc:
+            raise click.ClickException(str(exc).strip("'\"")) from None
+    write_results(result, out)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(
+        f"{len(result.rows)} result rows ({result.aggregation}, {result.ci_method}) "
+        f"written to {out}"
+    )
+
+
 # --- demo -----------------------------------------------------------------------------------
 @main.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)

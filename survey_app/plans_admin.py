@@ -5,11 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
-import plotly
 import plotly.graph_objects as go
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from openpyxl import Workbook
@@ -24,7 +22,6 @@ from survey_app.planning import ProgressRow, progress, save_plan, saved_plan
 from survey_app.populations import read_populations
 
 bp = Blueprint("plans", __name__, url_prefix="/admin/rounds")
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PROGRESS_COLUMNS = (
     "unit_code",
     "unit_name",
@@ -315,9 +312,3 @@ def progress_download(round_id: int, fmt: str) -> Response:
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     abort(404)
-
-
-@bp.get("/assets/plotly.min.js")
-def plotly_js() -> Response:
-    """Plotly from the installed package: the admin makes no request to another host."""
-    return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400)

@@ -288,7 +288,7 @@ def test_progress_page_counts_answers_against_the_plan(
         "target",
         "collected",
     ]
-    assert staff.get("/admin/rounds/assets/plotly.min.js").status_code == 200
+    assert staff.get("/admin/assets/plotly.min.js").status_code == 200
 
 
 def test_progress_pages_need_a_login(client: FlaskClient, survey: dict) -> None:

@@ -1,0 +1,646 @@
+"""SIPAS indices of every unit, unit type and the province, with design-based SEs and intervals.
+
+Rules (sipas-methodology.md §3–4; the issue's text):
+
+* item index r_j = Σ w_i y_ij / Σ w_i v_ij, with v_ij = 1 for a valid answer (1–5; "không áp
+  dụng" and blanks are NaN, not valid) and y_ij = 1 for an answer of 4 or 5. The valid answers are
+  a domain, so r_j is a ratio and its SE is the ratio estimator's (R ``svyratio``).
+* ``"mean-of-items"`` (default): element index = mean of its item indices, unit SIPAS = mean of
+  its element indices. ``"pooled"``: satisfied answers over valid answers across the element's
+  (the unit's: all element items') items, R_e = Σ_i w_i Σ_{j∈e} y_ij / Σ_i w_i Σ_{j∈e} v_ij.
+  An item without any valid answer in a scope has no index and is left out of its element's
+  mean; an element without any is left out of the SIPAS mean.
+* Units are strata: weight w_i = N_h / n_h and fpc N_h with populations (completed dossiers);
+  without them weight 1 and no fpc. A unit type and the province are the stratified estimates
+  over their units (the same ratios over all their strata), a ``by`` group a domain.
+
+Standard errors by Taylor linearisation over respondents (Binder 1983; Lumley 2010 §2.3, §3.3):
+the influence of a ratio is z_i = (y_i − r·v_i)/D̂ with D̂ = Σ w_i v_i, and of any index
+θ = Σ_j a_j r_j (an element or SIPAS mean) Σ_j a_j z_ij, so the items one person answers stay
+correlated. Its variance is :func:`analysis.design.total_variance` of that influence,
+
+    V(θ̂) = Σ_h (1 − f_h) · n_h/(n_h − 1) · [Σ_{i∈h} (w_i z_i)² − (Σ_{i∈h} w_i z_i)²/n_h],
+
+computed here for all statistics at once from per-stratum sums: with x_i = (y_i1..y_ik,
+v_i1..v_ik) every influence is z_i = c'x_i, so Σ_{i∈h} (w_i z_i)² = c'Q_h c and Σ_{i∈h} w_i z_i
+= c'T_h with Q_h = Σ_{i∈h} w_i² x_i x_i' and T_h = Σ_{i∈h} w_i x_i (one pass over the answers).
+In a ``by`` group the sums run over its members only, n_h stays the unit's sample size.
+
+The weights are constant within a unit, so Σ_{i∈h} w_i z_i² = c'Q_h c / w_h, which gives the design
+effect against simple random sampling without replacement (R ``deff = TRUE``) exactly as
+:class:`analysis.estimators.Estimate` defines it, and n_eff = n/deff.
+
+Intervals: :func:`analysis.intervals.proportion_ci_arrays` (R ``svyciprop``) with R's effective
+size n* = p̂(1 − p̂)/V̂ (the row's n_eff at p̂ = 0 or 1), n = the respondents with a valid answer in
+the statistic and df = R's ``degf`` of the subset of those respondents (them minus their strata).
+For an element or SIPAS mean the same interval is used on the mean of ratios.
+
+The lead's ``method`` column: ``"<aggregation>; <ci_method>; fpc"`` with populations,
+``"<aggregation>; <ci_method>; no-fpc equal-weights"`` without (also said in ``notes``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analysis.intervals import proportion_ci_arrays
+
+AGGREGATIONS = ("mean-of-items", "pooled")
+CI_METHODS = ("logit", "wilson", "korn-graubard")
+PROVINCE = "ALL"
+OVERALL_KEY = "SIPAS"
+SATISFIED_FROM = 4
+LEVELS = ("item", "element", "overall")
+FLAG_UNRELIABLE = "unreliable"
+FLAG_SUPPRESSED = "suppressed"
+WEIGHTING_FPC = "fpc"
+WEIGHTING_NONE = "no-fpc equal-weights"
+
+
+@dataclass(frozen=True, eq=False)
+class SipasData:
+    """The answers of one survey round, one row per respondent.
+
+    ``answers`` (n, k) holds 1..5, NaN for "không áp dụng" or blank; ``elements`` lists each
+    element's item ids in order; ``unit_types`` maps unit code → type name (aggregates use the
+    name as ``unit_code``); ``populations`` maps unit code → N_h, completed dossiers; ``groups``
+    labels each respondent for a ``by`` analysis.
+    """
+
+    unit_codes: NDArray[np.str_]
+    answers: NDArray[np.float64]
+    item_ids: tuple[str, ...]
+    elements: tuple[tuple[str, tuple[str, ...]], ...]
+    unit_types: Mapping[str, str] = field(default_factory=dict)
+    populations: Mapping[str, int] | None = None
+    groups: NDArray[np.str_] | None = None
+
+    def __post_init__(self) -> None:
+        codes = np.asarray(self.unit_codes)
+        if codes.ndim != 1 or len(codes) == 0:
+            raise ValueError(f"unit_codes must be a non-empty 1-D array, got shape {codes.shape}")
+        codes = codes.astype(str)
+        item_ids = tuple(str(i) for i in self.item_ids)
+        try:
+            answers = np.asarray(self.answers, dtype=float)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"answers must be numbers 1–5 or NaN: {error}") from None
+        if answers.shape != (len(codes), len(item_ids)):
+            raise ValueError(
+                f"answers has shape {answers.shape}, expected ({len(codes)}, {len(item_ids)}): "
+                "one row per unit code, one column per item id"
+            )
+        if len(set(item_ids)) != len(item_ids) or not item_ids:
+            raise ValueError(f"item_ids must be distinct and not empty: {item_ids}")
+        bad = ~np.isnan(answers) & ~np.isin(answers, np.arange(1.0, 6.0))
+        if bad.any():
+            row, column = np.argwhere(bad)[0]
+            raise ValueError(
+                f"item {item_ids[column]!r} (row {row + 1}) has the value "
+                f"{answers[row, column]:g}: answers are 1–5, or NaN when not valid"
+            )
+        elements = tuple((str(e), tuple(str(i) for i in items)) for e, items in self.elements)
+        _check_elements(elements, item_ids)
+        present = set(np.unique(codes).tolist())
+        if PROVINCE in present or "" in present:
+            raise ValueError(f"{PROVINCE!r} and '' are not unit codes (ALL is the province)")
+        types = {str(k): str(v) for k, v in self.unit_types.items()}
+        clash = sorted(({*types.values()} & present) | ({*types.values()} & {PROVINCE}))
+        if clash:
+            raise ValueError(f"unit type names {clash} are also unit codes or {PROVINCE!r}")
+        populations = None
+        if self.populations is not None:
+            populations = {str(k): v for k, v in self.populations.items()}
+            _check_populations(codes, populations)
+        groups = None
+        if self.groups is not None:
+            groups = np.asarray(self.groups).astype(str)
+            if groups.shape != codes.shape:
+                raise ValueError(f"groups has shape {groups.shape}, expected {codes.shape}")
+        object.__setattr__(self, "unit_codes", codes)
+        object.__setattr__(self, "answers", answers)
+        object.__setattr__(self, "item_ids", item_ids)
+        object.__setattr__(self, "elements", elements)
+        object.__setattr__(self, "unit_types", types)
+        object.__setattr__(self, "populations", populations)
+        object.__setattr__(self, "groups", groups)
+
+
+def _check_elements(elements: tuple[tuple[str, tuple[str, ...]], ...], item_ids: tuple[str, ...]):
+    if not elements:
+        raise ValueError("elements must list at least one element with its items")
+    ids = [e for e, _ in elements]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"element ids must be distinct: {ids}")
+    reserved = sorted((set(ids) & set(item_ids)) | ({OVERALL_KEY} & {*ids, *item_ids}))
+    if reserved:
+        raise ValueError(f"{reserved}: element ids, item ids and {OVERALL_KEY!r} must differ")
+    seen: dict[str, str] = {}
+    for element, items in elements:
+        if not items:
+            raise ValueError(f"element {element!r} has no items")
+        missing = [i for i in items if i not in item_ids]
+        if missing:
+            raise ValueError(f"element {element!r} names items {missing} not in item_ids")
+        for item in items:
+            if item in seen:
+                raise ValueError(f"item {item!r} is in elements {seen[item]!r} and {element!r}")
+            seen[item] = element
+
+
+def _check_populations(codes: NDArray[np.str_], populations: Mapping[str, int]) -> None:
+    units, counts = np.unique(codes, return_counts=True)
+    for unit, count in zip(units.tolist(), counts.tolist(), strict=True):
+        if unit not in populations:
+            raise ValueError(f"unit {unit!r} has answers but no population (completed dossiers)")
+        size = populations[unit]
+        if not np.isfinite(size) or size < count:
+            raise ValueError(
+                f"unit {unit!r}: population {size} is below its {count} answers "
+                "(N must count every completed dossier of the period)"
+            )
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One index of one unit, unit type or the province (``"ALL"``); percentages 0–100.
+
+    ``n``: valid answers (item) or respondents with at least one valid answer (element, overall).
+    ``deff``: against simple random sampling without replacement of n from N̂ (R ``deff = TRUE``,
+    as :class:`analysis.estimators.Estimate`); ``n_eff`` = n/deff (Kish's (Σw)²/Σw² where deff is
+    undefined, e.g. p̂ = 0 or 1). ``flag``: "" | "unreliable" | "suppressed".
+    """
+
+    unit_code: str
+    level: str
+    key: str
+    estimate: float | None
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    n_eff: float | None
+    deff: float | None
+    flag: str
+    method: str
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class SipasResult:
+    """All rows (per group: units, then unit types, then ``"ALL"``; items, elements, SIPAS)."""
+
+    rows: tuple[ResultRow, ...]
+    aggregation: str
+    ci_method: str
+    notes: tuple[str, ...]
+
+    def for_unit(self, code: str, group: str | None = None) -> tuple[ResultRow, ...]:
+        """Every row of a unit, unit type or ``"ALL"`` (of one ``by`` group, or overall)."""
+        return tuple(r for r in self.rows if r.unit_code == code and r.group == group)
+
+    def overall(self, group: str | None = None) -> dict[str, ResultRow]:
+        """unit_code → its SIPAS (overall) row."""
+        return {r.unit_code: r for r in self.rows if r.level == "overall" and r.group == group}
+
+    def row(self, code: str, key: str, group: str | None = None) -> ResultRow:
+        """The row of one index (item id, element id or ``"SIPAS"``)."""
+        for r in self.rows:
+            if r.unit_code == code and r.key == key and r.group == group:
+                return r
+        raise KeyError(f"no row for unit {code!r}, key {key!r}, group {group!r}")
+
+
+@dataclass(frozen=True)
+class _Sums:
+    """Per stratum (and group) sufficient statistics; axis 0 is the group (0 = everyone)."""
+
+    totals: NDArray[np.float64]  # (G, H, 2k): T_h = Σ w x
+    squares: NDArray[np.float64]  # (G, H, 2k, 2k): Q_h = Σ w² x x'
+    counts: NDArray[np.float64]  # (G, H, m): respondents with a valid answer per statistic
+
+
+def _layout(k: int, elements: list[list[int]]) -> NDArray[np.float64]:
+    """Counting matrix (k, m): which items a statistic's "valid answer" looks at."""
+    m = k + len(elements) + 1
+    layout = np.zeros((k, m))
+    layout[np.arange(k), np.arange(k)] = 1
+    for e, columns in enumerate(elements):
+        layout[columns, k + e] = 1
+        layout[columns, m - 1] = 1
+    return layout
+
+
+def _gram(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """x'x summed over blocks of rows small enough for BLAS to run each on one thread.
+
+    A thin product (38 columns, thousands of rows) split over threads stalls whenever another
+    process holds a core (measured on the 2-core server: 0.35 s → 3.5 s for the benchmark);
+    OpenBLAS keeps m·n·k below 2^18 on one thread.
+    """
+    rows, columns = x.shape
+    block = max(16, (1 << 17) // max(columns * columns, 1))
+    if rows <= block:
+        return x.T @ x
+    padded = np.concatenate([x, np.zeros((-rows % block, columns))])
+    blocks = padded.reshape(-1, block, columns)
+    return np.matmul(blocks.transpose(0, 2, 1), blocks).sum(axis=0)
+
+
+def _stratum_sums(
+    answers: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    cells: NDArray[np.int64],
+    n_cells: int,
+    layout: NDArray[np.float64],
+    progress: Callable[[int, int], None] | None,
+    steps: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """T, Q and counts for every cell (stratum × group), one block of rows at a time."""
+    k = answers.shape[1]
+    totals = np.zeros((n_cells, 2 * k))
+    squares = np.zeros((n_cells, 2 * k, 2 * k))
+    counts = np.zeros((n_cells, layout.shape[1]))
+    order = np.argsort(cells, kind="stable")
+    sizes = np.bincount(cells, minlength=n_cells)
+    ends = np.cumsum(sizes)
+    present = np.flatnonzero(sizes)
+    for done, cell in enumerate(present):
+        rows = order[ends[cell] - sizes[cell] : ends[cell]]
+        block = answers[rows]
+        valid = ~np.isnan(block)
+        x = np.concatenate([block >= SATISFIED_FROM, valid], axis=1).astype(float)
+        x *= weights[rows, None]
+        totals[cell] = x.sum(axis=0)
+        squares[cell] = _gram(x)
+        counts[cell] = ((valid.astype(float) @ layout) > 0).sum(axis=0)
+        if progress is not None:
+            progress(done + 1, steps)
+    return totals, squares, counts
+
+
+def _coefficients(
+    totals: NDArray[np.float64], elements: list[list[int]], aggregation: str
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Estimates θ (S, m) and influence coefficients c (S, 2k, m) from scope totals (S, 2k).
+
+    Items: θ_j = r_j, z = (y_j − r_j v_j)/D_j. Mean-of-items: θ = Σ_j a_j r_j with z = Σ_j a_j z_j.
+    Pooled: θ_e = Σ_{j∈e} T_yj / Σ_{j∈e} T_vj, z = Σ_{j∈e} (y_j − θ_e v_j)/D_e.
+    """
+    k = totals.shape[1] // 2
+    n_el = len(elements)
+    m = k + n_el + 1
+    scopes = totals.shape[0]
+    sat, val = totals[:, :k], totals[:, k:]
+    defined = val > 0
+    den = np.where(defined, val, 1.0)
+    ratio = np.where(defined, sat / den, 0.0)
+    membership = np.zeros((k, n_el + 1))  # item → element (and the last column: SIPAS)
+    for e, columns in enumerate(elements):
+        membership[columns, e] = 1
+        membership[columns, n_el] = 1
+    coef_y = np.zeros((scopes, k, m))
+    coef_v = np.zeros((scopes, k, m))
+    estimate = np.full((scopes, m), np.nan)
+    items = np.arange(k)
+    coef_y[:, items, items] = defined / den
+    coef_v[:, items, items] = -ratio * defined / den
+    estimate[:, :k] = np.where(defined, ratio, np.nan)
+    if aggregation == "pooled":
+        sat_e, val_e = sat @ membership, val @ membership
+        has = val_e > 0
+        den_e = np.where(has, val_e, 1.0)
+        pooled = np.where(has, sat_e / den_e, 0.0)
+        coef_y[:, :, k:] = membership[None] * (has / den_e)[:, None, :]
+        coef_v[:, :, k:] = -membership[None] * (pooled * has / den_e)[:, None, :]
+        estimate[:, k:] = np.where(has, pooled, np.nan)
+        return estimate, np.concatenate([coef_y, coef_v], axis=1)
+    element_member = membership[:, :n_el]
+    n_def = defined.astype(float) @ element_member  # (S, E) items with an index
+    has_e = n_def > 0
+    # a[s, j, e] = 1/n_def[s, e] for the defined items j of element e
+    mean_a = defined[:, :, None] * element_member[None] / np.where(has_e, n_def, 1.0)[:, None, :]
+    n_el_def = has_e.sum(axis=1)
+    overall_a = (mean_a * has_e[:, None, :]).sum(axis=2) / np.maximum(n_el_def, 1)[:, None]
+    a = np.concatenate([mean_a, overall_a[:, :, None]], axis=2)  # (S, k, E + 1)
+    coef_y[:, :, k:] = a / den[:, :, None]
+    coef_v[:, :, k:] = -a * (ratio / den)[:, :, None]
+    has = np.concatenate([has_e, (n_el_def > 0)[:, None]], axis=1)
+    estimate[:, k:] = np.where(has, np.einsum("sja,sj->sa", a, ratio), np.nan)
+    return estimate, np.concatenate([coef_y, coef_v], axis=1)
+
+
+@dataclass(frozen=True)
+class _Moments:
+    """Per scope and statistic (S, m): V̂ and the sums of w z and w z² over the respondents."""
+
+    variance: NDArray[np.float64]
+    sum_wz: NDArray[np.float64]
+    sum_wz2: NDArray[np.float64]
+
+
+def _unit_moments(
+    coef: NDArray[np.float64],
+    totals: NDArray[np.float64],
+    squares: NDArray[np.float64],
+    n_h: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    weights_h: NDArray[np.float64],
+) -> _Moments:
+    """Each unit's own statistics: V = s_h [c_h'Q_h c_h − (c_h'T_h)²/n_h], Σ w z² = c'Q c / w_h."""
+    quadratic = np.einsum("ham,ham->hm", coef, squares @ coef)
+    linear = np.einsum("ham,ha->hm", coef, totals)
+    variance = np.maximum(scale[:, None] * (quadratic - linear**2 / n_h[:, None]), 0.0)
+    return _Moments(variance, linear, quadratic / weights_h[:, None])
+
+
+def _aggregate_moments(
+    coef: NDArray[np.float64],
+    members: NDArray[np.float64],
+    totals: NDArray[np.float64],
+    squares: NDArray[np.float64],
+    n_h: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    weights_h: NDArray[np.float64],
+) -> _Moments:
+    """Aggregates over strata: V = Σ_h M_ah s_h [c_a'Q_h c_a − (c_a'T_h)²/n_h]."""
+
+    def quadratic(weight: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.einsum("sam,sam->sm", coef, np.einsum("sh,hab->sab", weight, squares) @ coef)
+
+    weight = members * scale[None, :]
+    projected = np.einsum("sam,ha->shm", coef, totals)
+    between = np.einsum("sh,shm->sm", weight / n_h[None, :], projected**2)
+    variance = np.maximum(quadratic(weight) - between, 0.0)
+    linear = np.einsum("sh,shm->sm", members, projected)
+    return _Moments(variance, linear, quadratic(members / weights_h[None, :]))
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Estimates of one group (or everyone) for every scope (units, then aggregates): (S, m)."""
+
+    estimate: NDArray[np.float64]  # 0–1 scale
+    moments: _Moments
+    counts: NDArray[np.float64]  # respondents with a valid answer in the statistic
+    weighted: NDArray[np.float64]  # N̂: their weights' sum
+    weighted2: NDArray[np.float64]  # their squared weights' sum
+    df: NDArray[np.float64]  # respondents minus strata among them (R degf)
+
+
+def _estimate_group(
+    sums: _Sums,
+    g: int,
+    members: NDArray[np.float64],
+    n_h: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    weights_h: NDArray[np.float64],
+    elements: list[list[int]],
+    aggregation: str,
+) -> _Group:
+    """Every statistic of every unit (diagonal, fast) and aggregate (``members`` (A, H))."""
+    totals, squares, counts = sums.totals[g], sums.squares[g], sums.counts[g]
+    unit_estimate, unit_coef = _coefficients(totals, elements, aggregation)
+    unit = _unit_moments(unit_coef, totals, squares, n_h, scale, weights_h)
+    agg_estimate, agg_coef = _coefficients(members @ totals, elements, aggregation)
+    agg = _aggregate_moments(agg_coef, members, totals, squares, n_h, scale, weights_h)
+
+    def per_scope(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.concatenate([values, members @ values])  # units, then aggregates
+
+    all_counts = per_scope(counts)
+    return _Group(
+        np.concatenate([unit_estimate, agg_estimate]),
+        _Moments(
+            np.concatenate([unit.variance, agg.variance]),
+            np.concatenate([unit.sum_wz, agg.sum_wz]),
+            np.concatenate([unit.sum_wz2, agg.sum_wz2]),
+        ),
+        all_counts,
+        per_scope(counts * weights_h[:, None]),
+        per_scope(counts * weights_h[:, None] ** 2),
+        all_counts - per_scope((counts > 0).astype(float)),
+    )
+
+
+def _design_effects(group: _Group) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """deff and n_eff as :class:`analysis.estimators.Estimate` has them (R ``deff = TRUE``).
+
+    deff = V̂ / V_srs, V_srs = N̂² s²_z (1 − n/N̂)/n, s²_z = n/(n − 1) Σ w (z − z̄_w)²/N̂ over the
+    n respondents with a valid answer (without the factor (1 − n/N̂) when N̂ ≤ n); n_eff = n/deff,
+    or Kish's (Σ w)²/Σ w² where deff is not a positive number (p̂ = 0 or 1, n < 2).
+    """
+    n, big_n = group.counts, group.weighted
+    moments = group.moments
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = moments.sum_wz2 - moments.sum_wz**2 / big_n
+        s2 = n / (n - 1) * np.maximum(spread, 0.0) / big_n
+        fraction = np.where(big_n > n, 1 - n / big_n, 1.0)
+        srs = np.where(n >= 2, big_n**2 * s2 * fraction / n, np.nan)
+        deff = moments.variance / srs
+        kish = big_n**2 / group.weighted2
+        n_eff = np.where(np.isfinite(deff) & (deff > 0), n / deff, kish)
+    return np.where(np.isfinite(deff), deff, np.nan), n_eff
+
+
+def _weighting(
+    data: SipasData, units: list[str], n_h: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], str, list[str]]:
+    """Weights N_h/n_h and sampling fractions n_h/N_h per unit (1 and 0 without populations)."""
+    if data.populations is None:
+        note = (
+            "populations not given: no finite population correction, weight 1 per respondent; "
+            "unit types and the province weight units by their numbers of respondents"
+        )
+        return np.ones(len(units)), np.zeros(len(units)), WEIGHTING_NONE, [note]
+    big_n = np.array([float(data.populations[u]) for u in units])
+    absent = sorted(set(data.populations) - set(units))
+    notes = [f"units with a population but no answers (not estimated): {absent}"] if absent else []
+    return big_n / n_h, n_h / big_n, WEIGHTING_FPC, notes
+
+
+def _accumulate(
+    data: SipasData,
+    stratum: NDArray[np.int64],
+    n_units: int,
+    weights_h: NDArray[np.float64],
+    progress: Callable[[int, int], None] | None,
+) -> tuple[_Sums, list[str], int]:
+    """Sums per unit, for everyone (index 0) and each ``by`` group (1..G); the progress steps."""
+    if data.groups is not None:
+        labels, group = np.unique(data.groups, return_inverse=True)
+        group = group.reshape(-1)
+    else:
+        labels, group = np.array([], dtype=str), np.zeros(len(stratum), dtype=np.int64)
+    n_groups = max(len(labels), 1)
+    index = {item: j for j, item in enumerate(data.item_ids)}
+    layout = _layout(len(index), [[index[i] for i in items] for _, items in data.elements])
+    cells = stratum * n_groups + group
+    steps = np.count_nonzero(np.bincount(cells)) + 1
+    t, q, c = _stratum_sums(
+        data.answers, weights_h[stratum], cells, n_units * n_groups, layout, progress, steps
+    )
+    by_group = [a.reshape(n_units, n_groups, *a.shape[1:]).swapaxes(0, 1) for a in (t, q, c)]
+    if data.groups is None:
+        return _Sums(*by_group), [], steps
+    sums = _Sums(*(np.concatenate([a.sum(axis=0, keepdims=True), a]) for a in by_group))
+    return sums, labels.tolist(), steps
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What turns estimates into rows: the interval, the flags and the ``method`` text."""
+
+    method: str
+    ci_method: str
+    confidence: float
+    min_n: int
+    reliable_n: int
+    max_cv: float
+
+
+def _rows(
+    scopes: list[str],
+    keys: list[str],
+    levels: list[str],
+    result: _Group,
+    group: str | None,
+    options: _Options,
+) -> list[ResultRow]:
+    """Result rows of one group from (S, m) arrays on the 0–1 scale: n_eff, deff, CI, flags.
+
+    The interval's effective size is R ``svyciprop``'s n* = p̂(1 − p̂)/V̂ where 0 < p̂ < 1 and
+    V̂ > 0, the row's n_eff otherwise (as :func:`analysis.intervals.proportion_ci`).
+    """
+    estimate, counts, df = result.estimate, result.counts, result.df
+    variance = result.moments.variance
+    se = np.sqrt(variance)
+    deff, n_eff = _design_effects(result)
+    shown = ~np.isnan(estimate) & (counts >= max(options.min_n, 1))
+    p = np.where(shown, estimate, 0.5)
+    inside = (p > 0) & (p < 1) & (variance > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        size = np.where(inside, p * (1 - p) / variance, n_eff)
+        size = np.where(np.isfinite(size) & (size > 0), size, np.maximum(counts, 1))
+        cv = np.where(p > 0, se / np.where(p > 0, p, 1.0), np.where(se > 0, np.inf, 0.0))
+    low, high = np.full_like(p, np.nan), np.full_like(p, np.nan)
+    if shown.any():
+        low[shown], high[shown] = proportion_ci_arrays(
+            p[shown],
+            se[shown],
+            size[shown],
+            df[shown],
+            options.ci_method,
+            options.confidence,
+            n=counts[shown],
+        )
+    unreliable = (counts < options.reliable_n) | (cv > options.max_cv)
+
+    def percent(values: NDArray[np.float64], s: int, j: int) -> float | None:
+        value = values[s, j]
+        return None if not shown[s, j] or np.isnan(value) else float(value * 100)
+
+    def plain(values: NDArray[np.float64], s: int, j: int) -> float | None:
+        value = values[s, j]
+        return None if not shown[s, j] or np.isnan(value) else float(value)
+
+    rows = []
+    for s, scope in enumerate(scopes):
+        for j, key in enumerate(keys):
+            if not shown[s, j]:
+                flag = FLAG_SUPPRESSED
+            else:
+                flag = FLAG_UNRELIABLE if unreliable[s, j] else ""
+            rows.append(
+                ResultRow(
+                    unit_code=scope,
+                    level=levels[j],
+                    key=key,
+                    estimate=percent(p, s, j),
+                    se=percent(se, s, j),
+                    ci_low=percent(low, s, j),
+                    ci_high=percent(high, s, j),
+                    n=int(counts[s, j]),
+                    n_eff=plain(n_eff, s, j),
+                    deff=plain(deff, s, j),
+                    flag=flag,
+                    method=options.method,
+                    group=group,
+                )
+            )
+    return rows
+
+
+def analyze_sipas(
+    data: SipasData,
+    *,
+    ci_method: str = "logit",
+    aggregation: str = "mean-of-items",
+    confidence: float = 0.95,
+    min_n: int = 5,
+    reliable_n: int = 30,
+    max_cv: float = 0.2,
+    progress: Callable[[int, int], None] | None = None,
+) -> SipasResult:
+    """Every item, element and SIPAS index of every unit, unit type and ``"ALL"`` (see module).
+
+    Flags: "suppressed" when n < ``min_n`` (estimate, se and interval left empty); otherwise
+    "unreliable" when n < ``reliable_n`` or cv = se/estimate > ``max_cv``. ``progress(done,
+    total)`` is called as blocks of answers are summed.
+    """
+    if ci_method not in CI_METHODS:
+        raise ValueError(f"ci_method ({ci_method!r}) must be one of {', '.join(CI_METHODS)}")
+    if aggregation not in AGGREGATIONS:
+        raise ValueError(f"aggregation ({aggregation!r}) must be one of {', '.join(AGGREGATIONS)}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence ({confidence}) must be in (0, 1)")
+    if min_n < 0 or reliable_n < 0 or not max_cv > 0:
+        raise ValueError(
+            f"min_n ({min_n}), reliable_n ({reliable_n}) ≥ 0 and max_cv ({max_cv}) > 0"
+        )
+    index = {item: j for j, item in enumerate(data.item_ids)}
+    elements = [[index[i] for i in items] for _, items in data.elements]
+    k = len(data.item_ids)
+    units, stratum = np.unique(data.unit_codes, return_inverse=True)
+    stratum = stratum.reshape(-1)
+    n_units = len(units)
+    n_h = np.bincount(stratum, minlength=n_units).astype(float)
+    notes = [
+        f"confidence {confidence:.0%}; unreliable: n < {reliable_n} or se/estimate > "
+        f"{max_cv:.0%}; suppressed: n < {min_n}",
+    ]
+    weights_h, fraction, weighting, more = _weighting(data, units.tolist(), n_h)
+    notes.extend(more)
+    scale = np.divide((1 - fraction) * n_h, n_h - 1, out=np.zeros(n_units), where=n_h > 1)
+
+    sums, labels, steps = _accumulate(data, stratum, n_units, weights_h, progress)
+    type_names = sorted({data.unit_types[u] for u in units.tolist() if u in data.unit_types})
+    members = np.array(
+        [[data.unit_types.get(u) == name for u in units.tolist()] for name in type_names]
+        + [[True] * n_units]
+    ).astype(float)
+    scope_names = [*units.tolist(), *type_names, PROVINCE]
+    options = _Options(
+        f"{aggregation}; {ci_method}; {weighting}", ci_method, confidence, min_n, reliable_n, max_cv
+    )
+    keys = [*data.item_ids, *(e for e, _ in data.elements), OVERALL_KEY]
+    levels = [LEVELS[0]] * k + [LEVELS[1]] * len(elements) + [LEVELS[2]]
+    group_names: list[str | None] = [None, *labels]
+    rows: list[ResultRow] = []
+    undefined = 0
+    for g, group_name in enumerate(group_names[: sums.totals.shape[0]]):
+        result = _estimate_group(sums, g, members, n_h, scale, weights_h, elements, aggregation)
+        undefined += int(np.isnan(result.estimate[:, :k]).sum())
+        rows.extend(_rows(scope_names, keys, levels, result, group_name, options))
+    if aggregation == "mean-of-items" and undefined:
+        notes.append(
+            "some items have no valid answer in a unit or group: an element's index is the mean "
+            "of its items that have one, the SIPAS index the mean of elements that have one"
+        )
+    if progress is not None:
+        progress(steps, steps)
+    return SipasResult(tuple(rows), aggregation, ci_method, tuple(notes))

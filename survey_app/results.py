@@ -1,0 +1,69 @@
+"""SIPAS results of a round from the database: the analysis input, the indices, the ranking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analysis import SipasResult, analyze_sipas
+from questionnaires import Questionnaire
+from questionnaires.registry import get_questionnaire
+from survey_app.analysis_input import table_from_rows, to_sipas_data
+from survey_app.export import response_rows
+from survey_app.models import RoundPopulation, SurveyRound, Unit
+
+
+@dataclass(frozen=True)
+class RoundAnalysis:
+    """A round's results and what they were computed from."""
+
+    survey_round: SurveyRound
+    questionnaire: Questionnaire
+    result: SipasResult
+    units: dict[str, Unit]
+    with_populations: bool
+
+
+def round_populations(session: Session, survey_round: SurveyRound) -> dict[str, int] | None:
+    """N per unit code saved with the round's plan, or None when none was saved."""
+    rows = session.scalars(
+        select(RoundPopulation).where(RoundPopulation.round_id == survey_round.id)
+    ).all()
+    return {row.unit.code: row.population for row in rows} or None
+
+
+def unit_types_of(units: Mapping[str, Unit]) -> dict[str, str]:
+    """unit_code → unit type code (the aggregates' ``unit_code``)."""
+    return {code: unit.unit_type.code for code, unit in units.items()}
+
+
+def analyze_round(
+    session: Session,
+    survey_round: SurveyRound,
+    *,
+    populations: Mapping[str, int] | None = None,
+    ci_method: str = "logit",
+    aggregation: str = "mean-of-items",
+    by: str | None = None,
+    min_n: int = 5,
+    progress: Callable[[int, int], None] | None = None,
+) -> RoundAnalysis:
+    """Every item, element and overall index of the round's units, types and province."""
+    questionnaire = get_questionnaire(
+        survey_round.questionnaire_id, survey_round.questionnaire_version
+    )
+    header, rows = response_rows(session, survey_round.name)
+    table = table_from_rows(header, rows)
+    units = {unit.code: unit for unit in survey_round.units}
+    if populations is None:
+        populations = round_populations(session, survey_round)
+    data = to_sipas_data(
+        table, questionnaire, unit_types=unit_types_of(units), populations=populations, by=by
+    )
+    result = analyze_sipas(
+        data, ci_method=ci_method, aggregation=aggregation, min_n=min_n, progress=progress
+    )
+    return RoundAnalysis(survey_round, questionnaire, result, units, populations is not None)

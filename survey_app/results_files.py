@@ -1,0 +1,128 @@
+"""SIPAS results files: CSV, XLSX, JSON (a list of records) and SPSS ``.sav``.
+
+Columns (a contract other parts read): ``unit_code,level,key,estimate,se,ci_low,ci_high,n,n_eff,
+deff,flag,method`` (``group`` first when the analysis is by a demographic column). ``estimate``,
+``se``, ``ci_low`` and ``ci_high`` are percentages (0–100).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from analysis import SipasResult
+
+RESULT_COLUMNS = (
+    "unit_code",
+    "level",
+    "key",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "n",
+    "n_eff",
+    "deff",
+    "flag",
+    "method",
+)
+RESULT_FORMATS = (".csv", ".xlsx", ".json", ".sav")
+SPSS_LABELS = {
+    "unit_code": "Mã đơn vị (unit)",
+    "level": "Cấp chỉ số (item/element/overall)",
+    "key": "Mã câu hỏi / yếu tố / SIPAS",
+    "estimate": "Chỉ số (%)",
+    "se": "Sai số chuẩn (%)",
+    "ci_low": "Cận dưới KTC (%)",
+    "ci_high": "Cận trên KTC (%)",
+    "n": "Số câu trả lời hợp lệ",
+    "n_eff": "Cỡ mẫu hiệu dụng",
+    "deff": "Hệ số thiết kế",
+    "flag": "Cảnh báo",
+    "method": "Phương pháp",
+    "group": "Nhóm",
+}
+
+
+def columns(result: SipasResult) -> list[str]:
+    """The file's columns: ``group`` first when any row has one."""
+    grouped = any(row.group is not None for row in result.rows)
+    return (["group"] if grouped else []) + list(RESULT_COLUMNS)
+
+
+def records(result: SipasResult) -> list[dict[str, object]]:
+    """Every result row as a dictionary in column order (None for an empty cell)."""
+    names = columns(result)
+    return [{name: getattr(row, name) for name in names} for row in result.rows]
+
+
+def results_csv(result: SipasResult) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns(result), lineterminator="\n")
+    writer.writeheader()
+    for record in records(result):
+        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    return out.getvalue()
+
+
+def results_json(result: SipasResult) -> str:
+    return json.dumps(records(result), ensure_ascii=False, indent=1)
+
+
+def results_xlsx(result: SipasResult, notes: Sequence[str] = ()) -> bytes:
+    """A ``results`` sheet and an ``about`` sheet with the method and notes."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "results"
+    names = columns(result)
+    sheet.append(names)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for record in records(result):
+        sheet.append(list(record.values()))
+    about = book.create_sheet("about")
+    about.append(["aggregation", result.aggregation])
+    about.append(["ci_method", result.ci_method])
+    for note in [*result.notes, *notes]:
+        about.append(["note", note])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def write_sav(result: SipasResult, path: Path) -> None:
+    """An SPSS file with Vietnamese variable labels (needs pyreadstat)."""
+    import pandas as pd
+    import pyreadstat
+
+    frame = pd.DataFrame.from_records(records(result), columns=columns(result))
+    for name in ("estimate", "se", "ci_low", "ci_high", "n_eff", "deff"):
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+    frame["n"] = frame["n"].astype(float)
+    for name in ("unit_code", "level", "key", "flag", "method", "group"):
+        if name in frame:
+            frame[name] = frame[name].fillna("").astype(str)
+    pyreadstat.write_sav(
+        frame, str(path), column_labels={k: v for k, v in SPSS_LABELS.items() if k in frame.columns}
+    )
+
+
+def write_results(result: SipasResult, path: Path) -> None:
+    """Write in the format the file name's extension names."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        path.write_text(results_csv(result), encoding="utf-8")
+    elif suffix == ".json":
+        path.write_text(results_json(result), encoding="utf-8")
+    elif suffix == ".xlsx":
+        path.write_bytes(results_xlsx(result))
+    elif suffix == ".sav":
+        write_sav(result, path)
+    else:
+        raise ValueError(f"{path.name}: results are written as {', '.join(RESULT_FORMATS)}")
