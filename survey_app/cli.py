@@ -632,11 +632,17 @@ def analyze(
     default=Path("instance/demo.sqlite"),
     show_default=True,
 )
-def demo(host: str, port: int, db_path: Path) -> None:
+@click.option(
+    "--simulate",
+    default=40,
+    show_default=True,
+    help="made-up answers per unit added to a new demo database (channel 'simulated')",
+)
+def demo(host: str, port: int, db_path: Path, simulate: int) -> None:
     """Create and fill a demo database when it is empty, print how to use it, and serve."""
     from survey_app.demo import run_demo
 
-    run_demo(host=host, port=port, db_path=db_path)
+    run_demo(host=host, port=port, db_path=db_path, simulate=simulate)
 
 
 if __name__ == "__main__":

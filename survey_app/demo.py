@@ -69,7 +69,71 @@ def seed(session: Session) -> None:
     )
 
 
-def prepare(url: str) -> DemoInfo:
+def simulate_responses(session: Session, per_unit: int, seed: int = 2023) -> int:
+    """Add ``per_unit`` made-up answers to every unit of the demo round (channel ``simulated``).
+
+    Each unit gets its own satisfaction level (70–97 % answer 4 or 5) so results pages have
+    something to show; a comment now and then. Never used outside the demo.
+    """
+    import random
+
+    from questionnaires.registry import get_questionnaire
+    from survey_app.models import Response
+
+    rng = random.Random(seed)
+    survey_round = session.scalar(select(SurveyRound).where(SurveyRound.name == DEMO_ROUND))
+    if survey_round is None:
+        raise DemoError("the demo round is missing: delete the demo database and rerun")
+    questionnaire = get_questionnaire(
+        survey_round.questionnaire_id, survey_round.questionnaire_version
+    )
+    counters = {c.unit_id: c for c in session.scalars(select(Counter))}
+    fields = (
+        [o.code for o in questionnaire.service_field.options] if questionnaire.service_field else []
+    )
+    added = 0
+    for unit in survey_round.units:
+        level = rng.uniform(0.70, 0.97)
+        for _ in range(per_unit):
+            answers: dict[str, int | str] = {}
+            for item in questionnaire.items:
+                if item.id in ("q31", "q32", "q33") and rng.random() < 0.6:
+                    answers[item.id] = "na"
+                else:
+                    answers[item.id] = (
+                        rng.choice((4, 5)) if rng.random() < level else rng.choice((1, 2, 3))
+                    )
+            session.add(
+                Response(
+                    submission_id=f"sim-{rng.getrandbits(64):016x}",
+                    round_id=survey_round.id,
+                    unit_id=unit.id,
+                    counter_id=counters[unit.id].id,
+                    channel="simulated",
+                    submitted_at=utcnow() - timedelta(minutes=rng.randint(0, 1440)),
+                    questionnaire_id=survey_round.questionnaire_id,
+                    questionnaire_version=survey_round.questionnaire_version,
+                    answers=answers,
+                    service_field=rng.choice(fields) if fields else None,
+                    profile={"gender": rng.choice(("nam", "nu"))},
+                    comment=rng.choice(
+                        (
+                            None,
+                            None,
+                            None,
+                            "Cán bộ hướng dẫn tận tình.",
+                            "Cần thêm ghế ngồi chờ.",
+                            "Thủ tục nhanh gọn.",
+                        )
+                    ),
+                )
+            )
+            added += 1
+    session.flush()
+    return added
+
+
+def prepare(url: str, simulate: int = 0) -> DemoInfo:
     """Migrate; fill the database if it is empty; give the demo admin a fresh password."""
     created = migrate.is_empty(url)
     migrate.upgrade(url)
@@ -78,6 +142,8 @@ def prepare(url: str) -> DemoInfo:
     with app.app_context(), get_db().begin() as session:
         if created:
             seed(session)
+            if simulate:
+                simulate_responses(session, simulate)
         admin = session.scalar(select(User).where(User.username == DEMO_ADMIN))
         if admin is None:
             create_user(session, DEMO_ADMIN, password, "admin")
@@ -91,13 +157,13 @@ def prepare(url: str) -> DemoInfo:
         return DemoInfo(password, counter.code, created)
 
 
-def run_demo(*, host: str, port: int, db_path: Path) -> None:
+def run_demo(*, host: str, port: int, db_path: Path, simulate: int = 0) -> None:
     """Prepare the demo database, print the credentials and URLs, and serve."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     url = sqlite_url(db_path)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("BASE_URL", f"http://{host}:{port}")
-    info = prepare(url)
+    info = prepare(url, simulate)
     app = create_app({"DATABASE_URL": url})
     base = app.config["BASE_URL"]
     click.echo("")

@@ -17,7 +17,7 @@ from support import DEMO_DATA
 
 from survey_app.cli import main
 from survey_app.db import get_db
-from survey_app.models import Counter, SurveyRound, Unit, User
+from survey_app.models import Counter, Response, SurveyRound, Unit, User
 
 
 @pytest.fixture
@@ -161,8 +161,8 @@ def test_demo_prepare_fills_an_empty_database_once(tmp_path: Path) -> None:
     from survey_app.demo import DEMO_ROUND, prepare
 
     url = sqlite_url(tmp_path / "demo.sqlite")
-    first = prepare(url)
-    second = prepare(url)
+    first = prepare(url, simulate=3)
+    second = prepare(url, simulate=3)
     assert first.created and not second.created
     assert first.counter_code == "SNV-1" and first.admin_password != second.admin_password
     from survey_app import create_app
@@ -175,5 +175,8 @@ def test_demo_prepare_fills_an_empty_database_once(tmp_path: Path) -> None:
         survey_round = session.scalar(select(SurveyRound))
         assert survey_round.name == DEMO_ROUND and len(survey_round.units) == 134
         assert session.query(Counter).count() == 134
+        simulated = session.query(Response).all()
+        assert len(simulated) == 3 * 134  # added once, when the database was created
+        assert {r.channel for r in simulated} == {"simulated"}
     client = app.test_client()
     assert client.get("/s/SNV-1").status_code == 200
