@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         extensions,
         health,
         i18n,
+        par_admin,
         plans_admin,
         posters,
         results_admin,
@@ -48,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(plans_admin.bp)
     app.register_blueprint(results_admin.bp)
+    app.register_blueprint(par_admin.bp)
     charts.init_app(app)
     errors.init_app(app)
     extensions.init_limits(app, "citizen.form", citizen.refused_with_answers)

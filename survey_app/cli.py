@@ -645,5 +645,15 @@ def demo(host: str, port: int, db_path: Path, simulate: int) -> None:
     run_demo(host=host, port=port, db_path=db_path, simulate=simulate)
 
 
+def _register_par() -> None:
+    from survey_app.cli_par import par, score
+
+    main.add_command(par)
+    main.add_command(score)
+
+
+_register_par()
+
+
 if __name__ == "__main__":
     main()

@@ -133,6 +133,53 @@ def simulate_responses(session: Session, per_unit: int, seed: int = 2023) -> int
     return added
 
 
+def sipas_figures(result: object) -> dict[str, object]:
+    """unit_code → SipasFigure from an analysis result's overall rows (suppressed ones left out)."""
+    from scoring_bridge import SipasFigure
+
+    figures = {}
+    for code, row in result.overall().items():  # type: ignore[attr-defined]
+        if row.estimate is not None and row.ci_low is not None and row.ci_high is not None:
+            figures[code] = SipasFigure(row.estimate, row.ci_low, row.ci_high)
+    return figures
+
+
+def seed_par(session: Session, year: int = 2023, seed: int = 2023) -> int:
+    """Made-up PAR points for every unit (illustrative) and 8.1's SIPAS from the demo round."""
+    import random
+
+    from survey_app.models import ParPoints
+    from survey_app.results import analyze_round
+    from survey_app.scoring import catalogs_for, store_sipas, year_units
+
+    rng = random.Random(seed)
+    catalogs = catalogs_for(session, year)
+    for unit in year_units(session, year, set(catalogs)):
+        catalog = catalogs[unit.unit_type.code]
+        level = rng.uniform(0.6, 0.95)
+        for leaf in catalog.leaves:
+            if leaf.source == "sipas":
+                continue
+            final = round(leaf.max_points * min(1.0, rng.gauss(level, 0.1)) * 4) / 4
+            final = max(0.0, min(leaf.max_points, final))
+            own = min(leaf.max_points, final + rng.choice((0, 0, 0.25, 0.5)))
+            session.add(
+                ParPoints(
+                    year=year,
+                    unit_id=unit.id,
+                    code=leaf.code,
+                    self_points=own,
+                    final_points=final,
+                    note="",
+                )
+            )
+    survey_round = session.scalar(select(SurveyRound).where(SurveyRound.name == DEMO_ROUND))
+    if survey_round is None:
+        return 0
+    result = analyze_round(session, survey_round).result
+    return store_sipas(session, year, sipas_figures(result), f"round {DEMO_ROUND}")
+
+
 def prepare(url: str, simulate: int = 0) -> DemoInfo:
     """Migrate; fill the database if it is empty; give the demo admin a fresh password."""
     created = migrate.is_empty(url)
@@ -144,6 +191,7 @@ def prepare(url: str, simulate: int = 0) -> DemoInfo:
             seed(session)
             if simulate:
                 simulate_responses(session, simulate)
+                seed_par(session)
         admin = session.scalar(select(User).where(User.username == DEMO_ADMIN))
         if admin is None:
             create_user(session, DEMO_ADMIN, password, "admin")

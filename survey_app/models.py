@@ -207,3 +207,80 @@ class PlanTarget(Base):
 
     plan: Mapped[SamplePlan] = relationship(back_populates="targets")
     unit: Mapped[Unit] = relationship()
+
+
+class ParCatalog(Base):
+    """A province's own criteria catalog for a unit type and year (else the shipped one)."""
+
+    __tablename__ = "par_catalogs"
+    __table_args__ = (UniqueConstraint("year", "unit_type", name="uq_par_catalogs_year_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ParAssessment(Base):
+    """A unit's PAR assessment of a year: its workflow status and when it was submitted."""
+
+    __tablename__ = "par_assessments"
+    __table_args__ = (UniqueConstraint("year", "unit_id", name="uq_par_assessments_year_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class ParPoints(Base):
+    """Self-assessed and final (appraised, or the Ministry's survey) points of one leaf."""
+
+    __tablename__ = "par_points"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    self_points: Mapped[float | None] = mapped_column()
+    final_points: Mapped[float | None] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    unit: Mapped[Unit] = relationship()
+
+
+class ParSipas(Base):
+    """The SIPAS figure that feeds a unit's criterion 8.1 in a year, and where it came from."""
+
+    __tablename__ = "par_sipas"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    estimate: Mapped[float] = mapped_column()
+    ci_low: Mapped[float] = mapped_column()
+    ci_high: Mapped[float] = mapped_column()
+    source: Mapped[str] = mapped_column(String(300), default="")
+
+    unit: Mapped[Unit] = relationship()
+
+
+class ParChange(Base):
+    """An appraisal change: who changed which points, when, from what to what, and why."""
+
+    __tablename__ = "par_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    old: Mapped[float | None] = mapped_column()
+    new: Mapped[float] = mapped_column()
+    reason: Mapped[str] = mapped_column(Text)
+    who: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()

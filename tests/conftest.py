@@ -10,7 +10,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -106,13 +106,16 @@ def db_session(app: Flask) -> Iterator[Session]:
 def survey(app: Flask) -> dict[str, object]:
     """A province, two departments with a counter each, and an open round over both."""
     with app.app_context(), get_db().begin() as session:
-        report = import_units(session, DEMO_DATA / "vinh-long-province.csv")
+        report = import_units(
+            session, DEMO_DATA / "vinh-long-province.csv", valid_from=date(2020, 1, 1)
+        )
         assert report.ok, report.errors
         report = import_units(
             session,
             b"code,name,level,parent_code,ranked\n"
             b"SNV,S\xe1\xbb\x9f N\xe1\xbb\x99i v\xe1\xbb\xa5,department,86,true\n"
             b"BDT,Ban D\xc3\xa2n t\xe1\xbb\x99c,department,86,false\n",
+            valid_from=date(2020, 1, 1),
         )
         assert report.ok, report.errors
         units = session.query(Unit).filter(Unit.code.in_(["SNV", "BDT"])).all()

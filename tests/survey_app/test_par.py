@@ -1,0 +1,292 @@
+"""The PAR index from the database and from files: 8.1 from SIPAS, scores, ranking, changes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+from support import form_tokens
+
+from scoring_bridge import ProblemsError, SipasFigure, load_catalog
+from survey_app.cli import main
+from survey_app.db import get_db
+from survey_app.models import ParChange, ParPoints, Unit
+from survey_app.scoring import compute, inputs_from_database, store_sipas
+from survey_app.users import create_user
+
+YEAR = 2023
+CATALOG = load_catalog("department", YEAR).unwrap()
+LEAVES = [leaf for leaf in CATALOG.leaves if leaf.source != "sipas"]
+
+
+def _fill(
+    app: Flask, share: dict[str, float], year: int = YEAR, skip: set[str] = frozenset()
+) -> None:
+    """Final points = share × maximum on every leaf (but 8.1) of each unit; SIPAS 80 %."""
+    with app.app_context(), get_db().begin() as session:
+        units = {u.code: u for u in session.scalars(select(Unit))}
+        for code, fraction in share.items():
+            for leaf in LEAVES:
+                if leaf.code in skip:
+                    continue
+                session.add(
+                    ParPoints(
+                        year=year,
+                        unit_id=units[code].id,
+                        code=leaf.code,
+                        self_points=leaf.max_points,
+                        final_points=leaf.max_points * fraction,
+                        note="",
+                    )
+                )
+        store_sipas(session, year, {c: SipasFigure(80.0, 75.0, 85.0) for c in share}, "test")
+
+
+@pytest.fixture
+def scored(app: Flask, survey: dict) -> dict:
+    """SNV at 90 % of every maximum, BDT (scored, not ranked) at 95 %; SIPAS 80 % each."""
+    _fill(app, {"SNV": 0.9, "BDT": 0.95})
+    return survey
+
+
+def _report(app: Flask):
+    with app.app_context():
+        return compute(inputs_from_database(get_db().session, YEAR))
+
+
+def test_index_is_points_over_maximum_with_81_from_sipas(app: Flask, scored: dict) -> None:
+    report = _report(app)
+    rule_max = report.rules["department"].max_points  # proportional: 8.1 = max × 80 / 100
+    other = CATALOG.total - rule_max
+    snv = report.scores["SNV"]
+    assert snv.total == pytest.approx(0.9 * other + rule_max * 0.8)
+    assert snv.index == pytest.approx(snv.total / CATALOG.total * 100)
+    assert report.points81["SNV"][0].points == pytest.approx(rule_max * 0.8)
+    rows = {r.unit_code: r for r in report.ranking}
+    assert rows["SNV"].rank == 1 and rows["BDT"].rank is None  # Ban Dân tộc: not ranked
+    assert any("minh họa" in note for note in report.notes)  # illustrative catalog said
+
+
+def test_last_years_ministry_points_are_used_and_said(app: Flask, survey: dict) -> None:
+    ministry = {leaf.code for leaf in LEAVES if leaf.source == "ministry_survey"}
+    assert ministry
+    _fill(app, {"SNV": 0.9, "BDT": 0.9}, skip=ministry)
+    with pytest.raises(ProblemsError):
+        _report(app)  # neither this year's nor last year's Ministry results
+    _fill(app, {"SNV": 0.5}, year=YEAR - 1)
+    with pytest.raises(ProblemsError) as missing:
+        _report(app)
+    assert "BDT" in str(missing.value) and "SNV" not in str(missing.value)
+    _fill(app, {"BDT": 0.5}, year=YEAR - 1)
+    report = _report(app)
+    assert set(report.scores["SNV"].from_previous_year) == ministry
+    assert any("năm 2022" in note for note in report.notes)
+
+
+def test_a_unit_without_sipas_cannot_be_scored(app: Flask, survey: dict) -> None:
+    _fill(app, {"SNV": 0.9, "BDT": 0.9})
+    with app.app_context(), get_db().begin() as session:
+        from survey_app.models import ParSipas
+
+        session.execute(ParSipas.__table__.delete())
+    with pytest.raises(ProblemsError) as problems:
+        _report(app)
+    assert "no SIPAS result" in str(problems.value)
+
+
+@pytest.fixture
+def sipas(app: Flask, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def test_cli_points_import_checks_every_value_and_saves_all_or_nothing(
+    app: Flask, survey: dict, sipas, tmp_path: Path
+) -> None:
+    leaf = LEAVES[0]
+    bad = tmp_path / "points.csv"
+    bad.write_text(
+        "unit_code,code,self_points,final_points,note\n"
+        f"SNV,{leaf.code},1,{leaf.max_points + 1},\n"
+        f"SNV,{LEAVES[1].code},1,0.5,\n"
+        f"XYZ,{leaf.code},1,1,\n",
+        encoding="utf-8",
+    )
+    result = sipas("par", "points-import", str(bad), "--year", str(YEAR))
+    assert result.exit_code == 1
+    assert f"final_points {leaf.max_points + 1:g} is outside 0–{leaf.max_points:g}" in result.output
+    assert "unit XYZ" in result.output and "nothing saved" in result.output
+    with app.app_context():
+        assert get_db().session.scalar(select(ParPoints)) is None
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "unit_code,code,self_points,final_points,note\n"
+        f"SNV,{leaf.code},{leaf.max_points},{leaf.max_points / 2},ok\n",
+        encoding="utf-8",
+    )
+    assert sipas("par", "points-import", str(good), "--year", str(YEAR)).exit_code == 0
+    with app.app_context():
+        row = get_db().session.scalar(select(ParPoints))
+        assert row.final_points == leaf.max_points / 2 and row.note == "ok"
+
+
+def test_cli_score_writes_ranking_files(app: Flask, scored: dict, sipas, tmp_path: Path) -> None:
+    out = tmp_path / "ranking.csv"
+    result = sipas("score", "--year", str(YEAR), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert {
+        "unit_type",
+        "rank",
+        "unit_code",
+        "unit_name",
+        "total_points",
+        "index",
+        "area_1",
+        "area_8",
+    } <= set(rows[0])
+    by_code = {r["unit_code"]: r for r in rows}
+    assert by_code["SNV"]["rank"] == "1" and by_code["BDT"]["rank"] == ""
+    records = json.loads(_write(sipas, tmp_path / "ranking.json").read_text(encoding="utf-8"))
+    assert {r["unit_code"] for r in records} == {"SNV", "BDT"}
+    book = load_workbook(_write(sipas, tmp_path / "ranking.xlsx"))
+    assert "SNV" in book.sheetnames and len(book.sheetnames) >= 3
+
+
+def _write(sipas, path: Path) -> Path:
+    assert sipas("score", "--year", str(YEAR), "--out", str(path)).exit_code == 0
+    return path
+
+
+def test_cli_score_from_files_replaces_the_database_parts(
+    app: Flask, scored: dict, sipas, tmp_path: Path
+) -> None:
+    results = tmp_path / "results.csv"
+    results.write_text(
+        "unit_code,level,key,estimate,se,ci_low,ci_high,n,n_eff,deff,flag,method\n"
+        "SNV,overall,SIPAS,100,0,100,100,50,50,1,,x\n"
+        "BDT,overall,SIPAS,50,1,48,52,50,50,1,,x\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "ranking.json"
+    result = sipas("score", "--year", str(YEAR), "--sipas", str(results), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    records = {r["unit_code"]: r for r in json.loads(out.read_text(encoding="utf-8"))}
+    base = _report(app).scores
+    rule_max = _report(app).rules["department"].max_points
+    assert records["SNV"]["total_points"] == pytest.approx(
+        base["SNV"].total + rule_max * 0.2, abs=0.01
+    )  # 8.1 at 100 % instead of 80 %
+
+
+def test_cli_par_sipas_keeps_the_rounds_figures(app: Flask, survey: dict, sipas) -> None:
+    phone = app.test_client()
+    for _ in range(5):
+        tokens = form_tokens(phone.get("/s/SNV-1").get_data(as_text=True))
+        data = {**tokens, **{f"q{n}": "5" for n in range(15, 34)}}
+        assert phone.post("/s/SNV-1", data=data).status_code == 303
+    result = sipas("par", "sipas", "--year", str(YEAR), "--round", "Đợt thử")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from survey_app.models import ParSipas
+
+        row = get_db().session.scalar(select(ParSipas))
+        assert row.unit.code == "SNV" and row.estimate == pytest.approx(100.0)
+
+
+@pytest.fixture
+def council(app: Flask, client: FlaskClient) -> FlaskClient:
+    with app.app_context(), get_db().begin() as session:
+        create_user(session, "hoidong", "correct horse battery", "admin")
+    token = form_tokens(client.get("/admin/login").get_data(as_text=True))["csrf_token"]
+    client.post(
+        "/admin/login",
+        data={"csrf_token": token, "username": "hoidong", "password": "correct horse battery"},
+    )
+    return client
+
+
+def test_council_changes_points_with_a_reason_and_the_ranking_follows(
+    app: Flask, scored: dict, council: FlaskClient
+) -> None:
+    page = council.get(f"/admin/par/{YEAR}").get_data(as_text=True)
+    assert "Sở Nội vụ" in page and "chấm điểm, không xếp hạng" in page
+    url = f"/admin/par/{YEAR}/units/SNV"
+    token = form_tokens(council.get(url).get_data(as_text=True))["csrf_token"]
+    leaf = LEAVES[0]
+    refused = council.post(
+        url,
+        data={
+            "csrf_token": token,
+            "action": "points",
+            "code": leaf.code,
+            "points": "0",
+            "reason": " ",
+        },
+    )
+    assert refused.status_code == 422 and "reason" in refused.get_data(as_text=True)
+    too_many = council.post(
+        url,
+        data={
+            "csrf_token": token,
+            "action": "points",
+            "code": leaf.code,
+            "points": str(leaf.max_points + 5),
+            "reason": "x",
+        },
+    )
+    assert too_many.status_code == 422
+    before = _report(app).scores["SNV"].index
+    saved = council.post(
+        url,
+        data={
+            "csrf_token": token,
+            "action": "points",
+            "code": leaf.code,
+            "points": "0",
+            "reason": "Thiếu minh chứng",
+        },
+    )
+    assert saved.status_code == 200 and "Thiếu minh chứng" in saved.get_data(as_text=True)
+    after = _report(app).scores["SNV"].index
+    assert after == pytest.approx(before - leaf.max_points * 0.9)
+    with app.app_context():
+        change = get_db().session.scalar(select(ParChange))
+        assert (change.code, change.old, change.new, change.who) == (
+            leaf.code,
+            pytest.approx(leaf.max_points * 0.9),
+            0.0,
+            "hoidong",
+        )
+
+
+def test_council_moves_the_status_along_the_workflow_only(
+    app: Flask, scored: dict, council: FlaskClient
+) -> None:
+    url = f"/admin/par/{YEAR}/units/SNV"
+    token = form_tokens(council.get(url).get_data(as_text=True))["csrf_token"]
+    wrong = council.post(url, data={"csrf_token": token, "action": "status", "status": "published"})
+    assert wrong.status_code == 422 and "cannot go from &#39;draft&#39;" in wrong.get_data(
+        as_text=True
+    )
+    moved = council.post(url, data={"csrf_token": token, "action": "status", "status": "submitted"})
+    assert moved.status_code == 200 and "Đã gửi kết quả tự đánh giá" in moved.get_data(as_text=True)
+    for fmt in ("csv", "json", "xlsx"):
+        assert council.get(f"/admin/par/{YEAR}/ranking.{fmt}").status_code == 200
+
+
+def test_par_pages_need_a_login(client: FlaskClient, scored: dict) -> None:
+    for path in (
+        f"/admin/par/{YEAR}",
+        f"/admin/par/{YEAR}/units/SNV",
+        f"/admin/par/{YEAR}/ranking.csv",
+    ):
+        assert client.get(path).status_code == 302
