@@ -200,8 +200,17 @@ def check_rule81(rule: Rule81, catalog: Catalog) -> tuple[Problem, ...]:
 
 # --- loading --------------------------------------------------------------------------------
 
-_REQUIRED = ("criterion", "unit_type", "year", "method", "max_points", "illustrative", "note")
-_OPTIONAL = ("version", "bands", "floor", "ceiling", "feeds", "figure_decimals")
+_REQUIRED = ("criterion", "unit_type", "year", "method", "max_points")
+_OPTIONAL = (
+    "version",
+    "bands",
+    "floor",
+    "ceiling",
+    "feeds",
+    "figure_decimals",
+    "illustrative",
+    "note",
+)
 
 
 def load_rule81(unit_type: str, year: int) -> LoadResult[Rule81]:
@@ -295,6 +304,8 @@ _DEFAULTS: dict[str, Any] = {
     "feeds": "estimate",
     "version": 1,
     "figure_decimals": None,
+    "illustrative": False,
+    "note": "",
 }
 
 

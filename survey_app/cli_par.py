@@ -60,6 +60,41 @@ def catalog_import(file: Path, year: int) -> None:
     click.echo(f"{len(results)} catalog(s) imported for {year}: {', '.join(sorted(results))}")
 
 
+@par.command("rule-import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def rule_import(file: Path) -> None:
+    """Import an 8.1 rule (JSON: criterion, unit_type, year, method, max_points, bands/floor/
+    ceiling) for its unit type and year; it must agree with that year's catalog."""
+    import json
+
+    from scoring_bridge import check_rule81, load_rule81_file
+    from survey_app.scoring import catalogs_for
+
+    result = load_rule81_file(file)
+    if result.value is None:
+        _fail([str(p) for p in result.problems], file.name)
+    rule = result.value
+    app = _app()
+    with app.app_context(), get_db().begin() as session:
+        catalog = catalogs_for(session, rule.year, {rule.unit_type}).get(rule.unit_type)
+        if catalog is None:
+            raise click.ClickException(
+                f"no {rule.unit_type} catalog for {rule.year}: import the catalog first"
+            )
+        problems = check_rule81(rule, catalog)
+        if problems:
+            _fail([str(p) for p in problems], file.name)
+        row = session.scalar(
+            select(ParCatalog).where(
+                ParCatalog.year == rule.year, ParCatalog.unit_type == rule.unit_type
+            )
+        )
+        row = row or ParCatalog(year=rule.year, unit_type=rule.unit_type)
+        row.rule81 = json.loads(file.read_text(encoding="utf-8"))
+        session.add(row)
+    click.echo(f"8.1 rule for {rule.unit_type} {rule.year} imported ({rule.method})")
+
+
 @par.command("catalog-export")
 @YEAR
 @click.option(

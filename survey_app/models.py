@@ -210,7 +210,10 @@ class PlanTarget(Base):
 
 
 class ParCatalog(Base):
-    """A province's own criteria catalog for a unit type and year (else the shipped one)."""
+    """A province's own criteria catalog and/or 8.1 rule for a unit type and year.
+
+    Either may be empty: the shipped one of that year is used instead.
+    """
 
     __tablename__ = "par_catalogs"
     __table_args__ = (UniqueConstraint("year", "unit_type", name="uq_par_catalogs_year_type"),)
@@ -218,7 +221,8 @@ class ParCatalog(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
     unit_type: Mapped[str] = mapped_column(String(40))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    rule81: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

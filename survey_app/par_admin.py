@@ -11,10 +11,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from scoring_bridge import ProblemsError, shipped_catalogs
+from scoring_bridge import ProblemsError, change_since, shipped_catalogs
 from scoring_bridge.workflow import STATUS_LABELS, TRANSITIONS, as_status
 from survey_app.db import session
-from survey_app.models import ParPoints, Unit, UnitType
+from survey_app.models import ParAssessment, ParPoints, Unit, UnitType
 from survey_app.scoring import (
     ChangeError,
     ScoreReport,
@@ -58,8 +58,23 @@ def _report(year: int) -> tuple[ScoreReport | None, list[str]]:
 def ranking(year: int) -> ResponseReturnValue:
     """The ranking of each unit type, with component indices per area."""
     report, problems = _report(year)
+    previous, _ = _report(year - 1)
+    change = (
+        change_since({c: s.index for c, s in previous.scores.items()}, report.ranking)
+        if report is not None and previous is not None
+        else {}
+    )
+    statuses = {
+        row.unit.code: row
+        for row in session().scalars(select(ParAssessment).where(ParAssessment.year == year))
+    }
+    today = date.today()
     return render_template(
         "admin/par_ranking.html",
+        change=change,
+        statuses=statuses,
+        late={code: lateness(row.unit, year, row, today) for code, row in statuses.items()},
+        labels=STATUS_LABELS,
         year=year,
         report=report,
         problems=problems[:100],

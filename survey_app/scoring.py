@@ -27,6 +27,7 @@ from scoring_bridge import (
     load_catalog,
     load_catalog_data,
     load_rule81,
+    load_rule81_data,
     points_81,
     rank_units,
     score_units,
@@ -178,7 +179,8 @@ def catalogs_for(session: Session, year: int, types: set[str] | None = None) -> 
     """The year's catalog of each unit type: the imported one, else the shipped one."""
     found: dict[str, Catalog] = {}
     for row in session.scalars(select(ParCatalog).where(ParCatalog.year == year)):
-        found[row.unit_type] = load_catalog_data(row.data).unwrap()
+        if row.data is not None:
+            found[row.unit_type] = load_catalog_data(row.data).unwrap()
     for unit_type in types or {"department", "district", "commune"}:
         if unit_type not in found:
             shipped = load_catalog(unit_type, year)
@@ -187,10 +189,13 @@ def catalogs_for(session: Session, year: int, types: set[str] | None = None) -> 
     return found
 
 
-def rules_for(year: int, types: set[str]) -> dict[str, Rule81]:
-    """The shipped 8.1 rule of each unit type for ``year`` (where one ships)."""
+def rules_for(session: Session, year: int, types: set[str]) -> dict[str, Rule81]:
+    """The 8.1 rule of each unit type for ``year``: the imported one, else the shipped one."""
     rules = {}
-    for unit_type in types:
+    for row in session.scalars(select(ParCatalog).where(ParCatalog.year == year)):
+        if row.rule81 is not None:
+            rules[row.unit_type] = load_rule81_data(row.rule81).unwrap()
+    for unit_type in types - set(rules):
         result = load_rule81(unit_type, year)
         if result.value is not None:
             rules[unit_type] = result.value
@@ -224,7 +229,7 @@ def inputs_from_database(session: Session, year: int) -> ScoringInputs:
         for row in session.scalars(select(ParSipas).where(ParSipas.year == year))
     }
     return ScoringInputs(
-        year, units, catalogs, rules_for(year, set(catalogs)), points, previous, sipas, own
+        year, units, catalogs, rules_for(session, year, set(catalogs)), points, previous, sipas, own
     )
 
 

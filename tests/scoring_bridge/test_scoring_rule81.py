@@ -133,11 +133,14 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ("feeds", "feeds 'ci_lo' must be one of estimate, ci_low"),
     ],
     "missing_and_wrong_types.json": [
-        ("note", "missing required key 'note' in the 8.1 rule"),
         ("criterion", "criterion '8' must be a criterion code like '8.1'"),
         ("max_points", "max_points '25' must be a number"),
         ("illustrative", "illustrative 'no' must be true or false"),
         ("bands[0].min_index", "min_index '70' must be a number"),
+    ],
+    "missing_keys.json": [
+        ("criterion", "missing required key 'criterion' in the 8.1 rule"),
+        ("max_points", "missing required key 'max_points' in the 8.1 rule"),
     ],
     "no_bands.json": [("bands", "method 'bands' needs at least one band {min_index, points}")],
 }

@@ -283,6 +283,41 @@ def test_council_moves_the_status_along_the_workflow_only(
         assert council.get(f"/admin/par/{YEAR}/ranking.{fmt}").status_code == 200
 
 
+def test_ranking_shows_the_change_since_last_year_and_statuses(
+    app: Flask, scored: dict, council: FlaskClient
+) -> None:
+    _previous_year_catalog(app)
+    _fill(app, {"SNV": 0.5, "BDT": 0.5}, year=YEAR - 1)
+    before, now = _report_of(app, YEAR - 1), _report(app)
+    delta = now.scores["SNV"].index - before.scores["SNV"].index
+    html = council.get(f"/admin/par/{YEAR}").get_data(as_text=True)
+    assert f"{delta:+.2f}" in html
+    assert "Đang tự đánh giá" in html  # every unit starts as a draft
+
+
+def _previous_year_catalog(app: Flask) -> None:
+    """2022's catalog and 8.1 rule, imported (the same as 2023's, for the test)."""
+    import json
+
+    from scoring_bridge import catalog_to_data
+    from scoring_bridge._shipped import shipped_file
+    from survey_app.models import ParCatalog
+
+    data = {**catalog_to_data(CATALOG), "year": YEAR - 1}
+    rule = json.loads(shipped_file("rules81", YEAR, "department").read_text(encoding="utf-8"))
+    with app.app_context(), get_db().begin() as session:
+        session.add(
+            ParCatalog(
+                year=YEAR - 1, unit_type="department", data=data, rule81={**rule, "year": YEAR - 1}
+            )
+        )
+
+
+def _report_of(app: Flask, year: int):
+    with app.app_context():
+        return compute(inputs_from_database(get_db().session, year))
+
+
 def test_par_pages_need_a_login(client: FlaskClient, scored: dict) -> None:
     for path in (
         f"/admin/par/{YEAR}",
@@ -290,3 +325,26 @@ def test_par_pages_need_a_login(client: FlaskClient, scored: dict) -> None:
         f"/admin/par/{YEAR}/ranking.csv",
     ):
         assert client.get(path).status_code == 302
+
+
+def test_cli_rule_import_checks_the_rule_against_the_catalog(
+    app: Flask, scored: dict, sipas, tmp_path: Path
+) -> None:
+    rule_max = CATALOG.get("8.1").max_points
+    bands = tmp_path / "rule.json"
+    rule = {
+        "criterion": "8.1",
+        "unit_type": "department",
+        "year": YEAR,
+        "method": "bands",
+        "max_points": rule_max + 1,
+        "bands": [{"min_index": 80, "points": 1}, {"min_index": 90, "points": rule_max}],
+    }
+    bands.write_text(json.dumps(rule), encoding="utf-8")
+    refused = sipas("par", "rule-import", str(bands))
+    assert refused.exit_code == 1 and "nothing saved" in refused.output
+    rule["max_points"] = rule_max
+    bands.write_text(json.dumps(rule), encoding="utf-8")
+    assert sipas("par", "rule-import", str(bands)).exit_code == 0, "valid rule refused"
+    report = _report(app)
+    assert report.points81["SNV"][0].points == 1  # SIPAS 80 %: the 80 % band
