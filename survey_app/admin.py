@@ -7,7 +7,6 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -16,7 +15,6 @@ from flask import (
     stream_with_context,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -28,14 +26,9 @@ from survey_app.models import Response as SurveyResponse
 from survey_app.posters import poster_spec
 from survey_app.qr import poster_pdf
 from survey_app.rounds import counts_by_unit, find_round, open_rounds
+from survey_app.staff import round_or_404, staff_blueprint
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    """Every admin page needs a logged-in staff account."""
+bp = staff_blueprint("admin", __name__, "/admin")
 
 
 def local_time(value: datetime | None) -> str:
@@ -113,7 +106,7 @@ def rounds() -> ResponseReturnValue:
 @bp.get("/rounds/<int:round_id>/posters.pdf")
 def round_posters(round_id: int) -> Response:
     """Every counter's poster of a round's units, one page each."""
-    survey_round = session().get(SurveyRound, round_id) or abort(404)
+    survey_round = round_or_404(round_id)
     unit_ids = [u.id for u in survey_round.units]
     counters_ = (
         session()

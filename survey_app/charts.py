@@ -10,18 +10,13 @@ import json
 from pathlib import Path
 
 import plotly
-from flask import Blueprint, Flask, Response, send_file
-from flask_login import login_required
+from flask import Flask, Response, send_file
 from markupsafe import Markup
 
-bp = Blueprint("charts", __name__, url_prefix="/admin/assets")
+from survey_app.staff import staff_blueprint
+
+bp = staff_blueprint("charts", __name__, "/admin/assets")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-
-
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    """Only staff pages use the charts."""
 
 
 @bp.get("/plotly.min.js")

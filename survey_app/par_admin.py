@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 import plotly.graph_objects as go
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from scoring_bridge import ProblemsError, change_since, shipped_catalogs
@@ -26,14 +26,9 @@ from survey_app.scoring import (
     lateness,
     set_status,
 )
+from survey_app.staff import staff_blueprint
 
-bp = Blueprint("par", __name__, url_prefix="/admin/par")
-
-
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    """Every page here needs a logged-in staff account."""
+bp = staff_blueprint("par", __name__, "/admin/par")
 
 
 def latest_year() -> int:

@@ -7,9 +7,9 @@ import io
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -20,8 +20,9 @@ from survey_app.models import RoundPopulation, SamplePlan, SurveyRound
 from survey_app.plan_files import plan_csv, plan_xlsx
 from survey_app.planning import ProgressRow, progress, save_plan, saved_plan
 from survey_app.populations import read_populations
+from survey_app.staff import round_or_404, staff_blueprint
 
-bp = Blueprint("plans", __name__, url_prefix="/admin/rounds")
+bp = staff_blueprint("plans", __name__, "/admin/rounds")
 PROGRESS_COLUMNS = (
     "unit_code",
     "unit_name",
@@ -31,19 +32,6 @@ PROGRESS_COLUMNS = (
     "share",
     "margin",
 )
-
-
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    """Every page here needs a logged-in staff account."""
-
-
-def _round(round_id: int) -> SurveyRound:
-    survey_round = session().get(SurveyRound, round_id)
-    if survey_round is None:
-        abort(404)
-    return survey_round
 
 
 PLAN_DEFAULTS = {
@@ -169,7 +157,7 @@ def _saved_values(survey_round: SurveyRound, current: SamplePlan | None) -> dict
 @bp.route("/<int:round_id>/plan", methods=["GET", "POST"])
 def plan(round_id: int) -> ResponseReturnValue:
     """Preview a plan from the form; save it for the round when asked."""
-    survey_round = _round(round_id)
+    survey_round = round_or_404(round_id)
     current = saved_plan(session(), round_id)
     form = PlanForm(_saved_values(survey_round, current), [])
     preview: Plan | None = None
@@ -197,7 +185,7 @@ def plan(round_id: int) -> ResponseReturnValue:
 @bp.get("/<int:round_id>/plan.<fmt>")
 def plan_download(round_id: int, fmt: str) -> Response:
     """The saved plan as CSV or XLSX."""
-    survey_round = _round(round_id)
+    survey_round = round_or_404(round_id)
     current = saved_plan(session(), round_id) or abort(404)
     from sampling import PlanRow
 
@@ -262,7 +250,7 @@ def _chart_json(rows: list[ProgressRow]) -> str:
 @bp.get("/<int:round_id>/progress")
 def progress_page(round_id: int) -> ResponseReturnValue:
     """Every unit's answers against its target, sortable; the chart refreshes itself."""
-    survey_round = _round(round_id)
+    survey_round = round_or_404(round_id)
     rows = progress(session(), survey_round)
     sort = request.args.get("sort", "unit")
     descending = request.args.get("order") == "desc"
@@ -280,7 +268,7 @@ def progress_page(round_id: int) -> ResponseReturnValue:
 
 @bp.get("/<int:round_id>/progress.json")
 def progress_json(round_id: int) -> ResponseReturnValue:
-    rows = progress(session(), _round(round_id))
+    rows = progress(session(), round_or_404(round_id))
     return {
         "rows": [{k: getattr(r, k) for k in PROGRESS_COLUMNS} for r in rows],
         "chart": _chart_json(rows),
@@ -290,7 +278,7 @@ def progress_json(round_id: int) -> ResponseReturnValue:
 @bp.get("/<int:round_id>/progress.<fmt>")
 def progress_download(round_id: int, fmt: str) -> Response:
     """Progress as CSV or XLSX."""
-    rows = progress(session(), _round(round_id))
+    rows = progress(session(), round_or_404(round_id))
     table = [[getattr(r, k) for k in PROGRESS_COLUMNS] for r in rows]
     name = f"progress-round-{round_id}"
     if fmt == "csv":

@@ -11,9 +11,8 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import plotly.graph_objects as go
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 from sqlalchemy import func, select
 
 from analysis import ResultRow, rank_units
@@ -23,25 +22,13 @@ from survey_app.models import Response as SurveyResponse
 from survey_app.models import SurveyRound
 from survey_app.results import RoundAnalysis, analyze_round
 from survey_app.results_files import results_csv, results_json, results_xlsx, write_sav
+from survey_app.staff import round_or_404, staff_blueprint
 
-bp = Blueprint("results", __name__, url_prefix="/admin/results")
+bp = staff_blueprint("results", __name__, "/admin/results")
 CI_METHODS = ("logit", "wilson", "korn-graubard")
 _CACHE: OrderedDict[tuple, RoundAnalysis] = OrderedDict()
 CACHE_SIZE = 8
 COMMENTS_PER_PAGE = 50
-
-
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    """Every page here needs a logged-in staff account."""
-
-
-def _round(round_id: int) -> SurveyRound:
-    survey_round = session().get(SurveyRound, round_id)
-    if survey_round is None:
-        abort(404)
-    return survey_round
 
 
 def _ci_method() -> str:
@@ -100,7 +87,7 @@ def _interval_chart(rows: list[ResultRow], labels: list[str], height: int = 360)
 @bp.get("/<int:round_id>")
 def overview(round_id: int) -> ResponseReturnValue:
     """Every unit's SIPAS with its interval, by unit type, ranked, with rank intervals."""
-    survey_round = _round(round_id)
+    survey_round = round_or_404(round_id)
     analysis = round_analysis(survey_round, _ci_method())
     if analysis is None:
         return render_template("admin/results_empty.html", survey_round=survey_round)
@@ -142,7 +129,7 @@ def overview(round_id: int) -> ResponseReturnValue:
 @bp.get("/<int:round_id>/units/<code>")
 def unit(round_id: int, code: str) -> ResponseReturnValue:
     """One unit: its five elements with interval bars, and every item."""
-    survey_round = _round(round_id)
+    survey_round = round_or_404(round_id)
     analysis = round_analysis(survey_round, _ci_method())
     if analysis is None or code not in analysis.units:
         abort(404)
@@ -166,7 +153,7 @@ def unit(round_id: int, code: str) -> ResponseReturnValue:
 @bp.get("/<int:round_id>/heatmap")
 def heatmap(round_id: int) -> ResponseReturnValue:
     """Item × unit heat map of item indices (one unit type at a time)."""
-    survey_round = _round(round_id)
+    survey_round = round_or_404(round_id)
     analysis = round_analysis(survey_round)
     if analysis is None:
         abort(404)
@@ -203,7 +190,7 @@ def heatmap(round_id: int) -> ResponseReturnValue:
     )
 
 
-def previous_round(survey_round: SurveyRound) -> SurveyRound | None:
+def previousround_or_404(survey_round: SurveyRound) -> SurveyRound | None:
     """The latest round of the same questionnaire that opened before this one."""
     return session().scalar(
         select(SurveyRound)
@@ -219,8 +206,8 @@ def previous_round(survey_round: SurveyRound) -> SurveyRound | None:
 @bp.get("/<int:round_id>/change")
 def change(round_id: int) -> ResponseReturnValue:
     """Each unit's SIPAS now and in the previous round, and the difference."""
-    survey_round = _round(round_id)
-    before = previous_round(survey_round)
+    survey_round = round_or_404(round_id)
+    before = previousround_or_404(survey_round)
     now = round_analysis(survey_round)
     then = round_analysis(before) if before is not None else None
     rows = []
@@ -268,7 +255,7 @@ def change(round_id: int) -> ResponseReturnValue:
 @bp.get("/<int:round_id>/comments")
 def comments(round_id: int) -> ResponseReturnValue:
     """Citizens' comments (góp ý), newest first, filtered by unit, service field and words."""
-    survey_round = _round(round_id)
+    survey_round = round_or_404(round_id)
     unit_code = request.args.get("unit", "")
     field = request.args.get("field", "")
     words = request.args.get("q", "").strip()
@@ -314,7 +301,7 @@ def comments(round_id: int) -> ResponseReturnValue:
 @bp.get("/<int:round_id>/results.<fmt>")
 def download(round_id: int, fmt: str) -> Response:
     """The results file (CSV, XLSX, JSON or SPSS .sav)."""
-    survey_round = _round(round_id)
+    survey_round = round_or_404(round_id)
     analysis = round_analysis(survey_round, _ci_method()) or abort(404)
     name = f"sipas-results-round-{round_id}.{fmt}"
     result = analysis.result
