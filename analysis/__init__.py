@@ -9,7 +9,8 @@
 * :mod:`analysis.intervals`: logit, Wilson and Korn–Graubard intervals for proportions, t and
   normal ones for means (R ``svyciprop``, ``confint``).
 * :mod:`analysis.sipas`: item, element and SIPAS indices per unit, unit type and province with
-  linearised SEs and intervals (``analyze_sipas``).
+  linearised SEs and intervals (``analyze_sipas``), optionally post-stratified within units
+  (``PostStrata``).
 * :mod:`analysis.ranking`: ranks with bootstrap rank intervals and indistinguishable units.
 """
 
@@ -40,11 +41,11 @@ from analysis.intervals import (
     proportion_ci_arrays,
 )
 from analysis.ranking import RankRow, rank_units
-from analysis.sipas import ResultRow, SipasData, SipasResult, analyze_sipas
+from analysis.sipas import PostStrata, ResultRow, SipasData, SipasResult, analyze_sipas
 
 __all__ = ["Design", "lonely_strata", "total_variance"]
 __all__ += ["RankRow", "ResultRow", "SipasData", "SipasResult", "analyze_sipas", "rank_units"]
 __all__ += ["BaseWeights", "CalibratedDesign", "CalibrationError", "base_weights", "poststratify"]
 __all__ += ["Estimate", "mean", "proportion", "rake", "ratio", "ratio_influence", "trim"]
 __all__ += ["ConfidenceInterval", "mean_ci", "mean_ci_arrays", "ratio_matrix", "total"]
-__all__ += ["proportion_ci", "proportion_ci_arrays"]
+__all__ += ["PostStrata", "proportion_ci", "proportion_ci_arrays"]

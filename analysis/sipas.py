@@ -26,8 +26,9 @@ v_i1..v_ik) every influence is z_i = c'x_i, so Σ_{i∈h} (w_i z_i)² = c'Q_h c 
 = c'T_h with Q_h = Σ_{i∈h} w_i² x_i x_i' and T_h = Σ_{i∈h} w_i x_i (one pass over the answers).
 In a ``by`` group the sums run over its members only, n_h stays the unit's sample size.
 
-The weights are constant within a unit, so Σ_{i∈h} w_i z_i² = c'Q_h c / w_h, which gives the design
-effect against simple random sampling without replacement (R ``deff = TRUE``) exactly as
+The weights are constant within a unit (within a unit × cell when post-stratified), so
+Σ_{i∈h} w_i z_i² = c'(Σ_c w_hc P_hc)c with P_hc = Σ_{i∈hc} x_i x_i', which gives the design effect
+against simple random sampling without replacement (R ``deff = TRUE``) exactly as
 :class:`analysis.estimators.Estimate` defines it, and n_eff = n/deff.
 
 Intervals: :func:`analysis.intervals.proportion_ci_arrays` (R ``svyciprop``) with R's effective
@@ -35,8 +36,19 @@ size n* = p̂(1 − p̂)/V̂ (the row's n_eff at p̂ = 0 or 1), n = the responde
 the statistic and df = R's ``degf`` of the subset of those respondents (them minus their strata).
 For an element or SIPAS mean the same interval is used on the mean of ratios.
 
+Post-stratification (``post_strata``, :class:`PostStrata`): within each unit, the respondents of
+cell c (e.g. a service field) get w_i = N_hc / n_hc from the known counts N_hc (completed dossiers
+per unit × cell), which sum to N_h. Its variance is R ``postStratify``'s on the design stratified
+by unit with post-strata unit:cell (Lumley 2010 §7.2; :func:`analysis.calibration.poststratify`):
+the influence values minus their (weighted) mean in each unit × cell, e_i = z_i − z̄_hc, in the
+formula above, with the FPC still per unit. In a domain (a ``by`` group) z is 0 outside it and the
+mean runs over the whole cell, as R's ``subset`` of a post-stratified design has it. With
+x̃_i = x_i − x̄_hc, Σ_{i∈h} w_i x̃_i = 0 and Σ_{i∈h} w_i² x̃_i x̃_i' = Q_h − Σ_c T_hc T_hc'/n_hc,
+so it is one more grouped correction of the per-stratum sums (design effects use the raw z).
+
 The lead's ``method`` column: ``"<aggregation>; <ci_method>; fpc"`` with populations,
-``"<aggregation>; <ci_method>; no-fpc equal-weights"`` without (also said in ``notes``).
+``"<aggregation>; <ci_method>; no-fpc equal-weights"`` without (also said in ``notes``), followed
+by ``"; poststratified(<name>)"`` when post-stratified.
 """
 
 from __future__ import annotations
@@ -165,6 +177,55 @@ def _check_populations(codes: NDArray[np.str_], populations: Mapping[str, int]) 
             )
 
 
+def _label_array(values: object) -> NDArray[np.str_]:
+    """Strings, with None and NaN (a missing cell) as ""."""
+    array = np.asarray(values)
+    if array.dtype == object:
+        array = np.array(
+            ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in array]
+        )
+    return array.astype(str)
+
+
+@dataclass(frozen=True, eq=False)
+class PostStrata:
+    """Known population counts per unit × cell, to post-stratify each unit to (module doc).
+
+    ``labels`` (n,): each respondent's cell within its unit, e.g. the service field ("" for a
+    missing cell: an error unless the unit has a count for cell ""); ``counts``: (unit code, cell)
+    → N_hc, e.g. completed dossiers per service field, adding up to the unit's population;
+    ``name``: what the cells are (written into ``method`` as ``poststratified(<name>)``).
+    """
+
+    labels: NDArray[np.str_]
+    counts: Mapping[tuple[str, str], float]
+    name: str = "cell"
+
+    def __post_init__(self) -> None:
+        labels = _label_array(self.labels)
+        if labels.ndim != 1:
+            raise ValueError(f"post-strata labels must be a 1-D array, got shape {labels.shape}")
+        counts: dict[tuple[str, str], float] = {}
+        for key, value in self.counts.items():
+            if not isinstance(key, tuple) or len(key) != 2:
+                raise ValueError(f"post-strata counts are keyed by (unit code, cell), not {key!r}")
+            unit, cell = str(key[0]), str(key[1])
+            try:
+                size = float(value)
+            except (TypeError, ValueError):
+                size = float("nan")
+            if not np.isfinite(size) or size < 0:
+                raise ValueError(
+                    f"unit {unit}, cell {cell!r}: count {value!r} must be a number ≥ 0"
+                )
+            counts[(unit, cell)] = size
+        if not str(self.name):
+            raise ValueError("post-strata need a name (what the cells are, e.g. service_field)")
+        object.__setattr__(self, "labels", labels)
+        object.__setattr__(self, "counts", counts)
+        object.__setattr__(self, "name", str(self.name))
+
+
 @dataclass(frozen=True)
 class ResultRow:
     """One index of one unit, unit type or the province (``"ALL"``); percentages 0–100.
@@ -217,11 +278,19 @@ class SipasResult:
 
 @dataclass(frozen=True)
 class _Sums:
-    """Per stratum (and group) sufficient statistics; axis 0 is the group (0 = everyone)."""
+    """Per stratum (and group) sufficient statistics; axis 0 is the group (0 = everyone).
+
+    ``totals`` give the estimates and Σ w z; ``variance_totals`` and ``squares`` the variance:
+    the same T_h and Q_h without post-strata, those of x̃ = x − x̄_hc with them (module doc).
+    """
 
     totals: NDArray[np.float64]  # (G, H, 2k): T_h = Σ w x
-    squares: NDArray[np.float64]  # (G, H, 2k, 2k): Q_h = Σ w² x x'
+    variance_totals: NDArray[np.float64]  # (G, H, 2k): Σ w x̃
+    squares: NDArray[np.float64]  # (G, H, 2k, 2k): Q_h = Σ w² x̃ x̃'
+    linear_squares: NDArray[np.float64]  # (G, H, 2k, 2k): Σ w x x'
     counts: NDArray[np.float64]  # (G, H, m): respondents with a valid answer per statistic
+    weighted: NDArray[np.float64]  # (G, H, m): their weights' sum
+    weighted2: NDArray[np.float64]  # (G, H, m): their squared weights' sum
 
 
 def _layout(k: int, elements: list[list[int]]) -> NDArray[np.float64]:
@@ -255,15 +324,20 @@ def _stratum_sums(
     answers: NDArray[np.float64],
     weights: NDArray[np.float64],
     cells: NDArray[np.int64],
-    n_cells: int,
+    bins: NDArray[np.int64],
+    n_bins: int,
     layout: NDArray[np.float64],
     progress: Callable[[int, int], None] | None,
     steps: int,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """T, Q and counts for every cell (stratum × group), one block of rows at a time."""
+) -> tuple[NDArray[np.float64], ...]:
+    """Per cell (post-stratum × group, weight ``weights[cell]``): T = Σ w x and the counts; per
+    bin (stratum × group, ``bins[cell]``): Q = Σ w² x x' and Σ w x x'. One block of rows at a time.
+    """
     k = answers.shape[1]
+    n_cells = len(weights)
     totals = np.zeros((n_cells, 2 * k))
-    squares = np.zeros((n_cells, 2 * k, 2 * k))
+    squares = np.zeros((n_bins, 2 * k, 2 * k))
+    linear = np.zeros((n_bins, 2 * k, 2 * k))
     counts = np.zeros((n_cells, layout.shape[1]))
     order = np.argsort(cells, kind="stable")
     sizes = np.bincount(cells, minlength=n_cells)
@@ -274,13 +348,15 @@ def _stratum_sums(
         block = answers[rows]
         valid = ~np.isnan(block)
         x = np.concatenate([block >= SATISFIED_FROM, valid], axis=1).astype(float)
-        x *= weights[rows, None]
-        totals[cell] = x.sum(axis=0)
-        squares[cell] = _gram(x)
+        w = weights[cell]
+        totals[cell] = w * x.sum(axis=0)
+        gram = _gram(x)
+        squares[bins[cell]] += (w * w) * gram
+        linear[bins[cell]] += w * gram
         counts[cell] = ((valid.astype(float) @ layout) > 0).sum(axis=0)
         if progress is not None:
             progress(done + 1, steps)
-    return totals, squares, counts
+    return totals, squares, linear, counts
 
 
 def _coefficients(
@@ -343,41 +419,43 @@ class _Moments:
     sum_wz2: NDArray[np.float64]
 
 
+def _quadratic(coef: NDArray[np.float64], squares: NDArray[np.float64]) -> NDArray[np.float64]:
+    """c_s'A_s c_s per scope s and statistic (coef (S, 2k, m), squares (S, 2k, 2k))."""
+    return np.einsum("sam,sam->sm", coef, squares @ coef)
+
+
 def _unit_moments(
     coef: NDArray[np.float64],
-    totals: NDArray[np.float64],
-    squares: NDArray[np.float64],
+    sums: _Sums,
+    g: int,
     n_h: NDArray[np.float64],
     scale: NDArray[np.float64],
-    weights_h: NDArray[np.float64],
 ) -> _Moments:
-    """Each unit's own statistics: V = s_h [c_h'Q_h c_h − (c_h'T_h)²/n_h], Σ w z² = c'Q c / w_h."""
-    quadratic = np.einsum("ham,ham->hm", coef, squares @ coef)
-    linear = np.einsum("ham,ha->hm", coef, totals)
-    variance = np.maximum(scale[:, None] * (quadratic - linear**2 / n_h[:, None]), 0.0)
-    return _Moments(variance, linear, quadratic / weights_h[:, None])
+    """Each unit's statistics: V = s_h [c_h'Q_h c_h − (c_h'T̃_h)²/n_h], Σ w z² = c'(Σ w x x')c."""
+    quadratic = _quadratic(coef, sums.squares[g])
+    between = np.einsum("ham,ha->hm", coef, sums.variance_totals[g]) ** 2 / n_h[:, None]
+    variance = np.maximum(scale[:, None] * (quadratic - between), 0.0)
+    linear = np.einsum("ham,ha->hm", coef, sums.totals[g])
+    return _Moments(variance, linear, _quadratic(coef, sums.linear_squares[g]))
 
 
 def _aggregate_moments(
     coef: NDArray[np.float64],
     members: NDArray[np.float64],
-    totals: NDArray[np.float64],
-    squares: NDArray[np.float64],
+    sums: _Sums,
+    g: int,
     n_h: NDArray[np.float64],
     scale: NDArray[np.float64],
-    weights_h: NDArray[np.float64],
 ) -> _Moments:
-    """Aggregates over strata: V = Σ_h M_ah s_h [c_a'Q_h c_a − (c_a'T_h)²/n_h]."""
-
-    def quadratic(weight: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.einsum("sam,sam->sm", coef, np.einsum("sh,hab->sab", weight, squares) @ coef)
-
+    """Aggregates over strata: V = Σ_h M_ah s_h [c_a'Q_h c_a − (c_a'T̃_h)²/n_h]."""
     weight = members * scale[None, :]
-    projected = np.einsum("sam,ha->shm", coef, totals)
+    quadratic = _quadratic(coef, np.einsum("sh,hab->sab", weight, sums.squares[g]))
+    projected = np.einsum("sam,ha->shm", coef, sums.variance_totals[g])
     between = np.einsum("sh,shm->sm", weight / n_h[None, :], projected**2)
-    variance = np.maximum(quadratic(weight) - between, 0.0)
-    linear = np.einsum("sh,shm->sm", members, projected)
-    return _Moments(variance, linear, quadratic(members / weights_h[None, :]))
+    variance = np.maximum(quadratic - between, 0.0)
+    linear = np.einsum("sh,sam,ha->sm", members, coef, sums.totals[g])
+    spread = _quadratic(coef, np.einsum("sh,hab->sab", members, sums.linear_squares[g]))
+    return _Moments(variance, linear, spread)
 
 
 @dataclass(frozen=True)
@@ -398,16 +476,15 @@ def _estimate_group(
     members: NDArray[np.float64],
     n_h: NDArray[np.float64],
     scale: NDArray[np.float64],
-    weights_h: NDArray[np.float64],
     elements: list[list[int]],
     aggregation: str,
 ) -> _Group:
     """Every statistic of every unit (diagonal, fast) and aggregate (``members`` (A, H))."""
-    totals, squares, counts = sums.totals[g], sums.squares[g], sums.counts[g]
+    totals, counts = sums.totals[g], sums.counts[g]
     unit_estimate, unit_coef = _coefficients(totals, elements, aggregation)
-    unit = _unit_moments(unit_coef, totals, squares, n_h, scale, weights_h)
+    unit = _unit_moments(unit_coef, sums, g, n_h, scale)
     agg_estimate, agg_coef = _coefficients(members @ totals, elements, aggregation)
-    agg = _aggregate_moments(agg_coef, members, totals, squares, n_h, scale, weights_h)
+    agg = _aggregate_moments(agg_coef, members, sums, g, n_h, scale)
 
     def per_scope(values: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.concatenate([values, members @ values])  # units, then aggregates
@@ -421,8 +498,8 @@ def _estimate_group(
             np.concatenate([unit.sum_wz2, agg.sum_wz2]),
         ),
         all_counts,
-        per_scope(counts * weights_h[:, None]),
-        per_scope(counts * weights_h[:, None] ** 2),
+        per_scope(sums.weighted[g]),
+        per_scope(sums.weighted2[g]),
         all_counts - per_scope((counts > 0).astype(float)),
     )
 
@@ -447,47 +524,203 @@ def _design_effects(group: _Group) -> tuple[NDArray[np.float64], NDArray[np.floa
     return np.where(np.isfinite(deff), deff, np.nan), n_eff
 
 
+@dataclass(frozen=True)
+class _Cells:
+    """Weighting cells: the units themselves, or each unit's post-strata (unit × cell)."""
+
+    codes: NDArray[np.int64]  # (n,): each respondent's cell
+    unit: NDArray[np.int64]  # (P,): each cell's unit
+    weights: NDArray[np.float64]  # (P,): N_h/n_h, or N_hc/n_hc when post-stratified
+    fraction: NDArray[np.float64]  # (H,): n_h/N_h, 0 without populations
+    weighting: str
+    notes: list[str]
+    residualise: bool = False
+
+
 def _weighting(
-    data: SipasData, units: list[str], n_h: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64], str, list[str]]:
+    data: SipasData, units: list[str], stratum: NDArray[np.int64], n_h: NDArray[np.float64]
+) -> _Cells:
     """Weights N_h/n_h and sampling fractions n_h/N_h per unit (1 and 0 without populations)."""
+    cells = np.arange(len(units))
     if data.populations is None:
         note = (
             "populations not given: no finite population correction, weight 1 per respondent; "
             "unit types and the province weight units by their numbers of respondents"
         )
-        return np.ones(len(units)), np.zeros(len(units)), WEIGHTING_NONE, [note]
+        ones, zeros = np.ones(len(units)), np.zeros(len(units))
+        return _Cells(stratum, cells, ones, zeros, WEIGHTING_NONE, [note])
     big_n = np.array([float(data.populations[u]) for u in units])
     absent = sorted(set(data.populations) - set(units))
     notes = [f"units with a population but no answers (not estimated): {absent}"] if absent else []
-    return big_n / n_h, n_h / big_n, WEIGHTING_FPC, notes
+    return _Cells(stratum, cells, big_n / n_h, n_h / big_n, WEIGHTING_FPC, notes)
+
+
+def _rows_text(rows: NDArray[np.int64]) -> str:
+    shown = ", ".join(str(r + 1) for r in rows[:10].tolist())
+    return shown + (f" … ({len(rows)} in all)" if len(rows) > 10 else "")
+
+
+def _poststratification(
+    data: SipasData,
+    post: PostStrata,
+    units: list[str],
+    stratum: NDArray[np.int64],
+    n_h: NDArray[np.float64],
+) -> _Cells:
+    """Cells unit × label with weights N_hc/n_hc, checked against the counts (module doc)."""
+    n, name = len(stratum), post.name
+    if post.labels.shape != (n,):
+        raise ValueError(
+            f"post-strata labels have shape {post.labels.shape}, expected ({n},): "
+            "one cell per respondent"
+        )
+    names, label_code = np.unique(post.labels, return_inverse=True)
+    pair = stratum.astype(np.int64) * len(names) + label_code.reshape(-1)
+    per_pair = np.bincount(pair, minlength=len(units) * len(names))
+    pairs = np.flatnonzero(per_pair)  # unit × label pairs with respondents, in order
+    sizes = per_pair[pairs]
+    number = np.zeros(len(per_pair), dtype=np.int64)
+    number[pairs] = np.arange(len(pairs))
+    codes = number[pair]
+    cell_unit, cell_name = pairs // len(names), names[pairs % len(names)].tolist()
+    problems: list[str] = []
+    targets = np.ones(len(pairs))
+    for p, (h, cell, size) in enumerate(
+        zip(cell_unit.tolist(), cell_name, sizes.tolist(), strict=True)
+    ):
+        count = post.counts.get((units[h], cell))
+        if count is not None and count > 0:
+            targets[p] = count
+            continue
+        rows = _rows_text(np.flatnonzero(codes == p))
+        if count is None and cell == "":
+            problems.append(
+                f"unit {units[h]}: {size} respondent(s) without a {name} (rows {rows}): "
+                f"give their {name}, or a count for cell ''"
+            )
+        elif count is None:
+            problems.append(
+                f"unit {units[h]}, cell {cell!r}: {size} respondent(s) (rows {rows}) but no "
+                f"known count: add its count or correct their {name}"
+            )
+        else:
+            problems.append(
+                f"unit {units[h]}, cell {cell!r}: {size} respondent(s) but a count of 0"
+            )
+    index = {u: h for h, u in enumerate(units)}
+    present = set(zip(cell_unit.tolist(), cell_name, strict=True))
+    totals = np.zeros(len(units))
+    for (unit, cell), count in post.counts.items():
+        if unit not in index:
+            continue
+        totals[index[unit]] += count
+        if count > 0 and (index[unit], cell) not in present:
+            problems.append(
+                f"unit {unit}, cell {cell!r}: {count:g} dossiers but no respondent: "
+                "merge it with another cell"
+            )
+    notes = [
+        f"post-stratified to the counts per {name} within each unit: weight N_hc/n_hc; SEs use "
+        f"the influence values minus their mean in each unit × {name} (R postStratify)"
+    ]
+    if data.populations is not None:
+        big_n = np.array([float(data.populations[u]) for u in units])
+        for h in np.flatnonzero(np.abs(totals - big_n) > 0.5).tolist():
+            problems.append(
+                f"unit {units[h]}: its {name} counts add up to {totals[h]:g}, not to its "
+                f"population {big_n[h]:g} (completed dossiers)"
+            )
+        absent = sorted(set(data.populations) - set(units))
+        if absent:
+            notes.append(f"units with a population but no answers (not estimated): {absent}")
+    else:
+        big_n = totals
+        for h in np.flatnonzero(totals < n_h).tolist():
+            problems.append(
+                f"unit {units[h]}: its {name} counts add up to {totals[h]:g}, below its "
+                f"{n_h[h]:g} answers"
+            )
+        notes.append(
+            f"populations not given: each unit's population is the sum of its {name} counts"
+        )
+    if problems:
+        raise ValueError(f"post-stratification by {name}: " + "; ".join(problems))
+    unanswered = sorted({u for u, _ in post.counts} - set(units))
+    if unanswered:
+        notes.append(f"units with {name} counts but no answers (not estimated): {unanswered}")
+    light = [
+        f"{units[h]}/{c}"
+        for h, c, t, m in zip(cell_unit.tolist(), cell_name, targets, sizes, strict=True)
+        if t < m
+    ]
+    if light:
+        notes.append(f"cells with fewer dossiers than respondents (weight below 1): {light}")
+    weights = targets / sizes
+    return _Cells(codes, cell_unit, weights, n_h / big_n, WEIGHTING_FPC, notes, residualise=True)
 
 
 def _accumulate(
     data: SipasData,
-    stratum: NDArray[np.int64],
+    cells: _Cells,
     n_units: int,
-    weights_h: NDArray[np.float64],
     progress: Callable[[int, int], None] | None,
 ) -> tuple[_Sums, list[str], int]:
-    """Sums per unit, for everyone (index 0) and each ``by`` group (1..G); the progress steps."""
+    """Sums per unit, for everyone (index 0) and each ``by`` group (1..G); the progress steps.
+
+    The rows are summed per weighting cell × group; the cells' totals are then added up per
+    unit, and with post-strata Σ_c T_hc T_hc'/n_hc is taken off Q_h (module doc).
+    """
     if data.groups is not None:
         labels, group = np.unique(data.groups, return_inverse=True)
         group = group.reshape(-1)
     else:
-        labels, group = np.array([], dtype=str), np.zeros(len(stratum), dtype=np.int64)
+        labels, group = np.array([], dtype=str), np.zeros(len(cells.codes), dtype=np.int64)
     n_groups = max(len(labels), 1)
+    n_cells = len(cells.unit)
     index = {item: j for j, item in enumerate(data.item_ids)}
     layout = _layout(len(index), [[index[i] for i in items] for _, items in data.elements])
-    cells = stratum * n_groups + group
-    steps = np.count_nonzero(np.bincount(cells)) + 1
-    t, q, c = _stratum_sums(
-        data.answers, weights_h[stratum], cells, n_units * n_groups, layout, progress, steps
+    fine = cells.codes * n_groups + group
+    bins = (cells.unit[:, None] * n_groups + np.arange(n_groups)[None, :]).reshape(-1)
+    steps = np.count_nonzero(np.bincount(fine)) + 1
+    t, q, lq, c = _stratum_sums(
+        data.answers,
+        np.repeat(cells.weights, n_groups),
+        fine,
+        bins,
+        n_units * n_groups,
+        layout,
+        progress,
+        steps,
     )
-    by_group = [a.reshape(n_units, n_groups, *a.shape[1:]).swapaxes(0, 1) for a in (t, q, c)]
-    if data.groups is None:
-        return _Sums(*by_group), [], steps
-    sums = _Sums(*(np.concatenate([a.sum(axis=0, keepdims=True), a]) for a in by_group))
+    t, c = (a.reshape(n_cells, n_groups, -1) for a in (t, c))
+    q, lq = (a.reshape(n_units, n_groups, *a.shape[1:]) for a in (q, lq))
+    if data.groups is not None:  # everyone first
+        t, c, q, lq = (
+            np.concatenate([a.sum(axis=1, keepdims=True), a], axis=1) for a in (t, c, q, lq)
+        )
+    member = np.zeros((n_units, n_cells))
+    member[cells.unit, np.arange(n_cells)] = 1.0
+
+    def per_unit(a: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.tensordot(member, a, axes=(1, 0)).swapaxes(0, 1)  # (P, G, …) → (G, H, …)
+
+    totals = per_unit(t)
+    squares = q.swapaxes(0, 1)
+    variance_totals = totals
+    if cells.residualise:
+        sizes = np.bincount(cells.codes, minlength=n_cells).astype(float)
+        squares = squares - per_unit(np.einsum("pga,pgb->pgab", t, t) / sizes[:, None, None, None])
+        variance_totals = np.zeros_like(totals)
+    w = cells.weights[:, None, None]
+    sums = _Sums(
+        totals,
+        variance_totals,
+        squares,
+        lq.swapaxes(0, 1),
+        per_unit(c),
+        per_unit(c * w),
+        per_unit(c * w**2),
+    )
     return sums, labels.tolist(), steps
 
 
@@ -585,12 +818,16 @@ def analyze_sipas(
     reliable_n: int = 30,
     max_cv: float = 0.2,
     progress: Callable[[int, int], None] | None = None,
+    post_strata: PostStrata | None = None,
 ) -> SipasResult:
     """Every item, element and SIPAS index of every unit, unit type and ``"ALL"`` (see module).
 
     Flags: "suppressed" when n < ``min_n`` (estimate, se and interval left empty); otherwise
     "unreliable" when n < ``reliable_n`` or cv = se/estimate > ``max_cv``. ``progress(done,
-    total)`` is called as blocks of answers are summed.
+    total)`` is called as blocks of answers are summed. ``post_strata``: post-stratify each unit
+    to known counts per cell (:class:`PostStrata`; without populations, a unit's population is
+    the sum of its cells' counts); a :class:`ValueError` names the unit and cell whose counts do
+    not fit the answers.
     """
     if ci_method not in CI_METHODS:
         raise ValueError(f"ci_method ({ci_method!r}) must be one of {', '.join(CI_METHODS)}")
@@ -613,27 +850,32 @@ def analyze_sipas(
         f"confidence {confidence:.0%}; unreliable: n < {reliable_n} or se/estimate > "
         f"{max_cv:.0%}; suppressed: n < {min_n}",
     ]
-    weights_h, fraction, weighting, more = _weighting(data, units.tolist(), n_h)
-    notes.extend(more)
+    if post_strata is None:
+        cells = _weighting(data, units.tolist(), stratum, n_h)
+    else:
+        cells = _poststratification(data, post_strata, units.tolist(), stratum, n_h)
+    notes.extend(cells.notes)
+    fraction = cells.fraction
     scale = np.divide((1 - fraction) * n_h, n_h - 1, out=np.zeros(n_units), where=n_h > 1)
 
-    sums, labels, steps = _accumulate(data, stratum, n_units, weights_h, progress)
+    sums, labels, steps = _accumulate(data, cells, n_units, progress)
     type_names = sorted({data.unit_types[u] for u in units.tolist() if u in data.unit_types})
     members = np.array(
         [[data.unit_types.get(u) == name for u in units.tolist()] for name in type_names]
         + [[True] * n_units]
     ).astype(float)
     scope_names = [*units.tolist(), *type_names, PROVINCE]
-    options = _Options(
-        f"{aggregation}; {ci_method}; {weighting}", ci_method, confidence, min_n, reliable_n, max_cv
-    )
+    method = f"{aggregation}; {ci_method}; {cells.weighting}"
+    if post_strata is not None:
+        method += f"; poststratified({post_strata.name})"
+    options = _Options(method, ci_method, confidence, min_n, reliable_n, max_cv)
     keys = [*data.item_ids, *(e for e, _ in data.elements), OVERALL_KEY]
     levels = [LEVELS[0]] * k + [LEVELS[1]] * len(elements) + [LEVELS[2]]
     group_names: list[str | None] = [None, *labels]
     rows: list[ResultRow] = []
     undefined = 0
     for g, group_name in enumerate(group_names[: sums.totals.shape[0]]):
-        result = _estimate_group(sums, g, members, n_h, scale, weights_h, elements, aggregation)
+        result = _estimate_group(sums, g, members, n_h, scale, elements, aggregation)
         undefined += int(np.isnan(result.estimate[:, :k]).sum())
         rows.extend(_rows(scope_names, keys, levels, result, group_name, options))
     if aggregation == "mean-of-items" and undefined:

@@ -2,21 +2,27 @@
 
 Item columns hold 1–5, empty for no answer or "không áp dụng" (the export contract); empty becomes
 NaN, "not a valid answer". Unit types come from the unit registry when it knows the codes.
+Post-stratification: a counts file ``unit_code,cell,count`` (known dossiers per unit × cell) and a
+column of the export holding each respondent's cell (e.g. ``service_field``) →
+``analysis.PostStrata``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import difflib
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from analysis import SipasData
+from analysis import PostStrata, SipasData
 from questionnaires import Questionnaire
 from survey_app.csv_files import FileProblem, read_csv
 
 FIXED = ("response_id", "unit_code", "questionnaire", "questionnaire_version")
+COUNT_COLUMNS = ("unit_code", "cell", "count")
 
 
 class InputError(ValueError):
@@ -141,3 +147,104 @@ def to_sipas_data(
         populations=dict(populations) if populations is not None else None,
         groups=np.array([row.get(by, "") or "(trống)" for row in table.rows]) if by else None,
     )
+
+
+def read_cell_counts(
+    source: Path | str | bytes, known_units: Collection[str] | None = None
+) -> dict[tuple[str, str], int]:
+    """(unit code, cell) → known count, from a CSV ``unit_code,cell,count`` (UTF-8).
+
+    Every bad row is a :class:`FileProblem` by row and column: an empty or unknown unit (not in
+    ``known_units`` when given), an empty cell, a count that is not a whole number ≥ 0, the same
+    unit × cell twice. Raises :class:`InputError` with all of them.
+    """
+    header, rows, problems = read_csv(source)
+    for column in COUNT_COLUMNS:
+        if header and column not in header:
+            close = difflib.get_close_matches(column, header, n=1)
+            hint = f" (did you mean to rename {close[0]!r}?)" if close else ""
+            problems.append(FileProblem(1, column, f"required column {column!r} is missing{hint}"))
+    if not problems and not rows:
+        problems.append(FileProblem(None, None, "the file has a header but no counts"))
+    if problems:
+        raise InputError(problems)
+    known = None if known_units is None else set(known_units)
+    counts: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for number, row in enumerate(rows, start=2):
+        unit, cell, raw = row["unit_code"], row["cell"], row["count"]
+        before = len(problems)
+        if not unit:
+            problems.append(FileProblem(number, "unit_code", "the unit code is missing"))
+        elif known is not None and unit not in known:
+            close = difflib.get_close_matches(unit, sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(FileProblem(number, "unit_code", f"unknown unit {unit!r}{hint}"))
+        if not cell:
+            problems.append(
+                FileProblem(number, "cell", "the cell is missing: each count is of one cell")
+            )
+        elif unit and (unit, cell) in seen:
+            problems.append(
+                FileProblem(
+                    number, "cell", f"unit {unit}, cell {cell!r} is also on row {seen[unit, cell]}"
+                )
+            )
+        else:
+            seen[unit, cell] = number
+        if re.fullmatch(r"-?[0-9]+", raw) is None:
+            problems.append(
+                FileProblem(number, "count", f"count ({raw!r}) must be a whole number of dossiers")
+            )
+        elif int(raw) < 0:
+            problems.append(FileProblem(number, "count", f"count ({raw}) must not be negative"))
+        if len(problems) == before:
+            counts[unit, cell] = int(raw)
+    if problems:
+        raise InputError(problems)
+    return counts
+
+
+def post_strata_of(
+    table: ResponsesTable, counts: Mapping[tuple[str, str], float], column: str
+) -> PostStrata:
+    """Each respondent's cell from ``column`` of the table, with the known counts.
+
+    A missing column, respondents without a cell (no count for cell "") and respondents in a
+    cell without a count are :class:`FileProblem` s (one per unit × cell, naming its rows);
+    counts that do not fit the answers are left to :func:`analysis.analyze_sipas`.
+    """
+    if column not in table.header:
+        raise InputError(
+            [
+                FileProblem(
+                    1,
+                    column,
+                    f"--cell column {column!r} is not in the file; "
+                    f"columns: {', '.join(table.header)}",
+                )
+            ]
+        )
+    labels = [row.get(column, "") for row in table.rows]
+    rows_of: dict[tuple[str, str], list[int]] = {}
+    for number, (row, cell) in enumerate(zip(table.rows, labels, strict=True), start=2):
+        key = (row.get("unit_code", ""), cell)
+        if key not in counts:
+            rows_of.setdefault(key, []).append(number)
+    problems = []
+    for (unit, cell), numbers in rows_of.items():
+        shown = ", ".join(map(str, numbers[:10])) + (" …" if len(numbers) > 10 else "")
+        if cell:
+            message = (
+                f"unit {unit}, cell {cell!r}: {len(numbers)} respondent(s) (rows {shown}) but "
+                "no count in the counts file: add it, or merge the cell with another"
+            )
+        else:
+            message = (
+                f"unit {unit}: {len(numbers)} respondent(s) without a {column} (rows {shown}): "
+                "post-stratification needs each respondent's cell"
+            )
+        problems.append(FileProblem(numbers[0], column, message))
+    if problems:
+        raise InputError(problems)
+    return PostStrata(np.array(labels, dtype=str), dict(counts), name=column)

@@ -523,6 +523,20 @@ def draw(
 @click.option("--by", default=None, help="also by this demographic column (e.g. gender)")
 @click.option("--min-n", default=5, show_default=True, help="suppress groups below this n")
 @click.option(
+    "--poststratify",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV unit_code,cell,count: known dossiers per unit × cell; each unit's answers are "
+    "weighted to them (post-stratification)",
+)
+@click.option(
+    "--cell",
+    "cell_column",
+    default=None,
+    help="with --poststratify: the responses' column holding each respondent's cell "
+    "[default: service_field]",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
@@ -537,19 +551,20 @@ def analyze(
     aggregation: str,
     by: str | None,
     min_n: int,
+    poststratify: Path | None,
+    cell_column: str | None,
     out: Path,
 ) -> None:
     """Weighted SIPAS indices with confidence intervals per unit, unit type and province."""
-    from analysis import analyze_sipas
     from questionnaires.registry import get_questionnaire
     from survey_app.analysis_input import (
         InputError,
         parse_questionnaire_ref,
+        read_cell_counts,
         read_responses_file,
-        to_sipas_data,
     )
     from survey_app.populations import read_populations
-    from survey_app.results import analyze_round, unit_types_of
+    from survey_app.results import AnalysisOptions, analyze_round, analyze_table, unit_types_of
     from survey_app.results_files import RESULT_FORMATS, write_results
     from survey_app.rounds import find_round
 
@@ -557,6 +572,8 @@ def analyze(
         raise click.UsageError("give either --round NAME or --responses FILE")
     if responses is not None and questionnaire_ref is None:
         raise click.UsageError("--responses needs --questionnaire ID@VERSION")
+    if cell_column is not None and poststratify is None:
+        raise click.UsageError("--cell needs --poststratify FILE")
     if out.suffix.lower() not in RESULT_FORMATS:
         raise click.ClickException(
             f"{out.name}: results are written as {', '.join(RESULT_FORMATS)}"
@@ -579,34 +596,38 @@ def analyze(
             if not parsed.ok:
                 _fail_with(parsed.errors, populations.name)
             pops = {s.code: s.population for s in parsed.strata}
+        counts = None
+        if poststratify is not None:
+            try:
+                counts = read_cell_counts(poststratify, set(known) or None)
+            except InputError as exc:
+                _fail_with(exc.problems, poststratify.name)
+        options = AnalysisOptions(
+            ci_method=ci_method,
+            aggregation=aggregation,
+            by=by,
+            min_n=min_n,
+            cell_counts=counts,
+            cell_column=cell_column or "service_field",
+        )
         try:
             if round_name is not None:
                 survey_round = find_round(session, round_name)
                 if survey_round is None:
                     raise click.ClickException(f"no round named {round_name!r}")
                 result = analyze_round(
-                    session,
-                    survey_round,
-                    populations=pops,
-                    ci_method=ci_method,
-                    aggregation=aggregation,
-                    by=by,
-                    min_n=min_n,
-                    progress=step,
+                    session, survey_round, populations=pops, options=options, progress=step
                 ).result
             else:
                 assert responses is not None and questionnaire_ref is not None
                 qid, version = parse_questionnaire_ref(questionnaire_ref)
-                questionnaire = get_questionnaire(qid, version)
-                data = to_sipas_data(
+                result = analyze_table(
                     read_responses_file(responses),
-                    questionnaire,
+                    get_questionnaire(qid, version),
                     unit_types=unit_types_of(known),
                     populations=pops,
-                    by=by,
-                )
-                result = analyze_sipas(
-                    data, ci_method=ci_method, aggregation=aggregation, min_n=min_n, progress=step
+                    options=options,
+                    progress=step,
                 )
         except InputError as exc:
             _fail_with(exc.problems, (responses or Path(round_name or "round")).name)

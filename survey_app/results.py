@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session
 from analysis import SipasResult, analyze_sipas
 from questionnaires import Questionnaire
 from questionnaires.registry import get_questionnaire
-from survey_app.analysis_input import table_from_rows, to_sipas_data
+from survey_app.analysis_input import (
+    ResponsesTable,
+    post_strata_of,
+    table_from_rows,
+    to_sipas_data,
+)
 from survey_app.export import response_rows
 from survey_app.models import RoundPopulation, SurveyRound, Unit
 
@@ -40,30 +45,69 @@ def unit_types_of(units: Mapping[str, Unit]) -> dict[str, str]:
     return {code: unit.unit_type.code for code, unit in units.items()}
 
 
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """How to analyse: interval, aggregation, grouping, suppression, post-stratification."""
+
+    ci_method: str = "logit"
+    aggregation: str = "mean-of-items"
+    by: str | None = None
+    min_n: int = 5
+    cell_counts: Mapping[tuple[str, str], int] | None = None
+    cell_column: str = "service_field"
+
+
+def analyze_table(
+    table: ResponsesTable,
+    questionnaire: Questionnaire,
+    *,
+    unit_types: Mapping[str, str],
+    populations: Mapping[str, int] | None,
+    options: AnalysisOptions = AnalysisOptions(),
+    progress: Callable[[int, int], None] | None = None,
+) -> SipasResult:
+    """The SIPAS analysis of a responses table (from the database or an exported file)."""
+    data = to_sipas_data(
+        table, questionnaire, unit_types=unit_types, populations=populations, by=options.by
+    )
+    post = None
+    if options.cell_counts is not None:
+        post = post_strata_of(table, options.cell_counts, options.cell_column)
+    return analyze_sipas(
+        data,
+        ci_method=options.ci_method,
+        aggregation=options.aggregation,
+        min_n=options.min_n,
+        progress=progress,
+        post_strata=post,
+    )
+
+
 def analyze_round(
     session: Session,
     survey_round: SurveyRound,
     *,
     populations: Mapping[str, int] | None = None,
-    ci_method: str = "logit",
-    aggregation: str = "mean-of-items",
-    by: str | None = None,
-    min_n: int = 5,
+    options: AnalysisOptions = AnalysisOptions(),
     progress: Callable[[int, int], None] | None = None,
 ) -> RoundAnalysis:
-    """Every item, element and overall index of the round's units, types and province."""
+    """Every item, element and overall index of the round's units, types and province.
+
+    Without ``populations``, the ones saved with the round's plan are used (if any).
+    """
     questionnaire = get_questionnaire(
         survey_round.questionnaire_id, survey_round.questionnaire_version
     )
-    header, rows = response_rows(session, survey_round.name)
-    table = table_from_rows(header, rows)
+    table = table_from_rows(*response_rows(session, survey_round.name))
     units = {unit.code: unit for unit in survey_round.units}
     if populations is None:
         populations = round_populations(session, survey_round)
-    data = to_sipas_data(
-        table, questionnaire, unit_types=unit_types_of(units), populations=populations, by=by
-    )
-    result = analyze_sipas(
-        data, ci_method=ci_method, aggregation=aggregation, min_n=min_n, progress=progress
+    result = analyze_table(
+        table,
+        questionnaire,
+        unit_types=unit_types_of(units),
+        populations=populations,
+        options=options,
+        progress=progress,
     )
     return RoundAnalysis(survey_round, questionnaire, result, units, populations is not None)

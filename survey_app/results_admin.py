@@ -20,7 +20,7 @@ from survey_app.admin import attachment
 from survey_app.db import session
 from survey_app.models import Response as SurveyResponse
 from survey_app.models import SurveyRound
-from survey_app.results import RoundAnalysis, analyze_round
+from survey_app.results import AnalysisOptions, RoundAnalysis, analyze_round
 from survey_app.results_files import results_csv, results_json, results_xlsx, write_sav
 from survey_app.staff import round_or_404, staff_blueprint
 
@@ -51,7 +51,9 @@ def round_analysis(survey_round: SurveyRound, ci_method: str = "logit") -> Round
         return None
     key = (survey_round.id, ci_method, count, last)
     if key not in _CACHE:
-        _CACHE[key] = analyze_round(session(), survey_round, ci_method=ci_method)
+        _CACHE[key] = analyze_round(
+            session(), survey_round, options=AnalysisOptions(ci_method=ci_method)
+        )
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
     return _CACHE[key]
