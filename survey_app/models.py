@@ -122,10 +122,93 @@ class Response(Base):
     service_field: Mapped[str | None] = mapped_column(String(80))
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     comment: Mapped[str | None] = mapped_column(Text)
+    # review (docs/decisions/0009): received | flagged | excluded; excluded answers stay stored
+    state: Mapped[str] = mapped_column(String(12), default="received", server_default="received")
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    exclusion_reason: Mapped[str | None] = mapped_column(Text)
+    # signals: seconds from the form's rendering to its submission; a per-round salted hash of a
+    # random cookie and the user agent (never the IP address)
+    elapsed_seconds: Mapped[float | None] = mapped_column()
+    device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     survey_round: Mapped[SurveyRound] = relationship()
     unit: Mapped[Unit] = relationship()
     counter: Mapped[Counter | None] = relationship()
+
+
+CHANNELS = ("counter_qr", "receipt", "public_link", "paper", "simulated")
+VERIFIED_CHANNELS = ("receipt", "paper")
+RESPONSE_STATES = ("received", "flagged", "excluded")
+
+
+class ReceiptCode(Base):
+    """A one-time code printed on a dossier's result receipt.
+
+    Only a keyed hash of the code is kept, never the code or the dossier it was made for; when the
+    code is used, only the day is recorded, so no response can be joined to a dossier.
+    """
+
+    __tablename__ = "receipt_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    redeemed_on: Mapped[date | None] = mapped_column(Date)
+
+    survey_round: Mapped[SurveyRound] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+
+class ApiClient(Base):
+    """A client system (e.g. the one-stop software) allowed to ask for receipt codes."""
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewEvent(Base):
+    """One change of a response's review state: who, when, from what, to what, and why."""
+
+    __tablename__ = "review_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    old_state: Mapped[str] = mapped_column(String(12))
+    new_state: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    who: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PaperEntry(Base):
+    """One keying of a paper questionnaire (entry 1 makes the response; entry 2 checks it)."""
+
+    __tablename__ = "paper_entries"
+    __table_args__ = (
+        UniqueConstraint("round_id", "form_number", "entry", name="uq_paper_entries_form_entry"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    form_number: Mapped[str] = mapped_column(String(40))
+    entry: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    service_field: Mapped[str | None] = mapped_column(String(80))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    comment: Mapped[str | None] = mapped_column(Text)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"))
+    entered_by: Mapped[str] = mapped_column(String(80))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
 
 
 class User(Base):

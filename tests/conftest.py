@@ -7,46 +7,24 @@ the Alembic migrations (the same path as ``sipas db upgrade``); each test starts
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
-from support import DEMO_DATA
+from support import DEMO_DATA, private_postgresql_database
 
 from survey_app import create_app, migrate
 from survey_app.config import sqlite_url
 from survey_app.counters import add_counter
-from survey_app.db import Base, get_db, normalise_url, utcnow
+from survey_app.db import Base, get_db, utcnow
 from survey_app.models import Unit
 from survey_app.rounds import create_round
 from survey_app.units_import import ensure_unit_types, import_units
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
-
-
-@contextmanager
-def _private_postgresql_database(url: str) -> Iterator[str]:
-    """A fresh database of this test run on the server of ``url``, dropped afterwards.
-
-    Runs that share one server (a developer's and a helper's, say) never see each other's rows.
-    """
-    name = f"sipas_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(normalise_url(url)).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -59,7 +37,7 @@ def database_url(
         migrate.upgrade(url)
         yield url
         return
-    with _private_postgresql_database(os.environ["TEST_DATABASE_URL"]) as url:
+    with private_postgresql_database(os.environ["TEST_DATABASE_URL"]) as url:
         migrate.upgrade(url)
         yield url
 

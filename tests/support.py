@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from survey_app.db import get_db
+from survey_app.db import get_db, normalise_url
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -29,3 +35,21 @@ def full_answers(value: str = "4") -> dict[str, str]:
 def count_rows(app: Flask, model: type) -> int:
     with app.app_context():
         return get_db().session.query(model).count()
+
+
+@contextmanager
+def private_postgresql_database(url: str) -> Iterator[str]:
+    """A fresh database of this test run on the server of ``url``, dropped afterwards.
+
+    Runs that share one server (a developer's and a helper's, say) never see each other's rows.
+    """
+    name = f"sipas_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(normalise_url(url)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,67 @@
+"""Migrations upgrade a database that already holds answers (SQLite, and PostgreSQL in CI)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from support import private_postgresql_database
+
+from survey_app import migrate
+from survey_app.config import sqlite_url
+from survey_app.db import normalise_url
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path / "old.sqlite")
+    else:
+        with private_postgresql_database(os.environ["TEST_DATABASE_URL"]) as url:
+            yield url
+
+
+def test_a_response_stored_before_the_review_columns_survives_the_upgrade(empty_url: str) -> None:
+    migrate.upgrade(empty_url, "0003")
+    engine = create_engine(normalise_url(empty_url))
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO unit_types (id, code, name_vi, name_en) "
+                "VALUES (1, 'department', 'Sở', 'Department')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO units (id, code, name, kind, unit_type_id, ranked, "
+                "valid_from) VALUES (1, 'SNV', 'Sở Nội vụ', 'so', 1, true, "
+                "'2023-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO survey_rounds (id, name, questionnaire_id, "
+                "questionnaire_version, opens_at, closes_at, created_at) VALUES "
+                "(1, 'r', 'sipas-2023', 1, '2023-01-01', '2024-01-01', "
+                "'2023-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO responses (id, submission_id, round_id, unit_id, "
+                "channel, submitted_at, questionnaire_id, questionnaire_version, "
+                "language, answers, profile) VALUES (1, 'x', 1, 1, 'counter_qr', "
+                "'2023-05-01', 'sipas-2023', 1, 'vi', '{\"q15\": 5}', '{}')"
+            )
+        )
+    migrate.upgrade(empty_url)
+    with engine.connect() as conn:
+        state, flags = conn.execute(text("SELECT state, flags FROM responses")).one()
+    engine.dispose()
+    assert state == "received"
+    assert flags in ([], "[]")
