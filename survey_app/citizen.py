@@ -1,12 +1,14 @@
 """The citizen's pages: a counter's questionnaire (``/s/<code>``) and the thank-you page.
 
 Server-rendered, no JavaScript needed, Vietnamese first. A response is acknowledged (redirect to
-the thank-you page) only after it is committed.
+the thank-you page) only after it is committed. ``render_form`` and ``submit`` serve every way of
+reaching a questionnaire (counter QR codes here, receipt codes in ``receipt_pages``).
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -23,6 +25,7 @@ from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from wtforms.validators import ValidationError
 
 from questionnaires.answers import ParsedSubmission, error_message, parse_submission
@@ -30,12 +33,19 @@ from questionnaires.registry import get_questionnaire
 from survey_app.db import session as db_session
 from survey_app.extensions import csrf
 from survey_app.i18n import current_language, t
-from survey_app.models import Counter, SurveyRound
+from survey_app.models import Counter, Response
 from survey_app.rounds import open_round_for_unit
-from survey_app.submissions import issue_ticket, read_ticket, store_response
+from survey_app.submissions import (
+    FormTarget,
+    device_hash,
+    issue_ticket,
+    read_ticket,
+    store_response,
+)
 
 bp = Blueprint("citizen", __name__)
 HONEYPOT = "website"
+DEVICE_COOKIE = "sipas_device"
 
 
 def _counter_or_404(code: str) -> Counter:
@@ -45,65 +55,73 @@ def _counter_or_404(code: str) -> Counter:
     return counter
 
 
-def _render_form(
-    counter: Counter,
-    survey_round: SurveyRound,
+def render_form(
+    target: FormTarget,
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     notice: str | None = None,
     status: int = 200,
-) -> ResponseReturnValue:
+) -> FlaskResponse:
+    """The questionnaire page for ``target`` with a fresh ticket (and a device cookie)."""
     session.setdefault("form_session", secrets.token_hex(16))
+    survey_round = target.survey_round
     questionnaire = get_questionnaire(
         survey_round.questionnaire_id, survey_round.questionnaire_version
     )
     html = render_template(
         "citizen/form.html",
-        counter=counter,
+        target=target,
         questionnaire=questionnaire,
-        ticket=issue_ticket(current_app.secret_key, counter.code, survey_round.id),
+        ticket=issue_ticket(current_app.secret_key, target),
         values=values or {},
         errors=errors or {},
         notice=notice,
         lang=current_language(),
         honeypot=HONEYPOT,
     )
-    return html, status
+    response = make_response(html, status)
+    if not request.cookies.get(DEVICE_COOKIE):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_hex(16),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
 
 
-def _closed(counter: Counter, status: int) -> ResponseReturnValue:
-    return render_template("citizen/closed.html", counter=counter), status
+def _device(target: FormTarget) -> str | None:
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if not cookie:
+        return None
+    return device_hash(
+        current_app.secret_key,
+        target.survey_round.id,
+        cookie,
+        request.headers.get("User-Agent", ""),
+    )
 
 
-@bp.route("/s/<code>", methods=["GET", "POST"])
-@csrf.exempt
-def form(code: str) -> ResponseReturnValue:
-    """Show the counter's questionnaire, or take its answers."""
-    counter = _counter_or_404(code)
-    survey_round = open_round_for_unit(db_session(), counter.unit_id)
-    if survey_round is None:
-        return _closed(counter, 200 if request.method == "GET" else 409)
-    if request.method == "GET":
-        return _render_form(counter, survey_round)
-    return _submit(counter, survey_round)
-
-
-def _submit(counter: Counter, survey_round: SurveyRound) -> ResponseReturnValue:
+def submit(
+    target: FormTarget,
+    thanks_url: str,
+    before_commit: Callable[[Session, Response], None] | None = None,
+) -> ResponseReturnValue:
+    """Check and store the posted answers for ``target``; redirect to ``thanks_url`` (303)."""
     values = {key: request.form.get(key, "") for key in request.form}
     try:
         validate_csrf(request.form.get("csrf_token"))
     except (ValidationError, CSRFError):
-        return _render_form(
-            counter, survey_round, values=values, notice=t("form.expired"), status=400
-        )
-    ticket = read_ticket(current_app.secret_key, request.form.get("sid", ""))
-    if ticket is None or ticket.counter_code != counter.code or ticket.round_id != survey_round.id:
-        return _render_form(
-            counter, survey_round, values=values, notice=t("form.expired"), status=400
-        )
+        return render_form(target, values=values, notice=t("form.expired"), status=400)
+    ticket = read_ticket(current_app.secret_key, request.form.get("sid", ""), target)
+    if ticket is None:
+        return render_form(target, values=values, notice=t("form.expired"), status=400)
     if request.form.get(HONEYPOT):
-        return redirect(url_for("citizen.thanks", code=counter.code), code=303)
+        return redirect(thanks_url, code=303)
+    survey_round = target.survey_round
     questionnaire = get_questionnaire(
         survey_round.questionnaire_id, survey_round.questionnaire_version
     )
@@ -114,33 +132,56 @@ def _submit(counter: Counter, survey_round: SurveyRound) -> ResponseReturnValue:
             field: error_message(code, lang, questionnaire=questionnaire, field=field)
             for field, code in parsed.errors.items()
         }
-        return _render_form(counter, survey_round, values=values, errors=messages, status=422)
+        return render_form(target, values=values, errors=messages, status=422)
     store_response(
         db_session(),
         ticket=ticket,
-        counter=counter,
-        survey_round=survey_round,
+        target=target,
         parsed=parsed,
         language=current_language(),
+        device=_device(target),
+        before_commit=before_commit,
     )
-    return redirect(url_for("citizen.thanks", code=counter.code), code=303)
+    return redirect(thanks_url, code=303)
+
+
+def counter_target(counter: Counter) -> FormTarget | None:
+    """The counter's questionnaire in the round open now for its unit (None when closed)."""
+    survey_round = open_round_for_unit(db_session(), counter.unit_id)
+    if survey_round is None:
+        return None
+    return FormTarget(counter.unit, survey_round, "counter_qr", counter.code, counter)
+
+
+@bp.route("/s/<code>", methods=["GET", "POST"])
+@csrf.exempt
+def form(code: str) -> ResponseReturnValue:
+    """Show the counter's questionnaire, or take its answers."""
+    counter = _counter_or_404(code)
+    target = counter_target(counter)
+    if target is None:
+        status = 200 if request.method == "GET" else 409
+        return render_template("citizen/closed.html", unit=counter.unit, place=counter.name), status
+    if request.method == "GET":
+        return render_form(target)
+    return submit(target, url_for("citizen.thanks", code=counter.code))
 
 
 def refused_with_answers(_limit: object) -> FlaskResponse | None:
     """A rate-limited submission: the form again with every answer kept, and status 429."""
+    if request.endpoint != "citizen.form":
+        return None
     code = (request.view_args or {}).get("code", "")
     counter = db_session().scalar(select(Counter).where(Counter.code == code))
-    survey_round = open_round_for_unit(db_session(), counter.unit_id) if counter else None
-    if counter is None or survey_round is None:
+    target = counter_target(counter) if counter else None
+    if target is None:
         return None
     values = {key: request.form.get(key, "") for key in request.form}
-    return make_response(
-        _render_form(counter, survey_round, values=values, notice=t("error.429.body"), status=429)
-    )
+    return render_form(target, values=values, notice=t("error.429.body"), status=429)
 
 
 @bp.get("/s/<code>/cam-on")
 def thanks(code: str) -> ResponseReturnValue:
     """The thank-you page shown after a stored (or already stored) response."""
     counter = _counter_or_404(code)
-    return render_template("citizen/thanks.html", counter=counter)
+    return render_template("citizen/thanks.html", unit=counter.unit)

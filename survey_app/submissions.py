@@ -1,13 +1,18 @@
 """Storing a citizen's answers durably and once.
 
-Each rendered form carries a signed, random submission id. The id is unique in the responses
-table, so a double tap, a refresh or a resend stores one response; the second attempt finds the
-first and gets the same thank-you.
+Each rendered form carries a signed ticket: a random submission id, the form's target (a counter's
+code or a receipt code's hash), its round and when it was rendered. The id is unique in the
+responses table, so a double tap, a refresh or a resend stores one response; the second attempt
+finds the first and gets the same thank-you.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -17,63 +22,108 @@ from sqlalchemy.orm import Session
 
 from questionnaires.answers import ParsedSubmission
 from survey_app.db import utcnow
-from survey_app.models import Counter, Response, SurveyRound
+from survey_app.models import Counter, Response, SurveyRound, Unit
 
 SALT = "sipas-submission-id"
 
 
 @dataclass(frozen=True)
+class FormTarget:
+    """Where a form's answers go: a unit in a round, by a channel, reached through ``key``.
+
+    ``key`` is bound into the form's ticket: a counter's code for counter QR codes, a receipt
+    code's keyed hash for receipts. ``counter`` is None when no counter was involved.
+    """
+
+    unit: Unit
+    survey_round: SurveyRound
+    channel: str
+    key: str
+    counter: Counter | None = None
+
+
+@dataclass(frozen=True)
 class FormTicket:
-    """What a rendered form vouches for: its random id, its counter and its round."""
+    """What a rendered form vouches for: its random id, its target key, round and render time."""
 
     nonce: str
-    counter_code: str
+    key: str
     round_id: int
+    issued: float
 
 
-def issue_ticket(secret_key: str, counter_code: str, round_id: int) -> str:
+def issue_ticket(secret_key: str, target: FormTarget) -> str:
     """A signed, one-time submission id for a form about to be rendered."""
-    payload = {"n": secrets.token_hex(16), "c": counter_code, "r": round_id}
+    payload = {
+        "n": secrets.token_hex(16),
+        "c": target.key,
+        "r": target.survey_round.id,
+        "t": round(time.time(), 1),
+    }
     return URLSafeSerializer(secret_key, salt=SALT).dumps(payload)
 
 
-def read_ticket(secret_key: str, token: str) -> FormTicket | None:
-    """The ticket inside ``token``, or None when it is missing, forged or malformed."""
+def read_ticket(secret_key: str, token: str, target: FormTarget) -> FormTicket | None:
+    """The ticket inside ``token`` when it is genuine and made for ``target``; else None."""
     try:
         payload = URLSafeSerializer(secret_key, salt=SALT).loads(token)
-        return FormTicket(str(payload["n"]), str(payload["c"]), int(payload["r"]))
+        ticket = FormTicket(
+            str(payload["n"]), str(payload["c"]), int(payload["r"]), float(payload.get("t", 0))
+        )
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
+    if ticket.key != target.key or ticket.round_id != target.survey_round.id:
+        return None
+    return ticket
+
+
+def device_hash(secret_key: str, round_id: int, device_cookie: str, user_agent: str) -> str:
+    """A per-round salted hash of a random cookie and the user agent (never the IP address).
+
+    The salt is HMAC(secret, round): the same phone gives the same hash within a round only.
+    """
+    salt = hmac.new(secret_key.encode(), f"round:{round_id}".encode(), hashlib.sha256).digest()
+    return hmac.new(salt, f"{device_cookie}|{user_agent}".encode(), hashlib.sha256).hexdigest()
 
 
 def store_response(
     session: Session,
     *,
     ticket: FormTicket,
-    counter: Counter,
-    survey_round: SurveyRound,
+    target: FormTarget,
     parsed: ParsedSubmission,
     language: str,
-    channel: str = "counter_qr",
+    device: str | None = None,
+    before_commit: Callable[[Session, Response], None] | None = None,
 ) -> tuple[Response, bool]:
-    """Commit one response; returns it and whether it is new (False: a resend of a stored one)."""
+    """Commit one response; returns it and whether it is new (False: a resend of a stored one).
+
+    ``before_commit`` runs in the same transaction (e.g. marking a receipt code used), so the
+    response and its side effects are stored together or not at all.
+    """
+    now = utcnow()
     response = Response(
         submission_id=ticket.nonce,
-        round_id=survey_round.id,
-        unit_id=counter.unit_id,
-        counter_id=counter.id,
-        channel=channel,
-        submitted_at=utcnow(),
-        questionnaire_id=survey_round.questionnaire_id,
-        questionnaire_version=survey_round.questionnaire_version,
+        round_id=target.survey_round.id,
+        unit_id=target.unit.id,
+        counter_id=target.counter.id if target.counter else None,
+        channel=target.channel,
+        submitted_at=now,
+        questionnaire_id=target.survey_round.questionnaire_id,
+        questionnaire_version=target.survey_round.questionnaire_version,
         language=language,
         answers=dict(parsed.answers),
         service_field=parsed.service_field,
         profile=dict(parsed.profile),
         comment=parsed.comment,
+        elapsed_seconds=round(now.timestamp() - ticket.issued, 1) if ticket.issued else None,
+        device_hash=device,
     )
     session.add(response)
     try:
+        session.flush()
+        if before_commit is not None:
+            before_commit(session, response)
         session.commit()
         return response, True
     except IntegrityError:

@@ -231,3 +231,19 @@ def test_the_per_address_ceiling_still_applies(app: Flask, survey: dict) -> None
         statuses.append(_post(phone, {**_get_form(phone), **full_answers()}).status_code)
     assert statuses == [303, 303, 303, 303, 429]
     assert count_rows(app, Response) == 4
+
+
+def test_timing_and_a_per_round_device_hash_are_kept_never_the_address(
+    app: Flask, survey: dict
+) -> None:
+    phone, other = app.test_client(), app.test_client()
+    for client in (phone, phone, other):
+        assert _post(client, {**_get_form(client), **full_answers()}).status_code == 303
+    with app.app_context():
+        rows = get_db().session.query(Response).order_by(Response.id).all()
+        hashes = [r.device_hash for r in rows]
+        assert hashes[0] == hashes[1] != hashes[2]  # same phone twice, then another phone
+        assert all(len(h) == 64 for h in hashes)
+        assert all(r.elapsed_seconds is not None and r.elapsed_seconds >= 0 for r in rows)
+        stored = " ".join(str(v) for r in rows for v in vars(r).values())
+        assert "127.0.0.1" not in stored
