@@ -24,7 +24,6 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, cast
 
@@ -32,15 +31,15 @@ from scoring_bridge._shipped import shipped_file, shipped_files
 from scoring_bridge.problems import (
     TOLERANCE,
     UNIT_TYPE_RE,
-    UNREADABLE,
     LoadResult,
     Problem,
     Problems,
     check_keys,
     did_you_mean,
     is_number,
+    load_json_file,
+    load_json_text,
     num,
-    read_json,
     show,
 )
 
@@ -291,22 +290,12 @@ def shipped_catalogs() -> tuple[tuple[int, str], ...]:
 
 def load_catalog_file(path: str | os.PathLike[str]) -> LoadResult[Catalog]:
     """Read and load the catalog at ``path``; read errors are problems too."""
-    name = os.fspath(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        return LoadResult(None, (Problem(name, f"cannot read the file: {reason}"),))
-    return load_catalog_text(raw).located_in(name)
+    return load_json_file(path, load_catalog_text)
 
 
 def load_catalog_text(text: str | bytes) -> LoadResult[Catalog]:
     """Load a catalog from JSON text (bytes must be UTF-8)."""
-    out = Problems()
-    data = read_json(text, out)
-    if data is UNREADABLE:
-        return out.result(None)
-    return load_catalog_data(data, out=out)
+    return load_json_text(text, load_catalog_data)
 
 
 def load_catalog_data(data: object, *, out: Problems | None = None) -> LoadResult[Catalog]:

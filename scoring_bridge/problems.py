@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from difflib import get_close_matches
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -237,3 +239,25 @@ def check_keys(
     for key in required:
         if key not in obj:
             out.add(f"{where}{sep}{key}", f"missing required key {key!r} in the {what}", code)
+
+
+def load_json_text(text: str | bytes, load_data: Callable[..., LoadResult[T]]) -> LoadResult[T]:
+    """Parse JSON ``text`` (bytes must be UTF-8) and hand it to ``load_data(data, out=...)``."""
+    out = Problems()
+    data = read_json(text, out)
+    if data is UNREADABLE:
+        return out.result(None)
+    return load_data(data, out=out)
+
+
+def load_json_file(
+    path: str | os.PathLike[str], load_text: Callable[[bytes], LoadResult[T]]
+) -> LoadResult[T]:
+    """Read ``path`` and load it with ``load_text``; a file that cannot be read is a problem."""
+    name = os.fspath(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return LoadResult(None, (Problem(name, f"cannot read the file: {reason}"),))
+    return load_text(raw).located_in(name)

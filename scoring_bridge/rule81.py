@@ -20,7 +20,6 @@ import os
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Literal, cast
 
@@ -29,7 +28,6 @@ from scoring_bridge.catalog import Catalog
 from scoring_bridge.problems import (
     TOLERANCE,
     UNIT_TYPE_RE,
-    UNREADABLE,
     LoadResult,
     Problem,
     Problems,
@@ -37,8 +35,9 @@ from scoring_bridge.problems import (
     check_keys,
     did_you_mean,
     is_number,
+    load_json_file,
+    load_json_text,
     num,
-    read_json,
     round_half_up,
     show,
 )
@@ -241,22 +240,12 @@ def shipped_rules81() -> tuple[tuple[int, str], ...]:
 
 def load_rule81_file(path: str | os.PathLike[str]) -> LoadResult[Rule81]:
     """Read and load the rule at ``path``; read errors are problems too."""
-    name = os.fspath(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        return LoadResult(None, (Problem(name, f"cannot read the file: {reason}"),))
-    return load_rule81_text(raw).located_in(name)
+    return load_json_file(path, load_rule81_text)
 
 
 def load_rule81_text(text: str | bytes) -> LoadResult[Rule81]:
     """Load a rule from JSON text (bytes must be UTF-8)."""
-    out = Problems()
-    data = read_json(text, out)
-    if data is UNREADABLE:
-        return out.result(None)
-    return load_rule81_data(data, out=out)
+    return load_json_text(text, load_rule81_data)
 
 
 def load_rule81_data(data: object, *, out: Problems | None = None) -> LoadResult[Rule81]:
