@@ -39,7 +39,7 @@ def par() -> None:
 def catalog_import(file: Path, year: int) -> None:
     """Import a province's own catalog (CSV or the appendix-shaped XLSX) for the year."""
     from scoring_bridge import catalog_to_data
-    from survey_app.scoring_files import read_catalog_xlsx, read_catalogs_csv
+    from survey_app.par_files import read_catalog_xlsx, read_catalogs_csv
 
     if file.suffix.lower() == ".xlsx":
         results = read_catalog_xlsx(file.read_bytes(), year=year)
@@ -105,8 +105,8 @@ def rule_import(file: Path) -> None:
 )
 def catalog_export(year: int, out: Path) -> None:
     """Write the year's catalogs (imported, else shipped) as XLSX or CSV."""
+    from survey_app.par_files import catalog_csv, catalog_xlsx
     from survey_app.scoring import catalogs_for
-    from survey_app.scoring_files import catalog_csv, catalog_xlsx
 
     app = _app()
     with app.app_context(), get_db().begin() as session:
@@ -130,8 +130,8 @@ def catalog_export(year: int, out: Path) -> None:
 def points_import(file: Path, year: int) -> None:
     """Import self-assessed and final points (CSV unit_code,code,self_points,final_points,note
     or the appendix-shaped XLSX): every row, or none and every error."""
+    from survey_app.par_files import read_points_csv, read_points_xlsx
     from survey_app.scoring import catalogs_for, points_problems, year_units
-    from survey_app.scoring_files import read_points_csv, read_points_xlsx
 
     if file.suffix.lower() == ".xlsx":
         points, problems = read_points_xlsx(file.read_bytes())

@@ -11,8 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from scoring_bridge import Catalog, Problem, SipasFigure, load_rule81_file
-from survey_app.scoring import ScoreReport, ScoringInputs, ScoringUnit
-from survey_app.scoring_files import (
+from survey_app.par_files import (
     check_points,
     ranking_csv,
     ranking_json,
@@ -21,6 +20,7 @@ from survey_app.scoring_files import (
     read_scoring_units_csv,
     score_workbook,
 )
+from survey_app.scoring import ScoreReport, ScoringInputs, ScoringUnit
 
 
 def _names(report: ScoreReport) -> dict[str, str]:
