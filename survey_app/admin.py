@@ -128,20 +128,22 @@ def round_posters(round_id: int) -> Response:
 
 @bp.get("/export/responses.<fmt>")
 def export_responses(fmt: str) -> Response:
-    """The responses export, for one round (``?round=NAME``) or all."""
+    """The responses export, for one round (``?round=NAME``) or all; excluded answers only
+    with ``?include_excluded=1``."""
     round_name = request.args.get("round") or None
+    everything = request.args.get("include_excluded") == "1"
     if round_name and find_round(session(), round_name) is None:
         abort(404)
     stem = f"responses-{round_name}" if round_name else "responses"
     if fmt == "csv":
         return Response(
-            stream_with_context(to_csv(session(), round_name)),
+            stream_with_context(to_csv(session(), round_name, include_excluded=everything)),
             mimetype="text/csv",
             headers=attachment(f"{stem}.csv"),
         )
     if fmt == "xlsx":
         return Response(
-            to_xlsx(session(), round_name),
+            to_xlsx(session(), round_name, include_excluded=everything),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers=attachment(f"{stem}.xlsx"),
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from survey_app import compression, db
+from survey_app import compression, db, security
 from survey_app.config import load_settings
 
 
@@ -27,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     from survey_app import (
         admin,
+        api,
         auth,
         charts,
         citizen,
@@ -34,10 +35,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         extensions,
         health,
         i18n,
+        paper_admin,
         par_admin,
         plans_admin,
         posters,
+        receipt_pages,
         results_admin,
+        review_admin,
     )
 
     extensions.init_app(app)
@@ -50,8 +54,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(plans_admin.bp)
     app.register_blueprint(results_admin.bp)
     app.register_blueprint(par_admin.bp)
+    app.register_blueprint(receipt_pages.bp)
+    app.register_blueprint(api.bp)
+    extensions.csrf.exempt(api.bp)
+    app.register_blueprint(paper_admin.bp)
+    review_admin.init_app(app)
     charts.init_app(app)
     errors.init_app(app)
     extensions.init_limits(app, "citizen.form", citizen.refused_with_answers)
     compression.init_app(app)
+    security.init_app(app)
     return app

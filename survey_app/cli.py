@@ -301,7 +301,12 @@ def export_group() -> None:
     required=True,
     help="FILE.csv or FILE.xlsx",
 )
-def export_responses(round_name: str | None, out: Path) -> None:
+@click.option(
+    "--include-excluded",
+    is_flag=True,
+    help="also the answers a reviewer excluded (left out by default)",
+)
+def export_responses(round_name: str | None, out: Path, include_excluded: bool) -> None:
     """Export the answers as CSV or XLSX (the format follows the file's extension)."""
     from survey_app.export import to_csv, to_xlsx
     from survey_app.rounds import find_round
@@ -315,10 +320,10 @@ def export_responses(round_name: str | None, out: Path) -> None:
             raise click.ClickException(f"no round named {round_name!r}")
         if suffix == ".csv":
             with out.open("w", encoding="utf-8", newline="") as handle:
-                for chunk in to_csv(session, round_name):
+                for chunk in to_csv(session, round_name, include_excluded=include_excluded):
                     handle.write(chunk)
         else:
-            out.write_bytes(to_xlsx(session, round_name))
+            out.write_bytes(to_xlsx(session, round_name, include_excluded=include_excluded))
     click.echo(f"responses written to {out}")
 
 
@@ -537,6 +542,18 @@ def draw(
     "[default: service_field]",
 )
 @click.option(
+    "--channels",
+    default=None,
+    help="only answers of these channels, e.g. receipt,paper (from: counter_qr, receipt, "
+    "public_link, paper, simulated)",
+)
+@click.option("--verified-only", is_flag=True, help="only receipt and paper answers")
+@click.option(
+    "--exclude-flagged",
+    is_flag=True,
+    help="with --round: also leave out flagged answers (excluded ones always are)",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
@@ -553,9 +570,15 @@ def analyze(
     min_n: int,
     poststratify: Path | None,
     cell_column: str | None,
+    channels: str | None,
+    verified_only: bool,
+    exclude_flagged: bool,
     out: Path,
 ) -> None:
-    """Weighted SIPAS indices with confidence intervals per unit, unit type and province."""
+    """Weighted SIPAS indices with confidence intervals per unit, unit type and province.
+
+    Excluded answers never count; --exclude-flagged leaves out flagged ones too.
+    """
     from questionnaires.registry import get_questionnaire
     from survey_app.analysis_input import (
         InputError,
@@ -563,6 +586,7 @@ def analyze(
         read_cell_counts,
         read_responses_file,
     )
+    from survey_app.models import CHANNELS, VERIFIED_CHANNELS
     from survey_app.populations import read_populations
     from survey_app.results import AnalysisOptions, analyze_round, analyze_table, unit_types_of
     from survey_app.results_files import RESULT_FORMATS, write_results
@@ -574,6 +598,20 @@ def analyze(
         raise click.UsageError("--responses needs --questionnaire ID@VERSION")
     if cell_column is not None and poststratify is None:
         raise click.UsageError("--cell needs --poststratify FILE")
+    if channels is not None and verified_only:
+        raise click.UsageError("give --channels LIST or --verified-only, not both")
+    if exclude_flagged and round_name is None:
+        raise click.UsageError(
+            "--exclude-flagged needs --round NAME: a responses file has no review state"
+        )
+    chosen: tuple[str, ...] | None = VERIFIED_CHANNELS if verified_only else None
+    if channels is not None:
+        chosen = tuple(c.strip() for c in channels.split(",") if c.strip())
+        unknown = [c for c in chosen if c not in CHANNELS]
+        if unknown or not chosen:
+            raise click.BadParameter(
+                f"{channels!r}: channels are {', '.join(CHANNELS)}", param_hint="--channels"
+            )
     if out.suffix.lower() not in RESULT_FORMATS:
         raise click.ClickException(
             f"{out.name}: results are written as {', '.join(RESULT_FORMATS)}"
@@ -609,6 +647,8 @@ def analyze(
             min_n=min_n,
             cell_counts=counts,
             cell_column=cell_column or "service_field",
+            exclude_flagged=exclude_flagged,
+            channels=chosen,
         )
         try:
             if round_name is not None:
@@ -674,6 +714,25 @@ def _register_par() -> None:
 
 
 _register_par()
+
+
+def _register_review() -> None:
+    from survey_app.review import review_group
+
+    main.add_command(review_group)
+
+
+_register_review()
+
+
+def _register_trust() -> None:
+    from survey_app.cli_trust import api_clients, tokens
+
+    main.add_command(tokens)
+    main.add_command(api_clients)
+
+
+_register_trust()
 
 
 if __name__ == "__main__":

@@ -32,6 +32,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SUBMIT_LIMIT_PER_ADDRESS", "600 per minute", "generous ceiling per public address"),
     Setting("MAX_CONTENT_LENGTH", "65536", "largest request body in bytes (413 beyond)"),
     Setting("DISPLAY_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone of times shown to people"),
+    Setting("RECEIPT_CODE_DAYS", "30", "days a receipt code can be used after it is issued"),
+    Setting("SIGNAL_BURST_COUNT", "8", "answers of one counter that make a burst"),
+    Setting("SIGNAL_BURST_MINUTES", "5", "window of a burst in minutes"),
+    Setting(
+        "SIGNAL_OPENING_HOURS",
+        "Mon-Fri 07:00-17:30; Sat 07:00-11:30",
+        "one-stop opening hours (local time); counter answers outside them are flagged",
+    ),
+    Setting("SIGNAL_STRAIGHTLINE_MIN_ITEMS", "10", "levels needed to call one answer straight"),
+    Setting("SIGNAL_MIN_SECONDS", "25", "fewer seconds from form to submission is too fast"),
 )
 
 
@@ -50,4 +60,5 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, object]:
         values["SECRET_KEY"] = secrets.token_hex(32)
     values["BASE_URL"] = str(values["BASE_URL"]).rstrip("/")
     values["MAX_CONTENT_LENGTH"] = int(str(values["MAX_CONTENT_LENGTH"]))
+    values["RECEIPT_CODE_DAYS"] = int(str(values["RECEIPT_CODE_DAYS"]))
     return values

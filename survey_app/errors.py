@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -29,6 +29,9 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException) -> ResponseReturnValue:
         if exc.response is not None:  # a page made for this refusal (e.g. the form, kept)
             return exc.response
+        if request.path.startswith("/api/"):  # machines get JSON, whatever went wrong
+            code = (exc.name or "error").lower().replace(" ", "_")
+            return {"error": {"code": code, "message": exc.description}}, exc.code or 500
         if exc.code in PAGES:
             return _page(exc.code)
         return exc

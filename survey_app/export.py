@@ -4,13 +4,16 @@ Columns, in order: ``response_id,round,unit_code,counter_code,channel,submitted_
 questionnaire,questionnaire_version``, one column per item (1–5; empty for no answer or
 "không áp dụng"), ``service_field`` and the demographic columns, ``comment``.
 ``submitted_at`` is ISO 8601 in Asia/Ho_Chi_Minh time with its offset.
+
+Excluded answers (review state ``excluded``, docs/decisions/0010) stay stored but are left out
+unless ``include_excluded`` is asked for; the columns are the same either way.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -63,9 +66,18 @@ def header(items: list[str], profile: list[str]) -> list[str]:
 
 
 def response_rows(
-    session: Session, round_name: str | None = None
+    session: Session,
+    round_name: str | None = None,
+    *,
+    include_excluded: bool = False,
+    exclude_flagged: bool = False,
+    channels: Collection[str] | None = None,
 ) -> tuple[list[str], Iterator[list[object]]]:
-    """The header and a stream of rows, oldest response first."""
+    """The header and a stream of rows, oldest response first.
+
+    Excluded answers are left out unless ``include_excluded``; ``exclude_flagged`` also leaves
+    out flagged ones; ``channels`` keeps only answers of those channels.
+    """
     items, profile = export_columns(session, round_name)
     query = (
         select(Response)
@@ -78,6 +90,11 @@ def response_rows(
     )
     if round_name:
         query = query.join(Response.survey_round).where(SurveyRound.name == round_name)
+    left_out = ([] if include_excluded else ["excluded"]) + (["flagged"] if exclude_flagged else [])
+    if left_out:
+        query = query.where(Response.state.not_in(left_out))
+    if channels is not None:
+        query = query.where(Response.channel.in_(list(channels)))
 
     def rows() -> Iterator[list[object]]:
         for response in session.scalars(query.execution_options(yield_per=1000)):
@@ -103,9 +120,11 @@ def response_rows(
     return header(items, profile), rows()
 
 
-def to_csv(session: Session, round_name: str | None = None) -> Iterator[str]:
+def to_csv(
+    session: Session, round_name: str | None = None, *, include_excluded: bool = False
+) -> Iterator[str]:
     """The export as CSV text chunks (UTF-8 with BOM so spreadsheet programs read Vietnamese)."""
-    columns, rows = response_rows(session, round_name)
+    columns, rows = response_rows(session, round_name, include_excluded=include_excluded)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     buffer.write("\ufeff")
@@ -119,9 +138,11 @@ def to_csv(session: Session, round_name: str | None = None) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def to_xlsx(session: Session, round_name: str | None = None) -> bytes:
+def to_xlsx(
+    session: Session, round_name: str | None = None, *, include_excluded: bool = False
+) -> bytes:
     """The export as an XLSX workbook; every text cell is stored as text, never a formula."""
-    columns, rows = response_rows(session, round_name)
+    columns, rows = response_rows(session, round_name, include_excluded=include_excluded)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("responses")
     sheet.append(columns)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, Response, request, session
 from flask_limiter import Limiter, RequestLimit
@@ -34,6 +35,21 @@ def form_session_key() -> str:
     return "form:" + str(session.get("form_session") or request.remote_addr or "unknown")
 
 
+SUBMIT_BREACH = "sipas_on_submit_breach"
+
+
+def limited_submission(
+    on_breach: Callable[[RequestLimit], Response | None],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark another citizen's submit view: `init_limits` gives it the same two limits."""
+
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(view, SUBMIT_BREACH, on_breach)
+        return view
+
+    return mark
+
+
 def init_app(app: Flask) -> None:
     """CSRF and login now; rate limits by `init_limits` once the views exist."""
     csrf.init_app(app)
@@ -45,7 +61,9 @@ def init_limits(
 ) -> Limiter:
     """A limiter for this app: per form session, plus a generous ceiling per address.
 
-    ``on_breach`` answers a refused submission (the citizen's page shows the answers again).
+    The limits apply to ``submit_endpoint`` and to every view marked `limited_submission`
+    (receipt codes, public links). ``on_breach`` answers a refused submission (the citizen's page
+    shows the answers again).
     """
     limiter = Limiter(
         key_func=get_remote_address,
@@ -53,21 +71,26 @@ def init_limits(
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
         headers_enabled=True,
     )
-    view = app.view_functions[submit_endpoint]
-    per_form = limiter.limit(
-        lambda: app.config["SUBMIT_LIMIT_PER_FORM"],
-        key_func=form_session_key,
-        methods=["POST"],
-        scope="submit-form",
-        on_breach=on_breach,
-    )
-    per_address = limiter.limit(
-        lambda: app.config["SUBMIT_LIMIT_PER_ADDRESS"],
-        key_func=get_remote_address,
-        methods=["POST"],
-        scope="submit-address",
-        override_defaults=False,
-        on_breach=on_breach,
-    )
-    app.view_functions[submit_endpoint] = per_address(per_form(view))
+    limited = {submit_endpoint: on_breach} | {
+        endpoint: getattr(view, SUBMIT_BREACH)
+        for endpoint, view in app.view_functions.items()
+        if hasattr(view, SUBMIT_BREACH)
+    }
+    for endpoint, breach in limited.items():
+        per_form = limiter.limit(
+            lambda: app.config["SUBMIT_LIMIT_PER_FORM"],
+            key_func=form_session_key,
+            methods=["POST"],
+            scope="submit-form",
+            on_breach=breach,
+        )
+        per_address = limiter.limit(
+            lambda: app.config["SUBMIT_LIMIT_PER_ADDRESS"],
+            key_func=get_remote_address,
+            methods=["POST"],
+            scope="submit-address",
+            override_defaults=False,
+            on_breach=breach,
+        )
+        app.view_functions[endpoint] = per_address(per_form(app.view_functions[endpoint]))
     return limiter

@@ -122,7 +122,7 @@ class Response(Base):
     service_field: Mapped[str | None] = mapped_column(String(80))
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     comment: Mapped[str | None] = mapped_column(Text)
-    # review (docs/decisions/0009): received | flagged | excluded; excluded answers stay stored
+    # review (docs/decisions/0010): received | flagged | excluded; excluded answers stay stored
     state: Mapped[str] = mapped_column(String(12), default="received", server_default="received")
     flags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     exclusion_reason: Mapped[str | None] = mapped_column(Text)

@@ -1,9 +1,14 @@
-"""SIPAS results of a round from the database: the analysis input, the indices, the ranking."""
+"""SIPAS results of a round from the database: the analysis input, the indices, the ranking.
+
+Excluded answers never enter the analysis (they are not in the rows ``response_rows`` gives);
+``AnalysisOptions.exclude_flagged`` also leaves out flagged ones (database only: a file has no
+review state), ``AnalysisOptions.channels`` keeps answers of those channels only.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,11 +17,13 @@ from analysis import SipasResult, analyze_sipas
 from questionnaires import Questionnaire
 from questionnaires.registry import get_questionnaire
 from survey_app.analysis_input import (
+    InputError,
     ResponsesTable,
     post_strata_of,
     table_from_rows,
     to_sipas_data,
 )
+from survey_app.csv_files import FileProblem
 from survey_app.export import response_rows
 from survey_app.models import RoundPopulation, SurveyRound, Unit
 
@@ -47,7 +54,9 @@ def unit_types_of(units: Mapping[str, Unit]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class AnalysisOptions:
-    """How to analyse: interval, aggregation, grouping, suppression, post-stratification."""
+    """How to analyse: interval, aggregation, grouping, suppression, post-stratification, and
+    which answers: ``channels`` (None: all), ``exclude_flagged`` (flagged answers left out too).
+    """
 
     ci_method: str = "logit"
     aggregation: str = "mean-of-items"
@@ -55,6 +64,18 @@ class AnalysisOptions:
     min_n: int = 5
     cell_counts: Mapping[tuple[str, str], int] | None = None
     cell_column: str = "service_field"
+    exclude_flagged: bool = False
+    channels: tuple[str, ...] | None = None
+
+
+def only_channels(table: ResponsesTable, channels: Collection[str]) -> ResponsesTable:
+    """The rows of ``table`` whose ``channel`` column is one of ``channels``."""
+    if "channel" not in table.header:
+        raise InputError(
+            [FileProblem(1, "channel", "the file has no 'channel' column to choose channels by")]
+        )
+    wanted = set(channels)
+    return ResponsesTable(table.header, [r for r in table.rows if r.get("channel") in wanted])
 
 
 def analyze_table(
@@ -67,6 +88,13 @@ def analyze_table(
     progress: Callable[[int, int], None] | None = None,
 ) -> SipasResult:
     """The SIPAS analysis of a responses table (from the database or an exported file)."""
+    if options.exclude_flagged:
+        raise ValueError(
+            "leaving out flagged answers needs their review state: analyse a round from the "
+            "database (--round), not a file"
+        )
+    if options.channels is not None:
+        table = only_channels(table, options.channels)
     data = to_sipas_data(
         table, questionnaire, unit_types=unit_types, populations=populations, by=options.by
     )
@@ -93,12 +121,21 @@ def analyze_round(
 ) -> RoundAnalysis:
     """Every item, element and overall index of the round's units, types and province.
 
-    Without ``populations``, the ones saved with the round's plan are used (if any).
+    Without ``populations``, the ones saved with the round's plan are used (if any). Excluded
+    answers are left out; flagged ones too with ``options.exclude_flagged``.
     """
     questionnaire = get_questionnaire(
         survey_round.questionnaire_id, survey_round.questionnaire_version
     )
-    table = table_from_rows(*response_rows(session, survey_round.name))
+    table = table_from_rows(
+        *response_rows(
+            session,
+            survey_round.name,
+            exclude_flagged=options.exclude_flagged,
+            channels=options.channels,
+        )
+    )
+    options = replace(options, exclude_flagged=False, channels=None)
     units = {unit.code: unit for unit in survey_round.units}
     if populations is None:
         populations = round_populations(session, survey_round)

@@ -1,7 +1,8 @@
 """Admin results pages: indices with intervals, rankings, heat map, change, comments, downloads.
 
-Every figure comes from ``analysis.analyze_sipas`` on the round's answers (cached until a new
-answer arrives); the charts are plotly, served by the app.
+Every figure comes from ``analysis.analyze_sipas`` on the round's answers, excluded ones left
+out (cached until an answer arrives or a review state changes); the charts are plotly, served by
+the app.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from tempfile import TemporaryDirectory
 import plotly.graph_objects as go
 from flask import Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from analysis import ResultRow, rank_units
 from survey_app.admin import attachment
 from survey_app.db import session
 from survey_app.models import Response as SurveyResponse
-from survey_app.models import SurveyRound
+from survey_app.models import ReviewEvent, SurveyRound
 from survey_app.results import AnalysisOptions, RoundAnalysis, analyze_round
 from survey_app.results_files import results_csv, results_json, results_xlsx, write_sav
 from survey_app.staff import round_or_404, staff_blueprint
@@ -36,23 +37,47 @@ def _ci_method() -> str:
     return method if method in CI_METHODS else "logit"
 
 
-def round_analysis(survey_round: SurveyRound, ci_method: str = "logit") -> RoundAnalysis | None:
-    """The round's analysis, recomputed only when its answers changed; None without answers."""
-    count, last = (
+def _state_count(state: str):
+    return func.coalesce(func.sum(case((SurveyResponse.state == state, 1), else_=0)), 0)
+
+
+def round_analysis(
+    survey_round: SurveyRound, ci_method: str = "logit", *, exclude_flagged: bool = False
+) -> RoundAnalysis | None:
+    """The round's analysis (excluded answers left out; flagged ones too with
+    ``exclude_flagged``), recomputed only when an answer arrives or a review state changes
+    (the key holds the last review event's id and the counts per state); None without answers.
+    """
+    count, last, flagged, excluded = (
         session()
         .execute(
-            select(func.count(), func.max(SurveyResponse.id)).where(
-                SurveyResponse.round_id == survey_round.id
-            )
+            select(
+                func.count(),
+                func.max(SurveyResponse.id),
+                _state_count("flagged"),
+                _state_count("excluded"),
+            ).where(SurveyResponse.round_id == survey_round.id)
         )
         .one()
     )
-    if count == 0:
+    if count - excluded - (flagged if exclude_flagged else 0) <= 0:
         return None
-    key = (survey_round.id, ci_method, count, last)
+    last_event = session().scalar(select(func.max(ReviewEvent.id)))
+    key = (
+        survey_round.id,
+        ci_method,
+        exclude_flagged,
+        count,
+        last,
+        flagged,
+        excluded,
+        last_event,
+    )
     if key not in _CACHE:
         _CACHE[key] = analyze_round(
-            session(), survey_round, options=AnalysisOptions(ci_method=ci_method)
+            session(),
+            survey_round,
+            options=AnalysisOptions(ci_method=ci_method, exclude_flagged=exclude_flagged),
         )
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)

@@ -12,15 +12,18 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from flask import current_app, has_app_context
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from questionnaires.answers import ParsedSubmission
+from survey_app import signals
 from survey_app.db import utcnow
 from survey_app.models import Counter, Response, SurveyRound, Unit
 
@@ -95,11 +98,13 @@ def store_response(
     language: str,
     device: str | None = None,
     before_commit: Callable[[Session, Response], None] | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> tuple[Response, bool]:
     """Commit one response; returns it and whether it is new (False: a resend of a stored one).
 
-    ``before_commit`` runs in the same transaction (e.g. marking a receipt code used), so the
-    response and its side effects are stored together or not at all.
+    The signals (``survey_app.signals``, thresholds from ``config``, by default the app's) run
+    after the flush, then ``before_commit`` (e.g. marking a receipt code used): all in the same
+    transaction, so the response, its flags and side effects are stored together or not at all.
     """
     now = utcnow()
     response = Response(
@@ -122,6 +127,7 @@ def store_response(
     session.add(response)
     try:
         session.flush()
+        signals.safely_apply(session, response, _signal_config(config))
         if before_commit is not None:
             before_commit(session, response)
         session.commit()
@@ -132,3 +138,10 @@ def store_response(
         if existing is None:
             raise
         return existing, False
+
+
+def _signal_config(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The signals' settings: those given, else the current app's, else the defaults."""
+    if config is not None:
+        return config
+    return current_app.config if has_app_context() else {}

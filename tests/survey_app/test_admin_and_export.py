@@ -200,3 +200,24 @@ def test_xlsx_export_matches_the_csv_and_never_holds_formulas(
 def test_export_of_an_unknown_round_is_404(staff: FlaskClient, survey: dict) -> None:
     assert staff.get("/admin/export/responses.csv?round=nope").status_code == 404
     assert staff.get("/admin/export/responses.pdf").status_code == 404
+
+
+def test_excluded_answers_leave_the_export_unless_asked_for(
+    app: Flask, staff: FlaskClient, survey: dict
+) -> None:
+    from survey_app.models import Response as SurveyResponse
+    from survey_app.review import set_state
+
+    phone = staff.application.test_client()
+    _answer(phone, "SNV-1")
+    _answer(phone, "SNV-1")
+    with app.app_context(), get_db().begin() as session:
+        first = session.query(SurveyResponse).order_by(SurveyResponse.id).first()
+        set_state(session, [first.id], "excluded", "nhân viên tự điền", "nv.admin")
+
+    def rows(query: str) -> int:
+        text = staff.get(f"/admin/export/responses.csv{query}").data.decode("utf-8-sig")
+        return len(list(csv.DictReader(io.StringIO(text))))
+
+    assert rows("") == 1
+    assert rows("?include_excluded=1") == 2

@@ -153,6 +153,7 @@ def test_export_responses_writes_csv_and_refuses_other_formats(
     header = next(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert header[:3] == ["response_id", "round", "unit_code"]
     assert sipas("export", "responses", "--out", str(tmp_path / "x.pdf")).exit_code == 1
+    assert sipas("export", "responses", "--include-excluded", "--out", str(out)).exit_code == 0
     assert sipas("export", "responses", "--round", "nope", "--out", str(out)).exit_code == 1
 
 
