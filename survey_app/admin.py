@@ -1,4 +1,8 @@
-"""Sở Nội vụ's minimal admin: units, counters, rounds, answers per unit, posters, exports."""
+"""Sở Nội vụ's minimal admin: units, counters, rounds, answers per unit, posters, exports.
+
+Who may see which page is `survey_app.staff.ACCESS`; a unit officer's pages here show their own
+unit only (`own_unit_code`).
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,18 @@ from flask import (
     Response,
     abort,
     current_app,
+    redirect,
     render_template,
     request,
     stream_with_context,
+    url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
+from flask_login import current_user
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from survey_app import audit
 from survey_app.counters import short_url
 from survey_app.db import session
 from survey_app.export import to_csv, to_xlsx
@@ -26,7 +34,8 @@ from survey_app.models import Response as SurveyResponse
 from survey_app.posters import poster_spec
 from survey_app.qr import poster_pdf
 from survey_app.rounds import counts_by_unit, find_round, open_rounds
-from survey_app.staff import round_or_404, staff_blueprint
+from survey_app.staff import own_unit_code, round_or_404, staff_blueprint
+from survey_app.users import COUNCIL
 
 bp = staff_blueprint("admin", __name__, "/admin")
 
@@ -46,16 +55,25 @@ def _local_time_filter(value: datetime | None) -> str:
 
 @bp.get("/")
 def dashboard() -> ResponseReturnValue:
-    """Open rounds and how many answers each of their units has."""
+    """Open rounds and how many answers each of their units has (a unit officer: their unit's).
+
+    The appraisal council's home is the PAR index.
+    """
+    if current_user.role == COUNCIL:
+        return redirect(url_for("par.index"))
     db = session()
+    own = own_unit_code()
     rounds = []
     for survey_round in open_rounds(db):
         counts = counts_by_unit(db, survey_round.id)
         units = sorted(survey_round.units, key=lambda u: (u.unit_type.code, u.code))
-        rounds.append(
-            (survey_round, [(u, counts.get(u.id, 0)) for u in units], sum(counts.values()))
-        )
-    return render_template("admin/dashboard.html", rounds=rounds)
+        if own is not None:
+            units = [u for u in units if u.code == own]
+            if not units:
+                continue
+        rows = [(u, counts.get(u.id, 0)) for u in units]
+        rounds.append((survey_round, rows, sum(count for _, count in rows)))
+    return render_template("admin/dashboard.html", rounds=rounds, own_unit=own)
 
 
 @bp.get("/units")
@@ -76,15 +94,50 @@ def units() -> ResponseReturnValue:
 
 @bp.get("/counters")
 def counters() -> ResponseReturnValue:
-    rows = (
-        session()
-        .scalars(select(Counter).options(selectinload(Counter.unit)).order_by(Counter.code))
-        .all()
-    )
+    """Every counter with its address, QR codes and poster (a unit officer: their unit's)."""
+    own = own_unit_code()
+    if own is not None:
+        return redirect(url_for(".unit_counters", code=own))
+    return _counters_page(select(Counter), None)
+
+
+@bp.get("/units/<code>/counters")
+def unit_counters(code: str) -> ResponseReturnValue:
+    """One unit's counters (every version of the unit with this code)."""
+    if session().scalar(select(Unit.id).where(Unit.code == code).limit(1)) is None:
+        abort(404)
+    return _counters_page(select(Counter).join(Counter.unit).where(Unit.code == code), code)
+
+
+def _counters_page(query: Select[tuple[Counter]], unit_code: str | None) -> ResponseReturnValue:
+    rows = session().scalars(query.options(selectinload(Counter.unit)).order_by(Counter.code))
     base = current_app.config["BASE_URL"]
     return render_template(
-        "admin/counters.html", counters=[(c, short_url(base, c.code)) for c in rows]
+        "admin/counters.html",
+        counters=[(c, short_url(base, c.code)) for c in rows],
+        unit_code=unit_code,
     )
+
+
+@bp.get("/units/<code>/posters.pdf")
+def unit_posters(code: str) -> Response:
+    """The posters of one unit's active counters, one page each."""
+    found = (
+        session()
+        .scalars(
+            select(Counter)
+            .join(Counter.unit)
+            .where(Unit.code == code, Counter.active)
+            .options(selectinload(Counter.unit))
+            .order_by(Counter.code)
+        )
+        .all()
+    )
+    if not found:
+        abort(404)
+    base = current_app.config["BASE_URL"]
+    pdf = poster_pdf([poster_spec(c, base) for c in found])
+    return Response(pdf, mimetype="application/pdf", headers=attachment(f"posters-{code}.pdf"))
 
 
 @bp.get("/rounds")
@@ -134,6 +187,9 @@ def export_responses(fmt: str) -> Response:
     everything = request.args.get("include_excluded") == "1"
     if round_name and find_round(session(), round_name) is None:
         abort(404)
+    audit.note(  # the answers themselves leave the platform: the log says who took them
+        target=f"round {round_name}" if round_name else "all rounds", include_excluded=everything
+    )
     stem = f"responses-{round_name}" if round_name else "responses"
     if fmt == "csv":
         return Response(

@@ -28,6 +28,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey_app import (
         admin,
         api,
+        audit,
+        audit_admin,
         auth,
         charts,
         citizen,
@@ -42,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         receipt_pages,
         results_admin,
         review_admin,
+        staff,
     )
 
     extensions.init_app(app)
@@ -58,6 +61,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     extensions.csrf.exempt(api.bp)
     app.register_blueprint(paper_admin.bp)
+    app.register_blueprint(audit_admin.bp)
+    staff.init_app(app)
+    audit.init_app(app)
     review_admin.init_app(app)
     charts.init_app(app)
     errors.init_app(app)

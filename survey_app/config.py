@@ -6,10 +6,13 @@ every name in it is documented in the README.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_SQLITE_PATH = Path("instance") / "sipas.sqlite"
 
@@ -42,6 +45,23 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SIGNAL_STRAIGHTLINE_MIN_ITEMS", "10", "levels needed to call one answer straight"),
     Setting("SIGNAL_MIN_SECONDS", "25", "fewer seconds from form to submission is too fast"),
+    Setting(
+        "LOGIN_LIMIT_PER_ACCOUNT",
+        "5 per 15 minutes",
+        "failed staff logins for one account name from one address",
+    ),
+    Setting(
+        "LOGIN_LIMIT_ACCOUNT_CEILING",
+        "20 per 15 minutes",
+        "failed staff logins for one account name from all addresses together",
+    ),
+    Setting(
+        "LOGIN_LIMIT_PER_ADDRESS",
+        "30 per 15 minutes",
+        "failed staff logins from one address, whatever the account names",
+    ),
+    Setting("SESSION_IDLE_MINUTES", "30", "minutes without a request that end a staff session"),
+    Setting("SESSION_MAX_HOURS", "12", "hours after its login that a staff session ends"),
 )
 
 
@@ -62,3 +82,15 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, object]:
     values["MAX_CONTENT_LENGTH"] = int(str(values["MAX_CONTENT_LENGTH"]))
     values["RECEIPT_CODE_DAYS"] = int(str(values["RECEIPT_CODE_DAYS"]))
     return values
+
+
+def positive_number(config: Mapping[str, Any], name: str) -> float:
+    """The setting ``name`` of ``config`` as a number > 0; a ValueError naming it otherwise."""
+    raw = config[name]
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} ({raw!r}) must be a number greater than 0")
+    return value

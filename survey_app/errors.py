@@ -9,7 +9,14 @@ from werkzeug.exceptions import HTTPException
 
 from survey_app.i18n import t
 
-PAGES = {400: "error.400", 404: "error.404", 413: "error.413", 429: "error.429", 503: "error.503"}
+PAGES = {
+    400: "error.400",
+    403: "error.403",
+    404: "error.404",
+    413: "error.413",
+    429: "error.429",
+    503: "error.503",
+}
 
 
 def _page(status: int) -> ResponseReturnValue:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +12,7 @@ from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from limits import parse_many
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -50,6 +53,76 @@ def limited_submission(
     return mark
 
 
+LOGIN_BREACH = "sipas_on_login_breach"
+
+
+def limited_login(
+    on_breach: Callable[[RequestLimit], Response | None],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark the staff login view: `init_limits` counts its failed POSTs (docs/decisions/0013)."""
+
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(view, LOGIN_BREACH, on_breach)
+        return view
+
+    return mark
+
+
+def login_name_key() -> str:
+    """Rate-limit key of the account name typed at the login, whether or not it exists.
+
+    Letter case and Unicode look-alikes are folded (``Admin`` counts as ``admin``); the name is
+    hashed so that the limiter's storage never holds account names.
+    """
+    typed = unicodedata.normalize("NFKC", request.form.get("username", "")).strip().casefold()
+    return "login:" + hashlib.sha256(typed.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def login_name_address_key() -> str:
+    """Rate-limit key of one account name typed from one address."""
+    return f"{login_name_key()}:{get_remote_address()}"
+
+
+def failed_login(response: Response) -> bool:
+    """A login POST counts against the limits only when it was refused (401)."""
+    return response.status_code == 401
+
+
+LOGIN_LIMITS: tuple[tuple[str, Callable[[], str], str], ...] = (
+    ("LOGIN_LIMIT_PER_ACCOUNT", login_name_address_key, "login-account-address"),
+    ("LOGIN_LIMIT_ACCOUNT_CEILING", login_name_key, "login-account"),
+    ("LOGIN_LIMIT_PER_ADDRESS", get_remote_address, "login-address"),
+)
+"""Each login limit: its setting, what it counts by and its scope in the limiter's storage."""
+
+
+def _limit_login(app: Flask, limiter: Limiter) -> None:
+    """Give the view marked `limited_login` the three limits on failed logins."""
+    for name, _key, _scope in LOGIN_LIMITS:
+        try:
+            if not parse_many(str(app.config[name])):
+                raise ValueError(name)
+        except ValueError:
+            raise ValueError(
+                f"{name} ({app.config[name]!r}) must be a rate limit such as '5 per 15 minutes'"
+            ) from None
+    for endpoint, view in list(app.view_functions.items()):
+        breach = getattr(view, LOGIN_BREACH, None)
+        if breach is None:
+            continue
+        for name, key, scope in LOGIN_LIMITS:
+            view = limiter.limit(
+                lambda name=name: app.config[name],
+                key_func=key,
+                methods=["POST"],
+                scope=scope,
+                override_defaults=False,
+                deduct_when=failed_login,
+                on_breach=breach,
+            )(view)
+        app.view_functions[endpoint] = view
+
+
 def init_app(app: Flask) -> None:
     """CSRF and login now; rate limits by `init_limits` once the views exist."""
     csrf.init_app(app)
@@ -63,7 +136,7 @@ def init_limits(
 
     The limits apply to ``submit_endpoint`` and to every view marked `limited_submission`
     (receipt codes, public links). ``on_breach`` answers a refused submission (the citizen's page
-    shows the answers again).
+    shows the answers again). The view marked `limited_login` gets the login limits.
     """
     limiter = Limiter(
         key_func=get_remote_address,
@@ -93,4 +166,5 @@ def init_limits(
             on_breach=breach,
         )
         app.view_functions[endpoint] = per_address(per_form(app.view_functions[endpoint]))
+    _limit_login(app, limiter)
     return limiter

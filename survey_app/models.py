@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -212,16 +213,30 @@ class PaperEntry(Base):
 
 
 class User(Base):
-    """A staff account. Passwords are stored as scrypt hashes only."""
+    """A staff account. Passwords are stored as scrypt hashes only.
+
+    ``role`` is one of `survey_app.users.ROLES`; a unit officer has a unit (``unit_id``), no other
+    role has one (docs/decisions/0012).
+    """
 
     __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'unit_officer' AND unit_id IS NOT NULL)"
+            " OR (role <> 'unit_officer' AND unit_id IS NULL)",
+            name="ck_users_unit_officer_unit",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
 
     # Flask-Login protocol
     @property
@@ -371,3 +386,25 @@ class ParChange(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit] = relationship()
+
+
+class AdminAuditLog(Base):
+    """One staff action: who did what to which target, and how it ended (append-only).
+
+    The app only inserts; triggers made by migration 0005 refuse UPDATE and DELETE (and, on
+    PostgreSQL, TRUNCATE). ``detail`` holds form field names and a few safe values, never a
+    password or an answer (`survey_app.audit`).
+    """
+
+    __tablename__ = "admin_audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    who: Mapped[str] = mapped_column(String(80), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="")
+    action: Mapped[str] = mapped_column(String(120), index=True)
+    method: Mapped[str] = mapped_column(String(10), default="")
+    path: Mapped[str] = mapped_column(String(500), default="")
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status_code: Mapped[int | None] = mapped_column(Integer)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from questionnaires.model import Questionnaire
+from survey_app import audit
 from survey_app.db import session
 from survey_app.models import PaperEntry, SurveyRound, Unit
 from survey_app.paper import (
@@ -280,6 +281,7 @@ def resolve_field(round_id: int) -> ResponseReturnValue:
     form_number = request.form.get("form_number", "")
     field = request.form.get("field", "")
     choice = request.form.get("choice", "")
+    audit.note(target=f"round {round_id} · form {form_number[:40]}", field=field[:40])
     found = {(d.form_number, d.field): d for d in disagreements(session(), survey_round)}
     current = found.get((form_number, field))
     if choice in ("first", "second") and current is None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from scoring_bridge import ProblemsError, change_since, shipped_catalogs
 from scoring_bridge.workflow import STATUS_LABELS, TRANSITIONS, as_status
+from survey_app import audit
 from survey_app.db import session
 from survey_app.models import ParAssessment, ParPoints, Unit, UnitType
 from survey_app.scoring import (
@@ -131,6 +132,7 @@ def unit(year: int, code: str) -> ResponseReturnValue:
                 set_status(session(), year, target, request.form.get("status", ""))
                 message = "Đã cập nhật trạng thái. / Status updated."
             else:
+                audit.note(criterion=request.form.get("code", "")[:20])
                 raw = request.form.get("points", "").replace(",", ".")
                 try:
                     new = float(raw)

@@ -20,7 +20,7 @@ from survey_app.models import RoundPopulation, SamplePlan, SurveyRound
 from survey_app.plan_files import plan_csv, plan_xlsx
 from survey_app.planning import ProgressRow, progress, save_plan, saved_plan
 from survey_app.populations import read_populations
-from survey_app.staff import round_or_404, staff_blueprint
+from survey_app.staff import own_unit_code, round_or_404, staff_blueprint
 
 bp = staff_blueprint("plans", __name__, "/admin/rounds")
 PROGRESS_COLUMNS = (
@@ -247,11 +247,18 @@ def _chart_json(rows: list[ProgressRow]) -> str:
     return figure.to_json()
 
 
+def _progress(survey_round: SurveyRound) -> list[ProgressRow]:
+    """Every unit's progress; a unit officer's own row only."""
+    rows = progress(session(), survey_round)
+    own = own_unit_code()
+    return rows if own is None else [r for r in rows if r.unit_code == own]
+
+
 @bp.get("/<int:round_id>/progress")
 def progress_page(round_id: int) -> ResponseReturnValue:
     """Every unit's answers against its target, sortable; the chart refreshes itself."""
     survey_round = round_or_404(round_id)
-    rows = progress(session(), survey_round)
+    rows = _progress(survey_round)
     sort = request.args.get("sort", "unit")
     descending = request.args.get("order") == "desc"
     rows.sort(key=SORT_KEYS.get(sort, SORT_KEYS["unit"]), reverse=descending)
@@ -268,7 +275,7 @@ def progress_page(round_id: int) -> ResponseReturnValue:
 
 @bp.get("/<int:round_id>/progress.json")
 def progress_json(round_id: int) -> ResponseReturnValue:
-    rows = progress(session(), round_or_404(round_id))
+    rows = _progress(round_or_404(round_id))
     return {
         "rows": [{k: getattr(r, k) for k in PROGRESS_COLUMNS} for r in rows],
         "chart": _chart_json(rows),
@@ -278,7 +285,7 @@ def progress_json(round_id: int) -> ResponseReturnValue:
 @bp.get("/<int:round_id>/progress.<fmt>")
 def progress_download(round_id: int, fmt: str) -> Response:
     """Progress as CSV or XLSX."""
-    rows = progress(session(), round_or_404(round_id))
+    rows = _progress(round_or_404(round_id))
     table = [[getattr(r, k) for k in PROGRESS_COLUMNS] for r in rows]
     name = f"progress-round-{round_id}"
     if fmt == "csv":

@@ -283,10 +283,14 @@ def change(round_id: int) -> ResponseReturnValue:
 def comments(round_id: int) -> ResponseReturnValue:
     """Citizens' comments (góp ý), newest first, filtered by unit, service field and words."""
     survey_round = round_or_404(round_id)
-    unit_code = request.args.get("unit", "")
-    field = request.args.get("field", "")
-    words = request.args.get("q", "").strip()
-    page = max(int(request.args.get("page", "1") or 1), 1)
+    # without NUL characters: PostgreSQL text cannot hold them (a 500 otherwise)
+    unit_code = request.args.get("unit", "").replace("\x00", "")
+    field = request.args.get("field", "").replace("\x00", "")
+    words = request.args.get("q", "").replace("\x00", "").strip()
+    try:
+        page = max(int(request.args.get("page", "1") or 1), 1)
+    except ValueError:
+        page = 1
     query = (
         select(SurveyResponse)
         .where(SurveyResponse.round_id == round_id, SurveyResponse.comment.is_not(None))

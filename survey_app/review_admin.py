@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from survey_app import audit
 from survey_app.admin import attachment
 from survey_app.db import session
 from survey_app.models import Counter, SurveyRound, Unit
@@ -259,6 +260,7 @@ def bulk(round_id: int) -> ResponseReturnValue:
             round_id=survey_round.id,
         )
         session().commit()
+        audit.note(changed=change.changed)
     except ReviewError as exc:
         session().rollback()
         return _page(survey_round, str(exc), 422)

@@ -3,7 +3,7 @@ framing, no sniffing, no referrer (receipt codes travel in URLs)."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, abort, request
 from flask.wrappers import Response
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -31,6 +31,12 @@ HEADERS = {
 
 def init_app(app: Flask) -> None:
     https = app.config["BASE_URL"].startswith("https://")
+
+    @app.before_request
+    def _no_nul_in_the_address() -> None:
+        """An address with a NUL names nothing: 404 (PostgreSQL text cannot hold NUL: a 500)."""
+        if "\x00" in request.path:
+            abort(404)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -14,7 +14,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
-from support import DEMO_DATA, private_postgresql_database
+from support import (
+    APPEND_ONLY_TABLES,
+    DEMO_DATA,
+    empty_append_only,
+    private_postgresql_database,
+)
 
 from survey_app import create_app, migrate
 from survey_app.config import sqlite_url
@@ -45,7 +50,10 @@ def database_url(
 def _empty_tables(app: Flask) -> None:
     with app.app_context(), get_db().begin() as session:
         for table in reversed(Base.metadata.sorted_tables):
-            session.execute(table.delete())
+            if table.name in APPEND_ONLY_TABLES:
+                empty_append_only(session, table)
+            else:
+                session.execute(table.delete())
         ensure_unit_types(session)
 
 

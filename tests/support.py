@@ -10,14 +10,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import Table, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from survey_app.db import get_db, normalise_url
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DEMO_DATA = ROOT / "survey_app" / "demo_data"
+
+APPEND_ONLY_TABLES = frozenset({"admin_audit_log"})
+"""Tables whose triggers refuse UPDATE and DELETE (migration 0005)."""
 
 TOKEN = re.compile(r'name="(csrf_token|sid)"[^>]*? value="([^"]+)"')
 
@@ -53,3 +57,26 @@ def private_postgresql_database(url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def empty_append_only(session: Session, table: Table) -> None:
+    """Empty an append-only table between tests, past its triggers (never done by the app).
+
+    PostgreSQL: triggers do not fire for a session in replica mode (the tests connect as a
+    superuser). SQLite: its triggers are dropped, the rows deleted and the triggers made again
+    from their stored SQL, all in the caller's transaction.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL session_replication_role = replica"))
+        session.execute(table.delete())
+        session.execute(text("SET LOCAL session_replication_role = DEFAULT"))
+        return
+    triggers = session.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+        {"t": table.name},
+    ).all()
+    for name, _sql in triggers:
+        session.execute(text(f'DROP TRIGGER "{name}"'))
+    session.execute(table.delete())
+    for _name, sql in triggers:
+        session.execute(text(sql))

@@ -216,6 +216,8 @@ def test_comments_are_escaped_and_filtered(staff: FlaskClient, answered: dict) -
     assert "&lt;b&gt;2&lt;/b&gt;" in only_two and "&lt;b&gt;5&lt;/b&gt;" not in only_two
     none_here = staff.get(f"{base}?unit=BDT").get_data(as_text=True)
     assert "Không có góp ý nào" in none_here
+    for name in ("q", "unit", "field", "page"):  # a NUL (PostgreSQL refuses it), not a number
+        assert staff.get(base, query_string={name: "\x00"}).status_code == 200, name
 
 
 def test_results_pages_need_a_login(client: FlaskClient, answered: dict) -> None:
