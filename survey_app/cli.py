@@ -12,17 +12,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
-from flask import Flask
 from sqlalchemy import select
 
 from sampling import PLAN_METHODS
-from survey_app import create_app, migrate
+from survey_app import migrate
+from survey_app.cli_common import fail_with, make_app
 from survey_app.db import get_db
 from survey_app.models import Counter, Unit, UnitType
-
-
-def _app() -> Flask:
-    return create_app()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,7 +36,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Create or upgrade the schema, then add the shipped unit types."""
-    app = _app()
+    app = make_app()
     migrate.upgrade(app.config["DATABASE_URL"], revision)
     from survey_app.units_import import ensure_unit_types
 
@@ -53,7 +49,7 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Take the schema back to REVISION (e.g. base)."""
-    migrate.downgrade(_app().config["DATABASE_URL"], revision)
+    migrate.downgrade(make_app().config["DATABASE_URL"], revision)
     click.echo(f"database at {revision}")
 
 
@@ -76,7 +72,7 @@ def units_import(file: Path, valid_from: datetime | None, supersede: bool) -> No
     """Import FILE.csv: every row, or none and every error by row and column."""
     from survey_app.units_import import import_units
 
-    app = _app()
+    app = make_app()
     with app.app_context():
         session = get_db().factory()
         with session.begin():
@@ -111,7 +107,7 @@ def counters_add(unit_code: str, code: str, name: str) -> None:
     """Add counter CODE to the unit UNIT_CODE valid today."""
     from survey_app.counters import DEFAULT_COUNTER_NAME, CounterError, add_counter, short_url
 
-    app = _app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         unit = next(
             (
@@ -165,7 +161,7 @@ def rounds_create(
     """Create round NAME covering the units given (by type or code) valid when it opens."""
     from survey_app.rounds import RoundError, create_round
 
-    app = _app()
+    app = make_app()
     zone = app.config["DISPLAY_TIMEZONE"]
     opens_at, closes_at = _local(opens, zone), _local(closes, zone)
     with app.app_context(), get_db().begin() as session:
@@ -243,7 +239,7 @@ def users_create(username: str, role: str, unit_code: str | None, password: str)
     from survey_app import audit
     from survey_app.users import UserError, create_user
 
-    app = _app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         unit = None
         if unit_code is not None:
@@ -287,7 +283,7 @@ def qr(round_name: str, out: Path, fmt: str) -> None:
     from survey_app.qr import codes_zip, poster_pdf
     from survey_app.rounds import find_round
 
-    app = _app()
+    app = make_app()
     base = app.config["BASE_URL"]
     with app.app_context(), get_db().begin() as session:
         survey_round = find_round(session, round_name)
@@ -339,7 +335,7 @@ def export_responses(round_name: str | None, out: Path, include_excluded: bool) 
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise click.ClickException(f"{out.name}: the file must end in .csv or .xlsx")
-    app = _app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         if round_name and find_round(session, round_name) is None:
             raise click.ClickException(f"no round named {round_name!r}")
@@ -353,11 +349,6 @@ def export_responses(round_name: str | None, out: Path, include_excluded: bool) 
 
 
 # --- sampling -------------------------------------------------------------------------------
-def _fail_with(problems: list, name: str) -> None:
-    for problem in problems:
-        click.echo(f"error: {name}: {problem}", err=True)
-    click.echo(f"{len(problems)} error(s): nothing written or saved", err=True)
-    sys.exit(1)
 
 
 @main.command("plan")
@@ -413,7 +404,7 @@ def plan(
 
     if out.suffix.lower() not in PLAN_FORMATS:
         raise click.ClickException(f"{out.name}: the plan is written as {', '.join(PLAN_FORMATS)}")
-    app = _app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         survey_round = find_round(session, round_name) if round_name else None
         if round_name and survey_round is None:
@@ -428,7 +419,7 @@ def plan(
         for warning in parsed.warnings:
             click.echo(f"warning: {populations.name}: {warning}", err=True)
         if not parsed.ok:
-            _fail_with(parsed.errors, populations.name)
+            fail_with(parsed.errors, populations.name)
         try:
             params = SizeParams(
                 margin=margin, confidence=confidence, p=p, deff=deff, response_rate=response_rate
@@ -490,10 +481,10 @@ def draw(
 
     header, rows, problems = read_frame(frame)
     if problems:
-        _fail_with(problems, frame.name)
+        fail_with(problems, frame.name)
     sizes, problems = read_plan_sizes(plan_file)
     if problems:
-        _fail_with(problems, plan_file.name)
+        fail_with(problems, plan_file.name)
     by_unit: dict[str, list[str]] = {}
     for row in rows:
         by_unit.setdefault(row["unit_code"], []).append(row["dossier_code"])
@@ -641,7 +632,7 @@ def analyze(
         raise click.ClickException(
             f"{out.name}: results are written as {', '.join(RESULT_FORMATS)}"
         )
-    app = _app()
+    app = make_app()
     with (
         app.app_context(),
         get_db().begin() as session,
@@ -657,14 +648,14 @@ def analyze(
         if populations is not None:
             parsed = read_populations(populations, set(known) or None)
             if not parsed.ok:
-                _fail_with(parsed.errors, populations.name)
+                fail_with(parsed.errors, populations.name)
             pops = {s.code: s.population for s in parsed.strata}
         counts = None
         if poststratify is not None:
             try:
                 counts = read_cell_counts(poststratify, set(known) or None)
             except InputError as exc:
-                _fail_with(exc.problems, poststratify.name)
+                fail_with(exc.problems, poststratify.name)
         options = AnalysisOptions(
             ci_method=ci_method,
             aggregation=aggregation,
@@ -695,7 +686,7 @@ def analyze(
                     progress=step,
                 )
         except InputError as exc:
-            _fail_with(exc.problems, (responses or Path(round_name or "round")).name)
+            fail_with(exc.problems, (responses or Path(round_name or "round")).name)
         except (KeyError, ValueError) as exc:
             raise click.ClickException(str(exc).strip("'\"")) from None
     write_results(result, out)

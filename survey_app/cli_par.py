@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 from sqlalchemy import select
 
+from survey_app.cli_common import fail_with, make_app
 from survey_app.db import get_db
 from survey_app.models import ParCatalog, ParPoints, Unit
 
 YEAR = click.option("--year", type=int, required=True, help="the evaluation year")
-
-
-def _app():  # type: ignore[no-untyped-def]
-    from survey_app import create_app
-
-    return create_app()
-
-
-def _fail(problems: list, name: str) -> None:
-    for problem in problems:
-        click.echo(f"error: {name}: {problem}", err=True)
-    click.echo(f"{len(problems)} error(s): nothing saved or written", err=True)
-    sys.exit(1)
 
 
 @click.group("par")
@@ -47,8 +34,8 @@ def catalog_import(file: Path, year: int) -> None:
         results = read_catalogs_csv(file, year=year)
     problems = [str(p) for r in results.values() for p in r.problems]
     if problems or not results:
-        _fail(problems or ["no catalog found in the file"], file.name)
-    app = _app()
+        fail_with(problems or ["no catalog found in the file"], file.name)
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         for unit_type, result in results.items():
             row = session.scalar(
@@ -72,9 +59,9 @@ def rule_import(file: Path) -> None:
 
     result = load_rule81_file(file)
     if result.value is None:
-        _fail([str(p) for p in result.problems], file.name)
+        fail_with([str(p) for p in result.problems], file.name)
     rule = result.value
-    app = _app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         catalog = catalogs_for(session, rule.year, {rule.unit_type}).get(rule.unit_type)
         if catalog is None:
@@ -83,7 +70,7 @@ def rule_import(file: Path) -> None:
             )
         problems = check_rule81(rule, catalog)
         if problems:
-            _fail([str(p) for p in problems], file.name)
+            fail_with([str(p) for p in problems], file.name)
         row = session.scalar(
             select(ParCatalog).where(
                 ParCatalog.year == rule.year, ParCatalog.unit_type == rule.unit_type
@@ -108,7 +95,7 @@ def catalog_export(year: int, out: Path) -> None:
     from survey_app.par_files import catalog_csv, catalog_xlsx
     from survey_app.scoring import catalogs_for
 
-    app = _app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         catalogs = catalogs_for(session, year)
     if not catalogs:
@@ -138,8 +125,8 @@ def points_import(file: Path, year: int) -> None:
     else:
         points, problems = read_points_csv(file)
     if problems:
-        _fail(problems, file.name)
-    app = _app()
+        fail_with(problems, file.name)
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         catalogs = catalogs_for(session, year)
         units = {u.code: u for u in year_units(session, year, set(catalogs))}
@@ -148,7 +135,7 @@ def points_import(file: Path, year: int) -> None:
         )
         if problems:
             session.rollback()
-            _fail(problems, file.name)
+            fail_with(problems, file.name)
         for code, leaves in points.items():
             for leaf, (own, final, note) in leaves.items():
                 row = session.get(ParPoints, (year, units[code].id, leaf)) or ParPoints(
@@ -178,7 +165,7 @@ def par_sipas(year: int, round_name: str | None, results: Path | None) -> None:
 
     if (round_name is None) == (results is None):
         raise click.UsageError("give either --round NAME or --results FILE")
-    app = _app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         if round_name is not None:
             survey_round = find_round(session, round_name)
@@ -190,7 +177,7 @@ def par_sipas(year: int, round_name: str | None, results: Path | None) -> None:
             assert results is not None
             figures, problems = read_sipas_results(results)
             if problems:
-                _fail(problems, results.name)
+                fail_with(problems, results.name)
             source = f"file {results.name}"
         stored = store_sipas(session, year, figures, source)
     click.echo(f"SIPAS of {stored} unit(s) kept for {year} ({source})")
@@ -216,7 +203,7 @@ def status(unit_code: str, year: int, status: str, on: datetime | None) -> None:
     """Move a unit's assessment of the year along draft → submitted → appraised → published."""
     from survey_app.scoring import ChangeError, lateness, set_status
 
-    app = _app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         unit = next(
             (
@@ -294,7 +281,7 @@ def score(
 
     if out.suffix.lower() not in (".xlsx", ".csv", ".json"):
         raise click.ClickException(f"{out.name}: write .xlsx, .csv or .json")
-    app = _app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         inputs = inputs_from_database(session, year)
     inputs, problems = inputs_with_files(
@@ -306,11 +293,11 @@ def score(
         rule=rule_file,
     )
     if problems:
-        _fail(problems, "input")
+        fail_with(problems, "input")
     try:
         report = compute(inputs)
     except ProblemsError as exc:
-        _fail(list(exc.problems), "scoring")
+        fail_with(list(exc.problems), "scoring")
     write_report(report, out)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)

@@ -13,24 +13,12 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey_app.cli_common import fail_with, make_app
 from survey_app.csv_files import FileProblem
 from survey_app.db import get_db, utcnow
 from survey_app.models import ApiClient, SurveyRound, Unit
 
 OUT_COLUMNS = ("code", "url", "expires_on")
-
-
-def _app():  # type: ignore[no-untyped-def]
-    from survey_app import create_app
-
-    return create_app()
-
-
-def _fail(problems: list, name: str) -> None:
-    for problem in problems:
-        click.echo(f"error: {name}: {problem}", err=True)
-    click.echo(f"{len(problems)} error(s): nothing issued", err=True)
-    sys.exit(1)
 
 
 @click.group("tokens")
@@ -153,8 +141,8 @@ def issue(
             message = f"the dossier code is longer than {MAX_DOSSIER_CODE} characters"
             problems.append(FileProblem(number, "dossier_code", message))
     if not header:
-        _fail(problems, frame.name)
-    app = _app()
+        fail_with(problems, frame.name, "nothing issued")
+    app = make_app()
     base = app.config["BASE_URL"]
     zone = ZoneInfo(app.config["DISPLAY_TIMEZONE"])
     with app.app_context():
@@ -170,7 +158,11 @@ def issue(
             in_round = _round_units(survey_round, {row.get("unit_code", "") for _, row in chosen})
             problems += _unit_problems(session, survey_round, chosen, in_round)
             if problems:
-                _fail(sorted(problems, key=lambda p: (p.row or 0, p.column or "")), frame.name)
+                fail_with(
+                    sorted(problems, key=lambda p: (p.row or 0, p.column or "")),
+                    frame.name,
+                    "nothing issued",
+                )
             requests = [
                 IssueRequest(row["dossier_code"], in_round[row["unit_code"]]) for _, row in chosen
             ]
@@ -186,7 +178,7 @@ def issue(
                         progress=_stepper(bar),
                     )
                 except IssueConflicts as exc:
-                    _fail(
+                    fail_with(
                         [FileProblem(chosen[i][0], "dossier_code", m) for i, m in exc.problems],
                         frame.name,
                     )
@@ -249,7 +241,7 @@ def api_clients_create(name: str) -> None:
     if not name:
         raise click.ClickException("a client needs a name")
     key = new_key()
-    app = _app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
             raise click.ClickException(f"a client named {name!r} already exists")
@@ -262,7 +254,7 @@ def api_clients_create(name: str) -> None:
 @click.argument("name")
 def api_clients_revoke(name: str) -> None:
     """Revoke client NAME's key: its requests get 401 from now on."""
-    app = _app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         client = session.scalar(select(ApiClient).where(ApiClient.name == name))
         if client is None:
@@ -274,7 +266,7 @@ def api_clients_revoke(name: str) -> None:
 @api_clients.command("list")
 def api_clients_list() -> None:
     """Every client, whether its key works, and when it was made."""
-    app = _app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         for client in session.scalars(select(ApiClient).order_by(ApiClient.name)):
             state = "active" if client.active else "revoked"

@@ -123,7 +123,7 @@ def test_cli_points_import_checks_every_value_and_saves_all_or_nothing(
     result = sipas("par", "points-import", str(bad), "--year", str(YEAR))
     assert result.exit_code == 1
     assert f"final_points {leaf.max_points + 1:g} is outside 0–{leaf.max_points:g}" in result.output
-    assert "unit XYZ" in result.output and "nothing saved" in result.output
+    assert "unit XYZ" in result.output and "nothing written or saved" in result.output
     with app.app_context():
         assert get_db().session.scalar(select(ParPoints)) is None
     good = tmp_path / "good.csv"
@@ -342,7 +342,7 @@ def test_cli_rule_import_checks_the_rule_against_the_catalog(
     }
     bands.write_text(json.dumps(rule), encoding="utf-8")
     refused = sipas("par", "rule-import", str(bands))
-    assert refused.exit_code == 1 and "nothing saved" in refused.output
+    assert refused.exit_code == 1 and "nothing written or saved" in refused.output
     rule["max_points"] = rule_max
     bands.write_text(json.dumps(rule), encoding="utf-8")
     assert sipas("par", "rule-import", str(bands)).exit_code == 0, "valid rule refused"
