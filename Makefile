@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo test lint format benchmark clean
+.PHONY: demo test lint format benchmark benchmark-load reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ format: $(VENV)/.installed-test
 
 benchmark: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/form_page.py
+
+# gunicorn + a private PostgreSQL under 50 and 200 clients, against a bare INSERT (a few minutes)
+benchmark-load: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/submit_load.py
+
+# load, crashes, a database restart, two instances, backup and restore (reliability/, ~5 min);
+# needs PostgreSQL's server programs (initdb, pg_ctl) and Redis on 127.0.0.1:6379
+reliability: $(VENV)/.installed-test
+	$(BIN)/python reliability/run_all.py $(RELIABILITY_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

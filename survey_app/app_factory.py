@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey_app import compression, db, security
 from survey_app.config import load_settings
@@ -24,6 +25,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
 
+    proxies = int(app.config["TRUSTED_PROXIES"] or 0)
+    if proxies > 0:  # behind nginx: rate limits must see the phone's address, not the proxy's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     db.init_app(app)
     from survey_app import (
         admin,

@@ -143,6 +143,9 @@ def init_limits(
         app=app,
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
         headers_enabled=True,
+        # Redis down must not refuse citizens' answers: count in memory until it is back
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
     )
     limited = {submit_endpoint: on_breach} | {
         endpoint: getattr(view, SUBMIT_BREACH)

@@ -7,7 +7,7 @@ the Alembic migrations (the same path as ``sipas db upgrade``); each test starts
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -57,17 +57,13 @@ def _empty_tables(app: Flask) -> None:
         ensure_unit_types(session)
 
 
+TEST_SETTINGS = {"SECRET_KEY": "test-secret-key", "BASE_URL": "http://sipas.test", "TESTING": True}
+
+
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
     """An app on empty tables (unit types only)."""
-    application = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret-key",
-            "BASE_URL": "http://sipas.test",
-            "TESTING": True,
-        }
-    )
+    application = create_app({**TEST_SETTINGS, "DATABASE_URL": database_url})
     _empty_tables(application)
     yield application
     get_db_engine = application.extensions["sipas_db"].engine
@@ -91,6 +87,10 @@ def db_session(app: Flask) -> Iterator[Session]:
 @pytest.fixture
 def survey(app: Flask) -> dict[str, object]:
     """A province, two departments with a counter each, and an open round over both."""
+    return _seed_survey(app)
+
+
+def _seed_survey(app: Flask) -> dict[str, object]:
     with app.app_context(), get_db().begin() as session:
         report = import_units(
             session, DEMO_DATA / "vinh-long-province.csv", valid_from=date(2020, 1, 1)
@@ -118,3 +118,20 @@ def survey(app: Flask) -> dict[str, object]:
             units=units,
         )
         return {"round_id": survey_round.id, "counter": "SNV-1", "other_counter": "BDT-1"}
+
+
+@pytest.fixture
+def survey_factory(database_url: str) -> Iterator[Callable[[dict], Flask]]:
+    """Make an app with extra settings on empty tables, with the ``survey`` fixture's data."""
+    made: list[Flask] = []
+
+    def make(settings: dict) -> Flask:
+        application = create_app({**TEST_SETTINGS, "DATABASE_URL": database_url, **settings})
+        _empty_tables(application)
+        _seed_survey(application)
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        application.extensions["sipas_db"].engine.dispose()

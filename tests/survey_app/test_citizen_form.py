@@ -247,3 +247,25 @@ def test_timing_and_a_per_round_device_hash_are_kept_never_the_address(
         assert all(r.elapsed_seconds is not None and r.elapsed_seconds >= 0 for r in rows)
         stored = " ".join(str(v) for r in rows for v in vars(r).values())
         assert "127.0.0.1" not in stored
+
+
+def test_behind_a_trusted_proxy_each_phone_has_its_own_address_limit(
+    database_url: str, survey_factory
+) -> None:
+    app = survey_factory({"TRUSTED_PROXIES": "1", "SUBMIT_LIMIT_PER_ADDRESS": "2 per minute"})
+    statuses = {}
+    for address in ("203.0.113.7", "203.0.113.8"):
+        codes = []
+        for _ in range(3):
+            phone = app.test_client()
+            phone.environ_base["HTTP_X_FORWARDED_FOR"] = address
+            codes.append(_post(phone, {**_get_form(phone), **full_answers()}).status_code)
+        statuses[address] = codes
+    assert statuses == {"203.0.113.7": [303, 303, 429], "203.0.113.8": [303, 303, 429]}
+
+
+def test_answers_are_stored_when_the_rate_limit_storage_is_down(survey_factory) -> None:
+    app = survey_factory({"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"})
+    phone = app.test_client()
+    assert _post(phone, {**_get_form(phone), **full_answers()}).status_code == 303
+    assert count_rows(app, Response) == 1

@@ -1,0 +1,352 @@
+"""Benchmark of submissions under load: gunicorn + PostgreSQL, SIPAS against a bare INSERT.
+
+Run from the project root (or ``make benchmark-load``)::
+
+    .venv/bin/python benchmarks/submit_load.py [--clients 50,200] [--seconds 20]
+
+On a private PostgreSQL cluster (``reliability/harness.py``: initdb into a temporary folder, a free
+port, deleted at the end) with the demo's units, counters and open round, and gunicorn started
+with ``deploy/gunicorn.conf.py`` (its defaults for this machine), it measures in one run:
+
+(a) the form page's bytes (raw and gzip);
+(b) SIPAS: N simulated phones (threads, one new citizen after another: GET ``/s/<counter>``,
+    POST the answers, 303) for ``--seconds`` at each concurrency: acknowledged submissions per
+    second, p50/p99 of the POST and of the whole submission;
+(c) the floor: a minimal Flask app (:func:`minimal_app`) under the same gunicorn settings whose
+    one endpoint takes the same form and does one INSERT into the same ``responses`` table of the
+    same database, then 303: INSERTs per second and p50/p99, and the ratio to (b), per
+    submission and per request (a SIPAS submission is two requests: the form, then the POST);
+(d) ``sipas analyze``'s computation on 1,000,000 responses (``benchmarks/analysis_million.py``'s
+    generator and ``analysis.analyze_sipas``; the median of three runs).
+
+The clients run on the same 2 cores as the server and take CPU from it; their share is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import secrets
+import shlex
+import statistics
+import sys
+import threading
+import time
+from importlib.metadata import version
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "reliability"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import harness  # noqa: E402  (reliability/harness.py)
+
+WARM_UP = 3.0
+
+
+# --- the minimal app (gunicorn imports this module in its workers) ---------------------------
+def minimal_app():  # type: ignore[no-untyped-def]
+    """POST /insert: the same form, one INSERT into ``responses``, 303. Nothing else."""
+    import json
+
+    from flask import Flask, redirect, request
+    from sqlalchemy import text
+
+    from survey_app.db import make_engine, utcnow
+
+    app = Flask(__name__)
+    engine = make_engine(os.environ["DATABASE_URL"])  # the app's own pool settings
+    insert = text(
+        "INSERT INTO responses (submission_id, round_id, unit_id, counter_id, channel,"
+        " submitted_at, questionnaire_id, questionnaire_version, language, answers,"
+        " service_field, profile, comment, state, flags)"
+        " VALUES (:sid, :round, :unit, :counter, 'counter_qr', :at, 'sipas-2023', 1, 'vi',"
+        " :answers, :field, :profile, :comment, 'received', '[]')"
+    )
+
+    @app.post("/insert")
+    def insert_one():  # type: ignore[no-untyped-def]
+        form = request.form
+        answers = {k: (int(v) if v.isdigit() else v) for k, v in form.items() if k[1:].isdigit()}
+        with engine.begin() as conn:
+            conn.execute(
+                insert,
+                {
+                    "sid": secrets.token_hex(16),
+                    "round": int(form["round"]),
+                    "unit": int(form["unit"]),
+                    "counter": int(form["counter"]),
+                    "at": utcnow().replace(tzinfo=None),
+                    "answers": json.dumps(answers),
+                    "field": form.get("service_field") or None,
+                    "profile": json.dumps({"gender": form["gender"]} if form.get("gender") else {}),
+                    "comment": form.get("comment") or None,
+                },
+            )
+        return redirect("/done", code=303)
+
+    @app.get("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        return {"status": "ok"}
+
+    return app
+
+
+# --- the clients ------------------------------------------------------------------------------
+class Inserters:
+    """``clients`` threads POSTing the same form to the minimal app, one after another."""
+
+    def __init__(self, address: tuple[str, int], clients: int, targets: list[dict[str, str]]):
+        self.address, self.clients, self.targets = address, clients, targets
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.seconds: list[float] = []
+        self.bad: dict[str, int] = {}
+
+    def _client(self, number: int) -> None:
+        import random
+
+        rng = random.Random(number)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Encoding": "gzip"}
+        while not self.stopping.is_set():
+            form = harness.answers(rng) | rng.choice(self.targets) | {"comment": f"min {number}"}
+            began = time.monotonic()
+            try:
+                status = harness.fetch(
+                    self.address, "POST", "/insert", headers=headers, body=urlencode(form).encode()
+                )[0]
+            except harness.CONNECTION_ERRORS as exc:
+                status = type(exc).__name__
+            with self.lock:
+                if status == 303:
+                    self.seconds.append(time.monotonic() - began)
+                else:
+                    self.bad[str(status)] = self.bad.get(str(status), 0) + 1
+
+    def run(self, seconds: float) -> tuple[int, list[float], float, dict[str, int]]:
+        """(INSERTs acknowledged, their latencies, client CPU seconds, failures) after warm-up."""
+        threads = [
+            threading.Thread(target=self._client, args=(n,), daemon=True)
+            for n in range(self.clients)
+        ]
+        for thread in threads:
+            thread.start()
+        time.sleep(WARM_UP)
+        with self.lock:
+            self.seconds.clear()
+        cpu = time.process_time()
+        time.sleep(seconds)
+        with self.lock:
+            done = list(self.seconds)
+        cpu = time.process_time() - cpu
+        self.stopping.set()
+        for thread in threads:
+            thread.join(40)
+        return len(done), done, cpu, self.bad
+
+
+def sipas_run(
+    address: tuple[str, int], counters: list[str], clients: int, seconds: float
+) -> tuple[int, list[float], list[float], float, dict[str, int]]:
+    """(submissions acknowledged, POST latencies, whole-submission latencies, client CPU, other
+    answers) after a warm-up."""
+    crowd = harness.Crowd([address], counters, clients).start()
+    time.sleep(WARM_UP)
+    tally = crowd.tally
+    with tally.lock:
+        acks0, post0, whole0 = len(tally.acks), len(tally.post_seconds), len(tally.submit_seconds)
+    cpu = time.process_time()
+    time.sleep(seconds)
+    with tally.lock:
+        acks = len(tally.acks) - acks0
+        posts = tally.post_seconds[post0:]
+        whole = tally.submit_seconds[whole0:]
+    cpu = time.process_time() - cpu
+    crowd.stop()
+    others = {k: n for k, n in tally.statuses.items() if k not in ("GET 200", "POST 303")}
+    others.update(tally.errors)
+    return acks, posts, whole, cpu, others
+
+
+def empty_responses(url: str) -> None:
+    """Each run starts on an empty ``responses`` table (and what refers to it): the signals'
+    windows then hold only that run's answers."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute("TRUNCATE responses CASCADE")
+
+
+def ms(values: list[float], p: float) -> str:
+    return f"{harness.percentile(values, p) * 1000:,.0f}"
+
+
+# --- facts ----------------------------------------------------------------------------------
+def command_line() -> str:
+    argv = list(sys.orig_argv)
+    with contextlib.suppress(ValueError):
+        argv[0] = str(Path(argv[0]).relative_to(Path.cwd()))
+    return shlex.join(argv)
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB, {platform.system()} "
+        f"{platform.release()}; load average before the run {load}"
+    )
+
+
+def server_version(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return str(conn.execute("SHOW server_version").fetchone()[0]).split()[0]
+
+
+def form_bytes(address: tuple[str, int], counter: str) -> tuple[int, int]:
+    raw = harness.fetch(address, "GET", f"/s/{counter}")[2]
+    import http.client
+
+    conn = http.client.HTTPConnection(*address, timeout=20)
+    try:
+        conn.request("GET", f"/s/{counter}", headers={"Accept-Encoding": "gzip"})
+        gz = conn.getresponse().read()
+    finally:
+        conn.close()
+    return len(raw), len(gz)
+
+
+def analysis_million(responses: int) -> tuple[float, float, int]:
+    """(generation seconds, median analyze_sipas seconds of 3, result rows)."""
+    from analysis_million import generate
+
+    from analysis import analyze_sipas
+
+    began = time.perf_counter()
+    data = generate(responses, 150, 2024)
+    generated = time.perf_counter() - began
+    times = []
+    for _ in range(3):
+        began = time.perf_counter()
+        result = analyze_sipas(data)
+        times.append(time.perf_counter() - began)
+    return generated, statistics.median(times), len(result.rows)
+
+
+# --- main -----------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", default="50,200", help="concurrencies (50,200)")
+    parser.add_argument("--seconds", type=float, default=20, help="measured seconds per run")
+    parser.add_argument("--responses", type=int, default=1_000_000, help="for (d); 0 skips it")
+    args = parser.parse_args(argv)
+    levels = [int(c) for c in args.clients.split(",") if c.strip()]
+    workers = os.environ.get("GUNICORN_WORKERS") or str(harness.default_workers())
+    threads = os.environ.get("GUNICORN_THREADS") or "4"
+
+    print(f"$ {command_line()}")
+    print(
+        f"Python {platform.python_version()}, Flask {version('flask')}, "
+        f"SQLAlchemy {version('sqlalchemy')}, psycopg {version('psycopg')}, "
+        f"gunicorn {version('gunicorn')} (gthread, {workers} workers × {threads} threads, "
+        f"deploy/gunicorn.conf.py), numpy {version('numpy')}"
+    )
+    print(f"machine: {machine()}")
+
+    def body(report: harness.Report, workdir: Path) -> None:
+        pg = harness.PrivatePostgres(workdir).init_and_start()
+        url = pg.create_database("sipas")
+        redis = harness.RedisDatabase()
+        env = harness.app_env(url, redis.uri, GUNICORN_WORKERS=workers, GUNICORN_THREADS=threads)
+        counters = harness.prepare_database(url, env)
+        print(f"PostgreSQL {server_version(url)} (private cluster, default settings, fsync on)")
+        print(f"{len(counters)} counters; each run: {WARM_UP:.0f} s warm-up, {args.seconds:.0f} s")
+        print()
+        rows: dict[int, dict[str, object]] = {c: {} for c in levels}
+
+        sipas = harness.Server("sipas", workdir, env)
+        sipas.start()
+        raw, gz = form_bytes(sipas.address, counters[0])
+        print(f"(a) form page /s/{counters[0]}: {raw:,} B raw, {gz:,} B gzip")
+        for clients in levels:
+            empty_responses(url)
+            acks, posts, whole, cpu, others = sipas_run(
+                sipas.address, counters, clients, args.seconds
+            )
+            rows[clients]["sipas"] = (acks / args.seconds, posts, whole, cpu, others)
+            report.check(
+                f"SIPAS, {clients} phones: every GET 200, every POST 303", not others, others or ""
+            )
+            print(
+                f"(b) SIPAS, {clients} phones: {acks / args.seconds:,.1f} submissions/s; POST p50 "
+                f"{ms(posts, 50)} ms, p99 {ms(posts, 99)} ms; whole submission p50 "
+                f"{ms(whole, 50)} ms, p99 {ms(whole, 99)} ms; client CPU "
+                f"{cpu / args.seconds:.0%} of a core"
+                + (f"; other answers {others}" if others else "")
+            )
+        sipas.stop()
+
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            target = conn.execute(
+                "SELECT ru.round_id, c.unit_id, c.id FROM counters c"
+                " JOIN round_units ru ON ru.unit_id = c.unit_id"
+            ).fetchall()
+        targets = [{"round": str(r), "unit": str(u), "counter": str(c)} for r, u, c in target]
+        minimal = harness.Server(
+            "minimal", workdir, env, app=("--pythonpath", str(ROOT / "benchmarks"),
+                                          "submit_load:minimal_app()"),
+        )  # fmt: skip
+        minimal.start()
+        for clients in levels:
+            empty_responses(url)
+            done, seconds, cpu, bad = Inserters(minimal.address, clients, targets).run(args.seconds)
+            rows[clients]["minimal"] = (done / args.seconds, seconds, cpu, bad)
+            report.check(f"minimal app, {clients} clients: every POST 303", not bad, bad or "")
+            print(
+                f"(c) minimal INSERT app, {clients} clients: {done / args.seconds:,.1f} INSERTs/s; "
+                f"p50 {ms(seconds, 50)} ms, p99 {ms(seconds, 99)} ms; client CPU "
+                f"{cpu / args.seconds:.0%} of a core" + (f"; failures {bad}" if bad else "")
+            )
+        minimal.stop()
+
+        print()
+        print("| clients | SIPAS submissions/s | SIPAS POST p50 / p99 | whole submission p50 / p99 "
+              "| bare INSERT/s | bare INSERT p50 / p99 | bare ÷ SIPAS, per submission "
+              "(per request) |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|")
+        for clients in levels:
+            s_rate, posts, whole, _, _ = rows[clients]["sipas"]  # type: ignore[misc]
+            m_rate, seconds, _, _ = rows[clients]["minimal"]  # type: ignore[misc]
+            print(
+                f"| {clients} | {s_rate:,.0f} | {ms(posts, 50)} / {ms(posts, 99)} ms | "
+                f"{ms(whole, 50)} / {ms(whole, 99)} ms | {m_rate:,.0f} | "
+                f"{ms(seconds, 50)} / {ms(seconds, 99)} ms | {m_rate / s_rate:.1f}× "
+                f"({m_rate / (2 * s_rate):.1f}×) |"
+            )
+        if args.responses:
+            generated, median, result_rows = analysis_million(args.responses)
+            print()
+            print(
+                f"(d) analyze_sipas on {args.responses:,} responses × 19 items, 150 units: median "
+                f"{median:.2f} s of 3 runs ({result_rows:,} result rows; data generated in "
+                f"{generated:.1f} s)"
+            )
+
+    return harness.main_guard("submit_load", body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

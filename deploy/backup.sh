@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Back up the SIPAS database: one pg_dump in custom format, checked, then old ones pruned.
+#
+#   DATABASE_URL=postgresql://sipas@127.0.0.1/sipas deploy/backup.sh
+#
+# Run daily by sipas-backup.timer (docs/deployment.md). Settings (environment):
+#   DATABASE_URL       the app's database (postgresql:// or postgresql+psycopg://); required
+#   BACKUP_DIR         where dumps go (default /var/backups/sipas)
+#   BACKUP_KEEP_DAYS   dumps older than this many days are deleted (default 14; 0 keeps all)
+# Prints the dump's path. Exit status non-zero when anything failed (no half-written dump is
+# ever left under the final name: it is written as .partial, checked, then renamed).
+set -euo pipefail
+umask 077
+
+: "${DATABASE_URL:?set DATABASE_URL to the database to back up}"
+dir="${BACKUP_DIR:-/var/backups/sipas}"
+keep="${BACKUP_KEEP_DAYS:-14}"
+
+# SQLAlchemy's driver suffix means nothing to libpq: postgresql+psycopg:// -> postgresql://
+url="$(printf '%s' "$DATABASE_URL" | sed -E 's#^postgres(ql)?(\+[a-z0-9_]+)?://#postgresql://#')"
+case "$url" in
+  postgresql://*) ;;
+  *) echo "backup.sh: DATABASE_URL is not a PostgreSQL URL; back up SQLite by copying the file" >&2
+     exit 2 ;;
+esac
+
+mkdir -p "$dir"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+final="$dir/sipas-$stamp.dump"
+partial="$final.partial"
+trap 'rm -f "$partial"' EXIT
+
+# one consistent snapshot of every table (pg_dump runs in a repeatable-read transaction);
+# the app keeps writing meanwhile
+pg_dump --format=custom --compress=6 --dbname="$url" --file="$partial"
+# a dump that pg_restore cannot list is not a backup
+pg_restore --list "$partial" >/dev/null
+mv "$partial" "$final"
+trap - EXIT
+
+if [ "$keep" -gt 0 ]; then
+  find "$dir" -maxdepth 1 -name 'sipas-*.dump' -type f -mtime +"$keep" -print -delete |
+    sed 's/^/backup.sh: deleted old /' >&2
+fi
+find "$dir" -maxdepth 1 -name 'sipas-*.dump.partial' -type f -mmin +60 -delete
+echo "$final"

@@ -1,0 +1,63 @@
+"""Gunicorn settings for SIPAS (docs/deployment.md).
+
+    gunicorn -c deploy/gunicorn.conf.py 'survey_app:create_app()'
+
+The app itself reads its settings from the environment (README.md, "Settings"); the variables
+below only shape the server. Every one has a default that suits a 2-core machine behind nginx.
+
+| variable | default | meaning |
+|---|---|---|
+| GUNICORN_BIND | 127.0.0.1:8000 | address (or ``unix:/run/sipas/sipas.sock``) nginx proxies to |
+| GUNICORN_WORKERS | 2 × cores, at most 8 | worker processes |
+| GUNICORN_THREADS | 4 | threads per worker (gthread): requests waiting on PostgreSQL |
+| GUNICORN_TIMEOUT | 30 | seconds before a stuck worker is killed and replaced |
+| GUNICORN_ACCESSLOG | ``-`` (stdout, i.e. the journal) | access log file; empty: none |
+| GUNICORN_MAX_REQUESTS | 5000 | a worker is replaced after this many requests (0: never) |
+
+Behind nginx set the app's ``TRUSTED_PROXIES=1`` (README, "Settings") so rate limits see the
+phone's address from ``X-Forwarded-For`` instead of the proxy's.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} ({raw!r}) must be a whole number") from None
+
+
+bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
+workers = _int("GUNICORN_WORKERS", min(2 * (os.cpu_count() or 1), 8))
+# gthread: a worker keeps serving other requests while one waits on PostgreSQL's commit; the app's
+# SQLAlchemy pool (5 + 10 overflow per worker) covers the threads.
+worker_class = "gthread"
+threads = _int("GUNICORN_THREADS", 4)
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = 30  # on SIGTERM (systemctl stop/restart) running requests finish first
+keepalive = 5
+max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = max_requests // 10
+backlog = 2048
+# the app is imported in each worker, never in the master: no database connection or pool is
+# shared across fork, and a worker killed by the kernel or by `timeout` comes back clean.
+preload_app = False
+# heartbeat files on tmpfs: a worker blocked on a slow disk is not mistaken for a hung one
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# one server per machine is the usual case, but two on one host (a second port for a rolling
+# restart, the reliability suite) must not fight over one control socket
+control_socket_disable = True
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# no query strings in the log: receipt codes travel in paths only, but keep the log lean anyway
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+proc_name = "sipas"
+# nginx on the same host sets X-Forwarded-Proto; gunicorn trusts it from these addresses only
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
