@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask import Flask, g, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    PendingRollbackError,
+    SQLAlchemyError,
+)
 from werkzeug.exceptions import HTTPException
 
 from survey_app.i18n import t
@@ -26,9 +33,22 @@ def _page(status: int) -> ResponseReturnValue:
 
 
 def _rollback() -> None:
+    """Roll the request's session back; with the database gone, rolling back may fail too."""
     session = g.get("db_session")
     if session is not None:
-        session.rollback()
+        try:
+            session.rollback()
+        except SQLAlchemyError:
+            session.invalidate()
+
+
+def _database_unreachable(exc: BaseException) -> bool:
+    """True for errors that mean "the database is not answering" rather than a bug."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError):
+        return True
+    if isinstance(exc, PendingRollbackError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def init_app(app: Flask) -> None:
@@ -43,13 +63,13 @@ def init_app(app: Flask) -> None:
             return _page(exc.code)
         return exc
 
-    @app.errorhandler(OperationalError)
-    def database_down(_exc: OperationalError) -> ResponseReturnValue:
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(exc: SQLAlchemyError) -> ResponseReturnValue:
         _rollback()
-        response = _page(503)
-        return response[0], 503, {"Retry-After": "10"}
+        if _database_unreachable(exc):  # 503 with a page asking to retry; nothing was stored
+            return _page(503)[0], 503, {"Retry-After": "10"}
+        return _page(500)
 
-    @app.errorhandler(DBAPIError)
     @app.errorhandler(500)
     def server_error(_exc: Exception) -> ResponseReturnValue:
         _rollback()

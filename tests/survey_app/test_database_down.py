@@ -6,6 +6,7 @@ import socket
 
 import pytest
 from flask import Flask
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from survey_app import create_app
 
@@ -35,3 +36,24 @@ def test_the_citizen_page_asks_to_retry_when_the_database_is_down(
     assert reply.status_code == 503
     assert reply.headers["Retry-After"] == "10"
     assert "Vui lòng đợi một lát" in reply.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (lambda: InterfaceError("SELECT 1", None, Exception("connection already closed")), 503),
+        (
+            lambda: OperationalError("SELECT 1", None, Exception("server closed the connection")),
+            503,
+        ),
+        (lambda: IntegrityError("INSERT", None, Exception("duplicate key")), 500),
+    ],
+)
+def test_lost_connections_are_503_and_bugs_500(error, status: int) -> None:
+    app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k"})
+
+    @app.get("/boom")
+    def boom():  # type: ignore[no-untyped-def]
+        raise error()
+
+    assert app.test_client().get("/boom").status_code == status
