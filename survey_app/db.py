@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -90,7 +91,10 @@ class Database:
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        try:
+            session.close()
+        except SQLAlchemyError:  # the connection died under us: drop it, the pool makes anew
+            session.invalidate()
 
 
 def init_app(app: Flask) -> Database:
