@@ -23,14 +23,12 @@ from harness import (
     SECRET_KEY,
     Clock,
     Crowd,
-    PrivatePostgres,
-    RedisDatabase,
     Report,
     Server,
     app_env,
     fetch,
     main_guard,
-    prepare_database,
+    private_stack,
 )
 
 DEPLOY = ROOT / "deploy"
@@ -82,11 +80,7 @@ def seed_answers(url: str) -> None:
 
 def body(report: Report, workdir) -> None:  # type: ignore[no-untyped-def]
     clock = Clock()
-    pg = PrivatePostgres(workdir).init_and_start()
-    url = pg.create_database("sipas")
-    redis = RedisDatabase()
-    env = app_env(url, redis.uri, GUNICORN_WORKERS="2")
-    counters = prepare_database(url, env)
+    pg, url, redis, env, counters = private_stack(workdir, GUNICORN_WORKERS="2")
     seed_answers(url)
     server = Server("gunicorn", workdir, env)
     server.start()

@@ -17,15 +17,12 @@ from harness import (
     RETRY_PAGE_TEXT,
     Clock,
     Crowd,
-    PrivatePostgres,
-    RedisDatabase,
     Report,
     Server,
-    app_env,
     check_database,
     fetch,
     main_guard,
-    prepare_database,
+    private_stack,
     report_stored,
     wait_until,
 )
@@ -33,11 +30,7 @@ from harness import (
 
 def scenario(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     def body(report: Report, workdir) -> None:  # type: ignore[no-untyped-def]
-        pg = PrivatePostgres(workdir).init_and_start()
-        url = pg.create_database("sipas")
-        redis = RedisDatabase()
-        env = app_env(url, redis.uri)
-        counters = prepare_database(url, env)
+        pg, url, _redis, env, counters = private_stack(workdir)
         server = Server("gunicorn", workdir, env)
         server.start()
         clock = Clock()

@@ -348,6 +348,18 @@ def prepare_database(url: str, env: dict[str, str]) -> list[str]:
         app.extensions["sipas_db"].engine.dispose()
 
 
+def private_stack(
+    workdir: Path, **settings: str
+) -> tuple[PrivatePostgres, str, RedisDatabase, dict[str, str], list[str]]:
+    """A private PostgreSQL with a migrated, seeded ``sipas`` database, a Redis database of its
+    own and the app's environment: ``(pg, database_url, redis, env, counter_codes)``."""
+    pg = PrivatePostgres(workdir).init_and_start()
+    url = pg.create_database("sipas")
+    redis = RedisDatabase()
+    env = app_env(url, redis.uri, **settings)
+    return pg, url, redis, env, prepare_database(url, env)
+
+
 def default_workers() -> int:
     """deploy/gunicorn.conf.py's worker count when GUNICORN_WORKERS is not set."""
     return min(2 * (os.cpu_count() or 1), 8)

@@ -14,14 +14,11 @@ import sys
 from harness import (
     Clock,
     Crowd,
-    PrivatePostgres,
-    RedisDatabase,
     Report,
     Server,
-    app_env,
     check_database,
     main_guard,
-    prepare_database,
+    private_stack,
     report_stored,
 )
 
@@ -29,11 +26,7 @@ from harness import (
 def scenario(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     def body(report: Report, workdir) -> None:  # type: ignore[no-untyped-def]
         clock = Clock()
-        pg = PrivatePostgres(workdir).init_and_start()
-        url = pg.create_database("sipas")
-        redis = RedisDatabase()
-        env = app_env(url, redis.uri)
-        counters = prepare_database(url, env)
+        pg, url, redis, env, counters = private_stack(workdir)
         server = Server("gunicorn", workdir, env)
         started = server.start()
         clock.mark(

@@ -21,8 +21,6 @@ from harness import (
     TOKEN,
     Clock,
     Crowd,
-    PrivatePostgres,
-    RedisDatabase,
     Report,
     Server,
     answers,
@@ -30,7 +28,7 @@ from harness import (
     check_database,
     fetch,
     main_guard,
-    prepare_database,
+    private_stack,
     report_stored,
 )
 
@@ -59,11 +57,7 @@ def submit(
 
 def scenario(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     def body(report: Report, workdir) -> None:  # type: ignore[no-untyped-def]
-        pg = PrivatePostgres(workdir).init_and_start()
-        url = pg.create_database("sipas")
-        redis = RedisDatabase()
-        env = app_env(url, redis.uri, GUNICORN_WORKERS="2")
-        counters = prepare_database(url, env)
+        pg, url, redis, env, counters = private_stack(workdir, GUNICORN_WORKERS="2")
         servers = [Server("gunicorn-a", workdir, env), Server("gunicorn-b", workdir, env)]
         for server in servers:
             server.start()
