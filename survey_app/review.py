@@ -283,10 +283,10 @@ WHO = click.option("--who", default=None, help="recorded in the audit trail [def
 @WHO
 def review_scan(round_name: str, who: str | None) -> None:
     """Recompute every answer's signals with today's thresholds; print counts per signal."""
-    from survey_app import create_app
+    from survey_app.cli_common import make_app
     from survey_app.db import get_db
 
-    app = create_app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         survey_round = _round(session, round_name)
         try:
@@ -304,10 +304,10 @@ def review_scan(round_name: str, who: str | None) -> None:
 def _change(
     round_name: str, ids: str | None, flag: str | None, state: str, reason: str, who: str | None
 ) -> None:
-    from survey_app import create_app
+    from survey_app.cli_common import make_app
     from survey_app.db import get_db
 
-    app = create_app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         survey_round = _round(session, round_name)
         chosen = _chosen(session, survey_round.id, ids, flag)
@@ -353,10 +353,10 @@ def review_restore(
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def review_events(round_name: str, out: Path | None) -> None:
     """The round's audit trail as CSV (to --out FILE, or the screen)."""
-    from survey_app import create_app
+    from survey_app.cli_common import make_app
     from survey_app.db import get_db
 
-    app = create_app()
+    app = make_app()
     with app.app_context(), get_db().begin() as session:
         survey_round = _round(session, round_name)
         text = events_csv(session, survey_round.id, app.config["DISPLAY_TIMEZONE"])
