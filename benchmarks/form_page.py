@@ -39,7 +39,7 @@ from flask.testing import FlaskClient
 from survey_app import create_app, demo
 from survey_app.config import sqlite_url
 from survey_app.db import get_db
-from survey_app.models import Response
+from survey_app.db.models import Response
 
 BUDGET = 50_000
 """Bytes a phone may download for the form page and everything it loads (gzip)."""

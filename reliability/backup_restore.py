@@ -66,7 +66,7 @@ def seed_answers(url: str) -> None:
     """Made-up answers (channel ``simulated``), PAR points and 8.1's SIPAS, as the demo has."""
     from survey_app import create_app, demo
     from survey_app.db import get_db
-    from survey_app.users import create_user
+    from survey_app.staff.users import create_user
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
     try:

@@ -320,7 +320,7 @@ def app_env(database_url: str, redis_uri: str, **settings: str) -> dict[str, str
 def prepare_database(url: str, env: dict[str, str]) -> list[str]:
     """``sipas db upgrade``, then the demo's units, one counter each, an open round; the counters.
 
-    The seeding is ``survey_app.demo.seed`` (Vĩnh Long's 2023 units from survey_app/demo_data),
+    The seeding is ``survey_app.demo.seed`` (Vĩnh Long's 2023 units from survey_app/demo/data),
     without simulated answers.
     """
     result = subprocess.run(
@@ -337,7 +337,7 @@ def prepare_database(url: str, env: dict[str, str]) -> list[str]:
 
     from survey_app import create_app, demo
     from survey_app.db import get_db
-    from survey_app.models import Counter
+    from survey_app.db.models import Counter
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
     try:
@@ -742,7 +742,7 @@ def nonce_of(sid: str) -> str:
     """The random submission id inside a form's signed ``sid`` (stored as ``submission_id``)."""
     from itsdangerous import URLSafeSerializer
 
-    from survey_app.submissions import SALT
+    from survey_app.citizen.submissions import SALT
 
     return str(URLSafeSerializer(SECRET_KEY, salt=SALT).loads(sid)["n"])
 

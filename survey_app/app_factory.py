@@ -29,27 +29,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if proxies > 0:  # behind nginx: rate limits must see the phone's address, not the proxy's
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     db.init_app(app)
-    from survey_app import (
-        admin,
-        api,
-        audit,
-        audit_admin,
-        auth,
-        charts,
-        citizen,
-        errors,
-        extensions,
-        health,
-        i18n,
-        paper_admin,
-        par_admin,
-        plans_admin,
-        posters,
-        receipt_pages,
-        results_admin,
-        review_admin,
-        staff,
-    )
+    from survey_app import errors, extensions, health, i18n
+    from survey_app.citizen import pages as citizen
+    from survey_app.citizen import receipt_pages
+    from survey_app.par import pages as par_admin
+    from survey_app.planning import pages as plans_admin
+    from survey_app.results import pages as results_admin
+    from survey_app.staff import access as staff
+    from survey_app.staff import audit, charts
+    from survey_app.staff import audit_pages as audit_admin
+    from survey_app.staff import login_pages as auth
+    from survey_app.survey import pages as admin
+    from survey_app.survey import poster_pages as posters
+    from survey_app.trust import api_pages as api
+    from survey_app.trust import paper_pages as paper_admin
+    from survey_app.trust import review_pages as review_admin
 
     extensions.init_app(app)
     i18n.init_app(app)

@@ -23,7 +23,7 @@ login_manager.login_message = None
 @login_manager.user_loader
 def _load_user(user_id: str):  # type: ignore[no-untyped-def]
     from survey_app.db import session as db_session
-    from survey_app.models import User
+    from survey_app.db.models import User
 
     user = db_session().get(User, int(user_id))
     return user if user is not None and user.active else None

@@ -21,13 +21,13 @@ from support import (
     private_postgresql_database,
 )
 
-from survey_app import create_app, migrate
+from survey_app import create_app
 from survey_app.config import sqlite_url
-from survey_app.counters import add_counter
-from survey_app.db import Base, get_db, utcnow
-from survey_app.models import Unit
-from survey_app.rounds import create_round
-from survey_app.units_import import ensure_unit_types, import_units
+from survey_app.db import Base, get_db, migrate, utcnow
+from survey_app.db.models import Unit
+from survey_app.survey.counters import add_counter
+from survey_app.survey.rounds import create_round
+from survey_app.survey.units_import import ensure_unit_types, import_units
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 

@@ -18,7 +18,7 @@ from survey_app.db import get_db, normalise_url
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-DEMO_DATA = ROOT / "survey_app" / "demo_data"
+DEMO_DATA = ROOT / "survey_app" / "demo" / "data"
 
 APPEND_ONLY_TABLES = frozenset({"admin_audit_log"})
 """Tables whose triggers refuse UPDATE and DELETE (migration 0005)."""

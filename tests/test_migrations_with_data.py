@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from support import private_postgresql_database
 
-from survey_app import migrate
 from survey_app.config import sqlite_url
-from survey_app.db import normalise_url
+from survey_app.db import migrate, normalise_url
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from survey_app import migrate
 from survey_app.config import SETTINGS, sqlite_url
-from survey_app.models import Base
+from survey_app.db import migrate
+from survey_app.db.models import Base
 
 ROOT = Path(__file__).resolve().parents[1]
 ALLOWED_IMPORTS = {

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from support import form_tokens, full_answers
 
 from survey_app.db import get_db
-from survey_app.users import create_user
+from survey_app.staff.users import create_user
 
 ADMIN_PAGES = [
     "/admin/",
@@ -205,8 +205,8 @@ def test_export_of_an_unknown_round_is_404(staff: FlaskClient, survey: dict) -> 
 def test_excluded_answers_leave_the_export_unless_asked_for(
     app: Flask, staff: FlaskClient, survey: dict
 ) -> None:
-    from survey_app.models import Response as SurveyResponse
-    from survey_app.review import set_state
+    from survey_app.db.models import Response as SurveyResponse
+    from survey_app.trust.review import set_state
 
     phone = staff.application.test_client()
     _answer(phone, "SNV-1")

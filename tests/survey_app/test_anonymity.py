@@ -24,9 +24,9 @@ from flask import Flask
 from sqlalchemy import MetaData, inspect, select
 from support import form_tokens, full_answers
 
-from survey_app.cli import main
+from survey_app.cli.main import main
 from survey_app.db import get_db
-from survey_app.receipts import code_hash, display
+from survey_app.trust.receipts import code_hash, display
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 DOSSIERS = [f"000.00.12.H62-261127-{i:04d}" for i in range(30)]

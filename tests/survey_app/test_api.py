@@ -13,11 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from survey_app.cli import main
+from survey_app.cli.main import main
 from survey_app.db import get_db, utcnow
-from survey_app.models import ApiClient, ReceiptCode, SurveyRound, Unit
-from survey_app.receipts import display, make_code
-from survey_app.rounds import create_round
+from survey_app.db.models import ApiClient, ReceiptCode, SurveyRound, Unit
+from survey_app.survey.rounds import create_round
+from survey_app.trust.receipts import display, make_code
 
 URL = "/api/v1/receipt-codes"
 

@@ -17,11 +17,11 @@ from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from support import form_tokens, full_answers, private_postgresql_database
 
-from survey_app import audit, migrate
 from survey_app.config import sqlite_url
-from survey_app.db import get_db, normalise_url
-from survey_app.models import AdminAuditLog, ParChange, Unit
-from survey_app.users import create_user
+from survey_app.db import get_db, migrate, normalise_url
+from survey_app.db.models import AdminAuditLog, ParChange, Unit
+from survey_app.staff import audit
+from survey_app.staff.users import create_user
 
 PASSWORD = "correct horse battery"
 COMMENT = "Cán bộ một cửa rất tận tình"
@@ -159,7 +159,7 @@ def test_a_review_action_keeps_its_choice_and_how_many_changed(
     citizen.post(f"/s/{survey['counter']}", data={**tokens, **full_answers("5")})
     token = _log_in(app, client)
     with app.app_context():
-        from survey_app.models import Response
+        from survey_app.db.models import Response
 
         response_id = get_db().session.scalar(select(Response.id))
     reply = client.post(
@@ -281,7 +281,7 @@ def test_only_the_admin_reads_the_log(
 def test_cli_account_creation_is_logged(app: Flask, survey: dict, monkeypatch) -> None:
     from click.testing import CliRunner
 
-    from survey_app.cli import main
+    from survey_app.cli.main import main
 
     monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
     result = CliRunner().invoke(

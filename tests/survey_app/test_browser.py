@@ -34,7 +34,7 @@ from sqlalchemy import select
 
 from questionnaires.registry import get_questionnaire
 from survey_app.db import get_db
-from survey_app.models import Counter, Response, Unit
+from survey_app.db.models import Counter, Response, Unit
 
 pytestmark = pytest.mark.browser
 

@@ -29,13 +29,13 @@ from flask import Flask
 from sqlalchemy import select
 from test_signals import VARIED, add_response
 
-from survey_app.cli import main
+from survey_app.cli.main import main
 from survey_app.db import get_db
-from survey_app.export import response_rows
-from survey_app.models import SurveyRound
-from survey_app.results import AnalysisOptions, analyze_round
-from survey_app.results_admin import round_analysis
-from survey_app.review import exclude
+from survey_app.db.models import SurveyRound
+from survey_app.results.pages import round_analysis
+from survey_app.results.round_results import AnalysisOptions, analyze_round
+from survey_app.survey.export import response_rows
+from survey_app.trust.review import exclude
 
 SET = [
     # (name, channel, state, q15, q16)
@@ -94,7 +94,7 @@ def test_excluded_answers_stay_stored_but_never_enter_the_analysis(
 
 
 def test_restoring_brings_the_answer_back_into_the_analysis(app: Flask, handmade: dict) -> None:
-    from survey_app.review import restore
+    from survey_app.trust.review import restore
 
     with app.app_context(), get_db().begin() as session:
         restore(session, [handmade["f"]], "nhầm", "nv")

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from support import count_rows, form_tokens, full_answers
 
 from survey_app.db import get_db, utcnow
-from survey_app.models import Response, SurveyRound
+from survey_app.db.models import Response, SurveyRound
 
 
 def _get_form(client: FlaskClient, counter: str = "SNV-1") -> dict[str, str]:

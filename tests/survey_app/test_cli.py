@@ -15,9 +15,9 @@ from flask import Flask
 from sqlalchemy import select
 from support import DEMO_DATA
 
-from survey_app.cli import main
+from survey_app.cli.main import main
 from survey_app.db import get_db
-from survey_app.models import Counter, Response, SurveyRound, Unit, User
+from survey_app.db.models import Counter, Response, SurveyRound, Unit, User
 
 
 @pytest.fixture

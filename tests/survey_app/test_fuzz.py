@@ -25,10 +25,10 @@ from support import form_tokens
 from werkzeug.datastructures import MultiDict
 
 from questionnaires.registry import get_questionnaire
-from survey_app.api import key_hash, new_key
 from survey_app.db import get_db
-from survey_app.models import ApiClient, ReceiptCode, Response, SurveyRound, Unit
-from survey_app.receipts import IssueRequest, issue_codes
+from survey_app.db.models import ApiClient, ReceiptCode, Response, SurveyRound, Unit
+from survey_app.trust.api_pages import key_hash, new_key
+from survey_app.trust.receipts import IssueRequest, issue_codes
 
 QUESTIONNAIRE = get_questionnaire("sipas-2023", 1)
 ITEMS = tuple(item.id for item in QUESTIONNAIRE.items)

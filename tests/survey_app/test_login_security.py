@@ -1,8 +1,9 @@
 """Staff logins: failed attempts are rate-limited, sessions expire, cookies are locked down.
 
 docs/decisions/0013. The limits are set small per test (the limit is read from the app's config at
-each request). Time is moved by hand: the sessions' clock is ``survey_app.auth.clock``, the
-rate-limit counters' clock the ``time`` module of the limiter's memory storage.
+each request). Time is moved by hand: the sessions' clock is
+``survey_app.staff.login_pages.clock``, the rate-limit counters' clock the ``time`` module of the
+limiter's memory storage.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from flask.testing import FlaskClient
 from support import form_tokens
 from werkzeug.test import TestResponse
 
-from survey_app import auth, create_app
+from survey_app import create_app
 from survey_app.db import get_db
-from survey_app.users import create_user
+from survey_app.staff import login_pages as auth
+from survey_app.staff.users import create_user
 
 PASSWORD = "correct horse battery"
 WRONG = "wrong password!!"
@@ -188,7 +190,7 @@ def test_a_bad_setting_stops_the_start_and_names_itself(
 
 
 class Clock:
-    """What ``survey_app.auth.clock`` answers in a test: a time moved by hand."""
+    """What ``survey_app.staff.login_pages.clock`` answers in a test: a time moved by hand."""
 
     def __init__(self) -> None:
         self.now = 1_800_000_000.0
@@ -352,8 +354,8 @@ def test_the_login_never_sends_elsewhere(app: Flask, staff_account: str, target:
 
 
 def test_an_unknown_name_costs_a_password_check_too(app, monkeypatch) -> None:
-    from survey_app import users
     from survey_app.db import get_db
+    from survey_app.staff import users
 
     checked: list[str] = []
     real = users.check_password_hash

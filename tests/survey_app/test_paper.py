@@ -16,10 +16,11 @@ from sqlalchemy import select
 from support import form_tokens, full_answers
 
 from questionnaires.registry import get_questionnaire
-from survey_app import paper
 from survey_app.db import get_db
-from survey_app.models import PaperEntry, Response, SurveyRound, Unit
-from survey_app.paper import (
+from survey_app.db.models import PaperEntry, Response, SurveyRound, Unit
+from survey_app.staff.users import create_user
+from survey_app.trust import paper
+from survey_app.trust.paper import (
     AlreadyKeyed,
     InvalidEntry,
     NotKeyed,
@@ -35,7 +36,6 @@ from survey_app.paper import (
     resolutions,
     resolve,
 )
-from survey_app.users import create_user
 
 PASSWORD = "correct horse battery"
 N_FIELDS = len(get_questionnaire("sipas-2023", 1).field_names)  # 1 + 19 items + 7 + comment

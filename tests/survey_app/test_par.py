@@ -15,11 +15,11 @@ from sqlalchemy import select
 from support import form_tokens
 
 from scoring_bridge import ProblemsError, SipasFigure, load_catalog
-from survey_app.cli import main
+from survey_app.cli.main import main
 from survey_app.db import get_db
-from survey_app.models import ParChange, ParPoints, Unit
-from survey_app.scoring import compute, inputs_from_database, store_sipas
-from survey_app.users import create_user
+from survey_app.db.models import ParChange, ParPoints, Unit
+from survey_app.par.scoring import compute, inputs_from_database, store_sipas
+from survey_app.staff.users import create_user
 
 YEAR = 2023
 CATALOG = load_catalog("department", YEAR).unwrap()
@@ -93,7 +93,7 @@ def test_last_years_ministry_points_are_used_and_said(app: Flask, survey: dict) 
 def test_a_unit_without_sipas_cannot_be_scored(app: Flask, survey: dict) -> None:
     _fill(app, {"SNV": 0.9, "BDT": 0.9})
     with app.app_context(), get_db().begin() as session:
-        from survey_app.models import ParSipas
+        from survey_app.db.models import ParSipas
 
         session.execute(ParSipas.__table__.delete())
     with pytest.raises(ProblemsError) as problems:
@@ -196,7 +196,7 @@ def test_cli_par_sipas_keeps_the_rounds_figures(app: Flask, survey: dict, sipas)
     result = sipas("par", "sipas", "--year", str(YEAR), "--round", "Đợt thử")
     assert result.exit_code == 0, result.output
     with app.app_context():
-        from survey_app.models import ParSipas
+        from survey_app.db.models import ParSipas
 
         row = get_db().session.scalar(select(ParSipas))
         assert row.unit.code == "SNV" and row.estimate == pytest.approx(100.0)
@@ -301,7 +301,7 @@ def _previous_year_catalog(app: Flask) -> None:
 
     from scoring_bridge import catalog_to_data
     from scoring_bridge._shipped import shipped_file
-    from survey_app.models import ParCatalog
+    from survey_app.db.models import ParCatalog
 
     data = {**catalog_to_data(CATALOG), "year": YEAR - 1}
     rule = json.loads(shipped_file("rules81", YEAR, "department").read_text(encoding="utf-8"))

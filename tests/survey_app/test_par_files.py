@@ -23,7 +23,7 @@ from scoring_bridge import (
     rank_units,
     score_units,
 )
-from survey_app.par_files import (
+from survey_app.par.files import (
     APPENDIX_HEADER,
     PREVIOUS_YEAR_CELL,
     WARNING_MARK,

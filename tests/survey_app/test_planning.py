@@ -16,11 +16,11 @@ from sqlalchemy import select
 from support import form_tokens, full_answers
 
 from sampling import margin_of_error
-from survey_app.cli import main
+from survey_app.cli.main import main
 from survey_app.db import get_db
-from survey_app.models import RoundPopulation, SamplePlan
-from survey_app.populations import read_populations
-from survey_app.users import create_user
+from survey_app.db.models import RoundPopulation, SamplePlan
+from survey_app.planning.populations import read_populations
+from survey_app.staff.users import create_user
 
 POPULATIONS = "unit_code,population\nSNV,1000\nBDT,90\n"
 

@@ -10,9 +10,9 @@ from support import form_tokens, full_answers
 
 from sampling import Stratum, build_plan
 from survey_app.db import get_db
-from survey_app.models import SurveyRound
-from survey_app.planning import save_plan
-from survey_app.users import create_user
+from survey_app.db.models import SurveyRound
+from survey_app.planning.plans import save_plan
+from survey_app.staff.users import create_user
 
 
 @pytest.mark.browser

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from support import count_rows, form_tokens, full_answers
 
 from survey_app.db import get_db, utcnow
-from survey_app.models import Response, SurveyRound
+from survey_app.db.models import Response, SurveyRound
 
 
 def _form(client: FlaskClient, unit: str = "SNV") -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Tests for survey_app.qr: every QR code is read back by a real decoder (zxing-cpp).
+"""Tests for survey_app.survey.qr: every QR code is read back by a real decoder (zxing-cpp).
 
 SVGs are rasterised with resvg (``resvg-py`` wheel), PDF pages with pdfium.
 """
@@ -14,8 +14,8 @@ import resvg_py
 import zxingcpp
 from PIL import Image
 
-from survey_app import qr
-from survey_app.qr import PosterSpec, codes_zip, poster_pdf, qr_png, qr_svg
+from survey_app.survey import qr
+from survey_app.survey.qr import PosterSpec, codes_zip, poster_pdf, qr_png, qr_svg
 
 BASE = "http://127.0.0.1:5000/s/"
 URL = BASE + "SNV-1"

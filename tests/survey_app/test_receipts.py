@@ -19,12 +19,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import Date, inspect, select, update
 from support import count_rows, form_tokens, full_answers
 
-from survey_app import receipt_pages
-from survey_app.cli import main
+from survey_app.citizen import receipt_pages
+from survey_app.cli.main import main
 from survey_app.db import get_db, utcnow
-from survey_app.models import ReceiptCode, Response, SurveyRound, Unit
-from survey_app.receipt_slips import COLUMNS, ROWS, SLIP_H, SLIP_W
-from survey_app.receipts import (
+from survey_app.db.models import ReceiptCode, Response, SurveyRound, Unit
+from survey_app.trust.receipt_slips import COLUMNS, ROWS, SLIP_H, SLIP_W
+from survey_app.trust.receipts import (
     ALPHABET,
     IssueConflicts,
     IssueRequest,

@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from support import form_tokens, full_answers
 
-from survey_app.cli import main
+from survey_app.cli.main import main
 from survey_app.db import get_db
-from survey_app.users import create_user
+from survey_app.staff.users import create_user
 
 RESULT_COLUMNS = [
     "unit_code",

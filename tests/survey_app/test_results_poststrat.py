@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from flask import Flask
 from support import form_tokens, full_answers
 
-from survey_app.cli import main
+from survey_app.cli.main import main
 
 COUNTS = "unit_code,cell,count\nSNV,dat_dai,80\nSNV,ho_tich,40\nBDT,ho_tich,10\n"
 

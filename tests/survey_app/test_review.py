@@ -15,11 +15,11 @@ from sqlalchemy import select
 from support import form_tokens
 from test_signals import ITEMS, add_response
 
-from survey_app.cli import main
+from survey_app.cli.main import main
 from survey_app.db import get_db
-from survey_app.models import Response, ReviewEvent
-from survey_app.review import ReviewError, exclude, restore, set_state
-from survey_app.users import create_user
+from survey_app.db.models import Response, ReviewEvent
+from survey_app.staff.users import create_user
+from survey_app.trust.review import ReviewError, exclude, restore, set_state
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 The routes come from ``app.url_map`` (every rule under /admin/ but login and logout), so a new
 route is tried for every role without touching this file; `MAY_REACH` below is the matrix of
-docs/decisions/0012 written again, apart from `survey_app.staff.ACCESS`, so that a change to
+docs/decisions/0012 written again, apart from `survey_app.staff.access.ACCESS`, so that a change to
 either shows here.
 """
 
@@ -20,10 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from support import form_tokens, full_answers
 
 from survey_app.db import get_db, utcnow
-from survey_app.models import Unit, User
-from survey_app.rounds import create_round
-from survey_app.staff import ACCESS, is_staff
-from survey_app.users import ROLES, UserError, create_user
+from survey_app.db.models import Unit, User
+from survey_app.staff.access import ACCESS, is_staff
+from survey_app.staff.users import ROLES, UserError, create_user
+from survey_app.survey.rounds import create_round
 
 PASSWORD = "correct horse battery"
 OWN, OTHER = "SNV", "BDT"
@@ -269,7 +269,7 @@ def test_a_unit_officer_needs_a_unit_and_only_they_have_one(app: Flask, survey: 
 def test_cli_creates_a_unit_officer(app: Flask, survey: dict, monkeypatch) -> None:
     from click.testing import CliRunner
 
-    from survey_app.cli import main
+    from survey_app.cli.main import main
 
     monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
     runner = CliRunner()

@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from support import form_tokens, full_answers
 
-from survey_app import signals
-from survey_app.cli import main
+from survey_app.cli.main import main
 from survey_app.db import get_db
-from survey_app.models import Counter, Response, ReviewEvent, Unit
-from survey_app.signals import (
+from survey_app.db.models import Counter, Response, ReviewEvent, Unit
+from survey_app.trust import signals
+from survey_app.trust.signals import (
     Facts,
     SignalSettingError,
     Thresholds,

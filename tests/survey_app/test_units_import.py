@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from support import DEMO_DATA, SHARED
 
-from survey_app.counters import add_counter
 from survey_app.db import utcnow
-from survey_app.models import Unit
-from survey_app.rounds import create_round, open_round_for_unit
-from survey_app.units_import import import_units
+from survey_app.db.models import Unit
+from survey_app.survey.counters import add_counter
+from survey_app.survey.rounds import create_round, open_round_for_unit
+from survey_app.survey.units_import import import_units
 
 PROVINCE = DEMO_DATA / "vinh-long-province.csv"
 

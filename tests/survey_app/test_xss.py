@@ -20,10 +20,10 @@ from test_par import _fill as fill_par_points
 from test_signals import add_response
 
 from survey_app.db import get_db
-from survey_app.models import Counter, ParChange, ParPoints, Response, SurveyRound, Unit
-from survey_app.paper import key_form, key_second_entry
-from survey_app.review import exclude
-from survey_app.users import create_user
+from survey_app.db.models import Counter, ParChange, ParPoints, Response, SurveyRound, Unit
+from survey_app.staff.users import create_user
+from survey_app.trust.paper import key_form, key_second_entry
+from survey_app.trust.review import exclude
 
 COMMENT = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 UNIT_NAME = 'Sở <script>alert("unit")</script><img src=x onerror=alert("unit")>'

@@ -1,0 +1,187 @@
+"""The citizen's pages: a counter's questionnaire (``/s/<code>``) and the thank-you page.
+
+Server-rendered, no JavaScript needed, Vietnamese first. A response is acknowledged (redirect to
+the thank-you page) only after it is committed. ``render_form`` and ``submit`` serve every way of
+reaching a questionnaire (counter QR codes here, receipt codes in ``receipt_pages``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask import Response as FlaskResponse
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from wtforms.validators import ValidationError
+
+from questionnaires.answers import ParsedSubmission, error_message, parse_submission
+from questionnaires.registry import get_questionnaire
+from survey_app.citizen.submissions import (
+    FormTarget,
+    device_hash,
+    issue_ticket,
+    read_ticket,
+    store_response,
+)
+from survey_app.db import session as db_session
+from survey_app.db.models import Counter, Response
+from survey_app.extensions import csrf
+from survey_app.i18n import current_language, t
+from survey_app.survey.rounds import open_round_for_unit
+
+bp = Blueprint("citizen", __name__)
+HONEYPOT = "website"
+DEVICE_COOKIE = "sipas_device"
+
+
+def _counter_or_404(code: str) -> Counter:
+    counter = db_session().scalar(select(Counter).where(Counter.code == code))
+    if counter is None or not counter.active:
+        abort(404)
+    return counter
+
+
+def render_form(
+    target: FormTarget,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> FlaskResponse:
+    """The questionnaire page for ``target`` with a fresh ticket (and a device cookie)."""
+    session.setdefault("form_session", secrets.token_hex(16))
+    survey_round = target.survey_round
+    questionnaire = get_questionnaire(
+        survey_round.questionnaire_id, survey_round.questionnaire_version
+    )
+    html = render_template(
+        "citizen/form.html",
+        target=target,
+        questionnaire=questionnaire,
+        ticket=issue_ticket(current_app.secret_key, target),
+        values=values or {},
+        errors=errors or {},
+        notice=notice,
+        lang=current_language(),
+        honeypot=HONEYPOT,
+    )
+    response = make_response(html, status)
+    if not request.cookies.get(DEVICE_COOKIE):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_hex(16),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+def _device(target: FormTarget) -> str | None:
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if not cookie:
+        return None
+    return device_hash(
+        current_app.secret_key,
+        target.survey_round.id,
+        cookie,
+        request.headers.get("User-Agent", ""),
+    )
+
+
+def submit(
+    target: FormTarget,
+    thanks_url: str,
+    before_commit: Callable[[Session, Response], None] | None = None,
+) -> ResponseReturnValue:
+    """Check and store the posted answers for ``target``; redirect to ``thanks_url`` (303)."""
+    values = {key: request.form.get(key, "") for key in request.form}
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except (ValidationError, CSRFError):
+        return render_form(target, values=values, notice=t("form.expired"), status=400)
+    ticket = read_ticket(current_app.secret_key, request.form.get("sid", ""), target)
+    if ticket is None:
+        return render_form(target, values=values, notice=t("form.expired"), status=400)
+    if request.form.get(HONEYPOT):
+        return redirect(thanks_url, code=303)
+    survey_round = target.survey_round
+    questionnaire = get_questionnaire(
+        survey_round.questionnaire_id, survey_round.questionnaire_version
+    )
+    parsed: ParsedSubmission = parse_submission(questionnaire, request.form)
+    if parsed.errors:
+        lang = current_language()
+        messages = {
+            field: error_message(code, lang, questionnaire=questionnaire, field=field)
+            for field, code in parsed.errors.items()
+        }
+        return render_form(target, values=values, errors=messages, status=422)
+    store_response(
+        db_session(),
+        ticket=ticket,
+        target=target,
+        parsed=parsed,
+        language=current_language(),
+        device=_device(target),
+        before_commit=before_commit,
+    )
+    return redirect(thanks_url, code=303)
+
+
+def counter_target(counter: Counter) -> FormTarget | None:
+    """The counter's questionnaire in the round open now for its unit (None when closed)."""
+    survey_round = open_round_for_unit(db_session(), counter.unit_id)
+    if survey_round is None:
+        return None
+    return FormTarget(counter.unit, survey_round, "counter_qr", counter.code, counter)
+
+
+@bp.route("/s/<code>", methods=["GET", "POST"])
+@csrf.exempt
+def form(code: str) -> ResponseReturnValue:
+    """Show the counter's questionnaire, or take its answers."""
+    counter = _counter_or_404(code)
+    target = counter_target(counter)
+    if target is None:
+        status = 200 if request.method == "GET" else 409
+        return render_template("citizen/closed.html", unit=counter.unit, place=counter.name), status
+    if request.method == "GET":
+        return render_form(target)
+    return submit(target, url_for("citizen.thanks", code=counter.code))
+
+
+def refused_with_answers(_limit: object) -> FlaskResponse | None:
+    """A rate-limited submission: the form again with every answer kept, and status 429."""
+    if request.endpoint != "citizen.form":
+        return None
+    code = (request.view_args or {}).get("code", "")
+    counter = db_session().scalar(select(Counter).where(Counter.code == code))
+    target = counter_target(counter) if counter else None
+    if target is None:
+        return None
+    values = {key: request.form.get(key, "") for key in request.form}
+    return render_form(target, values=values, notice=t("error.429.body"), status=429)
+
+
+@bp.get("/s/<code>/cam-on")
+def thanks(code: str) -> ResponseReturnValue:
+    """The thank-you page shown after a stored (or already stored) response."""
+    counter = _counter_or_404(code)
+    return render_template("citizen/thanks.html", unit=counter.unit)

@@ -1,0 +1,204 @@
+"""The questionnaire reached by a receipt code (``/r/<code>``) or a public link (``/u/<unit>``).
+
+A receipt code works once: the answers and the code's use are committed together (see
+``receipts.redeemer``); a used, expired, unknown or forged code gets a plain page and nothing is
+stored. A public link (sent by SMS, Zalo or a website) leads to the unit's questionnaire in its open
+round. Both reuse the counter form's rendering, checks, one-time ticket and rate limits.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Response as FlaskResponse
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from survey_app.citizen.pages import render_form, submit
+from survey_app.citizen.submissions import FormTarget, read_ticket
+from survey_app.db import session as db_session
+from survey_app.db import utcnow
+from survey_app.db.models import ReceiptCode, Response, Unit
+from survey_app.extensions import csrf, limited_submission
+from survey_app.i18n import t
+from survey_app.survey.rounds import open_round_for_unit
+from survey_app.trust.receipts import (
+    CodeNotRedeemed,
+    find_code,
+    is_expired,
+    last_valid_day,
+    normalise,
+    redeemer,
+)
+
+bp = Blueprint("receipts", __name__)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+
+
+def _refused(
+    kind: str, status: int, unit: Unit | None = None, **values: str
+) -> ResponseReturnValue:
+    """A plain page saying why the code cannot be used (nothing is stored)."""
+    html = render_template(
+        "citizen/code_refused.html",
+        title=t(f"receipt.{kind}.title"),
+        body=t(f"receipt.{kind}.body", **values),
+        unit=unit,
+        retype=kind == "invalid",
+    )
+    return html, status
+
+
+def _expired(row: ReceiptCode) -> ResponseReturnValue:
+    day = last_valid_day(row, _zone()).strftime("%d/%m/%Y")
+    return _refused("expired", 410, row.unit, date=day)
+
+
+def _closed(unit: Unit) -> ResponseReturnValue:
+    status = 200 if request.method == "GET" else 409
+    return render_template("citizen/closed.html", unit=unit, place=None), status
+
+
+def _row(typed: str) -> ReceiptCode | None:
+    code = normalise(typed)
+    return find_code(db_session(), current_app.secret_key, code) if code else None
+
+
+def code_target(row: ReceiptCode) -> FormTarget:
+    """The questionnaire a code leads to: its unit in its round; the form is bound to its hash."""
+    return FormTarget(row.unit, row.survey_round, "receipt", row.code_hash)
+
+
+def _usable(row: ReceiptCode | None) -> bool:
+    now = utcnow()
+    return (
+        row is not None
+        and row.redeemed_on is None
+        and not is_expired(row, now)
+        and row.survey_round.is_open(now)
+    )
+
+
+def _resent(target: FormTarget) -> bool:
+    """True when this POST repeats a form whose answers are already stored (a double tap)."""
+    ticket = read_ticket(current_app.secret_key, request.form.get("sid", ""), target)
+    if ticket is None:
+        return False
+    stored = select(Response.id).where(Response.submission_id == ticket.nonce)
+    return db_session().scalar(stored) is not None
+
+
+def refused_with_answers(_limit: object) -> FlaskResponse | None:
+    """A rate-limited submission: the form again with every answer kept, and status 429."""
+    args = request.view_args or {}
+    target: FormTarget | None = None
+    if request.endpoint == "receipts.code_form":
+        row = _row(args.get("code", ""))
+        target = code_target(row) if row is not None and _usable(row) else None
+    elif request.endpoint == "receipts.public_form":
+        unit = _unit_today(args.get("unit_code", ""))
+        target = public_target(unit) if unit is not None else None
+    if target is None:
+        return None
+    values = {key: request.form.get(key, "") for key in request.form}
+    return render_form(target, values=values, notice=t("error.429.body"), status=429)
+
+
+@bp.get("/r")
+def entry() -> ResponseReturnValue:
+    """Type the code printed on the slip (``?code=`` leads to the code's questionnaire)."""
+    typed = request.args.get("code")
+    if typed is None:
+        return render_template("citizen/code_entry.html", value="")
+    code = normalise(typed)
+    if code is None:
+        return _refused("invalid", 404)
+    return redirect(url_for(".code_form", code=code), code=303)
+
+
+@bp.route("/r/<code>", methods=["GET", "POST"])
+@csrf.exempt
+@limited_submission(refused_with_answers)
+def code_form(code: str) -> ResponseReturnValue:
+    """A receipt code's questionnaire, or its answers taken once."""
+    canonical = normalise(code)
+    if canonical is None:
+        return _refused("invalid", 404)
+    if request.method == "GET" and canonical != code:
+        return redirect(url_for(".code_form", code=canonical, **request.args))
+    row = find_code(db_session(), current_app.secret_key, canonical)
+    if row is None:
+        return _refused("invalid", 404)
+    target = code_target(row)
+    thanks_url = url_for(".code_thanks", code=canonical)
+    if row.redeemed_on is not None:
+        if request.method == "POST" and _resent(target):
+            return redirect(thanks_url, code=303)
+        return _refused("used", 409, row.unit)
+    if is_expired(row):
+        return _expired(row)
+    if not row.survey_round.is_open(utcnow()):
+        return _closed(row.unit)
+    if request.method == "GET":
+        return render_form(target)
+    try:
+        return submit(target, thanks_url, before_commit=redeemer(row.code_hash, _zone()))
+    except CodeNotRedeemed:  # used (or expired) since the checks above: nothing was stored
+        db_session().rollback()
+        row = find_code(db_session(), current_app.secret_key, canonical)
+        if row is not None and row.redeemed_on is None and is_expired(row):
+            return _expired(row)
+        return _refused("used", 409, row.unit if row else None)
+
+
+@bp.get("/r/<code>/cam-on")
+def code_thanks(code: str) -> ResponseReturnValue:
+    """The thank-you page of a receipt code (also shown for a code already used)."""
+    row = _row(code)
+    if row is None:
+        return _refused("invalid", 404)
+    return render_template("citizen/thanks.html", unit=row.unit)
+
+
+def _unit_today(code: str) -> Unit | None:
+    """The unit of this code that exists today (codes are matched as typed, then upper-cased)."""
+    today = utcnow().astimezone(_zone()).date()
+    units = db_session().scalars(select(Unit).where(Unit.code.in_({code, code.upper()})))
+    return next((u for u in units if u.valid_on(today)), None)
+
+
+def public_target(unit: Unit) -> FormTarget | None:
+    """The unit's questionnaire in its open round by the public link (None when closed)."""
+    survey_round = open_round_for_unit(db_session(), unit.id)
+    if survey_round is None:
+        return None
+    return FormTarget(unit, survey_round, "public_link", f"unit:{unit.code}")
+
+
+@bp.route("/u/<unit_code>", methods=["GET", "POST"])
+@csrf.exempt
+@limited_submission(refused_with_answers)
+def public_form(unit_code: str) -> ResponseReturnValue:
+    """A unit's questionnaire by its public link (SMS, Zalo, website), or its answers."""
+    unit = _unit_today(unit_code)
+    if unit is None:
+        abort(404)
+    target = public_target(unit)
+    if target is None:
+        return _closed(unit)
+    if request.method == "GET":
+        return render_form(target)
+    return submit(target, url_for(".public_thanks", unit_code=unit.code))
+
+
+@bp.get("/u/<unit_code>/cam-on")
+def public_thanks(unit_code: str) -> ResponseReturnValue:
+    """The thank-you page of a public link."""
+    unit = _unit_today(unit_code)
+    if unit is None:
+        abort(404)
+    return render_template("citizen/thanks.html", unit=unit)

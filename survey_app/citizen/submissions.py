@@ -1,0 +1,147 @@
+"""Storing a citizen's answers durably and once.
+
+Each rendered form carries a signed ticket: a random submission id, the form's target (a counter's
+code or a receipt code's hash), its round and when it was rendered. The id is unique in the
+responses table, so a double tap, a refresh or a resend stores one response; the second attempt
+finds the first and gets the same thank-you.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from questionnaires.answers import ParsedSubmission
+from survey_app.db import utcnow
+from survey_app.db.models import Counter, Response, SurveyRound, Unit
+from survey_app.trust import signals
+
+SALT = "sipas-submission-id"
+
+
+@dataclass(frozen=True)
+class FormTarget:
+    """Where a form's answers go: a unit in a round, by a channel, reached through ``key``.
+
+    ``key`` is bound into the form's ticket: a counter's code for counter QR codes, a receipt
+    code's keyed hash for receipts. ``counter`` is None when no counter was involved.
+    """
+
+    unit: Unit
+    survey_round: SurveyRound
+    channel: str
+    key: str
+    counter: Counter | None = None
+
+
+@dataclass(frozen=True)
+class FormTicket:
+    """What a rendered form vouches for: its random id, its target key, round and render time."""
+
+    nonce: str
+    key: str
+    round_id: int
+    issued: float
+
+
+def issue_ticket(secret_key: str, target: FormTarget) -> str:
+    """A signed, one-time submission id for a form about to be rendered."""
+    payload = {
+        "n": secrets.token_hex(16),
+        "c": target.key,
+        "r": target.survey_round.id,
+        "t": round(time.time(), 1),
+    }
+    return URLSafeSerializer(secret_key, salt=SALT).dumps(payload)
+
+
+def read_ticket(secret_key: str, token: str, target: FormTarget) -> FormTicket | None:
+    """The ticket inside ``token`` when it is genuine and made for ``target``; else None."""
+    try:
+        payload = URLSafeSerializer(secret_key, salt=SALT).loads(token)
+        ticket = FormTicket(
+            str(payload["n"]), str(payload["c"]), int(payload["r"]), float(payload.get("t", 0))
+        )
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if ticket.key != target.key or ticket.round_id != target.survey_round.id:
+        return None
+    return ticket
+
+
+def device_hash(secret_key: str, round_id: int, device_cookie: str, user_agent: str) -> str:
+    """A per-round salted hash of a random cookie and the user agent (never the IP address).
+
+    The salt is HMAC(secret, round): the same phone gives the same hash within a round only.
+    """
+    salt = hmac.new(secret_key.encode(), f"round:{round_id}".encode(), hashlib.sha256).digest()
+    return hmac.new(salt, f"{device_cookie}|{user_agent}".encode(), hashlib.sha256).hexdigest()
+
+
+def store_response(
+    session: Session,
+    *,
+    ticket: FormTicket,
+    target: FormTarget,
+    parsed: ParsedSubmission,
+    language: str,
+    device: str | None = None,
+    before_commit: Callable[[Session, Response], None] | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> tuple[Response, bool]:
+    """Commit one response; returns it and whether it is new (False: a resend of a stored one).
+
+    The signals (``survey_app.trust.signals``, thresholds from ``config``, by default the app's) run
+    after the flush, then ``before_commit`` (e.g. marking a receipt code used): all in the same
+    transaction, so the response, its flags and side effects are stored together or not at all.
+    """
+    now = utcnow()
+    response = Response(
+        submission_id=ticket.nonce,
+        round_id=target.survey_round.id,
+        unit_id=target.unit.id,
+        counter_id=target.counter.id if target.counter else None,
+        channel=target.channel,
+        submitted_at=now,
+        questionnaire_id=target.survey_round.questionnaire_id,
+        questionnaire_version=target.survey_round.questionnaire_version,
+        language=language,
+        answers=dict(parsed.answers),
+        service_field=parsed.service_field,
+        profile=dict(parsed.profile),
+        comment=parsed.comment,
+        elapsed_seconds=round(now.timestamp() - ticket.issued, 1) if ticket.issued else None,
+        device_hash=device,
+    )
+    session.add(response)
+    try:
+        session.flush()
+        signals.safely_apply(session, response, _signal_config(config))
+        if before_commit is not None:
+            before_commit(session, response)
+        session.commit()
+        return response, True
+    except IntegrityError:
+        session.rollback()
+        existing = session.scalar(select(Response).where(Response.submission_id == ticket.nonce))
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _signal_config(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The signals' settings: those given, else the current app's, else the defaults."""
+    if config is not None:
+        return config
+    return current_app.config if has_app_context() else {}

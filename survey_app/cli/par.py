@@ -1,0 +1,304 @@
+"""``sipas par …`` and ``sipas score``: the PAR index's catalogs, points, SIPAS figures, scores."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from survey_app.cli.common import fail_with, make_app
+from survey_app.db import get_db
+from survey_app.db.models import ParCatalog, ParPoints, Unit
+
+YEAR = click.option("--year", type=int, required=True, help="the evaluation year")
+
+
+@click.group("par")
+def par() -> None:
+    """The PAR index: criteria catalogs, points, SIPAS for 8.1, statuses."""
+
+
+@par.command("catalog-import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@YEAR
+def catalog_import(file: Path, year: int) -> None:
+    """Import a province's own catalog (CSV or the appendix-shaped XLSX) for the year."""
+    from scoring_bridge import catalog_to_data
+    from survey_app.par.files import read_catalog_xlsx, read_catalogs_csv
+
+    if file.suffix.lower() == ".xlsx":
+        results = read_catalog_xlsx(file.read_bytes(), year=year)
+    else:
+        results = read_catalogs_csv(file, year=year)
+    problems = [str(p) for r in results.values() for p in r.problems]
+    if problems or not results:
+        fail_with(problems or ["no catalog found in the file"], file.name)
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        for unit_type, result in results.items():
+            row = session.scalar(
+                select(ParCatalog).where(ParCatalog.year == year, ParCatalog.unit_type == unit_type)
+            )
+            row = row or ParCatalog(year=year, unit_type=unit_type)
+            row.data = catalog_to_data(result.value)
+            session.add(row)
+    click.echo(f"{len(results)} catalog(s) imported for {year}: {', '.join(sorted(results))}")
+
+
+@par.command("rule-import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def rule_import(file: Path) -> None:
+    """Import an 8.1 rule (JSON: criterion, unit_type, year, method, max_points, bands/floor/
+    ceiling) for its unit type and year; it must agree with that year's catalog."""
+    import json
+
+    from scoring_bridge import check_rule81, load_rule81_file
+    from survey_app.par.scoring import catalogs_for
+
+    result = load_rule81_file(file)
+    if result.value is None:
+        fail_with([str(p) for p in result.problems], file.name)
+    rule = result.value
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        catalog = catalogs_for(session, rule.year, {rule.unit_type}).get(rule.unit_type)
+        if catalog is None:
+            raise click.ClickException(
+                f"no {rule.unit_type} catalog for {rule.year}: import the catalog first"
+            )
+        problems = check_rule81(rule, catalog)
+        if problems:
+            fail_with([str(p) for p in problems], file.name)
+        row = session.scalar(
+            select(ParCatalog).where(
+                ParCatalog.year == rule.year, ParCatalog.unit_type == rule.unit_type
+            )
+        )
+        row = row or ParCatalog(year=rule.year, unit_type=rule.unit_type)
+        row.rule81 = json.loads(file.read_text(encoding="utf-8"))
+        session.add(row)
+    click.echo(f"8.1 rule for {rule.unit_type} {rule.year} imported ({rule.method})")
+
+
+@par.command("catalog-export")
+@YEAR
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="FILE.xlsx (appendix shape) or FILE.csv",
+)
+def catalog_export(year: int, out: Path) -> None:
+    """Write the year's catalogs (imported, else shipped) as XLSX or CSV."""
+    from survey_app.par.files import catalog_csv, catalog_xlsx
+    from survey_app.par.scoring import catalogs_for
+
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        catalogs = catalogs_for(session, year)
+    if not catalogs:
+        raise click.ClickException(f"no catalog for {year}")
+    if out.suffix.lower() == ".xlsx":
+        out.write_bytes(catalog_xlsx(list(catalogs.values())))
+    else:
+        text = "".join(
+            catalog_csv(c) if i == 0 else catalog_csv(c).split("\n", 1)[1]
+            for i, c in enumerate(catalogs.values())
+        )
+        out.write_text(text, encoding="utf-8")
+    click.echo(f"{len(catalogs)} catalog(s) written to {out}")
+
+
+@par.command("points-import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@YEAR
+def points_import(file: Path, year: int) -> None:
+    """Import self-assessed and final points (CSV unit_code,code,self_points,final_points,note
+    or the appendix-shaped XLSX): every row, or none and every error."""
+    from survey_app.par.files import read_points_csv, read_points_xlsx
+    from survey_app.par.scoring import catalogs_for, points_problems, year_units
+
+    if file.suffix.lower() == ".xlsx":
+        points, problems = read_points_xlsx(file.read_bytes())
+    else:
+        points, problems = read_points_csv(file)
+    if problems:
+        fail_with(problems, file.name)
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        catalogs = catalogs_for(session, year)
+        units = {u.code: u for u in year_units(session, year, set(catalogs))}
+        problems = points_problems(
+            points, catalogs, {c: u.unit_type.code for c, u in units.items()}
+        )
+        if problems:
+            session.rollback()
+            fail_with(problems, file.name)
+        for code, leaves in points.items():
+            for leaf, (own, final, note) in leaves.items():
+                row = session.get(ParPoints, (year, units[code].id, leaf)) or ParPoints(
+                    year=year, unit_id=units[code].id, code=leaf
+                )
+                row.self_points, row.final_points, row.note = own, final, note or ""
+                session.add(row)
+    click.echo(f"points of {len(points)} unit(s) imported for {year}")
+
+
+@par.command("sipas")
+@YEAR
+@click.option("--round", "round_name", default=None, help="analyse this round")
+@click.option(
+    "--results",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="or read a results file (sipas analyze's CSV)",
+)
+def par_sipas(year: int, round_name: str | None, results: Path | None) -> None:
+    """Keep each unit's SIPAS figure (estimate and interval) that feeds its criterion 8.1."""
+    from survey_app.demo import sipas_figures
+    from survey_app.par.outputs import read_sipas_results
+    from survey_app.par.scoring import store_sipas
+    from survey_app.results.round_results import analyze_round
+    from survey_app.survey.rounds import find_round
+
+    if (round_name is None) == (results is None):
+        raise click.UsageError("give either --round NAME or --results FILE")
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        if round_name is not None:
+            survey_round = find_round(session, round_name)
+            if survey_round is None:
+                raise click.ClickException(f"no round named {round_name!r}")
+            figures = sipas_figures(analyze_round(session, survey_round).result)
+            source = f"round {round_name}"
+        else:
+            assert results is not None
+            figures, problems = read_sipas_results(results)
+            if problems:
+                fail_with(problems, results.name)
+            source = f"file {results.name}"
+        stored = store_sipas(session, year, figures, source)
+    click.echo(f"SIPAS of {stored} unit(s) kept for {year} ({source})")
+
+
+@par.command("status")
+@click.argument("unit_code")
+@YEAR
+@click.option(
+    "--to",
+    "status",
+    required=True,
+    type=click.Choice(["draft", "submitted", "appraised", "published"]),
+)
+@click.option(
+    "--on",
+    "on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="date of submission (default today)",
+)
+def status(unit_code: str, year: int, status: str, on: datetime | None) -> None:
+    """Move a unit's assessment of the year along draft → submitted → appraised → published."""
+    from survey_app.par.scoring import ChangeError, lateness, set_status
+
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        unit = next(
+            (
+                u
+                for u in session.scalars(select(Unit).where(Unit.code == unit_code))
+                if u.valid_on(date(year, 12, 31))
+            ),
+            None,
+        )
+        if unit is None:
+            raise click.ClickException(f"no unit {unit_code!r} in {year}")
+        try:
+            row = set_status(session, year, unit, status, on.date() if on else None)
+        except ChangeError as exc:
+            raise click.ClickException(str(exc)) from None
+        late = lateness(unit, year, row, date.today())
+    click.echo(f"{unit_code} {year}: {status}" + (" (late)" if late else ""))
+
+
+@click.command("score")
+@YEAR
+@click.option(
+    "--units",
+    "units_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV code,name,unit_type,ranked",
+)
+@click.option(
+    "--catalog",
+    "catalog_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+)
+@click.option(
+    "--points",
+    "points_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+)
+@click.option(
+    "--sipas",
+    "sipas_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="results.csv of sipas analyze",
+)
+@click.option(
+    "--rule",
+    "rule_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="an 8.1 rule (JSON) for its unit type",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="FILE.xlsx, FILE.csv or FILE.json",
+)
+def score(
+    year: int,
+    units_file: Path | None,
+    catalog_file: Path | None,
+    points_file: Path | None,
+    sipas_file: Path | None,
+    rule_file: Path | None,
+    out: Path,
+) -> None:
+    """Score and rank every unit of the year (from the database; each file option replaces
+    that part of the input)."""
+    from scoring_bridge import ProblemsError
+    from survey_app.par.outputs import inputs_with_files, write_report
+    from survey_app.par.scoring import compute, inputs_from_database
+
+    if out.suffix.lower() not in (".xlsx", ".csv", ".json"):
+        raise click.ClickException(f"{out.name}: write .xlsx, .csv or .json")
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        inputs = inputs_from_database(session, year)
+    inputs, problems = inputs_with_files(
+        inputs,
+        units=units_file,
+        catalog=catalog_file,
+        points=points_file,
+        sipas=sipas_file,
+        rule=rule_file,
+    )
+    if problems:
+        fail_with(problems, "input")
+    try:
+        report = compute(inputs)
+    except ProblemsError as exc:
+        fail_with(list(exc.problems), "scoring")
+    write_report(report, out)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"{len(report.ranking)} unit(s) scored for {year}, written to {out}")

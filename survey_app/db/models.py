@@ -1,0 +1,410 @@
+"""Database tables (SQLAlchemy 2 typed models). Times are UTC; see `survey_app.db.UTCDateTime`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.db import Base, UTCDateTime, utcnow
+
+
+class UnitType(Base):
+    """A kind of evaluated unit (department, district, commune, ...): data, not code."""
+
+    __tablename__ = "unit_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Unit(Base):
+    """An administrative unit scored in the PAR index, valid between two dates."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("code", "valid_from", name="uq_units_code_valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40), default="")
+    unit_type_id: Mapped[int] = mapped_column(ForeignKey("unit_types.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    ranked: Mapped[bool] = mapped_column(Boolean, default=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+    unit_type: Mapped[UnitType] = relationship()
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+    counters: Mapped[list[Counter]] = relationship(back_populates="unit", order_by="Counter.code")
+
+    def valid_on(self, day: date) -> bool:
+        """True when the unit exists on ``day``."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class Counter(Base):
+    """A one-stop counter (quầy, bộ phận một cửa); its code is the permanent short URL."""
+
+    __tablename__ = "counters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship(back_populates="counters")
+
+
+round_units = Table(
+    "round_units",
+    Base.metadata,
+    Column("round_id", ForeignKey("survey_rounds.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id"), primary_key=True),
+)
+
+
+class SurveyRound(Base):
+    """A survey round: a questionnaire version, the units it covers and its open window."""
+
+    __tablename__ = "survey_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(80))
+    questionnaire_version: Mapped[int] = mapped_column(Integer)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    units: Mapped[list[Unit]] = relationship(secondary=round_units, order_by="Unit.code")
+
+    def is_open(self, at: datetime) -> bool:
+        """True when ``at`` lies in [opens_at, closes_at)."""
+        return self.opens_at <= at < self.closes_at
+
+
+class Response(Base):
+    """One citizen's answers. Holds no name, phone, e-mail, IP address or dossier code."""
+
+    __tablename__ = "responses"
+    __table_args__ = (Index("ix_responses_round_unit", "round_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(64), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    questionnaire_id: Mapped[str] = mapped_column(String(80))
+    questionnaire_version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    service_field: Mapped[str | None] = mapped_column(String(80))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    comment: Mapped[str | None] = mapped_column(Text)
+    # review (docs/decisions/0010): received | flagged | excluded; excluded answers stay stored
+    state: Mapped[str] = mapped_column(String(12), default="received", server_default="received")
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    exclusion_reason: Mapped[str | None] = mapped_column(Text)
+    # signals: seconds from the form's rendering to its submission; a per-round salted hash of a
+    # random cookie and the user agent (never the IP address)
+    elapsed_seconds: Mapped[float | None] = mapped_column()
+    device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    survey_round: Mapped[SurveyRound] = relationship()
+    unit: Mapped[Unit] = relationship()
+    counter: Mapped[Counter | None] = relationship()
+
+
+CHANNELS = ("counter_qr", "receipt", "public_link", "paper", "simulated")
+VERIFIED_CHANNELS = ("receipt", "paper")
+RESPONSE_STATES = ("received", "flagged", "excluded")
+
+
+class ReceiptCode(Base):
+    """A one-time code printed on a dossier's result receipt.
+
+    Only a keyed hash of the code is kept, never the code or the dossier it was made for; when the
+    code is used, only the day is recorded, so no response can be joined to a dossier.
+    """
+
+    __tablename__ = "receipt_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    redeemed_on: Mapped[date | None] = mapped_column(Date)
+
+    survey_round: Mapped[SurveyRound] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+
+class ApiClient(Base):
+    """A client system (e.g. the one-stop software) allowed to ask for receipt codes."""
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewEvent(Base):
+    """One change of a response's review state: who, when, from what, to what, and why."""
+
+    __tablename__ = "review_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    old_state: Mapped[str] = mapped_column(String(12))
+    new_state: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    who: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PaperEntry(Base):
+    """One keying of a paper questionnaire (entry 1 makes the response; entry 2 checks it)."""
+
+    __tablename__ = "paper_entries"
+    __table_args__ = (
+        UniqueConstraint("round_id", "form_number", "entry", name="uq_paper_entries_form_entry"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    form_number: Mapped[str] = mapped_column(String(40))
+    entry: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    service_field: Mapped[str | None] = mapped_column(String(80))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    comment: Mapped[str | None] = mapped_column(Text)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"))
+    entered_by: Mapped[str] = mapped_column(String(80))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class User(Base):
+    """A staff account. Passwords are stored as scrypt hashes only.
+
+    ``role`` is one of `survey_app.staff.users.ROLES`; a unit officer has a unit (``unit_id``),
+    no other role has one (docs/decisions/0012).
+    """
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'unit_officer' AND unit_id IS NOT NULL)"
+            " OR (role <> 'unit_officer' AND unit_id IS NULL)",
+            name="ck_users_unit_officer_unit",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class RoundPopulation(Base):
+    """N for one unit in a round: completed dossiers in the reference period (the frame's size)."""
+
+    __tablename__ = "round_populations"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    population: Mapped[int] = mapped_column(Integer)
+    expected_p: Mapped[float | None] = mapped_column()
+    expected_sd: Mapped[float | None] = mapped_column()
+
+    unit: Mapped[Unit] = relationship()
+
+
+class SamplePlan(Base):
+    """A round's saved sample plan: the method, its parameters and a target per unit."""
+
+    __tablename__ = "sample_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_rounds.id", ondelete="CASCADE"), unique=True
+    )
+    method: Mapped[str] = mapped_column(String(20))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+
+    targets: Mapped[list[PlanTarget]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanTarget.unit_id"
+    )
+
+
+class PlanTarget(Base):
+    """How many answers one unit needs under a plan, and the margin that gives."""
+
+    __tablename__ = "plan_targets"
+
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("sample_plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    population: Mapped[int] = mapped_column(Integer)
+    sample_size: Mapped[int] = mapped_column(Integer)
+    expected_margin: Mapped[float] = mapped_column()
+
+    plan: Mapped[SamplePlan] = relationship(back_populates="targets")
+    unit: Mapped[Unit] = relationship()
+
+
+class ParCatalog(Base):
+    """A province's own criteria catalog and/or 8.1 rule for a unit type and year.
+
+    Either may be empty: the shipped one of that year is used instead.
+    """
+
+    __tablename__ = "par_catalogs"
+    __table_args__ = (UniqueConstraint("year", "unit_type", name="uq_par_catalogs_year_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    rule81: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ParAssessment(Base):
+    """A unit's PAR assessment of a year: its workflow status and when it was submitted."""
+
+    __tablename__ = "par_assessments"
+    __table_args__ = (UniqueConstraint("year", "unit_id", name="uq_par_assessments_year_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class ParPoints(Base):
+    """Self-assessed and final (appraised, or the Ministry's survey) points of one leaf."""
+
+    __tablename__ = "par_points"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    self_points: Mapped[float | None] = mapped_column()
+    final_points: Mapped[float | None] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    unit: Mapped[Unit] = relationship()
+
+
+class ParSipas(Base):
+    """The SIPAS figure that feeds a unit's criterion 8.1 in a year, and where it came from."""
+
+    __tablename__ = "par_sipas"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    estimate: Mapped[float] = mapped_column()
+    ci_low: Mapped[float] = mapped_column()
+    ci_high: Mapped[float] = mapped_column()
+    source: Mapped[str] = mapped_column(String(300), default="")
+
+    unit: Mapped[Unit] = relationship()
+
+
+class ParChange(Base):
+    """An appraisal change: who changed which points, when, from what to what, and why."""
+
+    __tablename__ = "par_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    old: Mapped[float | None] = mapped_column()
+    new: Mapped[float] = mapped_column()
+    reason: Mapped[str] = mapped_column(Text)
+    who: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class AdminAuditLog(Base):
+    """One staff action: who did what to which target, and how it ended (append-only).
+
+    The app only inserts; triggers made by migration 0005 refuse UPDATE and DELETE (and, on
+    PostgreSQL, TRUNCATE). ``detail`` holds form field names and a few safe values, never a
+    password or an answer (`survey_app.staff.audit`).
+    """
+
+    __tablename__ = "admin_audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    who: Mapped[str] = mapped_column(String(80), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="")
+    action: Mapped[str] = mapped_column(String(120), index=True)
+    method: Mapped[str] = mapped_column(String(10), default="")
+    path: Mapped[str] = mapped_column(String(500), default="")
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status_code: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,283 @@
+"""Score outputs: writes the ranking as rows, CSV and JSON, and the results workbook (a ranking
+sheet per unit type, an appendix-shaped score sheet per unit)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from openpyxl import Workbook
+
+from scoring_bridge import Catalog, Criterion, RankRow, UnitScore, round_half_up
+from scoring_bridge.catalog import code_key
+from survey_app.par.files.common import _fmt, _type_name
+from survey_app.par.files.points import LeafPoints
+from survey_app.par.files.sheets import (
+    _POINTS_FORMAT,
+    _WIDTHS,
+    WARNING_MARK,
+    _heading,
+    _new_book,
+    _save,
+    _SheetWriter,
+    _table,
+    sheet_title,
+)
+
+RANKING_AREAS = tuple(str(n) for n in range(1, 9))
+RANKING_TITLE = "XẾP HẠNG CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year} — {unit_type}"
+PREVIOUS_YEAR_NOTE = (
+    "Lưu ý: điểm điều tra xã hội học của Bộ Nội vụ {what} là kết quả năm trước liền kề, vì năm "
+    "đánh giá chưa được công bố (mục III.1.c Quyết định 1877/QĐ-UBND). — Note: the Ministry of "
+    "Home Affairs' survey points {what_en} are last year's results (this year's are not published)."
+)
+PREVIOUS_YEAR_CELL = "Kết quả điều tra của Bộ Nội vụ năm trước"
+NOT_RANKED = "không xếp hạng chung"
+
+
+def _areas_of(rank_rows: Iterable[RankRow]) -> list[str]:
+    codes = set(RANKING_AREAS)
+    for r in rank_rows:
+        codes |= set(r.areas)
+    return sorted(codes, key=code_key)
+
+
+def ranking_columns(rank_rows: Sequence[RankRow]) -> list[str]:
+    """The ranking file's columns (``area_<code>`` for areas 1–8 and any other area)."""
+    return [
+        "unit_type",
+        "rank",
+        "unit_code",
+        "unit_name",
+        "total_points",
+        "max_points",
+        "index",
+        *(f"area_{code}" for code in _areas_of(rank_rows)),
+        "ranked",
+        "illustrative",
+        "ministry_from_previous_year",
+    ]
+
+
+def ranking_rows(rank_rows: Sequence[RankRow], names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """One record per ranked row: figures rounded half-up to 2 decimals, ``area_<code>`` the
+    area's component index (percent), ``rank`` ``""`` for a unit that is not ranked, an area the
+    unit's catalog lacks ``""``."""
+    areas = _areas_of(rank_rows)
+    out = []
+    for r in rank_rows:
+        record: dict[str, Any] = {
+            "unit_type": r.unit_type,
+            "rank": "" if r.rank is None else r.rank,
+            "unit_code": r.unit_code,
+            "unit_name": names.get(r.unit_code, ""),
+            "total_points": round_half_up(r.total),
+            "max_points": round_half_up(r.max),
+            "index": round_half_up(r.index),
+        }
+        for code in areas:
+            component = r.areas.get(code)
+            record[f"area_{code}"] = "" if component is None else round_half_up(component.index)
+        record["ranked"] = r.ranked
+        record["illustrative"] = r.illustrative
+        record["ministry_from_previous_year"] = r.from_previous_year
+        out.append(record)
+    return out
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _fmt(value)
+    return value
+
+
+def ranking_csv(rank_rows: Sequence[RankRow], names: Mapping[str, str]) -> str:
+    """:func:`ranking_rows` as CSV (booleans as true/false, empty rank as an empty cell)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=ranking_columns(rank_rows), lineterminator="\n")
+    writer.writeheader()
+    for record in ranking_rows(rank_rows, names):
+        writer.writerow({k: _csv_value(v) for k, v in record.items()})
+    return out.getvalue()
+
+
+def ranking_json(rank_rows: Sequence[RankRow], names: Mapping[str, str]) -> str:
+    """:func:`ranking_rows` as a JSON array (an empty rank or area as null)."""
+    records = [
+        {k: (None if v == "" and k != "unit_name" else v) for k, v in record.items()}
+        for record in ranking_rows(rank_rows, names)
+    ]
+    return json.dumps(records, ensure_ascii=False, indent=2)
+
+
+def _previous_year_note(codes: Sequence[str], *, units: bool) -> str:
+    listing = ", ".join(codes)
+    if units:
+        return PREVIOUS_YEAR_NOTE.format(
+            what=f"của các đơn vị {listing}", what_en=f"of the units {listing}"
+        )
+    return PREVIOUS_YEAR_NOTE.format(what=f"(tiêu chí {listing})", what_en=f"(criteria {listing})")
+
+
+def score_workbook(
+    catalogs: Sequence[Catalog],
+    scores: Sequence[UnitScore],
+    rank_rows: Sequence[RankRow],
+    names: Mapping[str, str],
+    points: Mapping[str, Mapping[str, LeafPoints | tuple[Any, Any, Any]]],
+    notes: Sequence[str],
+    *,
+    type_names: Mapping[str, str] | None = None,
+) -> bytes:
+    """The results workbook: a ranking sheet per unit type, then a score sheet per unit.
+
+    Ranking sheets ("Xếp hạng <type>") list rank, unit, total, maximum, index and the areas'
+    component indices, with ``notes`` under the title. Unit sheets (named by the unit code) have
+    the appendix's shape: STT, Nội dung, Điểm tối đa, Điểm tự đánh giá, Điểm đạt được (from
+    ``points`` for the leaves, the unit's score above them), Ghi chú, Nguồn; a total row; the
+    index and the rank. Every sheet of an illustrative catalog carries its warning, and a note
+    says when a unit's Ministry survey points are last year's. A score whose unit type has no
+    catalog is a ValueError (a programming error, not a bad file).
+    """
+    by_type = {c.unit_type: c for c in catalogs}
+    for s in scores:
+        if s.unit_type not in by_type:
+            raise ValueError(f"no catalog for unit type {s.unit_type!r} of unit {s.unit_code!r}")
+    types = list(dict.fromkeys([c.unit_type for c in catalogs] + [r.unit_type for r in rank_rows]))
+    book = _new_book()
+    taken: set[str] = set()
+    records = {r["unit_code"]: r for r in ranking_rows(rank_rows, names)}
+    areas = _areas_of(rank_rows)
+    for unit_type in types:
+        catalog = by_type.get(unit_type)
+        rows = [r for r in rank_rows if r.unit_type == unit_type]
+        header = [
+            "Hạng",
+            "Mã đơn vị",
+            "Tên đơn vị",
+            "Tổng điểm",
+            "Điểm tối đa",
+            "Chỉ số CCHC (%)",
+            *(f"Lĩnh vực {code} (%)" for code in areas),
+            "Ghi chú",
+        ]
+        widths = [7, 12, 40, 10, 10, 12, *([11] * len(areas)), 36]
+        sheet = book.create_sheet(sheet_title(f"Xếp hạng {unit_type}", taken))
+        writer = _SheetWriter(sheet, len(header), widths)
+        previous = [r.unit_code for r in rows if r.from_previous_year]
+        note = _previous_year_note(previous, units=True) if previous else None
+        if catalog is not None:
+            _heading(
+                writer,
+                catalog,
+                type_names,
+                title=RANKING_TITLE,
+                previous_year=note,
+                notes=notes,
+            )
+        else:
+            writer.line(
+                RANKING_TITLE.format(year="", unit_type=_type_name(unit_type, type_names)),
+                "title",
+            )
+            if any(r.illustrative for r in rows):
+                writer.line(f"{WARNING_MARK} (danh mục minh họa — illustrative catalog)", "warning")
+            if note:
+                writer.line(note, "note")
+            for text in notes:
+                writer.line(text, "note")
+        writer.header(header)
+        for r in rows:
+            record = records[r.unit_code]
+            remarks = []
+            if not r.ranked:
+                remarks.append(NOT_RANKED)
+            if r.from_previous_year:
+                remarks.append("điều tra BNV năm trước")
+            row = writer.values(
+                [
+                    record["rank"] if record["rank"] != "" else None,
+                    r.unit_code,
+                    record["unit_name"],
+                    record["total_points"],
+                    record["max_points"],
+                    record["index"],
+                    *(
+                        record[f"area_{code}"] if record[f"area_{code}"] != "" else None
+                        for code in areas
+                    ),
+                    "; ".join(remarks) or None,
+                ]
+            )
+            for col in range(4, 7 + len(areas)):
+                sheet.cell(row, col).number_format = _POINTS_FORMAT
+    ordered = [r.unit_code for r in rank_rows]
+    by_unit = {s.unit_code: s for s in scores}
+    for code in list(dict.fromkeys(ordered + [s.unit_code for s in scores])):
+        score = by_unit.get(code)
+        if score is not None:
+            rank = records[code]["rank"] if code in records else ""
+            _unit_sheet(
+                book, taken, by_type[score.unit_type], score, rank, names, points, type_names
+            )
+    return _save(book)
+
+
+def _unit_sheet(
+    book: Workbook,
+    taken: set[str],
+    catalog: Catalog,
+    score: UnitScore,
+    rank: object,
+    names: Mapping[str, str],
+    points: Mapping[str, Mapping[str, LeafPoints | tuple[Any, Any, Any]]],
+    type_names: Mapping[str, str] | None,
+) -> None:
+    unit = score.unit_code
+    leaves = points.get(unit, {})
+    previous = list(score.from_previous_year)
+    writer = _SheetWriter(book.create_sheet(sheet_title(unit, taken)), 7, _WIDTHS)
+    _heading(
+        writer,
+        catalog,
+        type_names,
+        extra=(f"Đơn vị: {names.get(unit, unit)}", f"Mã đơn vị: {unit}"),
+        previous_year=_previous_year_note(previous, units=False) if previous else None,
+    )
+
+    def self_sum(code: str) -> float | None:
+        values = [leaves.get(c.code, (None, None, ""))[0] for c in catalog.leaves_under(code)]
+        if any(v is None for v in values):
+            return None
+        return math.fsum(float(v) for v in values if v is not None)
+
+    def cells(c: Criterion, rows: Mapping[str, int]) -> tuple[object, object, object]:
+        entry = leaves.get(c.code)
+        note = entry[2] if entry is not None and entry[2] else None
+        if c.code in score.from_previous_year:
+            note = f"{PREVIOUS_YEAR_CELL}; {note}" if note else PREVIOUS_YEAR_CELL
+        if c.level == "area":
+            final: object = score.areas[c.code].points
+        elif c.code in score.criteria:
+            final = score.criteria[c.code].points
+        else:
+            final = entry[1] if entry is not None else None
+        return self_sum(c.code), final, note
+
+    total_self = math.fsum(
+        float(leaves[c.code][0] or 0) for c in catalog.leaves if c.code in leaves
+    )
+    complete = all(c.code in leaves and leaves[c.code][0] is not None for c in catalog.leaves)
+    _table(writer, catalog, cells, (total_self if complete else None, score.total))
+    index_self = round_half_up(100 * total_self / score.max) if complete and score.max else None
+    writer.values(["", "Chỉ số CCHC (%)", 100, index_self, round_half_up(score.index)], bold=True)
+    for col in (3, 4, 5):
+        writer.sheet.cell(writer.row, col).number_format = _POINTS_FORMAT
+    rank_text = NOT_RANKED if not score.ranked or rank == "" else rank
+    writer.values(["", "Xếp hạng trong nhóm", None, None, rank_text], bold=True)

@@ -1,0 +1,446 @@
+"""Points files: reads units' points from CSV and from appendix workbooks, writes a unit's
+points template (XLSX), and checks points against the catalogs (check_points)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import replace
+from typing import Any, Literal, NamedTuple
+
+from scoring_bridge import Catalog, Criterion, Problem, UnitPoints, check_unit_points
+from scoring_bridge.problems import did_you_mean, num
+from survey_app.par.files.common import (
+    _NUMBER_HINT,
+    CsvSource,
+    _check_header,
+    _fmt,
+    _number,
+    _read_csv,
+)
+from survey_app.par.files.sheets import (
+    _CODE_TEXT,
+    _STT_HINT,
+    _WIDTHS,
+    _Appendix,
+    _heading,
+    _new_book,
+    _open_workbook,
+    _safe_read,
+    _save,
+    _SheetWriter,
+    _stt_code,
+    _table,
+    sheet_title,
+)
+
+POINTS_COLUMNS = ("unit_code", "code", "self_points", "final_points", "note")
+_UNIT_LABEL = "mã đơn vị"
+
+
+class LeafPoints(NamedTuple):
+    """A unit's points for one scored leaf as read from a file: (self, final, note)."""
+
+    self_points: float | None
+    final_points: float | None
+    note: str
+
+
+PointsByUnit = dict[str, dict[str, LeafPoints]]
+"""unit_code → criterion code → :class:`LeafPoints` (what the points readers give)."""
+
+
+def read_points_csv(source: CsvSource) -> tuple[PointsByUnit, list[Problem]]:
+    """Points from a CSV ``unit_code,code,self_points,final_points,note``.
+
+    Either points column may be left out or empty (a self-assessment has no final points yet);
+    numbers may use a decimal comma. Checks against the catalog are :func:`check_points`'.
+    """
+    header, rows, problems = _read_csv(source)
+    if not header:
+        return {}, problems
+    _check_header(header, ("unit_code", "code"), ("self_points", "final_points", "note"), problems)
+    if not {"self_points", "final_points"} & set(header):
+        problems.append(
+            Problem(
+                "row 1, column final_points",
+                "the file has neither a self_points nor a final_points column",
+                None,
+                f"the columns are: {','.join(POINTS_COLUMNS)}",
+            )
+        )
+    if problems:
+        return {}, problems
+    out: PointsByUnit = {}
+    first_row: dict[tuple[str, str], int] = {}
+    for number, row in enumerate(rows, start=2):
+        if not any(row.values()):
+            continue
+        bad = False
+        unit, code = row.get("unit_code", ""), row.get("code", "")
+        for column, value, what in (
+            ("unit_code", unit, "the unit code"),
+            ("code", code, "the criterion code"),
+        ):
+            if not value:
+                bad = True
+                problems.append(
+                    Problem(
+                        f"row {number}, column {column}",
+                        f"{what} is missing",
+                        code or None,
+                        "fill it in, or delete the row",
+                    )
+                )
+        values: dict[str, float | None] = {}
+        for column in ("self_points", "final_points"):
+            raw = row.get(column, "")
+            value, message = _number(raw)
+            if message is None and value is not None and value < 0:
+                message = f"{_fmt(value)} is below 0"
+            if message:
+                bad = True
+                who = f" (unit {unit!r}, code {code!r})" if unit and code else ""
+                problems.append(
+                    Problem(
+                        f"row {number}, column {column}",
+                        f"{column} {message}{who}",
+                        code or None,
+                        _NUMBER_HINT,
+                    )
+                )
+            values[column] = value
+        if unit and code:
+            key = (unit, code)
+            if key in first_row:
+                bad = True
+                problems.append(
+                    Problem(
+                        f"row {number}, column code",
+                        f"unit {unit!r}, code {code!r} is given again (first on row "
+                        f"{first_row[key]})",
+                        code,
+                        "keep one row per unit and code",
+                    )
+                )
+            else:
+                first_row[key] = number
+        if not bad:
+            out.setdefault(unit, {})[code] = LeafPoints(
+                values["self_points"], values["final_points"], row.get("note", "")
+            )
+    return out, problems
+
+
+Basis = Literal["final", "self"]
+_BASIS_LABEL = {
+    "final": "final points (Điểm đạt được)",
+    "self": "self-assessed points (Điểm tự đánh giá)",
+}
+
+
+def _points_problem(
+    p: Problem, unit: str, catalog: Catalog, up: UnitPoints, basis: Basis
+) -> Problem:
+    """A scoring_bridge problem of ``check_unit_points`` said with unit, code, value, maximum."""
+    code = p.code
+    if code is None:
+        return replace(p, location=f"unit {unit}")
+    where = f"unit {unit}, code {code}"
+    if "last year's" in p.message:  # from_previous_year names a leaf that is not ministry_survey
+        return replace(p, location=where)
+    label = _BASIS_LABEL[basis]
+    leaves = [c.code for c in catalog.leaves]
+    if code not in catalog:
+        return Problem(
+            where,
+            f"unit {unit!r}: {code!r} is not a criterion code of the {catalog.unit_type} catalog",
+            code,
+            did_you_mean(code, leaves) or "correct the code, or delete the row",
+        )
+    c = catalog.get(code)
+    top = num(c.max_points)
+    if not catalog.is_leaf(code) and code in up.points:
+        subs = ", ".join(x.code for x in catalog.leaves_under(code))
+        return Problem(
+            where,
+            f"unit {unit!r}: {code!r} ({c.name}) is not scored directly; its points are the sum "
+            f"of {subs} (value given: {num(float(up.points[code]))})",
+            code,
+            f"give the points of {subs} and delete the row of {code!r}",
+        )
+    if catalog.is_leaf(code) and code not in up.points:
+        return Problem(
+            where,
+            f"unit {unit!r}: no {label} for {code!r} ({c.name}, maximum {top})",
+            code,
+            f"add the points of {code!r}, from 0 to {top}",
+        )
+    value = up.points.get(code)
+    if isinstance(value, int | float) and value > c.max_points:
+        return Problem(
+            where,
+            f"unit {unit!r}, code {code!r} ({c.name}): {label} {num(value)} are above the "
+            f"maximum {top}",
+            code,
+            f"enter a value from 0 to {top}",
+        )
+    if isinstance(value, int | float) and value < 0:
+        return Problem(
+            where,
+            f"unit {unit!r}, code {code!r}: {label} {num(value)} are below 0",
+            code,
+            f"enter a value from 0 to {top}",
+        )
+    return replace(p, location=where)
+
+
+def check_points(
+    points: Mapping[str, Mapping[str, LeafPoints | tuple[Any, Any, Any]]],
+    catalogs_by_type: Mapping[str, Catalog],
+    unit_types: Mapping[str, str],
+    ranked: Mapping[str, bool],
+    *,
+    basis: Basis = "final",
+    previous_year: Mapping[str, Collection[str]] | None = None,
+) -> tuple[list[UnitPoints], list[Problem]]:
+    """The units' points ready for ``score_units``, and every problem in readable form.
+
+    Scores use the ``final`` points (``basis="self"``: the self-assessment); the other column is
+    still checked against the maxima. ``previous_year`` names, per unit, the ``ministry_survey``
+    leaves whose points are last year's. A unit missing from ``ranked`` is ranked. Only units
+    without problems are returned.
+    """
+    problems: list[Problem] = []
+    units: list[UnitPoints] = []
+    previous_year = previous_year or {}
+    for unit, leaves in points.items():
+        unit_type = unit_types.get(unit)
+        if unit_type is None:
+            problems.append(
+                Problem(
+                    f"unit {unit}",
+                    f"unit {unit!r} is not in the list of units",
+                    None,
+                    did_you_mean(unit, unit_types)
+                    or "add it to the units file, or correct the unit code",
+                )
+            )
+            continue
+        catalog = catalogs_by_type.get(unit_type)
+        if catalog is None:
+            problems.append(
+                Problem(
+                    f"unit {unit}",
+                    f"there is no catalog for unit type {unit_type!r} of unit {unit!r}",
+                    None,
+                    did_you_mean(unit_type, catalogs_by_type)
+                    or f"import the {unit_type} catalog first",
+                )
+            )
+            continue
+        index = 1 if basis == "final" else 0
+        values = {code: entry[index] for code, entry in leaves.items() if entry[index] is not None}
+        up = UnitPoints(
+            unit,
+            unit_type,
+            bool(ranked.get(unit, True)),
+            values,
+            frozenset(previous_year.get(unit, ())),
+        )
+        found = [
+            _points_problem(p, unit, catalog, up, basis) for p in check_unit_points(catalog, up)
+        ]
+        other: Basis = "self" if basis == "final" else "final"
+        for code, entry in leaves.items():
+            value = entry[1 - index]
+            if code in catalog and isinstance(value, int | float):
+                top = catalog.get(code).max_points
+                if value > top:
+                    found.append(
+                        Problem(
+                            f"unit {unit}, code {code}",
+                            f"unit {unit!r}, code {code!r} ({catalog.get(code).name}): "
+                            f"{_BASIS_LABEL[other]} {num(value)} are above the maximum {num(top)}",
+                            code,
+                            f"enter a value from 0 to {num(top)}",
+                        )
+                    )
+        if found:
+            problems += found
+        else:
+            units.append(up)
+    return units, problems
+
+
+def points_xlsx_template(
+    catalog: Catalog,
+    unit_code: str,
+    unit_name: str,
+    *,
+    type_names: Mapping[str, str] | None = None,
+) -> bytes:
+    """An appendix sheet for one unit to fill in (Điểm tự đánh giá, Điểm đạt được).
+
+    The sheet is named by the unit code and says "Mã đơn vị: <code>" above the header (read back
+    by :func:`read_points_xlsx`); scored leaves have yellow input cells, areas, criteria with
+    sub-criteria and the total are sums (formulas).
+    """
+    book = _new_book()
+    writer = _SheetWriter(book.create_sheet(sheet_title(unit_code, set())), 7, _WIDTHS)
+    _heading(
+        writer,
+        catalog,
+        type_names,
+        extra=(
+            f"Đơn vị: {unit_name}",
+            f"Mã đơn vị: {unit_code}",
+            "Nhập điểm vào các ô màu vàng (tiêu chí thành phần và tiêu chí không có tiêu chí "
+            "thành phần); dòng lĩnh vực, tiêu chí và tổng cộng tự cộng.",
+        ),
+    )
+
+    def cells(c: Criterion, rows: Mapping[str, int]) -> tuple[object, object, object]:
+        if catalog.is_leaf(c.code):
+            return None, None, None
+        kids = catalog.children(c.code)
+        self_sum, final_sum = ("=" + "+".join(f"{col}{rows[k.code]}" for k in kids) for col in "DE")
+        return self_sum, final_sum, None
+
+    area_rows = [catalog.criteria.index(a) for a in catalog.areas]
+    first = writer.row + 2  # the row after the header
+    totals = tuple("=" + "+".join(f"{col}{first + i}" for i in area_rows) for col in ("D", "E"))
+    _table(writer, catalog, cells, (totals[0], totals[1]), inputs=True)
+    return _save(book)
+
+
+def _leaf_codes(codes: Collection[str]) -> set[str]:
+    """The scored leaves among the codes of a sheet: no area, no code with children."""
+    parents = {code.rpartition(".")[0] for code in codes if "." in code}
+    return {code for code in codes if "." in code and code not in parents}
+
+
+def read_points_xlsx(data: bytes) -> tuple[PointsByUnit, list[Problem]]:
+    """Points from appendix sheets, one per unit (as :func:`points_xlsx_template` makes them).
+
+    The unit is the "Mã đơn vị:" line above the header, or else the sheet's name. Only the rows
+    of scored leaves are read (areas and criteria with sub-criteria are sums); leaf rows with
+    both points empty are left out. Sheets without a header row are ignored.
+    """
+    book, problem = _open_workbook(data)
+    if problem is not None:
+        return {}, [problem]
+    out: PointsByUnit = {}
+    problems: list[Problem] = []
+    sheets = 0
+    unit_sheet: dict[str, str] = {}
+    try:
+        for ws in book.worksheets:
+            sheet, problem = _safe_read(ws)
+            if problem is not None:
+                problems.append(problem)
+                sheets += 1
+            if sheet is None:
+                continue
+            sheets += 1
+            if not {"self", "final"} & set(sheet.columns):
+                problems.append(
+                    Problem(
+                        sheet.where(sheet.header_row),
+                        "the header row has neither 'Điểm tự đánh giá' nor 'Điểm đạt được'",
+                        None,
+                        "add the points columns after 'Điểm tối đa'",
+                    )
+                )
+                continue
+            unit = sheet.meta(_UNIT_LABEL) or sheet.name.strip()
+            if unit in unit_sheet:
+                problems.append(
+                    Problem(
+                        sheet.where(),
+                        f"unit {unit!r} already has the sheet {unit_sheet[unit]!r}",
+                        None,
+                        "keep one sheet per unit",
+                    )
+                )
+                continue
+            unit_sheet[unit] = sheet.name
+            problems += _points_sheet(sheet, unit, out)
+    finally:
+        book.close()
+    if not sheets:
+        problems.append(
+            Problem(
+                "file",
+                "no sheet has a header row with STT, Nội dung, Điểm tự đánh giá, Điểm đạt được",
+                None,
+                "use the points template of the unit",
+            )
+        )
+    return out, problems
+
+
+def _points_sheet(sheet: _Appendix, unit: str, out: PointsByUnit) -> list[Problem]:
+    problems: list[Problem] = []
+    read: list[tuple[int, str, tuple[object, ...]]] = []
+    previous: str | None = None
+    first_row: dict[str, int] = {}
+    for number, values in sheet.rows:
+        stt = sheet.cell(values, "stt")
+        if stt is None:
+            continue  # the total row, blank rows, lines below the table
+        code, message = _stt_code(stt, previous)
+        if message or code is None:
+            problems.append(
+                Problem(sheet.where(number, "stt"), message or "no code", None, _STT_HINT)
+            )
+            continue
+        if not _CODE_TEXT.fullmatch(code):
+            problems.append(
+                Problem(
+                    sheet.where(number, "stt"),
+                    f"STT {code!r} is not a criterion code",
+                    None,
+                    "write it like '8', '8.1' or '8.1.1'",
+                )
+            )
+            continue
+        previous = code
+        if code in first_row:
+            problems.append(
+                Problem(
+                    sheet.where(number, "stt"),
+                    f"unit {unit!r}: code {code!r} is given again (first on row {first_row[code]})",
+                    code,
+                    "keep one row per criterion",
+                )
+            )
+            continue
+        first_row[code] = number
+        read.append((number, code, values))
+    leaves = _leaf_codes(first_row)
+    for number, code, values in read:
+        if code not in leaves:
+            continue
+        points: list[float | None] = []
+        bad = False
+        for key in ("self", "final"):
+            value, message = _number(sheet.cell(values, key))
+            if message is None and value is not None and value < 0:
+                message = f"{_fmt(value)} is below 0"
+            if message:
+                bad = True
+                problems.append(
+                    Problem(
+                        sheet.where(number, key),
+                        f"unit {unit!r}, code {code!r}: {message}",
+                        code,
+                        _NUMBER_HINT,
+                    )
+                )
+            points.append(value)
+        note = sheet.cell(values, "note")
+        if not bad and (points[0] is not None or points[1] is not None):
+            out.setdefault(unit, {})[code] = LeafPoints(
+                points[0], points[1], "" if note is None else str(note)
+            )
+    return problems

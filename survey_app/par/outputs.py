@@ -1,0 +1,160 @@
+"""Glue between the PAR report and files: the score's outputs, and file options of ``sipas score``.
+
+The SIPAS results file is the analysis contract (``results_files``): its ``overall`` rows with key
+``SIPAS`` (and no group) give each unit's estimate and interval in percent.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from pathlib import Path
+
+from scoring_bridge import Catalog, Problem, SipasFigure, load_rule81_file
+from survey_app.par.files import (
+    check_points,
+    ranking_csv,
+    ranking_json,
+    read_catalogs_csv,
+    read_points_csv,
+    read_scoring_units_csv,
+    score_workbook,
+)
+from survey_app.par.scoring import ScoreReport, ScoringInputs, ScoringUnit
+
+
+def _names(report: ScoreReport) -> dict[str, str]:
+    return {code: unit.name for code, unit in report.units.items()}
+
+
+def _points(report: ScoreReport) -> dict[str, dict[str, tuple[object, object, str]]]:
+    """unit → leaf → (self, final, note) as used, 8.1 included."""
+    out: dict[str, dict[str, tuple[object, object, str]]] = {}
+    for code in report.scores:
+        own = report.inputs.self_points.get(code, {})
+        final = dict(report.inputs.points.get(code, {}))
+        previous = report.inputs.previous_points.get(code, {})
+        for leaf, value in previous.items():
+            final.setdefault(leaf, value)
+        if code in report.points81:
+            final["8.1"] = report.points81[code][0].points
+        out[code] = {leaf: (own.get(leaf), value, "") for leaf, value in final.items()}
+    return out
+
+
+def report_csv(report: ScoreReport) -> str:
+    return ranking_csv(report.ranking, _names(report))
+
+
+def report_json(report: ScoreReport) -> str:
+    return ranking_json(report.ranking, _names(report))
+
+
+def report_xlsx(report: ScoreReport) -> bytes:
+    notes = list(report.notes) + [
+        f"8.1 {code}: {p.rule_text}; SIPAS {fig.estimate:.1f} % "
+        f"({fig.ci_low:.1f}–{fig.ci_high:.1f}), {source}"
+        for code, (p, fig, source) in sorted(report.points81.items())
+    ]
+    return score_workbook(
+        list(report.catalogs.values()),
+        list(report.scores.values()),
+        report.ranking,
+        _names(report),
+        _points(report),
+        notes,
+    )
+
+
+def write_report(report: ScoreReport, out: Path) -> None:
+    suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        out.write_bytes(report_xlsx(report))
+    elif suffix == ".json":
+        out.write_text(report_json(report), encoding="utf-8")
+    else:
+        out.write_text(report_csv(report), encoding="utf-8")
+
+
+def read_sipas_results(path: Path) -> tuple[dict[str, SipasFigure], list[Problem]]:
+    """Each unit's overall SIPAS figure from a results CSV (suppressed rows are left out)."""
+    figures: dict[str, SipasFigure] = {}
+    problems: list[Problem] = []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        needed = {"unit_code", "level", "key", "estimate", "ci_low", "ci_high"}
+        missing = needed - set(reader.fieldnames or [])
+        if missing:
+            return {}, [
+                Problem(
+                    "row 1",
+                    f"not a SIPAS results file: missing columns {', '.join(sorted(missing))}",
+                )
+            ]
+        for number, row in enumerate(reader, start=2):
+            if row["level"] != "overall" or row["key"] != "SIPAS" or row.get("group"):
+                continue
+            if not row["estimate"]:
+                continue
+            try:
+                figures[row["unit_code"]] = SipasFigure(
+                    float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
+                )
+            except ValueError as exc:
+                problems.append(Problem(f"row {number}", str(exc)))
+    return figures, problems
+
+
+def inputs_with_files(
+    inputs: ScoringInputs,
+    *,
+    units: Path | None,
+    catalog: Path | None,
+    points: Path | None,
+    sipas: Path | None,
+    rule: Path | None,
+) -> tuple[ScoringInputs, list[Problem]]:
+    """The database's inputs with the parts given as files replaced by them."""
+    problems: list[Problem] = []
+    if units is not None:
+        rows, found = read_scoring_units_csv(units)
+        problems += found
+        inputs = replace(inputs, units=[ScoringUnit(c, n, t, r) for c, n, t, r in rows])
+    if catalog is not None:
+        results = read_catalogs_csv(catalog, year=inputs.year)
+        catalogs: dict[str, Catalog] = dict(inputs.catalogs)
+        for unit_type, result in results.items():
+            problems += list(result.problems)
+            if result.value is not None:
+                catalogs[unit_type] = result.value
+        inputs = replace(inputs, catalogs=catalogs)
+    if rule is not None:
+        result = load_rule81_file(rule)
+        problems += list(result.problems)
+        if result.value is not None:
+            inputs = replace(inputs, rules={**inputs.rules, result.value.unit_type: result.value})
+    if points is not None:
+        given, found = read_points_csv(points)
+        problems += found
+        types = {u.code: u.unit_type for u in inputs.units}
+        unknown = sorted(set(given) - set(types))
+        problems += [
+            Problem(f"unit {code}", "unknown unit: not in the units list") for code in unknown
+        ]
+        final = {
+            unit: {leaf: p.final_points for leaf, p in leaves.items() if p.final_points is not None}
+            for unit, leaves in given.items()
+        }
+        own = {
+            unit: {leaf: p.self_points for leaf, p in leaves.items()}
+            for unit, leaves in given.items()
+        }
+        inputs = replace(inputs, points=final, self_points=own)
+    if sipas is not None:
+        figures, found = read_sipas_results(sipas)
+        problems += found
+        inputs = replace(inputs, sipas={c: (f, f"file {sipas.name}") for c, f in figures.items()})
+    return inputs, problems
+
+
+__all__ = ["check_points", "inputs_with_files", "read_sipas_results", "write_report"]

@@ -1,0 +1,206 @@
+"""Admin pages of the PAR index: rankings per unit type, each unit's score sheet, the council's
+changes (with a reason, kept in an audit trail) and the workflow status."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.graph_objects as go
+from flask import abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from scoring_bridge import ProblemsError, change_since, shipped_catalogs
+from scoring_bridge.workflow import STATUS_LABELS, TRANSITIONS, as_status
+from survey_app.db import session
+from survey_app.db.models import ParAssessment, ParPoints, Unit, UnitType
+from survey_app.par.scoring import (
+    ChangeError,
+    ScoreReport,
+    assessment,
+    change_points,
+    changes_of,
+    compute,
+    inputs_from_database,
+    lateness,
+    set_status,
+)
+from survey_app.staff import audit
+from survey_app.staff.access import staff_blueprint
+
+bp = staff_blueprint("par", __name__, "/admin/par")
+
+
+def latest_year() -> int:
+    """The latest year with points, else the latest year with a shipped catalog."""
+    year = session().scalar(select(func.max(ParPoints.year)))
+    return year or max(y for y, _ in shipped_catalogs())
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    return redirect(url_for("par.ranking", year=latest_year()))
+
+
+def _report(year: int) -> tuple[ScoreReport | None, list[str]]:
+    try:
+        return compute(inputs_from_database(session(), year)), []
+    except ProblemsError as exc:
+        return None, [str(p) for p in exc.problems]
+
+
+@bp.get("/<int:year>")
+def ranking(year: int) -> ResponseReturnValue:
+    """The ranking of each unit type, with component indices per area."""
+    report, problems = _report(year)
+    previous, _ = _report(year - 1)
+    change = (
+        change_since({c: s.index for c, s in previous.scores.items()}, report.ranking)
+        if report is not None and previous is not None
+        else {}
+    )
+    statuses = {
+        row.unit.code: row
+        for row in session().scalars(select(ParAssessment).where(ParAssessment.year == year))
+    }
+    today = date.today()
+    return render_template(
+        "admin/par_ranking.html",
+        change=change,
+        statuses=statuses,
+        late={code: lateness(row.unit, year, row, today) for code, row in statuses.items()},
+        labels=STATUS_LABELS,
+        year=year,
+        report=report,
+        problems=problems[:100],
+        more=max(len(problems) - 100, 0),
+        type_names={t.code: t.name_vi for t in session().scalars(select(UnitType))},
+    )
+
+
+def _profile_chart(report: ScoreReport, code: str) -> str:
+    """The unit's index per area against the average of its unit type."""
+    score = report.scores[code]
+    same = [s for s in report.scores.values() if s.unit_type == score.unit_type]
+    areas = list(score.areas)
+    average = [sum(s.areas[a].index for s in same) / len(same) for a in areas]
+    figure = go.Figure(
+        [
+            go.Bar(
+                name=code,
+                x=[f"Lĩnh vực {a}" for a in areas],
+                y=[score.areas[a].index for a in areas],
+                marker_color="#0b3d91",
+            ),
+            go.Scatter(
+                name="Trung bình cùng loại / type average",
+                x=[f"Lĩnh vực {a}" for a in areas],
+                y=average,
+                mode="markers",
+                marker={"color": "#d4351c", "size": 12, "symbol": "line-ew-open"},
+            ),
+        ]
+    )
+    figure.update_layout(
+        height=360,
+        yaxis={"range": [0, 100], "title": "%"},
+        margin={"l": 40, "r": 10, "t": 10, "b": 40},
+    )
+    return figure.to_json()
+
+
+def _unit(code: str, year: int) -> Unit:
+    day = date(year, 12, 31)
+    unit = next(
+        (u for u in session().scalars(select(Unit).where(Unit.code == code)) if u.valid_on(day)),
+        None,
+    )
+    if unit is None:
+        abort(404)
+    return unit
+
+
+@bp.route("/<int:year>/units/<code>", methods=["GET", "POST"])
+def unit(year: int, code: str) -> ResponseReturnValue:
+    """A unit's score sheet; the council changes points (with a reason) or the status here."""
+    target = _unit(code, year)
+    message, error = None, None
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "status":
+                set_status(session(), year, target, request.form.get("status", ""))
+                message = "Đã cập nhật trạng thái. / Status updated."
+            else:
+                audit.note(criterion=request.form.get("code", "")[:20])
+                raw = request.form.get("points", "").replace(",", ".")
+                try:
+                    new = float(raw)
+                except ValueError:
+                    raise ChangeError(f"điểm ({raw!r}) phải là một số / must be a number") from None
+                change_points(
+                    session(),
+                    year=year,
+                    unit=target,
+                    code=request.form.get("code", ""),
+                    new=new,
+                    reason=request.form.get("reason", ""),
+                    who=current_user.username,
+                )
+                message = "Đã lưu thay đổi; xếp hạng đã được tính lại. / Saved; ranking updated."
+            session().commit()
+        except ChangeError as exc:
+            session().rollback()
+            error = str(exc)
+    report, problems = _report(year)
+    state = assessment(session(), year, target)
+    session().commit()
+    status = as_status(state.status)
+    return render_template(
+        "admin/par_unit.html",
+        year=year,
+        unit=target,
+        report=report,
+        problems=problems,
+        score=report.scores.get(code) if report else None,
+        rank=next((r for r in report.ranking if r.unit_code == code), None) if report else None,
+        chart=_profile_chart(report, code) if report and code in report.scores else None,
+        changes=changes_of(session(), year, target),
+        state=state,
+        next_statuses=sorted(s.value for s in TRANSITIONS[status]),
+        labels=STATUS_LABELS,
+        late=lateness(target, year, state, date.today()),
+        message=message,
+        error=error,
+        status_code=422 if error else 200,
+    ), 422 if error else 200
+
+
+@bp.get("/<int:year>/ranking.<fmt>")
+def download(year: int, fmt: str) -> ResponseReturnValue:
+    """The ranking (CSV, JSON) or the workbook of ranking and score sheets (XLSX)."""
+    from survey_app.par.outputs import report_csv, report_json, report_xlsx
+    from survey_app.survey.pages import attachment
+
+    report, _ = _report(year)
+    if report is None:
+        abort(409)
+    name = f"par-index-{year}.{fmt}"
+    if fmt == "csv":
+        return (
+            report_csv(report),
+            200,
+            {"Content-Type": "text/csv; charset=utf-8", **attachment(name)},
+        )
+    if fmt == "json":
+        return report_json(report), 200, {"Content-Type": "application/json", **attachment(name)}
+    if fmt == "xlsx":
+        return (
+            report_xlsx(report),
+            200,
+            {
+                "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                **attachment(name),
+            },
+        )
+    abort(404)

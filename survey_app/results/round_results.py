@@ -1,0 +1,150 @@
+"""SIPAS results of a round from the database: the analysis input, the indices, the ranking.
+
+Excluded answers never enter the analysis (they are not in the rows ``response_rows`` gives);
+``AnalysisOptions.exclude_flagged`` also leaves out flagged ones (database only: a file has no
+review state), ``AnalysisOptions.channels`` keeps answers of those channels only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analysis import SipasResult, analyze_sipas
+from questionnaires import Questionnaire
+from questionnaires.registry import get_questionnaire
+from survey_app.csv_files import FileProblem
+from survey_app.db.models import RoundPopulation, SurveyRound, Unit
+from survey_app.results.analysis_input import (
+    InputError,
+    ResponsesTable,
+    post_strata_of,
+    table_from_rows,
+    to_sipas_data,
+)
+from survey_app.survey.export import response_rows
+
+
+@dataclass(frozen=True)
+class RoundAnalysis:
+    """A round's results and what they were computed from."""
+
+    survey_round: SurveyRound
+    questionnaire: Questionnaire
+    result: SipasResult
+    units: dict[str, Unit]
+    with_populations: bool
+
+
+def round_populations(session: Session, survey_round: SurveyRound) -> dict[str, int] | None:
+    """N per unit code saved with the round's plan, or None when none was saved."""
+    rows = session.scalars(
+        select(RoundPopulation).where(RoundPopulation.round_id == survey_round.id)
+    ).all()
+    return {row.unit.code: row.population for row in rows} or None
+
+
+def unit_types_of(units: Mapping[str, Unit]) -> dict[str, str]:
+    """unit_code → unit type code (the aggregates' ``unit_code``)."""
+    return {code: unit.unit_type.code for code, unit in units.items()}
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """How to analyse: interval, aggregation, grouping, suppression, post-stratification, and
+    which answers: ``channels`` (None: all), ``exclude_flagged`` (flagged answers left out too).
+    """
+
+    ci_method: str = "logit"
+    aggregation: str = "mean-of-items"
+    by: str | None = None
+    min_n: int = 5
+    cell_counts: Mapping[tuple[str, str], int] | None = None
+    cell_column: str = "service_field"
+    exclude_flagged: bool = False
+    channels: tuple[str, ...] | None = None
+
+
+def only_channels(table: ResponsesTable, channels: Collection[str]) -> ResponsesTable:
+    """The rows of ``table`` whose ``channel`` column is one of ``channels``."""
+    if "channel" not in table.header:
+        raise InputError(
+            [FileProblem(1, "channel", "the file has no 'channel' column to choose channels by")]
+        )
+    wanted = set(channels)
+    return ResponsesTable(table.header, [r for r in table.rows if r.get("channel") in wanted])
+
+
+def analyze_table(
+    table: ResponsesTable,
+    questionnaire: Questionnaire,
+    *,
+    unit_types: Mapping[str, str],
+    populations: Mapping[str, int] | None,
+    options: AnalysisOptions = AnalysisOptions(),
+    progress: Callable[[int, int], None] | None = None,
+) -> SipasResult:
+    """The SIPAS analysis of a responses table (from the database or an exported file)."""
+    if options.exclude_flagged:
+        raise ValueError(
+            "leaving out flagged answers needs their review state: analyse a round from the "
+            "database (--round), not a file"
+        )
+    if options.channels is not None:
+        table = only_channels(table, options.channels)
+    data = to_sipas_data(
+        table, questionnaire, unit_types=unit_types, populations=populations, by=options.by
+    )
+    post = None
+    if options.cell_counts is not None:
+        post = post_strata_of(table, options.cell_counts, options.cell_column)
+    return analyze_sipas(
+        data,
+        ci_method=options.ci_method,
+        aggregation=options.aggregation,
+        min_n=options.min_n,
+        progress=progress,
+        post_strata=post,
+    )
+
+
+def analyze_round(
+    session: Session,
+    survey_round: SurveyRound,
+    *,
+    populations: Mapping[str, int] | None = None,
+    options: AnalysisOptions = AnalysisOptions(),
+    progress: Callable[[int, int], None] | None = None,
+) -> RoundAnalysis:
+    """Every item, element and overall index of the round's units, types and province.
+
+    Without ``populations``, the ones saved with the round's plan are used (if any). Excluded
+    answers are left out; flagged ones too with ``options.exclude_flagged``.
+    """
+    questionnaire = get_questionnaire(
+        survey_round.questionnaire_id, survey_round.questionnaire_version
+    )
+    table = table_from_rows(
+        *response_rows(
+            session,
+            survey_round.name,
+            exclude_flagged=options.exclude_flagged,
+            channels=options.channels,
+        )
+    )
+    options = replace(options, exclude_flagged=False, channels=None)
+    units = {unit.code: unit for unit in survey_round.units}
+    if populations is None:
+        populations = round_populations(session, survey_round)
+    result = analyze_table(
+        table,
+        questionnaire,
+        unit_types=unit_types_of(units),
+        populations=populations,
+        options=options,
+        progress=progress,
+    )
+    return RoundAnalysis(survey_round, questionnaire, result, units, populations is not None)

@@ -1,0 +1,166 @@
+"""Staff login and logout, and how long a staff session lasts (docs/decisions/0013).
+
+A login starts a fresh session (everything the browser held before is dropped: no fixation, a new
+CSRF token) that ends after ``SESSION_IDLE_MINUTES`` without a request or ``SESSION_MAX_HOURS``
+after the login, whichever comes first. Failed logins are rate-limited by `extensions.init_limits`
+(per account name and address, per account name, per address); a refused login looks the same
+whether the account exists or not.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask import Response as FlaskResponse
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired
+
+from survey_app.config import positive_number
+from survey_app.db import session as db_session
+from survey_app.db.models import User
+from survey_app.extensions import limited_login
+from survey_app.staff.users import authenticate
+
+bp = Blueprint("auth", __name__, url_prefix="/admin")
+
+LOGIN_AT = "staff_login_at"
+SEEN_AT = "staff_seen_at"
+USER_ID = "_user_id"  # where Flask-Login keeps the logged-in account
+PASSIVE_ENDPOINTS = frozenset({"plans.progress_json"})
+"""Requests a page makes by itself (the progress page's refresh): checked, but not activity."""
+
+WRONG = "Sai tên đăng nhập hoặc mật khẩu. / Wrong username or password."
+TOO_MANY = (
+    "Quá nhiều lần đăng nhập không thành công. Vui lòng thử lại sau ít phút. / "
+    "Too many failed sign-ins. Please try again in a few minutes."
+)
+EXPIRED = (
+    "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại. / "
+    "Your session has expired. Please sign in again."
+)
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Tên đăng nhập / Username", validators=[DataRequired()])
+    password = PasswordField("Mật khẩu / Password", validators=[DataRequired()])
+
+
+def clock() -> float:
+    """Seconds since the epoch: when a session started and was last used (tests move it)."""
+    return time.time()
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("admin.dashboard")
+
+
+def _login_page(
+    form: LoginForm, error: str | None, notice: str | None, status: int
+) -> FlaskResponse:
+    html = render_template("admin/login.html", form=form, error=error, notice=notice)
+    return make_response(html, status)
+
+
+def refused_too_often(_limit: object) -> FlaskResponse:
+    """A login refused by a rate limit: the login page again, saying to wait (429).
+
+    The same page whatever the name typed, so it tells nothing about which accounts exist; the
+    password is not even checked.
+    """
+    return _login_page(LoginForm(), TOO_MANY, None, 429)
+
+
+def _start_session(user: User) -> None:
+    """Log ``user`` in on a fresh session (nothing kept from before the login)."""
+    session.clear()
+    login_user(user, remember=False)
+    now = clock()
+    session[LOGIN_AT] = now
+    session[SEEN_AT] = now
+    session.permanent = True
+
+
+def _end_session() -> None:
+    logout_user()
+    session.clear()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limited_login(refused_too_often)
+def login() -> ResponseReturnValue:
+    """The login form; a wrong name or password gets one message for both."""
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = authenticate(db_session(), form.username.data or "", form.password.data or "")
+        if user is not None:
+            target = _safe_next(request.args.get("next"))
+            _start_session(user)
+            return redirect(target)
+        error = WRONG
+    notice = EXPIRED if request.args.get("expired") and error is None else None
+    return _login_page(form, error, notice, 401 if error else 200)
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    _end_session()
+    return redirect(url_for("auth.login"))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def session_expired(now: float) -> bool:
+    """True when the staff session in the cookie is past its idle or absolute limit."""
+    login_at, seen_at = session.get(LOGIN_AT), session.get(SEEN_AT)
+    if not (_is_number(login_at) and _is_number(seen_at)):
+        return True  # a session from before these limits, or not made by `_start_session`
+    config = current_app.config
+    idle = positive_number(config, "SESSION_IDLE_MINUTES") * 60
+    longest = positive_number(config, "SESSION_MAX_HOURS") * 3600
+    return now - seen_at > idle or now - login_at > longest
+
+
+@bp.before_app_request
+def _check_staff_session() -> ResponseReturnValue | None:
+    """End an expired staff session; under /admin, send to the login page with a message."""
+    if session.get(USER_ID) is None:
+        return None
+    now = clock()
+    if not session_expired(now):
+        if request.endpoint not in PASSIVE_ENDPOINTS:
+            session[SEEN_AT] = now
+        return None
+    _end_session()
+    if request.blueprint == "auth" or not request.path.startswith("/admin"):
+        return None
+    target = request.full_path if request.method == "GET" and request.query_string else request.path
+    return redirect(url_for("auth.login", expired=1, next=target))
+
+
+@bp.record_once
+def _session_settings(state: BlueprintSetupState) -> None:
+    """Check the session settings at start; the cookie lives at most ``SESSION_MAX_HOURS``."""
+    config = state.app.config
+    positive_number(config, "SESSION_IDLE_MINUTES")
+    hours = positive_number(config, "SESSION_MAX_HOURS")
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=hours)

@@ -1,0 +1,80 @@
+"""Staff accounts: creation and password checks (scrypt hashes, never the password)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from survey_app.db.models import Unit, User
+
+ADMIN = "admin"
+"""Sở Nội vụ: everything (units, rounds, plans, review, paper keying, PAR imports, audit log)."""
+ANALYST = "analyst"
+"""Results, exports, progress and plans, review pages (read only)."""
+COUNCIL = "council"
+"""The appraisal council: PAR pages (ranking, score sheets, changes, status)."""
+UNIT_OFFICER = "unit_officer"
+"""One unit's officer: only that unit's results page, counters (posters) and progress row."""
+ROLES = (ADMIN, ANALYST, COUNCIL, UNIT_OFFICER)
+MIN_PASSWORD_LENGTH = 10
+
+
+class UserError(ValueError):
+    """An account that cannot be created as asked."""
+
+
+def create_user(
+    session: Session, username: str, password: str, role: str = ADMIN, unit: Unit | None = None
+) -> User:
+    """Add a staff account with a scrypt-hashed password.
+
+    A unit officer needs their ``unit``; every other role must have none (docs/decisions/0012).
+    """
+    username = username.strip()
+    if not username:
+        raise UserError("a user needs a name")
+    if role not in ROLES:
+        raise UserError(f"role {role!r} is not one of: {', '.join(ROLES)}")
+    if role == UNIT_OFFICER and unit is None:
+        raise UserError(f"a {UNIT_OFFICER} needs a unit (--unit CODE)")
+    if role != UNIT_OFFICER and unit is not None:
+        raise UserError(f"only a {UNIT_OFFICER} has a unit; role {role!r} sees every unit")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(
+            f"the password has {len(password)} characters; at least "
+            f"{MIN_PASSWORD_LENGTH} are needed"
+        )
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UserError(f"user {username!r} already exists")
+    user = User(
+        username=username,
+        password_hash=generate_password_hash(password, "scrypt"),
+        role=role,
+        unit=unit,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace a user's password hash."""
+    user.password_hash = generate_password_hash(password, "scrypt")
+
+
+_DUMMY_HASH = generate_password_hash("not-a-password", "scrypt")
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, or None.
+
+    An unknown name still costs one scrypt check, so the time taken does not tell whether an
+    account exists.
+    """
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    stored = user.password_hash if user is not None else _DUMMY_HASH
+    matches = check_password_hash(stored, password)
+    if user is None or not user.active or not matches:
+        return None
+    return user

@@ -1,0 +1,50 @@
+"""Counters (quầy, bộ phận một cửa) and their permanent short URLs."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey_app.db.models import Counter, Unit
+
+COUNTER_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+DEFAULT_COUNTER_NAME = "Bộ phận tiếp nhận và trả kết quả"
+
+
+class CounterError(ValueError):
+    """A counter that cannot be added as asked."""
+
+
+def short_url(base_url: str, counter_code: str) -> str:
+    """The permanent address a counter's QR code carries: ``BASE_URL/s/<code>``."""
+    return f"{base_url.rstrip('/')}/s/{counter_code}"
+
+
+def add_counter(
+    session: Session, unit: Unit, code: str, name: str = DEFAULT_COUNTER_NAME
+) -> Counter:
+    """Add a counter to ``unit``; the code is permanent, so it must be new and URL-safe."""
+    if not COUNTER_CODE.match(code):
+        raise CounterError(
+            f"{code!r} is not a valid counter code: letters, digits, '-' or '_', "
+            "at most 40 characters"
+        )
+    if session.scalar(select(Counter.id).where(Counter.code == code)) is not None:
+        raise CounterError(f"counter {code!r} already exists: codes are permanent, choose another")
+    counter = Counter(code=code, name=name.strip() or DEFAULT_COUNTER_NAME, unit=unit)
+    session.add(counter)
+    session.flush()
+    return counter
+
+
+def counters_for_units(session: Session, unit_ids: list[int]) -> list[Counter]:
+    """Active counters of the given units, by code."""
+    return list(
+        session.scalars(
+            select(Counter)
+            .where(Counter.unit_id.in_(unit_ids), Counter.active)
+            .order_by(Counter.code)
+        )
+    )

@@ -1,0 +1,58 @@
+"""Public QR codes and printable posters of a counter: they carry ``BASE_URL/s/<code>``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app
+from sqlalchemy import select
+
+from survey_app.db import session
+from survey_app.db.models import Counter
+from survey_app.survey.counters import short_url
+from survey_app.survey.qr import PosterSpec, poster_pdf, qr_png, qr_svg
+
+bp = Blueprint("posters", __name__)
+CACHE = "public, max-age=86400"
+
+
+def _counter(code: str) -> Counter:
+    counter = session().scalar(select(Counter).where(Counter.code == code))
+    if counter is None:
+        abort(404)
+    return counter
+
+
+def poster_spec(counter: Counter, base_url: str) -> PosterSpec:
+    """What a counter's poster shows."""
+    return PosterSpec(
+        unit_name=counter.unit.name,
+        counter_name=counter.name,
+        counter_code=counter.code,
+        url=short_url(base_url, counter.code),
+    )
+
+
+def _url(code: str) -> str:
+    return short_url(current_app.config["BASE_URL"], _counter(code).code)
+
+
+@bp.get("/qr/<code>.png")
+def png(code: str) -> Response:
+    return Response(qr_png(_url(code)), mimetype="image/png", headers={"Cache-Control": CACHE})
+
+
+@bp.get("/qr/<code>.svg")
+def svg(code: str) -> Response:
+    return Response(qr_svg(_url(code)), mimetype="image/svg+xml", headers={"Cache-Control": CACHE})
+
+
+@bp.get("/posters/<code>.pdf")
+def poster(code: str) -> Response:
+    pdf = poster_pdf([poster_spec(_counter(code), current_app.config["BASE_URL"])])
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="poster-{code}.pdf"',
+            "Cache-Control": CACHE,
+        },
+    )

@@ -1,0 +1,94 @@
+"""Survey rounds: creating them and finding the one open for a unit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from questionnaires.registry import get_questionnaire
+from survey_app.db import utcnow
+from survey_app.db.models import Response, SurveyRound, Unit, round_units
+
+
+class RoundError(ValueError):
+    """A round that cannot be created as asked; the message says why."""
+
+
+def create_round(
+    session: Session,
+    *,
+    name: str,
+    questionnaire_id: str,
+    questionnaire_version: int,
+    opens_at: datetime,
+    closes_at: datetime,
+    units: Sequence[Unit],
+) -> SurveyRound:
+    """Add a round covering ``units``; the questionnaire version must be a shipped one."""
+    name = name.strip()
+    if not name:
+        raise RoundError("a round needs a name")
+    if session.scalar(select(SurveyRound.id).where(SurveyRound.name == name)) is not None:
+        raise RoundError(f"a round named {name!r} already exists: choose another name")
+    try:
+        get_questionnaire(questionnaire_id, questionnaire_version)
+    except KeyError as exc:
+        raise RoundError(str(exc).strip("'\"")) from None
+    if closes_at <= opens_at:
+        raise RoundError(f"the round closes ({closes_at}) before it opens ({opens_at})")
+    if not units:
+        raise RoundError("a round must cover at least one unit")
+    survey_round = SurveyRound(
+        name=name,
+        questionnaire_id=questionnaire_id,
+        questionnaire_version=questionnaire_version,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        units=list(units),
+    )
+    session.add(survey_round)
+    session.flush()
+    return survey_round
+
+
+def open_round_for_unit(session: Session, unit_id: int, at: datetime | None = None):
+    """The round covering ``unit_id`` that is open at ``at`` (latest opened first), or None."""
+    at = at or utcnow()
+    return session.scalar(
+        select(SurveyRound)
+        .join(round_units, round_units.c.round_id == SurveyRound.id)
+        .where(round_units.c.unit_id == unit_id)
+        .where(SurveyRound.opens_at <= at, SurveyRound.closes_at > at)
+        .order_by(SurveyRound.opens_at.desc(), SurveyRound.id.desc())
+        .limit(1)
+    )
+
+
+def open_rounds(session: Session, at: datetime | None = None) -> list[SurveyRound]:
+    """Every round open at ``at``."""
+    at = at or utcnow()
+    return list(
+        session.scalars(
+            select(SurveyRound)
+            .where(SurveyRound.opens_at <= at, SurveyRound.closes_at > at)
+            .order_by(SurveyRound.opens_at.desc())
+        )
+    )
+
+
+def counts_by_unit(session: Session, round_id: int) -> dict[int, int]:
+    """Number of responses per unit id in a round."""
+    rows = session.execute(
+        select(Response.unit_id, func.count())
+        .where(Response.round_id == round_id)
+        .group_by(Response.unit_id)
+    )
+    return {unit_id: count for unit_id, count in rows}
+
+
+def find_round(session: Session, name: str) -> SurveyRound | None:
+    """The round called ``name``."""
+    return session.scalar(select(SurveyRound).where(SurveyRound.name == name))

@@ -1,0 +1,367 @@
+"""Review: people exclude doubtful answers (with a reason) or restore them; every change is audited.
+
+An excluded answer stays stored (with its flags); it only leaves the analysis and the default
+export. Each change of state writes a :class:`ReviewEvent` (old, new, reason, who, when), one per
+response, so the audit trail of a round can be read or downloaded (docs/decisions/0010).
+
+The ``sipas review`` commands (scan, exclude, restore, events) are at the end of this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from survey_app.db import utcnow
+from survey_app.db.models import RESPONSE_STATES, Response, ReviewEvent, SurveyRound
+from survey_app.trust import signals
+
+CHUNK = 500
+"""Ids per ``IN (...)`` query (SQLite limits the number of parameters)."""
+EVENT_COLUMNS = (
+    "event_id",
+    "response_id",
+    "unit_code",
+    "counter_code",
+    "channel",
+    "old_state",
+    "new_state",
+    "reason",
+    "who",
+    "at",
+)
+
+
+class ReviewError(ValueError):
+    """A review change that cannot be made; the message says why and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a review action did: responses changed, and those already in the state asked for."""
+
+    changed: int
+    unchanged: int
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def load_responses(
+    session: Session, response_ids: Iterable[int], round_id: int | None = None
+) -> list[Response]:
+    """The responses with these ids (in id order); unknown ids, or ids of another round when
+    ``round_id`` is given, are a :class:`ReviewError` naming them.
+    """
+    wanted = sorted(set(response_ids))
+    found: list[Response] = []
+    for chunk in _chunks(wanted):
+        found.extend(session.scalars(select(Response).where(Response.id.in_(chunk))))
+    if round_id is not None:
+        found = [r for r in found if r.round_id == round_id]
+    missing = sorted(set(wanted) - {r.id for r in found})
+    if missing:
+        shown = ", ".join(map(str, missing[:20])) + (" …" if len(missing) > 20 else "")
+        where = " in this round" if round_id is not None else ""
+        raise ReviewError(f"no response{where} with id {shown} / không có phiếu này")
+    return sorted(found, key=lambda r: r.id)
+
+
+def _target(response: Response, new_state: str) -> str:
+    """The state ``response`` ends in when ``new_state`` is asked for ("restored": per flags)."""
+    if new_state == "restored":
+        return "flagged" if response.flags else "received"
+    return new_state
+
+
+def set_state(
+    session: Session,
+    response_ids: Iterable[int],
+    new_state: str,
+    reason: str,
+    who: str,
+    *,
+    round_id: int | None = None,
+    at: datetime | None = None,
+) -> Change:
+    """Move every response to ``new_state``, one :class:`ReviewEvent` per response changed.
+
+    ``new_state``: ``excluded`` (a reason is required), ``flagged`` (a reviewer's doubt: adds the
+    ``manual`` flag), ``received`` (only for an answer without flags: a flagged answer is counted
+    already; exclude it or leave it) or ``restored`` (excluded → received, or flagged when it has
+    flags). Responses already in the target state are left alone. Does not commit.
+    """
+    reason = (reason or "").strip()
+    who = (who or "").strip()
+    if new_state not in (*RESPONSE_STATES, "restored"):
+        raise ReviewError(
+            f"state ({new_state!r}) must be one of {', '.join(RESPONSE_STATES)} or restored"
+        )
+    if new_state == "excluded" and not reason:
+        raise ReviewError("excluding answers needs a reason / loại phiếu cần nêu lý do")
+    if not who:
+        raise ReviewError("who made the change must be known / cần biết người thực hiện")
+    responses = load_responses(session, response_ids, round_id)
+    if not responses:
+        raise ReviewError("no responses chosen / chưa chọn phiếu nào")
+    if new_state == "received":
+        doubtful = [r.id for r in responses if r.flags]
+        if doubtful:
+            raise ReviewError(
+                f"responses {', '.join(map(str, doubtful[:20]))} have flags: a flagged answer "
+                "is counted already; exclude it, or leave it flagged"
+            )
+    now = at or utcnow()
+    changed = 0
+    for response in responses:
+        if new_state == "flagged" and signals.MANUAL_FLAG not in (response.flags or []):
+            response.flags = signals.ordered({*(response.flags or []), signals.MANUAL_FLAG})
+        target = _target(response, new_state)
+        old = response.state or "received"
+        if target == old:
+            continue
+        response.state = target
+        response.exclusion_reason = reason if target == "excluded" else None
+        session.add(
+            ReviewEvent(
+                response_id=response.id,
+                old_state=old,
+                new_state=target,
+                reason=reason,
+                who=who,
+                at=now,
+            )
+        )
+        changed += 1
+    session.flush()
+    return Change(changed, len(responses) - changed)
+
+
+def exclude(
+    session: Session,
+    response_ids: Iterable[int],
+    reason: str,
+    who: str,
+    *,
+    round_id: int | None = None,
+) -> Change:
+    """Exclude answers from the analysis (they stay stored); a reason is required."""
+    return set_state(session, response_ids, "excluded", reason, who, round_id=round_id)
+
+
+def restore(
+    session: Session,
+    response_ids: Iterable[int],
+    reason: str,
+    who: str,
+    *,
+    round_id: int | None = None,
+) -> Change:
+    """Bring excluded answers back: received, or flagged when they carry flags."""
+    return set_state(session, response_ids, "restored", reason, who, round_id=round_id)
+
+
+def ids_with_flag(session: Session, round_id: int, flag: str) -> list[int]:
+    """Ids of the round's responses carrying ``flag`` (any state)."""
+    known = (*signals.SIGNAL_NAMES, signals.MANUAL_FLAG)
+    if flag not in known:
+        raise ReviewError(f"flag ({flag!r}) must be one of {', '.join(known)}")
+    rows = session.execute(
+        select(Response.id, Response.flags).where(Response.round_id == round_id)
+    ).all()
+    return [rid for rid, flags in rows if flag in (flags or [])]
+
+
+def events_of(session: Session, round_id: int, limit: int | None = None) -> list[ReviewEvent]:
+    """The round's review events, newest first."""
+    query = (
+        select(ReviewEvent)
+        .join(Response, Response.id == ReviewEvent.response_id)
+        .where(Response.round_id == round_id)
+        .order_by(ReviewEvent.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def events_csv(session: Session, round_id: int, zone: str = "Asia/Ho_Chi_Minh") -> str:
+    """The round's audit trail as CSV (oldest first; ``at`` in local time with its offset)."""
+    local = ZoneInfo(zone)
+    responses = {
+        r.id: r
+        for r in session.scalars(
+            select(Response)
+            .options(joinedload(Response.unit), joinedload(Response.counter))
+            .where(Response.round_id == round_id)
+        )
+    }
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EVENT_COLUMNS)
+    for event in reversed(events_of(session, round_id)):
+        response = responses[event.response_id]
+        writer.writerow(
+            [
+                event.id,
+                event.response_id,
+                response.unit.code,
+                response.counter.code if response.counter else "",
+                response.channel,
+                event.old_state,
+                event.new_state,
+                event.reason,
+                event.who,
+                event.at.astimezone(local).isoformat(),
+            ]
+        )
+    return out.getvalue()
+
+
+# --- sipas review ---------------------------------------------------------------------------
+@click.group("review")
+def review_group() -> None:
+    """Signals and review: flag doubtful answers, exclude or restore them, the audit trail."""
+
+
+def _who(who: str | None) -> str:
+    if who:
+        return who
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _ids(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: give ids as 1,2,3", param_hint="--ids") from None
+
+
+def _chosen(session: Session, round_id: int, ids: str | None, flag: str | None) -> list[int]:
+    if (ids is None) == (flag is None):
+        raise click.UsageError("give either --ids 1,2,3 or --flag SIGNAL")
+    if ids is not None:
+        return _ids(ids)
+    assert flag is not None
+    try:
+        return ids_with_flag(session, round_id, flag)
+    except ReviewError as exc:
+        raise click.BadParameter(str(exc), param_hint="--flag") from None
+
+
+def _round(session: Session, name: str) -> SurveyRound:
+    from survey_app.survey.rounds import find_round
+
+    survey_round = find_round(session, name)
+    if survey_round is None:
+        raise click.ClickException(f"no round named {name!r}")
+    return survey_round
+
+
+ROUND = click.option("--round", "round_name", required=True, help="the round's name")
+WHO = click.option("--who", default=None, help="recorded in the audit trail [default: cli:USER]")
+
+
+@review_group.command("scan")
+@ROUND
+@WHO
+def review_scan(round_name: str, who: str | None) -> None:
+    """Recompute every answer's signals with today's thresholds; print counts per signal."""
+    from survey_app.cli.common import make_app
+    from survey_app.db import get_db
+
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        survey_round = _round(session, round_name)
+        try:
+            report = signals.scan(session, survey_round.id, app.config, _who(who))
+        except signals.SignalSettingError as exc:
+            raise click.ClickException(str(exc)) from None
+    for name, count in report.per_signal.items():
+        click.echo(f"{name}\t{count}")
+    click.echo(
+        f"{report.total} answer(s): {report.flagged} flagged, {report.excluded} excluded; "
+        f"{report.changed} changed state"
+    )
+
+
+def _change(
+    round_name: str, ids: str | None, flag: str | None, state: str, reason: str, who: str | None
+) -> None:
+    from survey_app.cli.common import make_app
+    from survey_app.db import get_db
+
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        survey_round = _round(session, round_name)
+        chosen = _chosen(session, survey_round.id, ids, flag)
+        if not chosen:
+            click.echo("no answers carry that flag: nothing to do", err=True)
+            return
+        try:
+            change = set_state(session, chosen, state, reason, _who(who), round_id=survey_round.id)
+        except ReviewError as exc:
+            raise click.ClickException(str(exc)) from None
+    verb = "excluded" if state == "excluded" else "restored"
+    click.echo(f"{change.changed} answer(s) {verb}; {change.unchanged} already were")
+
+
+@review_group.command("exclude")
+@ROUND
+@click.option("--ids", default=None, help="response ids, e.g. 1,2,3")
+@click.option("--flag", default=None, help="every answer carrying this flag, e.g. burst")
+@click.option("--reason", required=True, help="why (kept in the audit trail)")
+@WHO
+def review_exclude(
+    round_name: str, ids: str | None, flag: str | None, reason: str, who: str | None
+) -> None:
+    """Exclude answers from the analysis (they stay stored)."""
+    _change(round_name, ids, flag, "excluded", reason, who)
+
+
+@review_group.command("restore")
+@ROUND
+@click.option("--ids", default=None, help="response ids, e.g. 1,2,3")
+@click.option("--flag", default=None, help="every answer carrying this flag")
+@click.option("--reason", default="", help="why (kept in the audit trail)")
+@WHO
+def review_restore(
+    round_name: str, ids: str | None, flag: str | None, reason: str, who: str | None
+) -> None:
+    """Bring excluded answers back (received, or flagged when they carry flags)."""
+    _change(round_name, ids, flag, "restored", reason, who)
+
+
+@review_group.command("events")
+@ROUND
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def review_events(round_name: str, out: Path | None) -> None:
+    """The round's audit trail as CSV (to --out FILE, or the screen)."""
+    from survey_app.cli.common import make_app
+    from survey_app.db import get_db
+
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        survey_round = _round(session, round_name)
+        text = events_csv(session, survey_round.id, app.config["DISPLAY_TIMEZONE"])
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"{text.count(chr(10)) - 1} event(s) written to {out}")
