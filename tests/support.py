@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import Table, create_engine, text
+from flask.testing import FlaskClient
+from sqlalchemy import Table, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -80,3 +81,38 @@ def empty_append_only(session: Session, table: Table) -> None:
     session.execute(table.delete())
     for _name, sql in triggers:
         session.execute(text(sql))
+
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+def login_as(
+    app: Flask,
+    client: FlaskClient | None = None,
+    role: str = "admin",
+    *,
+    username: str | None = None,
+    unit: str | None = None,
+) -> FlaskClient:
+    """Create an account of ``role`` (a unit officer of ``unit``) and log ``client`` in with it.
+
+    The account is ``nv.<role>`` unless ``username`` is given; its password `STAFF_PASSWORD`.
+    Returns the logged-in client (a new one when none is given).
+    """
+    from survey_app.db.models import Unit
+    from survey_app.staff.users import create_user
+
+    client = client or app.test_client()
+    name = username or f"nv.{role}"
+    with app.app_context(), get_db().begin() as session:
+        own = session.scalar(select(Unit).where(Unit.code == unit)) if unit else None
+        if unit and own is None:
+            raise LookupError(f"no unit {unit!r} to give the unit officer")
+        create_user(session, name, STAFF_PASSWORD, role, own)
+    token = form_tokens(client.get("/admin/login").get_data(as_text=True))["csrf_token"]
+    reply = client.post(
+        "/admin/login", data={"csrf_token": token, "username": name, "password": STAFF_PASSWORD}
+    )
+    if reply.status_code != 302:
+        raise AssertionError(f"login of {name} failed: {reply.status_code}")
+    return client

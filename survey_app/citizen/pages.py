@@ -141,6 +141,7 @@ def submit(
         language=current_language(),
         device=_device(target),
         before_commit=before_commit,
+        config=current_app.config,
     )
     return redirect(thanks_url, code=303)
 

@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_app_context
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -98,11 +97,11 @@ def store_response(
     language: str,
     device: str | None = None,
     before_commit: Callable[[Session, Response], None] | None = None,
-    config: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any],
 ) -> tuple[Response, bool]:
     """Commit one response; returns it and whether it is new (False: a resend of a stored one).
 
-    The signals (``survey_app.trust.signals``, thresholds from ``config``, by default the app's) run
+    The signals (``survey_app.trust.signals``, thresholds from ``config``: the app's settings) run
     after the flush, then ``before_commit`` (e.g. marking a receipt code used): all in the same
     transaction, so the response, its flags and side effects are stored together or not at all.
     """
@@ -127,7 +126,7 @@ def store_response(
     session.add(response)
     try:
         session.flush()
-        signals.safely_apply(session, response, _signal_config(config))
+        signals.safely_apply(session, response, config)
         if before_commit is not None:
             before_commit(session, response)
         session.commit()
@@ -138,10 +137,3 @@ def store_response(
         if existing is None:
             raise
         return existing, False
-
-
-def _signal_config(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """The signals' settings: those given, else the current app's, else the defaults."""
-    if config is not None:
-        return config
-    return current_app.config if has_app_context() else {}

@@ -302,3 +302,6 @@ def score(
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"{len(report.ranking)} unit(s) scored for {year}, written to {out}")
+
+
+COMMANDS = [par, score]

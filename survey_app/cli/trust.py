@@ -271,3 +271,6 @@ def api_clients_list() -> None:
         for client in session.scalars(select(ApiClient).order_by(ApiClient.name)):
             state = "active" if client.active else "revoked"
             click.echo(f"{client.name}\t{state}\t{client.created_at:%Y-%m-%d}")
+
+
+COMMANDS = [tokens, api_clients]

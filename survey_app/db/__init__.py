@@ -1,4 +1,8 @@
-"""Database engine and sessions: SQLite (WAL) by default, PostgreSQL (psycopg 3) in production."""
+"""Database engine and sessions: SQLite (WAL) by default, PostgreSQL (psycopg 3) in production.
+
+The shared ground every feature stands on: ``models`` (the tables), ``migrate`` and
+``migrations/`` (Alembic). Imports nothing of ``survey_app`` but ``config``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""``sipas demo``: a running server on an embedded SQLite database with Vĩnh Long's 2023 units."""
+"""The demo: an embedded SQLite database with Vĩnh Long's 2023 units (``data/``), served.
+
+Used by ``sipas demo``, the benchmarks and the reliability scripts. May import every feature
+package's services; never ``cli``.
+"""
 
 from __future__ import annotations
 

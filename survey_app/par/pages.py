@@ -180,7 +180,7 @@ def unit(year: int, code: str) -> ResponseReturnValue:
 def download(year: int, fmt: str) -> ResponseReturnValue:
     """The ranking (CSV, JSON) or the workbook of ranking and score sheets (XLSX)."""
     from survey_app.par.outputs import report_csv, report_json, report_xlsx
-    from survey_app.survey.pages import attachment
+    from survey_app.staff.access import attachment
 
     report, _ = _report(year)
     if report is None:

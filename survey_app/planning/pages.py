@@ -19,8 +19,7 @@ from survey_app.db.models import RoundPopulation, SamplePlan, SurveyRound
 from survey_app.planning.files import plan_csv, plan_xlsx
 from survey_app.planning.plans import ProgressRow, progress, save_plan, saved_plan
 from survey_app.planning.populations import read_populations
-from survey_app.staff.access import own_unit_code, round_or_404, staff_blueprint
-from survey_app.survey.pages import attachment
+from survey_app.staff.access import attachment, own_unit_code, round_or_404, staff_blueprint
 
 bp = staff_blueprint("plans", __name__, "/admin/rounds")
 PROGRESS_COLUMNS = (

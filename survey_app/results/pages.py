@@ -22,8 +22,7 @@ from survey_app.db.models import Response as SurveyResponse
 from survey_app.db.models import ReviewEvent, SurveyRound
 from survey_app.results.files import results_csv, results_json, results_xlsx, write_sav
 from survey_app.results.round_results import AnalysisOptions, RoundAnalysis, analyze_round
-from survey_app.staff.access import round_or_404, staff_blueprint
-from survey_app.survey.pages import attachment
+from survey_app.staff.access import attachment, round_or_404, staff_blueprint
 
 bp = staff_blueprint("results", __name__, "/admin/results")
 CI_METHODS = ("logit", "wilson", "korn-graubard")

@@ -11,8 +11,11 @@ views they may reach filter their rows with `own_unit_code`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, abort, request
+from flask import Blueprint, Flask, abort, current_app, request
 from flask_login import current_user, login_required
 
 from survey_app.db import session
@@ -159,6 +162,26 @@ def round_or_404(round_id: int) -> SurveyRound:
     return survey_round
 
 
+def attachment(filename: str) -> dict[str, str]:
+    """A Content-Disposition header for any file name (RFC 6266 with an ASCII fallback)."""
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
+    value = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    return {"Content-Disposition": value}
+
+
+def local_time(value: datetime | None) -> str:
+    """A UTC time shown in the display time zone (Asia/Ho_Chi_Minh)."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    return value.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+
+def _local_time_filter(value: datetime | None) -> str:
+    return local_time(value)
+
+
 def init_app(app: Flask) -> None:
-    """Let templates ask `allowed` and `own_unit_code`."""
+    """Let templates ask `allowed` and `own_unit_code`, and show times with ``|local_time``."""
     app.jinja_env.globals.update(allowed=allowed, own_unit_code=own_unit_code)
+    app.add_template_filter(_local_time_filter, "local_time")

@@ -14,8 +14,7 @@ from sqlalchemy import Select
 from survey_app.db import session
 from survey_app.db.models import AdminAuditLog
 from survey_app.staff import audit
-from survey_app.staff.access import staff_blueprint
-from survey_app.survey.pages import attachment
+from survey_app.staff.access import attachment, staff_blueprint
 
 bp = staff_blueprint("audit", __name__, "/admin")
 PER_PAGE = 50

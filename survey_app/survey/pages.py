@@ -6,10 +6,6 @@ their own unit only (`own_unit_code`).
 
 from __future__ import annotations
 
-from datetime import datetime
-from urllib.parse import quote
-from zoneinfo import ZoneInfo
-
 from flask import (
     Response,
     abort,
@@ -29,7 +25,7 @@ from survey_app.db import session
 from survey_app.db.models import Counter, SurveyRound, Unit
 from survey_app.db.models import Response as SurveyResponse
 from survey_app.staff import audit
-from survey_app.staff.access import own_unit_code, round_or_404, staff_blueprint
+from survey_app.staff.access import attachment, own_unit_code, round_or_404, staff_blueprint
 from survey_app.staff.users import COUNCIL
 from survey_app.survey.counters import short_url
 from survey_app.survey.export import to_csv, to_xlsx
@@ -38,19 +34,6 @@ from survey_app.survey.qr import poster_pdf
 from survey_app.survey.rounds import counts_by_unit, find_round, open_rounds
 
 bp = staff_blueprint("admin", __name__, "/admin")
-
-
-def local_time(value: datetime | None) -> str:
-    """A UTC time shown in the display time zone (Asia/Ho_Chi_Minh)."""
-    if value is None:
-        return ""
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    return value.astimezone(zone).strftime("%d/%m/%Y %H:%M")
-
-
-@bp.app_template_filter("local_time")
-def _local_time_filter(value: datetime | None) -> str:
-    return local_time(value)
 
 
 @bp.get("/")
@@ -204,10 +187,3 @@ def export_responses(fmt: str) -> Response:
             headers=attachment(f"{stem}.xlsx"),
         )
     abort(404)
-
-
-def attachment(filename: str) -> dict[str, str]:
-    """A Content-Disposition header for any file name (RFC 6266 with an ASCII fallback)."""
-    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
-    value = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    return {"Content-Disposition": value}

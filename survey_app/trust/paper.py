@@ -30,7 +30,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -248,8 +247,12 @@ def key_form(
     form_number: str,
     values: Mapping[str, str],
     entered_by: str,
+    *,
+    settings: Mapping[str, Any],
 ) -> PaperEntry:
     """Key a paper form (entry 1): its `PaperEntry` and its `Response`, flushed together.
+
+    ``settings`` holds the signals' thresholds (the app's config: ``SIGNAL_*``).
 
     Every problem (unit, form number, each answer) is collected into one `InvalidEntry`, and
     nothing is added. A form number already keyed in the round raises `AlreadyKeyed`.
@@ -291,7 +294,7 @@ def key_form(
     )
     session.add(response)
     _flush_or_already_keyed(session, survey_round.id, number, FIRST_ENTRY)
-    signals.apply(session, response, current_app.config)
+    signals.apply(session, response, settings)
     paper = _paper_entry(survey_round, unit.id, number, FIRST_ENTRY, parsed, who)
     paper.response_id = response.id
     paper.entered_at = now

@@ -141,7 +141,15 @@ def key(round_id: int) -> ResponseReturnValue:
     form_number = request.form.get(FIELD_FORM_NUMBER, "")
     values = _typed(q)
     try:
-        entry = key_form(session(), survey_round, unit, form_number, values, current_user.username)
+        entry = key_form(
+            session(),
+            survey_round,
+            unit,
+            form_number,
+            values,
+            current_user.username,
+            settings=current_app.config,
+        )
         session().commit()
     except InvalidEntry as exc:
         session().rollback()
@@ -260,7 +268,7 @@ def report(round_id: int) -> ResponseReturnValue:
 
 @bp.get("/<int:round_id>/disagreements.csv")
 def report_csv(round_id: int) -> ResponseReturnValue:
-    from survey_app.survey.pages import attachment
+    from survey_app.staff.access import attachment
 
     survey_round = round_or_404(round_id)
     text = disagreements_csv(disagreements(session(), survey_round))

@@ -20,8 +20,7 @@ from survey_app.db.models import Counter, SurveyRound, Unit
 from survey_app.db.models import Response as SurveyResponse
 from survey_app.results.pages import round_analysis
 from survey_app.staff import audit
-from survey_app.staff.access import round_or_404, staff_blueprint
-from survey_app.survey.pages import attachment
+from survey_app.staff.access import attachment, round_or_404, staff_blueprint
 from survey_app.trust.review import ReviewError, events_csv, events_of, set_state
 from survey_app.trust.signals import MANUAL_FLAG, SIGNAL_LABELS, SIGNAL_NAMES, Thresholds
 

@@ -11,13 +11,11 @@ import html
 import re
 
 import pytest
+from factories import LEAVES, add_response, fill_par_points
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from support import form_tokens, full_answers
-from test_par import LEAVES
-from test_par import _fill as fill_par_points
-from test_signals import add_response
 
 from survey_app.db import get_db
 from survey_app.db.models import Counter, ParChange, ParPoints, Response, SurveyRound, Unit
@@ -68,9 +66,9 @@ def hostile(app: Flask, survey: dict) -> dict:
         survey_round = session.get(SurveyRound, rid)
         unit = session.scalar(select(Unit).where(Unit.code == "SNV"))
         values = {**full_answers("4"), "service_field": "2", "comment": PAPER_COMMENT}
-        key_form(session, survey_round, unit, "1", values, STAFF)
+        key_form(session, survey_round, unit, "1", values, STAFF, settings=app.config)
         key_second_entry(session, survey_round, "1", {**values, "comment": COMMENT}, "nv.b")
-        key_form(session, survey_round, unit, "2", values, STAFF)
+        key_form(session, survey_round, unit, "2", values, STAFF, settings=app.config)
     fill_par_points(app, {"SNV": 0.9, "BDT": 0.95})
     with app.app_context(), get_db().begin() as session:
         unit = session.scalar(select(Unit).where(Unit.code == "SNV"))

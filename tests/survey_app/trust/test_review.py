@@ -9,16 +9,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from factories import ITEMS, add_response
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from support import form_tokens
-from test_signals import ITEMS, add_response
+from support import form_tokens, login_as
 
 from survey_app.cli.main import main
 from survey_app.db import get_db
 from survey_app.db.models import Response, ReviewEvent
-from survey_app.staff.users import create_user
 from survey_app.trust.review import ReviewError, exclude, restore, set_state
 
 
@@ -180,15 +179,7 @@ def test_cli_refuses_bad_requests(answers: dict, sipas, args: list[str], message
 # --- admin pages ----------------------------------------------------------------------------
 @pytest.fixture
 def staff(app: Flask, client: FlaskClient) -> FlaskClient:
-    with app.app_context(), get_db().begin() as session:
-        create_user(session, "nv.review", "correct horse battery", "admin")
-    token = form_tokens(client.get("/admin/login").get_data(as_text=True))["csrf_token"]
-    reply = client.post(
-        "/admin/login",
-        data={"csrf_token": token, "username": "nv.review", "password": "correct horse battery"},
-    )
-    assert reply.status_code == 302
-    return client
+    return login_as(app, client, "admin", username="nv.review")
 
 
 def _pages(round_id: int) -> list[str]:

@@ -13,12 +13,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from support import form_tokens, full_answers
+from support import form_tokens, full_answers, login_as
 
 from questionnaires.registry import get_questionnaire
 from survey_app.db import get_db
 from survey_app.db.models import PaperEntry, Response, SurveyRound, Unit
-from survey_app.staff.users import create_user
 from survey_app.trust import paper
 from survey_app.trust.paper import (
     AlreadyKeyed,
@@ -49,7 +48,7 @@ def _key(app: Flask, round_id: int, number: str, values: Mapping[str, str], who:
         if kw.get("second"):
             return key_second_entry(session, survey_round, number, values, who).id
         unit = session.scalar(select(Unit).where(Unit.code == kw.get("unit", "SNV")))
-        return key_form(session, survey_round, unit, number, values, who).id
+        return key_form(session, survey_round, unit, number, values, who, settings=app.config).id
 
 
 def _count(app: Flask, model: type, **where: Any) -> int:
@@ -63,15 +62,7 @@ def _responses(app: Flask) -> list[Response]:
 
 
 def _login(app: Flask, username: str) -> FlaskClient:
-    with app.app_context(), get_db().begin() as session:
-        create_user(session, username, PASSWORD, "admin")
-    client = app.test_client()
-    token = form_tokens(client.get("/admin/login").get_data(as_text=True))["csrf_token"]
-    reply = client.post(
-        "/admin/login", data={"csrf_token": token, "username": username, "password": PASSWORD}
-    )
-    assert reply.status_code == 302
-    return client
+    return login_as(app, role="admin", username=username)
 
 
 def _unit_id(app: Flask, code: str) -> int:

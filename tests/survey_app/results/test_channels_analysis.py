@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from factories import VARIED, add_response
 from flask import Flask
 from sqlalchemy import select
-from test_signals import VARIED, add_response
 
 from survey_app.cli.main import main
 from survey_app.db import get_db

@@ -13,11 +13,9 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from support import form_tokens, full_answers
+from support import form_tokens, full_answers, login_as
 
 from survey_app.cli.main import main
-from survey_app.db import get_db
-from survey_app.staff.users import create_user
 
 RESULT_COLUMNS = [
     "unit_code",
@@ -182,14 +180,7 @@ def test_analyze_names_bad_rows_of_a_responses_file(sipas, answered: dict, tmp_p
 
 @pytest.fixture
 def staff(app: Flask, client: FlaskClient) -> FlaskClient:
-    with app.app_context(), get_db().begin() as session:
-        create_user(session, "nv.admin", "correct horse battery", "admin")
-    token = form_tokens(client.get("/admin/login").get_data(as_text=True))["csrf_token"]
-    client.post(
-        "/admin/login",
-        data={"csrf_token": token, "username": "nv.admin", "password": "correct horse battery"},
-    )
-    return client
+    return login_as(app, client, "admin", username="nv.admin")
 
 
 def test_results_pages_show_indices_rankings_and_charts(staff: FlaskClient, answered: dict) -> None:

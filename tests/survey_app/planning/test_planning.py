@@ -13,14 +13,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
-from support import form_tokens, full_answers
+from support import form_tokens, full_answers, login_as
 
 from sampling import margin_of_error
 from survey_app.cli.main import main
 from survey_app.db import get_db
 from survey_app.db.models import RoundPopulation, SamplePlan
 from survey_app.planning.populations import read_populations
-from survey_app.staff.users import create_user
 
 POPULATIONS = "unit_code,population\nSNV,1000\nBDT,90\n"
 
@@ -34,14 +33,7 @@ def sipas(app: Flask, monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 def staff(app: Flask, client: FlaskClient) -> FlaskClient:
-    with app.app_context(), get_db().begin() as session:
-        create_user(session, "nv.admin", "correct horse battery", "admin")
-    token = form_tokens(client.get("/admin/login").get_data(as_text=True))["csrf_token"]
-    client.post(
-        "/admin/login",
-        data={"csrf_token": token, "username": "nv.admin", "password": "correct horse battery"},
-    )
-    return client
+    return login_as(app, client, "admin", username="nv.admin")
 
 
 @pytest.mark.parametrize(

@@ -1,27 +1,25 @@
 """Signals flag doubtful answers, never delete them: each on a synthetic case, not a normal day.
 
-``add_response`` (used by test_review and test_channels_analysis too) stores an answer directly,
-with the time, timing, device and channel a test needs.
+``factories.add_response`` stores an answer directly, with the time, timing, device and channel a
+test needs.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from factories import ITEMS, MONDAY_9, VARIED, VN, add_response
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from support import form_tokens, full_answers
 
 from survey_app.cli.main import main
 from survey_app.db import get_db
-from survey_app.db.models import Counter, Response, ReviewEvent, Unit
+from survey_app.db.models import Response, ReviewEvent
 from survey_app.trust import signals
 from survey_app.trust.signals import (
     Facts,
@@ -36,54 +34,7 @@ from survey_app.trust.signals import (
     too_fast,
 )
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-MONDAY_9 = datetime(2026, 3, 2, 9, 0, tzinfo=VN)  # 2 March 2026 is a Monday
-ITEMS = [f"q{n}" for n in range(15, 34)]
-VARIED = {item: 4 + (n % 2) for n, item in enumerate(ITEMS)}  # 4, 5, 4, 5, …
 DEFAULTS = Thresholds()
-
-
-def add_response(
-    session: Session,
-    round_id: int,
-    *,
-    unit: str = "SNV",
-    counter: str | None = "SNV-1",
-    at: datetime = MONDAY_9,
-    answers: dict[str, object] | None = None,
-    elapsed: float | None = 60.0,
-    device: str | None = None,
-    channel: str = "counter_qr",
-    state: str = "received",
-    flags: Sequence[str] = (),
-    config: dict[str, str] | None = None,
-) -> Response:
-    """Store one answer (flushed); with ``config``, run the signals as a submission does."""
-    unit_row = session.scalar(select(Unit).where(Unit.code == unit))
-    counter_row = (
-        session.scalar(select(Counter).where(Counter.code == counter)) if counter else None
-    )
-    response = Response(
-        submission_id=secrets.token_hex(16),
-        round_id=round_id,
-        unit_id=unit_row.id,
-        counter_id=counter_row.id if counter_row else None,
-        channel=channel,
-        submitted_at=at,
-        questionnaire_id="sipas-2023",
-        questionnaire_version=1,
-        answers=dict(VARIED if answers is None else answers),
-        profile={},
-        elapsed_seconds=elapsed,
-        device_hash=device,
-        state=state,
-        flags=list(flags),
-    )
-    session.add(response)
-    session.flush()
-    if config is not None:
-        signals.apply(session, response, config)
-    return response
 
 
 def facts(

@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from support import form_tokens, full_answers
+from support import form_tokens, full_answers, login_as
 
 from survey_app.db import get_db, utcnow
 from survey_app.db.models import Unit, User
@@ -112,17 +112,7 @@ def log_in(app: Flask, client: FlaskClient) -> LogIn:
     """Create an account of ``role`` (a unit officer of SNV), log it in; returns a CSRF token."""
 
     def run(role: str) -> str:
-        with app.app_context(), get_db().begin() as session:
-            unit = None
-            if role == "unit_officer":
-                unit = session.scalar(select(Unit).where(Unit.code == OWN))
-            create_user(session, f"nv.{role}", PASSWORD, role, unit)
-        token = form_tokens(client.get("/admin/login").get_data(as_text=True))["csrf_token"]
-        reply = client.post(
-            "/admin/login",
-            data={"csrf_token": token, "username": f"nv.{role}", "password": PASSWORD},
-        )
-        assert reply.status_code == 302, reply.get_data(as_text=True)
+        login_as(app, client, role, unit=OWN if role == "unit_officer" else None)
         return form_tokens(client.get("/admin/login").get_data(as_text=True))["csrf_token"]
 
     return run

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
-from support import form_tokens, full_answers, private_postgresql_database
+from support import form_tokens, full_answers, login_as, private_postgresql_database
 
 from survey_app.config import sqlite_url
 from survey_app.db import get_db, migrate, normalise_url
@@ -40,14 +40,7 @@ def _token(client: FlaskClient) -> str:
 
 
 def _log_in(app: Flask, client: FlaskClient, role: str = "admin") -> str:
-    with app.app_context(), get_db().begin() as session:
-        unit = session.scalar(select(Unit).where(Unit.code == "SNV"))
-        create_user(session, f"nv.{role}", PASSWORD, role, unit if role == "unit_officer" else None)
-    reply = client.post(
-        "/admin/login",
-        data={"csrf_token": _token(client), "username": f"nv.{role}", "password": PASSWORD},
-    )
-    assert reply.status_code == 302
+    login_as(app, client, role, unit="SNV" if role == "unit_officer" else None)
     return _token(client)
 
 

@@ -8,45 +8,19 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from factories import CATALOG, LEAVES, YEAR
+from factories import fill_par_points as _fill
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
-from support import form_tokens
+from support import form_tokens, login_as
 
-from scoring_bridge import ProblemsError, SipasFigure, load_catalog
+from scoring_bridge import ProblemsError
 from survey_app.cli.main import main
 from survey_app.db import get_db
-from survey_app.db.models import ParChange, ParPoints, Unit
-from survey_app.par.scoring import compute, inputs_from_database, store_sipas
-from survey_app.staff.users import create_user
-
-YEAR = 2023
-CATALOG = load_catalog("department", YEAR).unwrap()
-LEAVES = [leaf for leaf in CATALOG.leaves if leaf.source != "sipas"]
-
-
-def _fill(
-    app: Flask, share: dict[str, float], year: int = YEAR, skip: set[str] = frozenset()
-) -> None:
-    """Final points = share × maximum on every leaf (but 8.1) of each unit; SIPAS 80 %."""
-    with app.app_context(), get_db().begin() as session:
-        units = {u.code: u for u in session.scalars(select(Unit))}
-        for code, fraction in share.items():
-            for leaf in LEAVES:
-                if leaf.code in skip:
-                    continue
-                session.add(
-                    ParPoints(
-                        year=year,
-                        unit_id=units[code].id,
-                        code=leaf.code,
-                        self_points=leaf.max_points,
-                        final_points=leaf.max_points * fraction,
-                        note="",
-                    )
-                )
-        store_sipas(session, year, {c: SipasFigure(80.0, 75.0, 85.0) for c in share}, "test")
+from survey_app.db.models import ParChange, ParPoints
+from survey_app.par.scoring import compute, inputs_from_database
 
 
 @pytest.fixture
@@ -204,14 +178,7 @@ def test_cli_par_sipas_keeps_the_rounds_figures(app: Flask, survey: dict, sipas)
 
 @pytest.fixture
 def council(app: Flask, client: FlaskClient) -> FlaskClient:
-    with app.app_context(), get_db().begin() as session:
-        create_user(session, "hoidong", "correct horse battery", "admin")
-    token = form_tokens(client.get("/admin/login").get_data(as_text=True))["csrf_token"]
-    client.post(
-        "/admin/login",
-        data={"csrf_token": token, "username": "hoidong", "password": "correct horse battery"},
-    )
-    return client
+    return login_as(app, client, "admin", username="hoidong")
 
 
 def test_council_changes_points_with_a_reason_and_the_ranking_follows(

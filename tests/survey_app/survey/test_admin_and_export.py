@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from support import form_tokens, full_answers
+from support import form_tokens, full_answers, login_as
 
 from survey_app.db import get_db
 from survey_app.staff.users import create_user
@@ -53,16 +53,7 @@ def _answer(client: FlaskClient, counter: str, **extra: str) -> None:
 
 @pytest.fixture
 def staff(app: Flask, client: FlaskClient) -> FlaskClient:
-    with app.app_context(), get_db().begin() as session:
-        create_user(session, "nv.admin", "correct horse battery", "admin")
-    page = client.get("/admin/login").get_data(as_text=True)
-    token = form_tokens(page)["csrf_token"]
-    reply = client.post(
-        "/admin/login",
-        data={"csrf_token": token, "username": "nv.admin", "password": "correct horse battery"},
-    )
-    assert reply.status_code == 302
-    return client
+    return login_as(app, client, "admin", username="nv.admin")
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)

@@ -115,7 +115,7 @@ def test_bad_units_file_prints_every_error_and_imports_nothing(
 
 def test_questionnaire_check_prints_problems_with_locations(sipas, tmp_path: Path) -> None:
     shipped = (
-        Path(__file__).resolve().parents[2]
+        Path(__file__).resolve().parents[3]
         / "questionnaires"
         / "definitions"
         / "sipas-2023"

@@ -1,0 +1,174 @@
+"""``sipas plan`` and ``sipas draw``: sample plans and draws from a dossier frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from sampling import PLAN_METHODS
+from survey_app.cli.common import fail_with, make_app
+from survey_app.db import get_db
+from survey_app.db.models import Unit
+
+# --- sampling -------------------------------------------------------------------------------
+
+
+@click.command("plan")
+@click.option(
+    "--populations",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV unit_code,population[,p,sd]",
+)
+@click.option("--margin", default=0.05, show_default=True, help="margin of error (proportion)")
+@click.option("--confidence", default=0.95, show_default=True)
+@click.option("--p", "p", default=0.5, show_default=True, help="expected proportion")
+@click.option("--deff", default=1.0, show_default=True, help="design effect")
+@click.option("--response-rate", default=1.0, show_default=True)
+@click.option("--method", type=click.Choice(PLAN_METHODS), default="per-unit", show_default=True)
+@click.option("--total", type=int, default=None, help="total to share (allocation methods)")
+@click.option("--min", "minimum", type=int, default=0, show_default=True)
+@click.option("--max", "maximum", type=int, default=None)
+@click.option("--power", default=0.5, show_default=True, help="exponent of power allocation")
+@click.option(
+    "--round",
+    "round_name",
+    default=None,
+    help="check the units against this round and save the plan for it",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="FILE.csv, FILE.xlsx or FILE.json",
+)
+def plan(
+    populations: Path,
+    margin: float,
+    confidence: float,
+    p: float,
+    deff: float,
+    response_rate: float,
+    method: str,
+    total: int | None,
+    minimum: int,
+    maximum: int | None,
+    power: float,
+    round_name: str | None,
+    out: Path,
+) -> None:
+    """How many answers each unit needs, and the margin of error that gives."""
+    from sampling import SizeParams, build_plan
+    from survey_app.planning.files import PLAN_FORMATS, write_plan
+    from survey_app.planning.plans import save_plan
+    from survey_app.planning.populations import read_populations
+    from survey_app.survey.rounds import find_round
+
+    if out.suffix.lower() not in PLAN_FORMATS:
+        raise click.ClickException(f"{out.name}: the plan is written as {', '.join(PLAN_FORMATS)}")
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        survey_round = find_round(session, round_name) if round_name else None
+        if round_name and survey_round is None:
+            raise click.ClickException(f"no round named {round_name!r}")
+        if survey_round is not None:
+            known = {u.code for u in survey_round.units}
+            required: set[str] | None = known
+        else:
+            known = set(session.scalars(select(Unit.code))) or None
+            required = None
+        parsed = read_populations(populations, known, required)
+        for warning in parsed.warnings:
+            click.echo(f"warning: {populations.name}: {warning}", err=True)
+        if not parsed.ok:
+            fail_with(parsed.errors, populations.name)
+        try:
+            params = SizeParams(
+                margin=margin, confidence=confidence, p=p, deff=deff, response_rate=response_rate
+            )
+            result = build_plan(
+                parsed.strata,
+                method,
+                params,
+                total=total,
+                minimum=minimum,
+                maximum=maximum,
+                power=power,
+            )
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        write_plan(result, out)
+        if survey_round is not None:
+            save_plan(session, survey_round, parsed.strata, result, created_by="sipas plan")
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    saved = f"; saved for round {round_name!r}" if round_name else ""
+    click.echo(
+        f"{result.method}: {result.total} answers over {len(result.rows)} unit(s) "
+        f"written to {out}{saved}"
+    )
+
+
+@click.command("draw")
+@click.option(
+    "--frame",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV of completed dossiers: dossier_code,unit_code,...",
+)
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="plan CSV (unit_code,sample_size)",
+)
+@click.option("--seed", type=int, required=True, help="the same seed draws the same sample")
+@click.option(
+    "--method", type=click.Choice(["srs", "systematic"]), default="srs", show_default=True
+)
+@click.option(
+    "--reserve-ratio",
+    default=0.2,
+    show_default=True,
+    help="reserves per unit as a share of its sample size",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def draw(
+    frame: Path, plan_file: Path, seed: int, method: str, reserve_ratio: float, out: Path
+) -> None:
+    """Draw each unit's dossiers at random, with an ordered reserve list."""
+    from sampling import draw_sample
+    from survey_app.planning.files import read_frame, read_plan_sizes, sample_csv
+
+    header, rows, problems = read_frame(frame)
+    if problems:
+        fail_with(problems, frame.name)
+    sizes, problems = read_plan_sizes(plan_file)
+    if problems:
+        fail_with(problems, plan_file.name)
+    by_unit: dict[str, list[str]] = {}
+    for row in rows:
+        by_unit.setdefault(row["unit_code"], []).append(row["dossier_code"])
+    try:
+        draws = draw_sample(
+            by_unit,
+            sizes,
+            seed=seed,
+            method=method,  # type: ignore[arg-type]
+            reserve_ratio=reserve_ratio,
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    out.write_text(sample_csv(header, rows, draws), encoding="utf-8")
+    chosen = sum(len(d.selected) for d in draws)
+    reserves = sum(len(d.reserves) for d in draws)
+    click.echo(
+        f"{chosen} dossier(s) drawn and {reserves} reserve(s) over {len(draws)} unit(s) "
+        f"(seed {seed}) written to {out}"
+    )
+
+
+COMMANDS = [plan, draw]

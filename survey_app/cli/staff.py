@@ -1,0 +1,63 @@
+"""``sipas users …``: staff accounts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from sqlalchemy import select
+
+from survey_app.cli.common import make_app
+from survey_app.db import get_db
+from survey_app.db.models import Unit
+
+
+# --- users ----------------------------------------------------------------------------------
+@click.group()
+def users() -> None:
+    """Staff accounts."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option(
+    "--role",
+    default="admin",
+    show_default=True,
+    help="admin, analyst, council or unit_officer (docs/decisions/0012)",
+)
+@click.option("--unit", "unit_code", default=None, help="a unit officer's unit code")
+@click.password_option(help="asked for when not given")
+def users_create(username: str, role: str, unit_code: str | None, password: str) -> None:
+    """Create a staff account with a hashed password (a unit officer with --unit CODE)."""
+    import getpass
+
+    from survey_app.staff import audit
+    from survey_app.staff.users import UserError, create_user
+
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        unit = None
+        if unit_code is not None:
+            versions = session.scalars(
+                select(Unit).where(Unit.code == unit_code).order_by(Unit.valid_from.desc())
+            ).all()
+            if not versions:
+                raise click.ClickException(f"no unit with code {unit_code!r}")
+            unit = next((u for u in versions if u.valid_on(date.today())), versions[0])
+        try:
+            create_user(session, username, password, role, unit)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
+        audit.record(
+            session,
+            who=f"cli:{getpass.getuser()}",
+            action="cli.users_create",
+            target=f"user {username.strip()}",
+            detail={"role": role, "unit": unit_code or ""},
+        )
+    where = f", unit {unit_code}" if unit_code else ""
+    click.echo(f"user {username!r} ({role}{where}) created")
+
+
+COMMANDS = [users]

@@ -1,0 +1,270 @@
+"""``sipas units|counters|rounds|questionnaire|qr|export …``: setting up and printing a survey."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from sqlalchemy import select
+
+from survey_app.cli.common import make_app
+from survey_app.db import get_db
+from survey_app.db.models import Counter, Unit, UnitType
+
+
+# --- units and counters ---------------------------------------------------------------------
+@click.group()
+def units() -> None:
+    """Administrative units."""
+
+
+@units.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--valid-from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="start date of rows without valid_from (default today)",
+)
+@click.option("--supersede", is_flag=True, help="close units of the same code still valid")
+def units_import(file: Path, valid_from: datetime | None, supersede: bool) -> None:
+    """Import FILE.csv: every row, or none and every error by row and column."""
+    from survey_app.survey.units_import import import_units
+
+    app = make_app()
+    with app.app_context():
+        session = get_db().factory()
+        with session.begin():
+            report = import_units(
+                session,
+                file,
+                supersede=supersede,
+                valid_from=valid_from.date() if valid_from else None,
+            )
+            if not report.ok:
+                session.rollback()
+    for warning in report.warnings:
+        click.echo(f"warning: {file.name}: {warning}", err=True)
+    if not report.ok:
+        for error in report.errors:
+            click.echo(f"error: {file.name}: {error}", err=True)
+        click.echo(f"{len(report.errors)} error(s): nothing imported", err=True)
+        sys.exit(1)
+    click.echo(f"{report.created} unit(s) imported, {report.superseded} superseded")
+
+
+@click.group()
+def counters() -> None:
+    """One-stop counters and their permanent short URLs."""
+
+
+@counters.command("add")
+@click.argument("unit_code")
+@click.argument("code")
+@click.option("--name", default="", help="the counter's name as shown on its poster")
+def counters_add(unit_code: str, code: str, name: str) -> None:
+    """Add counter CODE to the unit UNIT_CODE valid today."""
+    from survey_app.survey.counters import (
+        DEFAULT_COUNTER_NAME,
+        CounterError,
+        add_counter,
+        short_url,
+    )
+
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        unit = next(
+            (
+                u
+                for u in session.scalars(select(Unit).where(Unit.code == unit_code))
+                if u.valid_on(date.today())
+            ),
+            None,
+        )
+        if unit is None:
+            raise click.ClickException(f"no unit {unit_code!r} is valid today")
+        try:
+            add_counter(session, unit, code, name or DEFAULT_COUNTER_NAME)
+        except CounterError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"counter {code}: {short_url(app.config['BASE_URL'], code)}")
+
+
+# --- rounds ---------------------------------------------------------------------------------
+@click.group()
+def rounds() -> None:
+    """Survey rounds."""
+
+
+def _local(value: datetime, zone: str) -> datetime:
+    return value.replace(tzinfo=ZoneInfo(zone))
+
+
+@rounds.command("create")
+@click.argument("name")
+@click.option("--questionnaire", "questionnaire_id", default="sipas-2023", show_default=True)
+@click.option("--version", "questionnaire_version", default=1, show_default=True)
+@click.option(
+    "--opens",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%d %H:%M"]),
+    required=True,
+    help="local time (Asia/Ho_Chi_Minh)",
+)
+@click.option("--closes", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%d %H:%M"]), required=True)
+@click.option("--unit-type", "unit_types", multiple=True, help="cover every unit of this type")
+@click.option("--unit", "unit_codes", multiple=True, help="cover this unit (repeatable)")
+def rounds_create(
+    name: str,
+    questionnaire_id: str,
+    questionnaire_version: int,
+    opens: datetime,
+    closes: datetime,
+    unit_types: tuple[str, ...],
+    unit_codes: tuple[str, ...],
+) -> None:
+    """Create round NAME covering the units given (by type or code) valid when it opens."""
+    from survey_app.survey.rounds import RoundError, create_round
+
+    app = make_app()
+    zone = app.config["DISPLAY_TIMEZONE"]
+    opens_at, closes_at = _local(opens, zone), _local(closes, zone)
+    with app.app_context(), get_db().begin() as session:
+        query = select(Unit).join(UnitType)
+        chosen = [
+            u
+            for u in session.scalars(query)
+            if (u.unit_type.code in unit_types or u.code in unit_codes)
+            and u.valid_on(opens_at.date())
+        ]
+        missing = set(unit_codes) - {u.code for u in chosen}
+        if missing:
+            raise click.ClickException(f"unknown unit code(s): {', '.join(sorted(missing))}")
+        try:
+            survey_round = create_round(
+                session,
+                name=name,
+                questionnaire_id=questionnaire_id,
+                questionnaire_version=questionnaire_version,
+                opens_at=opens_at,
+                closes_at=closes_at,
+                units=chosen,
+            )
+        except RoundError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"round {survey_round.name!r}: {len(chosen)} unit(s)")
+
+
+# --- questionnaires -------------------------------------------------------------------------
+@click.group()
+def questionnaire() -> None:
+    """Questionnaire definitions."""
+
+
+@questionnaire.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def questionnaire_check(file: Path) -> None:
+    """Check a definition FILE and print every problem with its location."""
+    from questionnaires.loader import format_problems, load_questionnaire
+
+    result = load_questionnaire(file)
+    if result.problems or result.warnings:
+        click.echo(format_problems(result), err=not result.ok)
+    if not result.ok:
+        click.echo(f"{len(result.problems)} problem(s) in {file}", err=True)
+        sys.exit(1)
+    value = result.value
+    assert value is not None
+    click.echo(
+        f"{file}: {value.id} version {value.version} is valid "
+        f"({len(value.items)} items in {len(value.elements)} elements)"
+    )
+
+
+# --- QR posters and exports -----------------------------------------------------------------
+@click.command("qr")
+@click.option("--round", "round_name", required=True, help="the round whose counters to print")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "zip"]),
+    default="pdf",
+    show_default=True,
+    help="pdf: one poster a page; zip: PNG and SVG per counter",
+)
+def qr(round_name: str, out: Path, fmt: str) -> None:
+    """Write every counter's poster (or codes) of a round's units into one file."""
+    from survey_app.survey.counters import counters_for_units, short_url
+    from survey_app.survey.poster_pages import poster_spec
+    from survey_app.survey.qr import codes_zip, poster_pdf
+    from survey_app.survey.rounds import find_round
+
+    app = make_app()
+    base = app.config["BASE_URL"]
+    with app.app_context(), get_db().begin() as session:
+        survey_round = find_round(session, round_name)
+        if survey_round is None:
+            raise click.ClickException(f"no round named {round_name!r}")
+        found: list[Counter] = counters_for_units(session, [u.id for u in survey_round.units])
+        if not found:
+            raise click.ClickException(f"round {round_name!r} has no counters")
+        with click.progressbar(
+            length=len(found), label=f"{fmt.upper()} {out.name}", file=sys.stderr
+        ) as bar:
+            done = [0]
+
+            def step(count: int) -> None:
+                bar.update(count - done[0])
+                done[0] = count
+
+            if fmt == "pdf":
+                data = poster_pdf([poster_spec(c, base) for c in found], progress=step)
+            else:
+                data = codes_zip([(c.code, short_url(base, c.code)) for c in found], progress=step)
+    out.write_bytes(data)
+    click.echo(f"{len(found)} counter(s) written to {out}")
+
+
+@click.group("export")
+def export_group() -> None:
+    """Exports for analysts."""
+
+
+@export_group.command("responses")
+@click.option("--round", "round_name", default=None, help="one round (default: all)")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="FILE.csv or FILE.xlsx",
+)
+@click.option(
+    "--include-excluded",
+    is_flag=True,
+    help="also the answers a reviewer excluded (left out by default)",
+)
+def export_responses(round_name: str | None, out: Path, include_excluded: bool) -> None:
+    """Export the answers as CSV or XLSX (the format follows the file's extension)."""
+    from survey_app.survey.export import to_csv, to_xlsx
+    from survey_app.survey.rounds import find_round
+
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise click.ClickException(f"{out.name}: the file must end in .csv or .xlsx")
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        if round_name and find_round(session, round_name) is None:
+            raise click.ClickException(f"no round named {round_name!r}")
+        if suffix == ".csv":
+            with out.open("w", encoding="utf-8", newline="") as handle:
+                for chunk in to_csv(session, round_name, include_excluded=include_excluded):
+                    handle.write(chunk)
+        else:
+            out.write_bytes(to_xlsx(session, round_name, include_excluded=include_excluded))
+    click.echo(f"responses written to {out}")
+
+
+COMMANDS = [units, counters, rounds, questionnaire, qr, export_group]
