@@ -157,9 +157,8 @@ def points_import(file: Path, year: int) -> None:
 )
 def par_sipas(year: int, round_name: str | None, results: Path | None) -> None:
     """Keep each unit's SIPAS figure (estimate and interval) that feeds its criterion 8.1."""
-    from survey_app.demo import sipas_figures
     from survey_app.par.outputs import read_sipas_results
-    from survey_app.par.scoring import store_sipas
+    from survey_app.par.scoring import sipas_figures, store_sipas
     from survey_app.results.round_results import analyze_round
     from survey_app.survey.rounds import find_round
 

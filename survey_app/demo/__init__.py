@@ -137,23 +137,12 @@ def simulate_responses(session: Session, per_unit: int, seed: int = 2023) -> int
     return added
 
 
-def sipas_figures(result: object) -> dict[str, object]:
-    """unit_code → SipasFigure from an analysis result's overall rows (suppressed ones left out)."""
-    from scoring_bridge import SipasFigure
-
-    figures = {}
-    for code, row in result.overall().items():  # type: ignore[attr-defined]
-        if row.estimate is not None and row.ci_low is not None and row.ci_high is not None:
-            figures[code] = SipasFigure(row.estimate, row.ci_low, row.ci_high)
-    return figures
-
-
 def seed_par(session: Session, year: int = 2023, seed: int = 2023) -> int:
     """Made-up PAR points for every unit (illustrative) and 8.1's SIPAS from the demo round."""
     import random
 
     from survey_app.db.models import ParPoints
-    from survey_app.par.scoring import catalogs_for, store_sipas, year_units
+    from survey_app.par.scoring import catalogs_for, sipas_figures, store_sipas, year_units
     from survey_app.results.round_results import analyze_round
 
     rng = random.Random(seed)

@@ -253,6 +253,17 @@ def store_sipas(
 
 
 # --- changes by the appraisal council ---------------------------------------------------------
+def sipas_figures(result: object) -> dict[str, object]:
+    """unit_code → SipasFigure from an analysis result's overall rows (suppressed ones left out)."""
+    from scoring_bridge import SipasFigure
+
+    figures = {}
+    for code, row in result.overall().items():  # type: ignore[attr-defined]
+        if row.estimate is not None and row.ci_low is not None and row.ci_high is not None:
+            figures[code] = SipasFigure(row.estimate, row.ci_low, row.ci_high)
+    return figures
+
+
 class ChangeError(ValueError):
     """A points change that cannot be made as asked."""
 
