@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from survey_app.cli.common import fail_with, make_app
 from survey_app.db import get_db
-from survey_app.db.models import ParCatalog, ParPoints, Unit
+from survey_app.db.models import Unit
 
 YEAR = click.option("--year", type=int, required=True, help="the evaluation year")
 
@@ -25,26 +25,17 @@ def par() -> None:
 @YEAR
 def catalog_import(file: Path, year: int) -> None:
     """Import a province's own catalog (CSV or the appendix-shaped XLSX) for the year."""
-    from scoring_bridge import catalog_to_data
-    from survey_app.par.files import read_catalog_xlsx, read_catalogs_csv
+    from survey_app.par.imports import import_catalogs
 
-    if file.suffix.lower() == ".xlsx":
-        results = read_catalog_xlsx(file.read_bytes(), year=year)
-    else:
-        results = read_catalogs_csv(file, year=year)
-    problems = [str(p) for r in results.values() for p in r.problems]
-    if problems or not results:
-        fail_with(problems or ["no catalog found in the file"], file.name)
     app = make_app()
-    with app.app_context(), get_db().begin() as session:
-        for unit_type, result in results.items():
-            row = session.scalar(
-                select(ParCatalog).where(ParCatalog.year == year, ParCatalog.unit_type == unit_type)
-            )
-            row = row or ParCatalog(year=year, unit_type=unit_type)
-            row.data = catalog_to_data(result.value)
-            session.add(row)
-    click.echo(f"{len(results)} catalog(s) imported for {year}: {', '.join(sorted(results))}")
+    with app.app_context():
+        session = get_db().factory()
+        with session.begin():
+            outcome = import_catalogs(session, file.read_bytes(), file.name, year)
+            if not outcome.ok:
+                session.rollback()
+                fail_with(outcome.problems, file.name)
+    click.echo(f"{len(outcome.saved)} catalog(s) imported for {year}: {', '.join(outcome.saved)}")
 
 
 @par.command("rule-import")
@@ -52,34 +43,17 @@ def catalog_import(file: Path, year: int) -> None:
 def rule_import(file: Path) -> None:
     """Import an 8.1 rule (JSON: criterion, unit_type, year, method, max_points, bands/floor/
     ceiling) for its unit type and year; it must agree with that year's catalog."""
-    import json
+    from survey_app.par.imports import import_rule81
 
-    from scoring_bridge import check_rule81, load_rule81_file
-    from survey_app.par.scoring import catalogs_for
-
-    result = load_rule81_file(file)
-    if result.value is None:
-        fail_with([str(p) for p in result.problems], file.name)
-    rule = result.value
     app = make_app()
-    with app.app_context(), get_db().begin() as session:
-        catalog = catalogs_for(session, rule.year, {rule.unit_type}).get(rule.unit_type)
-        if catalog is None:
-            raise click.ClickException(
-                f"no {rule.unit_type} catalog for {rule.year}: import the catalog first"
-            )
-        problems = check_rule81(rule, catalog)
-        if problems:
-            fail_with([str(p) for p in problems], file.name)
-        row = session.scalar(
-            select(ParCatalog).where(
-                ParCatalog.year == rule.year, ParCatalog.unit_type == rule.unit_type
-            )
-        )
-        row = row or ParCatalog(year=rule.year, unit_type=rule.unit_type)
-        row.rule81 = json.loads(file.read_text(encoding="utf-8"))
-        session.add(row)
-    click.echo(f"8.1 rule for {rule.unit_type} {rule.year} imported ({rule.method})")
+    with app.app_context():
+        session = get_db().factory()
+        with session.begin():
+            outcome = import_rule81(session, file.read_bytes())
+            if not outcome.ok:
+                session.rollback()
+                fail_with(outcome.problems, file.name)
+    click.echo(f"8.1 rule for {outcome.summary} imported")
 
 
 @par.command("catalog-export")
@@ -117,33 +91,17 @@ def catalog_export(year: int, out: Path) -> None:
 def points_import(file: Path, year: int) -> None:
     """Import self-assessed and final points (CSV unit_code,code,self_points,final_points,note
     or the appendix-shaped XLSX): every row, or none and every error."""
-    from survey_app.par.files import read_points_csv, read_points_xlsx
-    from survey_app.par.scoring import catalogs_for, points_problems, year_units
+    from survey_app.par.imports import import_points
 
-    if file.suffix.lower() == ".xlsx":
-        points, problems = read_points_xlsx(file.read_bytes())
-    else:
-        points, problems = read_points_csv(file)
-    if problems:
-        fail_with(problems, file.name)
     app = make_app()
-    with app.app_context(), get_db().begin() as session:
-        catalogs = catalogs_for(session, year)
-        units = {u.code: u for u in year_units(session, year, set(catalogs))}
-        problems = points_problems(
-            points, catalogs, {c: u.unit_type.code for c, u in units.items()}
-        )
-        if problems:
-            session.rollback()
-            fail_with(problems, file.name)
-        for code, leaves in points.items():
-            for leaf, (own, final, note) in leaves.items():
-                row = session.get(ParPoints, (year, units[code].id, leaf)) or ParPoints(
-                    year=year, unit_id=units[code].id, code=leaf
-                )
-                row.self_points, row.final_points, row.note = own, final, note or ""
-                session.add(row)
-    click.echo(f"points of {len(points)} unit(s) imported for {year}")
+    with app.app_context():
+        session = get_db().factory()
+        with session.begin():
+            outcome = import_points(session, file.read_bytes(), file.name, year)
+            if not outcome.ok:
+                session.rollback()
+                fail_with(outcome.problems, file.name)
+    click.echo(f"points of {len(outcome.saved)} unit(s) imported for {year}")
 
 
 @par.command("sipas")

@@ -9,8 +9,6 @@ when the dossier already has one. Errors are ``{"error": {"code", "message"}}`` 
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import unicodedata
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +22,8 @@ from survey_app.db import session as db_session
 from survey_app.db import utcnow
 from survey_app.db.models import ApiClient, SurveyRound, Unit
 from survey_app.survey.rounds import find_round, open_round_for_unit
+from survey_app.trust.api_clients import KEY_PREFIX, key_hash, new_key  # noqa: F401
+from survey_app.trust.frame_codes import receipt_url
 from survey_app.trust.receipts import (
     ReceiptError,
     clean_dossier_code,
@@ -33,7 +33,6 @@ from survey_app.trust.receipts import (
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-KEY_PREFIX = "sipas_"
 
 
 class ApiError(Exception):
@@ -42,21 +41,6 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
-
-
-def new_key() -> str:
-    """A random client key (256 bits), shown once to the operator."""
-    return KEY_PREFIX + secrets.token_urlsafe(32)
-
-
-def key_hash(key: str) -> str:
-    """What the database keeps of a client key: its SHA-256 (hex)."""
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def receipt_url(base_url: str, code: str) -> str:
-    """The address a receipt code's QR carries: ``BASE_URL/r/<code>``."""
-    return f"{base_url.rstrip('/')}/r/{code}"
 
 
 def _error(status: int, code: str, message: str) -> tuple[FlaskResponse, int]:
