@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DEMO_DATA = ROOT / "survey_app" / "demo" / "data"
 
-APPEND_ONLY_TABLES = frozenset({"admin_audit_log"})
-"""Tables whose triggers refuse UPDATE and DELETE (migration 0005)."""
+APPEND_ONLY_TABLES = frozenset({"admin_audit_log", "questionnaire_definitions"})
+"""Tables whose triggers refuse UPDATE and DELETE (migration 0005; published questionnaire
+versions, migration 0009)."""
 
 TOKEN = re.compile(r'name="(csrf_token|sid)"[^>]*? value="([^"]+)"')
 

@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session
 from wtforms.validators import ValidationError
 
 from questionnaires.answers import ParsedSubmission, error_message, parse_submission
-from questionnaires.registry import get_questionnaire
 from survey_app.citizen.submissions import (
     FormTarget,
     device_hash,
@@ -41,6 +40,7 @@ from survey_app.db import session as db_session
 from survey_app.db.models import Counter, Response
 from survey_app.extensions import csrf
 from survey_app.i18n import current_language, t
+from survey_app.survey.questionnaire_store import questionnaire_of
 from survey_app.survey.rounds import open_round_for_unit
 
 bp = Blueprint("citizen", __name__)
@@ -66,9 +66,7 @@ def render_form(
     """The questionnaire page for ``target`` with a fresh ticket (and a device cookie)."""
     session.setdefault("form_session", secrets.token_hex(16))
     survey_round = target.survey_round
-    questionnaire = get_questionnaire(
-        survey_round.questionnaire_id, survey_round.questionnaire_version
-    )
+    questionnaire = questionnaire_of(survey_round)
     html = render_template(
         "citizen/form.html",
         target=target,
@@ -122,9 +120,7 @@ def submit(
     if request.form.get(HONEYPOT):
         return redirect(thanks_url, code=303)
     survey_round = target.survey_round
-    questionnaire = get_questionnaire(
-        survey_round.questionnaire_id, survey_round.questionnaire_version
-    )
+    questionnaire = questionnaire_of(survey_round)
     parsed: ParsedSubmission = parse_submission(questionnaire, request.form)
     if parsed.errors:
         lang = current_language()

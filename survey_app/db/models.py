@@ -408,3 +408,28 @@ class AdminAuditLog(Base):
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status_code: Mapped[int | None] = mapped_column(Integer)
+
+
+class QuestionnaireDefinition(Base):
+    """A questionnaire definition uploaded by the admin: a draft, then a published version.
+
+    ``definition`` is the checked JSON text (the project's model, `questionnaires/`); once
+    ``published_at`` is set the row never changes (`survey_app.survey.questionnaire_store`) and
+    rounds may use ``(questionnaire_id, version)`` as they use a shipped definition.
+    """
+
+    __tablename__ = "questionnaire_definitions"
+    __table_args__ = (
+        UniqueConstraint("questionnaire_id", "version", name="uq_questionnaire_definitions_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source_format: Mapped[str] = mapped_column(String(10))
+    uploaded_by: Mapped[str] = mapped_column(String(80), default="")
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by: Mapped[str] = mapped_column(String(80), default="")

@@ -81,16 +81,14 @@ def simulate_responses(session: Session, per_unit: int, seed: int = 2023) -> int
     """
     import random
 
-    from questionnaires.registry import get_questionnaire
     from survey_app.db.models import Response
+    from survey_app.survey.questionnaire_store import questionnaire_of
 
     rng = random.Random(seed)
     survey_round = session.scalar(select(SurveyRound).where(SurveyRound.name == DEMO_ROUND))
     if survey_round is None:
         raise DemoError("the demo round is missing: delete the demo database and rerun")
-    questionnaire = get_questionnaire(
-        survey_round.questionnaire_id, survey_round.questionnaire_version
-    )
+    questionnaire = questionnaire_of(survey_round)
     counters = {c.unit_id: c for c in session.scalars(select(Counter))}
     fields = (
         [o.code for o in questionnaire.service_field.options] if questionnaire.service_field else []

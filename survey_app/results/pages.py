@@ -308,11 +308,9 @@ def comments(round_id: int) -> ResponseReturnValue:
         .scalars(query.offset((page - 1) * COMMENTS_PER_PAGE).limit(COMMENTS_PER_PAGE + 1))
         .all()
     )
-    from questionnaires.registry import get_questionnaire
+    from survey_app.survey.questionnaire_store import questionnaire_of
 
-    questionnaire = get_questionnaire(
-        survey_round.questionnaire_id, survey_round.questionnaire_version
-    )
+    questionnaire = questionnaire_of(survey_round)
     fields = questionnaire.service_field.options if questionnaire.service_field else ()
     return render_template(
         "admin/results_comments.html",

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from analysis import SipasResult, analyze_sipas
 from questionnaires import Questionnaire
-from questionnaires.registry import get_questionnaire
 from survey_app.csv_files import FileProblem
 from survey_app.db.models import RoundPopulation, SurveyRound, Unit
 from survey_app.results.analysis_input import (
@@ -26,6 +25,7 @@ from survey_app.results.analysis_input import (
     to_sipas_data,
 )
 from survey_app.survey.export import response_rows
+from survey_app.survey.questionnaire_store import questionnaire_of
 
 
 @dataclass(frozen=True)
@@ -124,9 +124,7 @@ def analyze_round(
     Without ``populations``, the ones saved with the round's plan are used (if any). Excluded
     answers are left out; flagged ones too with ``options.exclude_flagged``.
     """
-    questionnaire = get_questionnaire(
-        survey_round.questionnaire_id, survey_round.questionnaire_version
-    )
+    questionnaire = questionnaire_of(survey_round)
     table = table_from_rows(
         *response_rows(
             session,

@@ -21,8 +21,8 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from questionnaires.registry import get_questionnaire
 from survey_app.db.models import Response, SurveyRound
+from survey_app.survey.questionnaire_store import get_questionnaire
 
 FIXED_COLUMNS = (
     "response_id",
@@ -50,7 +50,7 @@ def export_columns(session: Session, round_name: str | None = None) -> tuple[lis
     if round_name:
         query = query.where(SurveyRound.name == round_name)
     versions = sorted(session.execute(query).all())
-    questionnaires = [get_questionnaire(qid, version) for qid, version in versions]
+    questionnaires = [get_questionnaire(session, qid, version) for qid, version in versions]
     items = _ordered_union([list(q.item_ids) for q in questionnaires])
     profile = _ordered_union(
         [

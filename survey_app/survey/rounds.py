@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from questionnaires.registry import get_questionnaire
 from survey_app.db import utcnow
 from survey_app.db.models import Response, SurveyRound, Unit, round_units
+from survey_app.survey.questionnaire_store import get_questionnaire
 
 
 class RoundError(ValueError):
@@ -27,14 +27,14 @@ def create_round(
     closes_at: datetime,
     units: Sequence[Unit],
 ) -> SurveyRound:
-    """Add a round covering ``units``; the questionnaire version must be a shipped one."""
+    """Add a round covering ``units``; the questionnaire version must be shipped or published."""
     name = name.strip()
     if not name:
         raise RoundError("a round needs a name")
     if session.scalar(select(SurveyRound.id).where(SurveyRound.name == name)) is not None:
         raise RoundError(f"a round named {name!r} already exists: choose another name")
     try:
-        get_questionnaire(questionnaire_id, questionnaire_version)
+        get_questionnaire(session, questionnaire_id, questionnaire_version)
     except KeyError as exc:
         raise RoundError(str(exc).strip("'\"")) from None
     if closes_at <= opens_at:

@@ -36,9 +36,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from questionnaires.answers import ErrorCode, ParsedSubmission, error_message, parse_submission
 from questionnaires.model import ChoiceQuestion, Questionnaire
-from questionnaires.registry import get_questionnaire
 from survey_app.db import utcnow
 from survey_app.db.models import PaperEntry, Response, SurveyRound, Unit
+from survey_app.survey.questionnaire_store import questionnaire_of
 from survey_app.trust import signals
 
 PAPER_CHANNEL = "paper"
@@ -101,11 +101,6 @@ class ResolveError(PaperError):
 def local_time(value: datetime | None) -> str:
     """A UTC time in Asia/Ho_Chi_Minh, ``dd/mm/yyyy HH:MM``."""
     return "" if value is None else value.astimezone(DISPLAY_ZONE).strftime("%d/%m/%Y %H:%M")
-
-
-def questionnaire_of(survey_round: SurveyRound) -> Questionnaire:
-    """The questionnaire version the round uses."""
-    return get_questionnaire(survey_round.questionnaire_id, survey_round.questionnaire_version)
 
 
 def normalise_form_number(raw: str | None) -> str | None:

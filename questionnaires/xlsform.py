@@ -1,0 +1,543 @@
+"""XLSForm (the spreadsheet ODK and KoBoToolbox users write) ⇄ the questionnaire JSON model.
+
+Takes already-read rows (``sheet name → rows of cell values``, the header first), so it needs
+no spreadsheet library; ``survey_app`` reads the ``.xlsx`` with openpyxl. The form:
+
+- ``settings``: ``form_id`` (the questionnaire id), ``version`` (a whole number),
+  ``form_title::<language>`` (the title).
+- ``survey``: ``type``, ``name``, ``label::<language>`` (``label::Vietnamese (vi)``,
+  ``label::Vietnamese``, ``label::vi`` or plain ``label`` for Vietnamese), ``required``,
+  ``constraint``. A ``begin group`` … ``end group`` is an element; each ``select_one LIST``
+  inside it an item on the scale ``LIST``. Outside groups, ``select_one`` named
+  ``service_field`` is the service field, other ``select_one`` rows are demographic questions,
+  one ``text`` row is the comment (its length from ``string-length(.) <= N``, else 1000), and
+  ``note`` rows named ``intro`` and ``privacy_note`` give those texts. Metadata rows (``start``,
+  ``end``, ``deviceid``, …) are ignored with a warning; other types are refused.
+- ``choices``: ``list_name``, ``name``, ``label::<language>``. The scale's list has whole-number
+  names (the levels) and at most one other (``không áp dụng``, not applicable).
+
+Loading is staged like the JSON loader (read → structure → meaning → build) and collects every
+problem; each is located by sheet, row and column (``survey · dòng 7 · cột name``), including the
+problems the JSON loader finds in the converted definition.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from questionnaires.loader import load_questionnaire_data
+from questionnaires.problems import LoadResult, Problem
+
+Rows = Sequence[Sequence[object]]
+Path = tuple[str | int, ...]
+
+LANGUAGE_WORDS = {
+    "vietnamese": "vi",
+    "tiếng việt": "vi",
+    "tieng viet": "vi",
+    "english": "en",
+    "tiếng anh": "en",
+}
+LANGUAGE_NAMES = {"vi": "Vietnamese (vi)", "en": "English (en)"}
+METADATA_TYPES = frozenset(
+    {
+        "start",
+        "end",
+        "today",
+        "deviceid",
+        "username",
+        "email",
+        "audit",
+        "calculate",
+        "start-geopoint",
+    }
+    | {"phonenumber", "simserial", "subscriberid", "hidden"}
+)
+TRUE_WORDS = frozenset({"yes", "true", "true()", "1", "có", "x"})
+FALSE_WORDS = frozenset({"", "no", "false", "false()", "0", "không"})
+IGNORED_COLUMNS = ("hint", "relevant", "appearance", "constraint_message", "default", "media")
+DEFAULT_COMMENT_LENGTH = 1000
+_LENGTH = re.compile(r"string-length\(\s*\.\s*\)\s*<=?\s*(\d+)")
+_TAIL = re.compile(r"(\.[^.\[]+|\[\d+\])$")
+_PATH = re.compile(r"\b[a-z_]+(?:\[\d+\]|\.[a-z_]+)+")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Where a value came from: sheet, row (1 = header) and column name."""
+
+    sheet: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.sheet]
+        if self.row is not None:
+            parts.append(f"dòng {self.row}")
+        if self.column:
+            parts.append(f"cột {self.column}")
+        return " · ".join(parts)
+
+
+@dataclass
+class _Sheet:
+    name: str
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+@dataclass
+class _Out:
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    where: dict[str, Cell] = field(default_factory=dict)
+
+    def add(self, cell: Cell, message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(str(cell), message, hint))
+
+    def warn(self, cell: Cell, message: str, hint: str | None = None) -> None:
+        self.warnings.append(Problem(str(cell), message, hint))
+
+    def at(self, path: Path, cell: Cell) -> None:
+        self.where[_render(path)] = cell
+
+
+def _render(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+def _sheet(rows: Rows | None, name: str) -> _Sheet | None:
+    if rows is None:
+        return None
+    listed = list(rows)
+    if not listed:
+        return _Sheet(name, [], [])
+    header = [_text(h) for h in listed[0]]
+    body = []
+    for number, raw in enumerate(listed[1:], start=2):
+        values = {h: _text(v) for h, v in zip(header, raw, strict=False) if h}
+        if any(values.values()):
+            body.append((number, values))
+    return _Sheet(name, header, body)
+
+
+def language_of(suffix: str) -> str | None:
+    """``Vietnamese (vi)`` / ``Vietnamese`` / ``vi`` → ``vi``; None when not recognised."""
+    suffix = suffix.strip()
+    found = re.search(r"\(([a-z]{2})\)\s*$", suffix)
+    if found:
+        return found.group(1)
+    lowered = suffix.lower()
+    if lowered in LANGUAGE_WORDS:
+        return LANGUAGE_WORDS[lowered]
+    if re.fullmatch(r"[a-z]{2}", lowered):
+        return lowered
+    return None
+
+
+def _text_columns(sheet: _Sheet, stem: str, out: _Out) -> dict[str, str]:
+    """language → column name of the ``stem`` (``label``, ``form_title``) columns."""
+    columns: dict[str, str] = {}
+    for column in sheet.header:
+        if column == stem:
+            columns.setdefault("vi", column)
+        elif column.startswith(f"{stem}::"):
+            lang = language_of(column.split("::", 1)[1])
+            if lang is None:
+                out.add(
+                    Cell(sheet.name, 1, column),
+                    f"the language of column {column!r} is not recognised",
+                    f"write it as {stem}::Vietnamese (vi) or {stem}::English (en)",
+                )
+            elif lang in columns:
+                out.add(Cell(sheet.name, 1, column), f"a second {lang!r} {stem} column")
+            else:
+                columns[lang] = column
+    return columns
+
+
+def _translations(
+    sheet: _Sheet, number: int, row: dict[str, str], columns: dict[str, str], path: Path, out: _Out
+) -> dict[str, str]:
+    text = {}
+    out.at(path, Cell(sheet.name, number, next(iter(columns.values()), None)))
+    for lang, column in columns.items():
+        out.at((*path, lang), Cell(sheet.name, number, column))
+        if row.get(column):
+            text[lang] = row[column]
+    return text
+
+
+def _required(sheet: _Sheet, number: int, row: dict[str, str], out: _Out) -> bool:
+    value = row.get("required", "").lower()
+    if value in TRUE_WORDS:
+        return True
+    if value not in FALSE_WORDS:
+        out.add(Cell(sheet.name, number, "required"), f"{value!r} is not yes or no")
+    return False
+
+
+@dataclass
+class _Survey:
+    languages: dict[str, str]
+    choice_columns: dict[str, str]
+    data: dict[str, Any] = field(default_factory=dict)
+    scale_list: str | None = None
+    scale_cell: Cell | None = None
+
+
+def _options(
+    choices: dict[str, list[tuple[int, dict[str, str]]]],
+    list_name: str,
+    cell: Cell,
+    path: Path,
+    survey: _Survey,
+    sheet_name: str,
+    out: _Out,
+) -> list[dict[str, Any]]:
+    if list_name not in choices:
+        out.add(cell, f"list {list_name!r} is not in the choices sheet")
+        return []
+    sheet = _Sheet(sheet_name, [], [])
+    options = []
+    for index, (number, row) in enumerate(choices[list_name]):
+        option_path = (*path, index)
+        out.at((*option_path, "code"), Cell(sheet_name, number, "name"))
+        label = _translations(
+            sheet, number, row, survey.choice_columns, (*option_path, "label"), out
+        )
+        options.append({"code": row.get("name", ""), "label": label})
+    return options
+
+
+def _scale(
+    choices: dict[str, list[tuple[int, dict[str, str]]]], survey: _Survey, out: _Out
+) -> dict[str, Any]:
+    levels: list[dict[str, Any]] = []
+    not_applicable = None
+    sheet = _Sheet("choices", [], [])
+    for number, row in choices.get(survey.scale_list or "", []):
+        name = row.get("name", "")
+        if re.fullmatch(r"-?\d+", name):
+            path: Path = ("scale", "levels", len(levels))
+            out.at((*path, "code"), Cell("choices", number, "name"))
+            label = _translations(sheet, number, row, survey.choice_columns, (*path, "label"), out)
+            levels.append({"code": int(name), "label": label})
+        elif not_applicable is None:
+            path = ("scale", "not_applicable")
+            out.at((*path, "code"), Cell("choices", number, "name"))
+            label = _translations(sheet, number, row, survey.choice_columns, (*path, "label"), out)
+            not_applicable = {"code": name, "label": label}
+        else:
+            out.add(
+                Cell("choices", number, "name"),
+                f"the scale {survey.scale_list!r} has a second choice that is not a number "
+                f"({name!r})",
+                "a scale has whole-number levels and at most one 'not applicable' choice",
+            )
+    return {"levels": levels, "not_applicable": not_applicable}
+
+
+def _read_settings(settings: _Sheet | None, out: _Out) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if settings is None or not settings.rows:
+        out.add(Cell("settings"), "the settings sheet is missing or empty", "add form_id, version")
+        return data
+    number, row = settings.rows[0]
+    for key, column in (("id", "form_id"), ("version", "version")):
+        cell = Cell("settings", number, column)
+        out.at((key,), cell)
+        if not row.get(column):
+            out.add(cell, f"{column} is missing")
+        elif key == "version":
+            if re.fullmatch(r"\d+", row[column]):
+                data[key] = int(row[column])
+            else:
+                out.add(cell, f"version {row[column]!r} must be a whole number", "e.g. 1, 2, 3")
+        else:
+            data[key] = row[column]
+    titles = _text_columns(settings, "form_title", out)
+    data["title"] = _translations(settings, number, row, titles, ("title",), out)
+    return data
+
+
+def _survey_row(
+    sheet: _Sheet,
+    number: int,
+    row: dict[str, str],
+    survey: _Survey,
+    choices: dict[str, list[tuple[int, dict[str, str]]]],
+    state: dict[str, Any],
+    out: _Out,
+) -> None:
+    kind = row.get("type", "").lower().replace("_", " ")
+    name = row.get("name", "")
+    data = survey.data
+    type_cell = Cell(sheet.name, number, "type")
+    if kind == "begin group":
+        if state["element"] is not None:
+            out.add(type_cell, "groups inside groups are not supported", "end the group first")
+            return
+        index = len(data["elements"])
+        out.at(("elements", index, "id"), Cell(sheet.name, number, "name"))
+        title = _translations(
+            sheet, number, row, survey.languages, ("elements", index, "title"), out
+        )
+        state["element"] = {"id": name, "title": title, "items": []}
+        data["elements"].append(state["element"])
+        return
+    if kind == "end group":
+        if state["element"] is None:
+            out.add(type_cell, "'end group' without 'begin group'")
+        state["element"] = None
+        return
+    if kind.startswith("select one"):
+        parts = row.get("type", "").split()
+        list_name = parts[1] if len(parts) > 1 and parts[0].lower() == "select_one" else ""
+        if not list_name:
+            out.add(type_cell, "write select_one and the list's name, e.g. 'select_one scale'")
+            return
+        if parts[-1] == "or_other":
+            out.add(type_cell, "'or_other' is not supported", "add an 'other' choice instead")
+        element = state["element"]
+        if element is not None:
+            if survey.scale_list is None:
+                survey.scale_list, survey.scale_cell = list_name, type_cell
+            elif list_name != survey.scale_list:
+                out.add(
+                    type_cell,
+                    f"item {name!r} uses list {list_name!r}, other items {survey.scale_list!r}",
+                    "every item of a SIPAS questionnaire is on the same scale",
+                )
+            if list_name not in choices:
+                out.add(type_cell, f"list {list_name!r} is not in the choices sheet")
+            e_index = data["elements"].index(element)
+            path: Path = ("elements", e_index, "items", len(element["items"]))
+            out.at((*path, "id"), Cell(sheet.name, number, "name"))
+            out.at((*path, "required"), Cell(sheet.name, number, "required"))
+            text = _translations(sheet, number, row, survey.languages, (*path, "text"), out)
+            element["items"].append(
+                {"id": name, "text": text, "required": _required(sheet, number, row, out)}
+            )
+            return
+        if name == "service_field":
+            path = ("service_field",)
+        else:
+            path = ("demographics", len(data["demographics"]))
+        out.at((*path, "id"), Cell(sheet.name, number, "name"))
+        out.at((*path, "required"), Cell(sheet.name, number, "required"))
+        question = {
+            "id": name,
+            "label": _translations(sheet, number, row, survey.languages, (*path, "label"), out),
+            "required": _required(sheet, number, row, out),
+            "options": _options(
+                choices, list_name, type_cell, (*path, "options"), survey, "choices", out
+            ),
+        }
+        if name == "service_field":
+            data["service_field"] = question
+        else:
+            data["demographics"].append(question)
+        return
+    if kind == "text":
+        if state["element"] is not None or "comment" in data:
+            out.add(type_cell, "only one text question is supported: the comment, outside groups")
+            return
+        found = _LENGTH.search(row.get("constraint", ""))
+        out.at(("comment", "id"), Cell(sheet.name, number, "name"))
+        out.at(("comment", "max_length"), Cell(sheet.name, number, "constraint"))
+        data["comment"] = {
+            "id": name,
+            "label": _translations(sheet, number, row, survey.languages, ("comment", "label"), out),
+            "max_length": int(found.group(1)) if found else DEFAULT_COMMENT_LENGTH,
+        }
+        return
+    if kind == "note" and name in ("intro", "privacy_note"):
+        data[name] = _translations(sheet, number, row, survey.languages, (name,), out)
+        return
+    if kind == "note" or kind in METADATA_TYPES:
+        out.warn(type_cell, f"row {name!r} of type {kind!r} is ignored")
+        return
+    out.add(
+        type_cell,
+        f"type {row.get('type', '')!r} is not supported",
+        "use begin group/end group, select_one LIST, text (the comment) or note "
+        "(intro, privacy_note)",
+    )
+
+
+def convert_xlsform(sheets: Mapping[str, Rows]) -> tuple[dict[str, Any] | None, _Out]:
+    """Stages read and structure: the definition as JSON data, and the located problems."""
+    out = _Out()
+    lowered = {name.strip().lower(): rows for name, rows in sheets.items()}
+    survey_sheet = _sheet(lowered.get("survey"), "survey")
+    choices_sheet = _sheet(lowered.get("choices"), "choices")
+    settings_sheet = _sheet(lowered.get("settings"), "settings")
+    if survey_sheet is None:
+        out.add(Cell("survey"), "the workbook has no sheet named 'survey'")
+        return None, out
+    for column in ("type", "name"):
+        if column not in survey_sheet.header:
+            out.add(Cell("survey", 1), f"required column {column!r} is missing")
+    for column in survey_sheet.header:
+        if column.split("::")[0] in IGNORED_COLUMNS:
+            out.warn(Cell("survey", 1, column), f"column {column!r} is ignored")
+    languages = _text_columns(survey_sheet, "label", out)
+    if not languages:
+        out.add(Cell("survey", 1), "no label column", "add label::Vietnamese (vi)")
+    choice_columns: dict[str, str] = {}
+    choices: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    if choices_sheet is not None:
+        choice_columns = _text_columns(choices_sheet, "label", out)
+        for column in ("list_name", "name"):
+            if column not in choices_sheet.header:
+                out.add(Cell("choices", 1), f"required column {column!r} is missing")
+        for number, row in choices_sheet.rows:
+            choices.setdefault(row.get("list_name", ""), []).append((number, row))
+    if out.problems:
+        return None, out
+    ordered = sorted(languages, key=lambda lang: (lang != "vi", lang))
+    survey = _Survey(languages, choice_columns)
+    out.at(("languages",), Cell("survey", 1, languages[ordered[0]]))
+    survey.data = {
+        **_read_settings(settings_sheet, out),
+        "languages": ordered,
+        "elements": [],
+        "demographics": [],
+    }
+    state: dict[str, Any] = {"element": None}
+    for number, row in survey_sheet.rows:
+        _survey_row(survey_sheet, number, row, survey, choices, state, out)
+    if state["element"] is not None:
+        out.add(Cell("survey"), f"group {state['element']['id']!r} has no 'end group'")
+    for key in ("intro", "privacy_note"):
+        if key not in survey.data:
+            out.add(Cell("survey"), f"no note named {key!r}", f"add a row: type note, name {key}")
+    if survey.scale_list is None:
+        out.add(Cell("survey"), "no item: put select_one rows inside a begin group/end group")
+    survey.data["scale"] = _scale(choices, survey, out)
+    data = {
+        key: survey.data[key]
+        for key in (
+            "id",
+            "version",
+            "languages",
+            "title",
+            "intro",
+            "privacy_note",
+            "scale",
+            "elements",
+            "service_field",
+            "demographics",
+            "comment",
+        )
+        if key in survey.data
+    }
+    return data, out
+
+
+def _cell_of(location: str, where: dict[str, Cell]) -> Cell | None:
+    while location:
+        if location in where:
+            return where[location]
+        shorter = _TAIL.sub("", location)
+        if shorter == location:
+            return None
+        location = shorter
+    return None
+
+
+def _locate(problem: Problem, where: dict[str, Cell]) -> Problem:
+    """The problem with its JSON path (and those its message names) as sheet, row, column."""
+
+    def in_message(found: re.Match[str]) -> str:
+        cell = _cell_of(found.group(0), where)
+        return str(cell) if cell is not None else found.group(0)
+
+    cell = _cell_of(problem.location, where)
+    location = str(cell) if cell is not None else problem.location
+    return replace(problem, location=location, message=_PATH.sub(in_message, problem.message))
+
+
+def load_xlsform(sheets: Mapping[str, Rows]) -> tuple[LoadResult, dict[str, Any] | None]:
+    """Every problem of an XLSForm, located by sheet, row and column; and its JSON data.
+
+    The questionnaire is built (``result.value``) only when there is no problem.
+    """
+    data, out = convert_xlsform(sheets)
+    if data is None:
+        return LoadResult(None, tuple(out.problems), tuple(out.warnings)), None
+    result = load_questionnaire_data(data)
+    located = [_locate(p, out.where) for p in result.problems]
+    reported = {p.location for p in out.problems}  # a cell's conversion problem says enough
+    problems = tuple(out.problems) + tuple(p for p in located if p.location not in reported)
+    warnings = tuple(out.warnings) + tuple(_locate(w, out.where) for w in result.warnings)
+    if problems:
+        return LoadResult(None, problems, warnings), None
+    return LoadResult(result.value, (), warnings), data
+
+
+def _labels(text: Mapping[str, str], languages: Sequence[str]) -> list[str]:
+    return [text.get(lang, "") for lang in languages]
+
+
+def to_xlsform(data: Mapping[str, Any]) -> dict[str, list[list[object]]]:
+    """A JSON definition as XLSForm sheets (the inverse of `convert_xlsform`)."""
+    languages = list(data["languages"])
+    label_columns = [f"label::{LANGUAGE_NAMES.get(lang, lang)}" for lang in languages]
+    survey: list[list[object]] = [["type", "name", *label_columns, "required", "constraint"]]
+    choices: list[list[object]] = [["list_name", "name", *label_columns]]
+    scale = data["scale"]
+    for level in scale["levels"]:
+        choices.append(["scale", level["code"], *_labels(level["label"], languages)])
+    if scale.get("not_applicable"):
+        na = scale["not_applicable"]
+        choices.append(["scale", na["code"], *_labels(na["label"], languages)])
+    for key in ("intro", "privacy_note"):
+        survey.append(["note", key, *_labels(data[key], languages), "", ""])
+
+    def choice(question: Mapping[str, Any]) -> None:
+        list_name = f"{question['id']}_options"
+        yes = "yes" if question["required"] else "no"
+        labels = _labels(question["label"], languages)
+        survey.append([f"select_one {list_name}", question["id"], *labels, yes, ""])
+        for option in question["options"]:
+            choices.append([list_name, option["code"], *_labels(option["label"], languages)])
+
+    if data.get("service_field"):
+        choice(data["service_field"])
+    for element in data["elements"]:
+        survey.append(["begin group", element["id"], *_labels(element["title"], languages), "", ""])
+        for item in element["items"]:
+            yes = "yes" if item["required"] else "no"
+            survey.append(
+                ["select_one scale", item["id"], *_labels(item["text"], languages), yes, ""]
+            )
+        survey.append(["end group", "", *["" for _ in languages], "", ""])
+    for question in data.get("demographics") or ():
+        choice(question)
+    if data.get("comment"):
+        comment = data["comment"]
+        labels = _labels(comment["label"], languages)
+        length = f"string-length(.) <= {comment['max_length']}"
+        survey.append(["text", comment["id"], *labels, "no", length])
+    title_columns = [f"form_title::{LANGUAGE_NAMES.get(lang, lang)}" for lang in languages]
+    settings = [
+        ["form_id", "version", *title_columns],
+        [data["id"], data["version"], *_labels(data["title"], languages)],
+    ]
+    return {"survey": survey, "choices": choices, "settings": settings}
