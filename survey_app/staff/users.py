@@ -78,3 +78,26 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if user is None or not user.active or not matches:
         return None
     return user
+
+
+def random_password() -> str:
+    """A new password to hand over once (16 URL-safe characters, about 96 bits)."""
+    import secrets
+
+    return secrets.token_urlsafe(12)
+
+
+def set_role(user: User, role: str, unit: Unit | None = None) -> None:
+    """Give ``user`` another role (a unit officer their ``unit``; other roles none)."""
+    if role not in ROLES:
+        raise UserError(f"role {role!r} is not one of: {', '.join(ROLES)}")
+    if role == UNIT_OFFICER and unit is None:
+        raise UserError(f"a {UNIT_OFFICER} needs a unit (--unit CODE)")
+    if role != UNIT_OFFICER and unit is not None:
+        raise UserError(f"only a {UNIT_OFFICER} has a unit; role {role!r} sees every unit")
+    user.role, user.unit = role, unit
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate an account (it can no longer log in; its history stays) or reactivate it."""
+    user.active = active
