@@ -33,18 +33,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey_app.citizen import pages as citizen
     from survey_app.citizen import receipt_pages
     from survey_app.par import pages as par_admin
+    from survey_app.par import upload_pages as par_uploads
     from survey_app.planning import pages as plans_admin
     from survey_app.results import pages as results_admin
     from survey_app.staff import access as staff
-    from survey_app.staff import audit, charts
+    from survey_app.staff import audit, charts, uploads, user_pages
     from survey_app.staff import audit_pages as audit_admin
     from survey_app.staff import login_pages as auth
+    from survey_app.survey import counter_pages, questionnaire_pages, round_pages, unit_pages
     from survey_app.survey import pages as admin
     from survey_app.survey import poster_pages as posters
+    from survey_app.trust import api_client_pages, receipt_code_pages
     from survey_app.trust import api_pages as api
     from survey_app.trust import paper_pages as paper_admin
     from survey_app.trust import review_pages as review_admin
 
+    uploads.init_app(app)  # before the CSRF check reads an upload's body
     extensions.init_app(app)
     i18n.init_app(app)
     app.register_blueprint(health.bp)
@@ -60,6 +64,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     extensions.csrf.exempt(api.bp)
     app.register_blueprint(paper_admin.bp)
     app.register_blueprint(audit_admin.bp)
+    for blueprint in (
+        unit_pages.bp,
+        counter_pages.bp,
+        round_pages.bp,
+        questionnaire_pages.bp,
+        user_pages.bp,
+        api_client_pages.bp,
+        receipt_code_pages.bp,
+        par_uploads.bp,
+    ):
+        app.register_blueprint(blueprint)
     staff.init_app(app)
     audit.init_app(app)
     review_admin.init_app(app)

@@ -34,6 +34,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SUBMIT_LIMIT_PER_FORM", "10 per minute", "submissions per form session"),
     Setting("SUBMIT_LIMIT_PER_ADDRESS", "600 per minute", "generous ceiling per public address"),
     Setting("MAX_CONTENT_LENGTH", "65536", "largest request body in bytes (413 beyond)"),
+    Setting("MAX_UPLOAD_LENGTH", "10485760", "largest file an admin may upload, in bytes"),
     Setting("TRUSTED_PROXIES", "0", "proxies in front setting X-Forwarded-For/-Proto (nginx: 1)"),
     Setting("DISPLAY_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone of times shown to people"),
     Setting("RECEIPT_CODE_DAYS", "30", "days a receipt code can be used after it is issued"),
@@ -81,6 +82,7 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, object]:
         values["SECRET_KEY"] = secrets.token_hex(32)
     values["BASE_URL"] = str(values["BASE_URL"]).rstrip("/")
     values["MAX_CONTENT_LENGTH"] = int(str(values["MAX_CONTENT_LENGTH"]))
+    values["MAX_UPLOAD_LENGTH"] = int(str(values["MAX_UPLOAD_LENGTH"]))
     values["RECEIPT_CODE_DAYS"] = int(str(values["RECEIPT_CODE_DAYS"]))
     return values
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from survey_app.cli.common import make_app
 from survey_app.db import get_db
-from survey_app.db.models import Counter, Unit, UnitType
+from survey_app.db.models import Counter, Unit
 
 
 # --- units and counters ---------------------------------------------------------------------
@@ -126,22 +126,15 @@ def rounds_create(
     unit_codes: tuple[str, ...],
 ) -> None:
     """Create round NAME covering the units given (by type or code) valid when it opens."""
-    from survey_app.survey.rounds import RoundError, create_round
+    from survey_app.survey.rounds import RoundError, create_round, units_for_round
 
     app = make_app()
     zone = app.config["DISPLAY_TIMEZONE"]
     opens_at, closes_at = _local(opens, zone), _local(closes, zone)
     with app.app_context(), get_db().begin() as session:
-        query = select(Unit).join(UnitType)
-        chosen = [
-            u
-            for u in session.scalars(query)
-            if (u.unit_type.code in unit_types or u.code in unit_codes)
-            and u.valid_on(opens_at.date())
-        ]
-        missing = set(unit_codes) - {u.code for u in chosen}
+        chosen, missing = units_for_round(session, unit_types, unit_codes, opens_at.date())
         if missing:
-            raise click.ClickException(f"unknown unit code(s): {', '.join(sorted(missing))}")
+            raise click.ClickException(f"unknown unit code(s): {', '.join(missing)}")
         try:
             survey_round = create_round(
                 session,

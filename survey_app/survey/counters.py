@@ -48,3 +48,18 @@ def counters_for_units(session: Session, unit_ids: list[int]) -> list[Counter]:
             .order_by(Counter.code)
         )
     )
+
+
+def rename_counter(counter: Counter, name: str) -> None:
+    """Change the name printed on the counter's poster (its code, the QR's address, stays)."""
+    name = name.strip()
+    if not name:
+        raise CounterError("a counter needs a name")
+    if len(name) > 300:
+        raise CounterError(f"the name has {len(name)} characters; at most 300")
+    counter.name = name
+
+
+def set_counter_active(counter: Counter, active: bool) -> None:
+    """Deactivate a counter (its QR code then answers 404; its answers stay) or reactivate it."""
+    counter.active = active

@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from survey_app.db import session
+from survey_app.db import session, utcnow
 from survey_app.db.models import Counter, SurveyRound, Unit
 from survey_app.db.models import Response as SurveyResponse
 from survey_app.staff import audit
@@ -99,6 +99,9 @@ def _counters_page(query: Select[tuple[Counter]], unit_code: str | None) -> Resp
         "admin/counters.html",
         counters=[(c, short_url(base, c.code)) for c in rows],
         unit_code=unit_code,
+        units=session().scalars(select(Unit).order_by(Unit.code)).all()
+        if unit_code is None
+        else [],
     )
 
 
@@ -136,7 +139,7 @@ def rounds() -> ResponseReturnValue:
         .options(selectinload(SurveyRound.units))
         .order_by(SurveyRound.opens_at.desc())
     ).all()
-    return render_template("admin/rounds.html", rounds=rows, counts=counts)
+    return render_template("admin/rounds.html", rounds=rows, counts=counts, now=utcnow())
 
 
 @bp.get("/rounds/<int:round_id>/posters.pdf")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -52,6 +52,35 @@ def create_round(
     session.add(survey_round)
     session.flush()
     return survey_round
+
+
+def units_for_round(
+    session: Session, unit_types: Sequence[str], unit_codes: Sequence[str], day: date
+) -> tuple[list[Unit], list[str]]:
+    """The units of the given types or codes valid on ``day``, and the codes that match none."""
+    chosen = [
+        u
+        for u in session.scalars(select(Unit).order_by(Unit.code))
+        if (u.unit_type.code in unit_types or u.code in unit_codes) and u.valid_on(day)
+    ]
+    missing = sorted(set(unit_codes) - {u.code for u in chosen})
+    return chosen, missing
+
+
+def open_now(survey_round: SurveyRound, closes_at: datetime | None = None) -> None:
+    """Open the round from now on (until ``closes_at`` when given, else its closing time)."""
+    now = utcnow()
+    closes_at = closes_at or survey_round.closes_at
+    if closes_at <= now:
+        raise RoundError("the round would close before it opens: give a later closing date")
+    survey_round.opens_at, survey_round.closes_at = now, closes_at
+
+
+def close_now(survey_round: SurveyRound) -> None:
+    """Close the round now (a round not yet open is closed without ever opening)."""
+    now = utcnow()
+    survey_round.opens_at = min(survey_round.opens_at, now)
+    survey_round.closes_at = now
 
 
 def open_round_for_unit(session: Session, unit_id: int, at: datetime | None = None):

@@ -87,6 +87,14 @@ def parameters(answered: dict) -> dict[str, object]:
         "year": 2023,
         "fmt": "csv",
         "form_number": "1",
+        # administration pages: ids that name nothing (a POST must not change the fixture)
+        "unit_id": 999999,
+        "counter_id": 999999,
+        "user_id": 999999,
+        "client_id": 999999,
+        "draft_id": 999999,
+        "questionnaire_id": "sipas-2023",
+        "version": 1,
     }
 
 

@@ -1,0 +1,82 @@
+"""The admin's PAR uploads: a criteria catalog, points, an 8.1 rule.
+
+The checks of ``sipas par catalog-import|points-import|rule-import`` (`survey_app.par.imports`);
+nothing is saved on any error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
+
+from survey_app.db import session, utcnow
+from survey_app.par.imports import ImportOutcome, import_catalogs, import_points, import_rule81
+from survey_app.staff import audit
+from survey_app.staff.access import staff_blueprint
+from survey_app.staff.uploads import accepts_uploads, located, uploaded
+
+bp = accepts_uploads(staff_blueprint("par_upload", __name__, "/admin/par-files"))
+KINDS = {
+    "catalogs": ("Danh mục tiêu chí", "Criteria catalog"),
+    "points": ("Điểm tự chấm và điểm thẩm định", "Points"),
+    "rule": ("Quy tắc tiêu chí 8.1", "8.1 rule"),
+}
+
+
+def _page(kind: str = "", problems: list | None = None, year: str = "", status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template(
+        "admin/par_files.html",
+        kinds=KINDS,
+        failed=kind,
+        problems=problems or [],
+        year=year or str(utcnow().year),
+    ), status
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    return _page()
+
+
+def _run(
+    kind: str, action: Callable[[Session, bytes, str, int], ImportOutcome]
+) -> ResponseReturnValue:
+    year_text = request.form.get("year", "").strip()
+    file = uploaded()
+    problems = []
+    if kind != "rule" and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+        problems.append(located("Năm không đúng (ví dụ 2024). / Give the year, e.g. 2024."))
+    if file is None:
+        problems.append(located("Chưa chọn tệp. / Choose a file."))
+    if problems or file is None:
+        return _page(kind, problems, year_text, 422)
+    audit.note(target=f"file {file[0]}"[:200], kind=kind, year=year_text)
+    db = session()
+    outcome = action(db, file[1], file[0], int(year_text or 0))
+    if not outcome.ok:
+        db.rollback()
+        return _page(kind, [located(p) for p in outcome.problems], year_text, 422)
+    db.commit()
+    flash(f"Đã nhập {KINDS[kind][0].lower()}: {outcome.summary}. / Imported.", "ok")
+    return redirect(url_for(".index"), code=303)
+
+
+@bp.post("/catalogs")
+def catalogs() -> ResponseReturnValue:
+    """A catalog (CSV or the appendix-shaped XLSX) for a year."""
+    return _run("catalogs", lambda db, data, name, year: import_catalogs(db, data, name, year))
+
+
+@bp.post("/points")
+def points() -> ResponseReturnValue:
+    """Self-assessed and final points (CSV or appendix XLSX) for a year."""
+    return _run("points", lambda db, data, name, year: import_points(db, data, name, year))
+
+
+@bp.post("/rule")
+def rule() -> ResponseReturnValue:
+    """An 8.1 rule (JSON); its year and unit type are in the file."""
+    return _run("rule", lambda db, data, name, year: import_rule81(db, data))

@@ -1,0 +1,75 @@
+"""What the admin's upload pages share: a larger body limit, reading the file, showing problems.
+
+The app's ``MAX_CONTENT_LENGTH`` (64 KiB) keeps citizens' requests small; a blueprint marked
+with `accepts_uploads` takes up to ``MAX_UPLOAD_LENGTH`` from a logged-in admin (the limit is
+raised before the CSRF check reads the body, so `init_app` must run before the CSRF extension's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, current_app, request
+from flask_login import current_user
+
+from survey_app.staff.users import ADMIN
+
+UPLOADS_MARK = "accepts_uploads"
+
+
+@dataclass(frozen=True)
+class Located:
+    """One problem of an uploaded file, as the pages list it: where, then what."""
+
+    where: str
+    message: str
+
+
+def accepts_uploads(blueprint: Blueprint) -> Blueprint:
+    """Mark ``blueprint``: its requests from an admin may carry files up to MAX_UPLOAD_LENGTH."""
+    setattr(blueprint, UPLOADS_MARK, True)
+    return blueprint
+
+
+def uploaded(name: str = "file") -> tuple[str, bytes] | None:
+    """The file sent in field ``name``: (its name, its bytes), or None when none was chosen."""
+    upload = request.files.get(name)
+    if upload is None or not upload.filename:
+        return None
+    return upload.filename, upload.read()
+
+
+def located(problem: object) -> Located:
+    """A FileProblem (row, column), a questionnaire Problem (location) or a text, as `Located`."""
+    row, column = getattr(problem, "row", None), getattr(problem, "column", None)
+    if hasattr(problem, "row"):
+        where = " · ".join(
+            part
+            for part in (
+                f"dòng {row}" if row is not None else "",
+                f"cột {column}" if column else "",
+            )
+            if part
+        )
+        return Located(where or "tệp", str(getattr(problem, "message", problem)))
+    if hasattr(problem, "location"):
+        hint = getattr(problem, "hint", None)
+        message = str(getattr(problem, "message", ""))
+        return Located(
+            str(problem.location) or "tệp", message + (f" (gợi ý / hint: {hint})" if hint else "")
+        )
+    text = str(problem)
+    where, sep, message = text.partition(": ")
+    return Located(where, message) if sep and len(where) < 60 else Located("", text)
+
+
+def _raise_limit() -> None:
+    blueprint = current_app.blueprints.get(request.blueprint or "")
+    marked = blueprint is not None and getattr(blueprint, UPLOADS_MARK, False)
+    if marked and current_user.is_authenticated and current_user.role == ADMIN:
+        request.max_content_length = current_app.config["MAX_UPLOAD_LENGTH"]
+
+
+def init_app(app: Flask) -> None:
+    """Raise the body limit of upload pages for admins (before the CSRF check reads the body)."""
+    app.before_request(_raise_limit)

@@ -1,0 +1,93 @@
+"""The admin's counter actions: add a counter, rename it, deactivate or reactivate it.
+
+The list and the posters are `survey_app.survey.pages` (``/admin/counters``, per unit and per
+round). A counter's code is permanent (printed QR codes carry it), so it is never edited.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from survey_app.db import session, utcnow
+from survey_app.db.models import Counter, Unit
+from survey_app.staff import audit
+from survey_app.staff.access import staff_blueprint
+from survey_app.survey.counters import (
+    DEFAULT_COUNTER_NAME,
+    CounterError,
+    add_counter,
+    rename_counter,
+    set_counter_active,
+)
+
+bp = staff_blueprint("counter_admin", __name__, "/admin/counters")
+
+
+def _back(message: str, category: str) -> ResponseReturnValue:
+    flash(message, category)
+    return redirect(url_for("admin.counters"), code=303)
+
+
+def _counter(counter_id: int) -> Counter:
+    counter = session().get(Counter, counter_id)
+    if counter is None:
+        abort(404)
+    return counter
+
+
+@bp.post("/add")
+def add() -> ResponseReturnValue:
+    """Add a counter to a unit valid today."""
+    db = session()
+    unit_code = request.form.get("unit_code", "").strip()
+    code = request.form.get("code", "").strip()
+    name = request.form.get("name", "").strip() or DEFAULT_COUNTER_NAME
+    audit.note(target=f"counter {code}"[:200], unit=unit_code[:40])
+    today = utcnow().date()
+    unit = next(
+        (u for u in db.scalars(select(Unit).where(Unit.code == unit_code)) if u.valid_on(today)),
+        None,
+    )
+    if unit is None:
+        return _back(
+            f"Không có đơn vị mã {unit_code!r} còn hiệu lực. / No unit {unit_code!r} valid today.",
+            "error",
+        )
+    try:
+        add_counter(db, unit, code, name)
+    except CounterError as exc:
+        db.rollback()
+        return _back(f"Chưa thêm được quầy. / Counter not added: {exc}", "error")
+    db.commit()
+    return _back(f"Đã thêm quầy {code}. / Counter {code} added.", "ok")
+
+
+@bp.post("/<int:counter_id>/rename")
+def rename(counter_id: int) -> ResponseReturnValue:
+    """Change the name printed on the poster."""
+    counter = _counter(counter_id)
+    audit.note(target=f"counter {counter.code}")
+    try:
+        rename_counter(counter, request.form.get("name", ""))
+    except CounterError as exc:
+        session().rollback()
+        return _back(f"Chưa đổi tên. / Not renamed: {exc}", "error")
+    session().commit()
+    return _back(f"Đã đổi tên quầy {counter.code}. / Counter renamed.", "ok")
+
+
+@bp.post("/<int:counter_id>/active")
+def active(counter_id: int) -> ResponseReturnValue:
+    """``action=deactivate`` (its QR code answers 404 from now on) or ``action=activate``."""
+    counter = _counter(counter_id)
+    action = request.form.get("action", "")
+    if action not in ("activate", "deactivate"):
+        return _back("Thao tác không rõ. / Unknown action.", "error")
+    audit.note(target=f"counter {counter.code}")
+    set_counter_active(counter, action == "activate")
+    session().commit()
+    if action == "activate":
+        return _back(f"Đã mở lại quầy {counter.code}. / Counter reactivated.", "ok")
+    return _back(f"Đã ngừng quầy {counter.code}. / Counter deactivated.", "ok")
