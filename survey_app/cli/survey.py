@@ -159,10 +159,13 @@ def questionnaire() -> None:
 @questionnaire.command("check")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def questionnaire_check(file: Path) -> None:
-    """Check a definition FILE and print every problem with its location."""
-    from questionnaires.loader import format_problems, load_questionnaire
+    """Check a definition FILE (JSON, or an XLSForm .xlsx) and print every problem with its
+    location."""
+    from questionnaires.loader import format_problems
+    from survey_app.survey.questionnaire_files import check_upload
 
-    result = load_questionnaire(file)
+    checked = check_upload(file.name, file.read_bytes())
+    result = checked.result
     if result.problems or result.warnings:
         click.echo(format_problems(result), err=not result.ok)
     if not result.ok:

@@ -132,6 +132,22 @@ def test_questionnaire_check_prints_problems_with_locations(sipas, tmp_path: Pat
     assert "elements[1].items[0].id" in result.output and "q15" in result.output
 
 
+def test_questionnaire_check_reads_an_xlsform_too(sipas, tmp_path: Path) -> None:
+    from survey_app.survey.questionnaire_files import xlsform_xlsx
+
+    shipped = Path(__file__).resolve().parents[3] / "questionnaires" / "definitions"
+    definition = json.loads((shipped / "sipas-2023" / "1.json").read_text(encoding="utf-8"))
+    good = tmp_path / "form.xlsx"
+    good.write_bytes(xlsform_xlsx(definition))
+    ok = sipas("questionnaire", "check", str(good))
+    assert ok.exit_code == 0 and "19 items in 5 elements" in ok.output
+    definition["version"] = 0
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(xlsform_xlsx(definition))
+    result = sipas("questionnaire", "check", str(bad))
+    assert result.exit_code == 1 and "settings · dòng 2 · cột version" in result.output
+
+
 def test_users_create_hashes_the_password(app: Flask, sipas) -> None:
     result = sipas(
         "users", "create", "nv.admin", "--role", "admin", "--password", "a long password"
