@@ -172,7 +172,8 @@ def _data(questionnaire_id: str, version: int) -> dict:
         return json.loads(raw)
     for row in published_rows(session()):
         if (row.questionnaire_id, row.version) == (questionnaire_id, version):
-            return json.loads(load_row(row) and row.definition)
+            load_row(row)  # checks the stored sha256
+            return json.loads(row.definition)
     abort(404)
 
 
