@@ -238,3 +238,13 @@ def test_the_shipped_questionnaire_downloads_as_an_xlsform_template(app: Flask) 
     }
     assert admin.get("/admin/questionnaires/sipas-2023/1/preview").status_code == 200
     assert admin.get("/admin/questionnaires/nope/1/preview").status_code == 404
+
+
+def test_an_admin_upload_may_be_larger_than_a_citizens_request(app: Flask) -> None:
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    padded = json.dumps(_definition(4), indent=2).encode() + b" " * limit
+    admin = login_as(app)
+    assert _upload(admin, "/admin/questionnaires/upload", "q.json", padded).status_code == 303
+    analyst = login_as(app, app.test_client(), "analyst")
+    refused = _upload(analyst, "/admin/questionnaires/upload", "q.json", padded)
+    assert refused.status_code == 413
