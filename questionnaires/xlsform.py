@@ -24,24 +24,28 @@ problems the JSON loader finds in the converted definition.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from questionnaires.loader import load_questionnaire_data
 from questionnaires.problems import LoadResult, Problem
+from questionnaires.xlsform_sheets import (
+    Cell,
+    Out,
+    Path,
+    Rows,
+    Sheet,
+    language_of,
+    read_sheet,
+    required,
+    text_columns,
+    translations,
+)
+from questionnaires.xlsform_writer import to_xlsform
 
-Rows = Sequence[Sequence[object]]
-Path = tuple[str | int, ...]
+__all__ = ["Cell", "convert_xlsform", "language_of", "load_xlsform", "to_xlsform"]
 
-LANGUAGE_WORDS = {
-    "vietnamese": "vi",
-    "tiếng việt": "vi",
-    "tieng viet": "vi",
-    "english": "en",
-    "tiếng anh": "en",
-}
-LANGUAGE_NAMES = {"vi": "Vietnamese (vi)", "en": "English (en)"}
 METADATA_TYPES = frozenset(
     {
         "start",
@@ -56,139 +60,11 @@ METADATA_TYPES = frozenset(
     }
     | {"phonenumber", "simserial", "subscriberid", "hidden"}
 )
-TRUE_WORDS = frozenset({"yes", "true", "true()", "1", "có", "x"})
-FALSE_WORDS = frozenset({"", "no", "false", "false()", "0", "không"})
 IGNORED_COLUMNS = ("hint", "relevant", "appearance", "constraint_message", "default", "media")
 DEFAULT_COMMENT_LENGTH = 1000
 _LENGTH = re.compile(r"string-length\(\s*\.\s*\)\s*<=?\s*(\d+)")
 _TAIL = re.compile(r"(\.[^.\[]+|\[\d+\])$")
 _PATH = re.compile(r"\b[a-z_]+(?:\[\d+\]|\.[a-z_]+)+")
-
-
-@dataclass(frozen=True)
-class Cell:
-    """Where a value came from: sheet, row (1 = header) and column name."""
-
-    sheet: str
-    row: int | None = None
-    column: str | None = None
-
-    def __str__(self) -> str:
-        parts = [self.sheet]
-        if self.row is not None:
-            parts.append(f"dòng {self.row}")
-        if self.column:
-            parts.append(f"cột {self.column}")
-        return " · ".join(parts)
-
-
-@dataclass
-class _Sheet:
-    name: str
-    header: list[str]
-    rows: list[tuple[int, dict[str, str]]]
-
-
-@dataclass
-class _Out:
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    where: dict[str, Cell] = field(default_factory=dict)
-
-    def add(self, cell: Cell, message: str, hint: str | None = None) -> None:
-        self.problems.append(Problem(str(cell), message, hint))
-
-    def warn(self, cell: Cell, message: str, hint: str | None = None) -> None:
-        self.warnings.append(Problem(str(cell), message, hint))
-
-    def at(self, path: Path, cell: Cell) -> None:
-        self.where[_render(path)] = cell
-
-
-def _render(path: Path) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split())
-
-
-def _sheet(rows: Rows | None, name: str) -> _Sheet | None:
-    if rows is None:
-        return None
-    listed = list(rows)
-    if not listed:
-        return _Sheet(name, [], [])
-    header = [_text(h) for h in listed[0]]
-    body = []
-    for number, raw in enumerate(listed[1:], start=2):
-        values = {h: _text(v) for h, v in zip(header, raw, strict=False) if h}
-        if any(values.values()):
-            body.append((number, values))
-    return _Sheet(name, header, body)
-
-
-def language_of(suffix: str) -> str | None:
-    """``Vietnamese (vi)`` / ``Vietnamese`` / ``vi`` → ``vi``; None when not recognised."""
-    suffix = suffix.strip()
-    found = re.search(r"\(([a-z]{2})\)\s*$", suffix)
-    if found:
-        return found.group(1)
-    lowered = suffix.lower()
-    if lowered in LANGUAGE_WORDS:
-        return LANGUAGE_WORDS[lowered]
-    if re.fullmatch(r"[a-z]{2}", lowered):
-        return lowered
-    return None
-
-
-def _text_columns(sheet: _Sheet, stem: str, out: _Out) -> dict[str, str]:
-    """language → column name of the ``stem`` (``label``, ``form_title``) columns."""
-    columns: dict[str, str] = {}
-    for column in sheet.header:
-        if column == stem:
-            columns.setdefault("vi", column)
-        elif column.startswith(f"{stem}::"):
-            lang = language_of(column.split("::", 1)[1])
-            if lang is None:
-                out.add(
-                    Cell(sheet.name, 1, column),
-                    f"the language of column {column!r} is not recognised",
-                    f"write it as {stem}::Vietnamese (vi) or {stem}::English (en)",
-                )
-            elif lang in columns:
-                out.add(Cell(sheet.name, 1, column), f"a second {lang!r} {stem} column")
-            else:
-                columns[lang] = column
-    return columns
-
-
-def _translations(
-    sheet: _Sheet, number: int, row: dict[str, str], columns: dict[str, str], path: Path, out: _Out
-) -> dict[str, str]:
-    text = {}
-    out.at(path, Cell(sheet.name, number, next(iter(columns.values()), None)))
-    for lang, column in columns.items():
-        out.at((*path, lang), Cell(sheet.name, number, column))
-        if row.get(column):
-            text[lang] = row[column]
-    return text
-
-
-def _required(sheet: _Sheet, number: int, row: dict[str, str], out: _Out) -> bool:
-    value = row.get("required", "").lower()
-    if value in TRUE_WORDS:
-        return True
-    if value not in FALSE_WORDS:
-        out.add(Cell(sheet.name, number, "required"), f"{value!r} is not yes or no")
-    return False
 
 
 @dataclass
@@ -207,17 +83,17 @@ def _options(
     path: Path,
     survey: _Survey,
     sheet_name: str,
-    out: _Out,
+    out: Out,
 ) -> list[dict[str, Any]]:
     if list_name not in choices:
         out.add(cell, f"list {list_name!r} is not in the choices sheet")
         return []
-    sheet = _Sheet(sheet_name, [], [])
+    sheet = Sheet(sheet_name, [], [])
     options = []
     for index, (number, row) in enumerate(choices[list_name]):
         option_path = (*path, index)
         out.at((*option_path, "code"), Cell(sheet_name, number, "name"))
-        label = _translations(
+        label = translations(
             sheet, number, row, survey.choice_columns, (*option_path, "label"), out
         )
         options.append({"code": row.get("name", ""), "label": label})
@@ -225,22 +101,22 @@ def _options(
 
 
 def _scale(
-    choices: dict[str, list[tuple[int, dict[str, str]]]], survey: _Survey, out: _Out
+    choices: dict[str, list[tuple[int, dict[str, str]]]], survey: _Survey, out: Out
 ) -> dict[str, Any]:
     levels: list[dict[str, Any]] = []
     not_applicable = None
-    sheet = _Sheet("choices", [], [])
+    sheet = Sheet("choices", [], [])
     for number, row in choices.get(survey.scale_list or "", []):
         name = row.get("name", "")
         if re.fullmatch(r"-?\d+", name):
             path: Path = ("scale", "levels", len(levels))
             out.at((*path, "code"), Cell("choices", number, "name"))
-            label = _translations(sheet, number, row, survey.choice_columns, (*path, "label"), out)
+            label = translations(sheet, number, row, survey.choice_columns, (*path, "label"), out)
             levels.append({"code": int(name), "label": label})
         elif not_applicable is None:
             path = ("scale", "not_applicable")
             out.at((*path, "code"), Cell("choices", number, "name"))
-            label = _translations(sheet, number, row, survey.choice_columns, (*path, "label"), out)
+            label = translations(sheet, number, row, survey.choice_columns, (*path, "label"), out)
             not_applicable = {"code": name, "label": label}
         else:
             out.add(
@@ -252,7 +128,7 @@ def _scale(
     return {"levels": levels, "not_applicable": not_applicable}
 
 
-def _read_settings(settings: _Sheet | None, out: _Out) -> dict[str, Any]:
+def _read_settings(settings: Sheet | None, out: Out) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if settings is None or not settings.rows:
         out.add(Cell("settings"), "the settings sheet is missing or empty", "add form_id, version")
@@ -270,19 +146,19 @@ def _read_settings(settings: _Sheet | None, out: _Out) -> dict[str, Any]:
                 out.add(cell, f"version {row[column]!r} must be a whole number", "e.g. 1, 2, 3")
         else:
             data[key] = row[column]
-    titles = _text_columns(settings, "form_title", out)
-    data["title"] = _translations(settings, number, row, titles, ("title",), out)
+    titles = text_columns(settings, "form_title", out)
+    data["title"] = translations(settings, number, row, titles, ("title",), out)
     return data
 
 
 def _survey_row(
-    sheet: _Sheet,
+    sheet: Sheet,
     number: int,
     row: dict[str, str],
     survey: _Survey,
     choices: dict[str, list[tuple[int, dict[str, str]]]],
     state: dict[str, Any],
-    out: _Out,
+    out: Out,
 ) -> None:
     kind = row.get("type", "").lower().replace("_", " ")
     name = row.get("name", "")
@@ -294,7 +170,7 @@ def _survey_row(
             return
         index = len(data["elements"])
         out.at(("elements", index, "id"), Cell(sheet.name, number, "name"))
-        title = _translations(
+        title = translations(
             sheet, number, row, survey.languages, ("elements", index, "title"), out
         )
         state["element"] = {"id": name, "title": title, "items": []}
@@ -329,9 +205,9 @@ def _survey_row(
             path: Path = ("elements", e_index, "items", len(element["items"]))
             out.at((*path, "id"), Cell(sheet.name, number, "name"))
             out.at((*path, "required"), Cell(sheet.name, number, "required"))
-            text = _translations(sheet, number, row, survey.languages, (*path, "text"), out)
+            text = translations(sheet, number, row, survey.languages, (*path, "text"), out)
             element["items"].append(
-                {"id": name, "text": text, "required": _required(sheet, number, row, out)}
+                {"id": name, "text": text, "required": required(sheet, number, row, out)}
             )
             return
         if name == "service_field":
@@ -342,8 +218,8 @@ def _survey_row(
         out.at((*path, "required"), Cell(sheet.name, number, "required"))
         question = {
             "id": name,
-            "label": _translations(sheet, number, row, survey.languages, (*path, "label"), out),
-            "required": _required(sheet, number, row, out),
+            "label": translations(sheet, number, row, survey.languages, (*path, "label"), out),
+            "required": required(sheet, number, row, out),
             "options": _options(
                 choices, list_name, type_cell, (*path, "options"), survey, "choices", out
             ),
@@ -362,12 +238,12 @@ def _survey_row(
         out.at(("comment", "max_length"), Cell(sheet.name, number, "constraint"))
         data["comment"] = {
             "id": name,
-            "label": _translations(sheet, number, row, survey.languages, ("comment", "label"), out),
+            "label": translations(sheet, number, row, survey.languages, ("comment", "label"), out),
             "max_length": int(found.group(1)) if found else DEFAULT_COMMENT_LENGTH,
         }
         return
     if kind == "note" and name in ("intro", "privacy_note"):
-        data[name] = _translations(sheet, number, row, survey.languages, (name,), out)
+        data[name] = translations(sheet, number, row, survey.languages, (name,), out)
         return
     if kind == "note" or kind in METADATA_TYPES:
         out.warn(type_cell, f"row {name!r} of type {kind!r} is ignored")
@@ -380,13 +256,13 @@ def _survey_row(
     )
 
 
-def convert_xlsform(sheets: Mapping[str, Rows]) -> tuple[dict[str, Any] | None, _Out]:
+def convert_xlsform(sheets: Mapping[str, Rows]) -> tuple[dict[str, Any] | None, Out]:
     """Stages read and structure: the definition as JSON data, and the located problems."""
-    out = _Out()
+    out = Out()
     lowered = {name.strip().lower(): rows for name, rows in sheets.items()}
-    survey_sheet = _sheet(lowered.get("survey"), "survey")
-    choices_sheet = _sheet(lowered.get("choices"), "choices")
-    settings_sheet = _sheet(lowered.get("settings"), "settings")
+    survey_sheet = read_sheet(lowered.get("survey"), "survey")
+    choices_sheet = read_sheet(lowered.get("choices"), "choices")
+    settings_sheet = read_sheet(lowered.get("settings"), "settings")
     if survey_sheet is None:
         out.add(Cell("survey"), "the workbook has no sheet named 'survey'")
         return None, out
@@ -396,13 +272,13 @@ def convert_xlsform(sheets: Mapping[str, Rows]) -> tuple[dict[str, Any] | None, 
     for column in survey_sheet.header:
         if column.split("::")[0] in IGNORED_COLUMNS:
             out.warn(Cell("survey", 1, column), f"column {column!r} is ignored")
-    languages = _text_columns(survey_sheet, "label", out)
+    languages = text_columns(survey_sheet, "label", out)
     if not languages:
         out.add(Cell("survey", 1), "no label column", "add label::Vietnamese (vi)")
     choice_columns: dict[str, str] = {}
     choices: dict[str, list[tuple[int, dict[str, str]]]] = {}
     if choices_sheet is not None:
-        choice_columns = _text_columns(choices_sheet, "label", out)
+        choice_columns = text_columns(choices_sheet, "label", out)
         for column in ("list_name", "name"):
             if column not in choices_sheet.header:
                 out.add(Cell("choices", 1), f"required column {column!r} is missing")
@@ -489,55 +365,3 @@ def load_xlsform(sheets: Mapping[str, Rows]) -> tuple[LoadResult, dict[str, Any]
     if problems:
         return LoadResult(None, problems, warnings), None
     return LoadResult(result.value, (), warnings), data
-
-
-def _labels(text: Mapping[str, str], languages: Sequence[str]) -> list[str]:
-    return [text.get(lang, "") for lang in languages]
-
-
-def to_xlsform(data: Mapping[str, Any]) -> dict[str, list[list[object]]]:
-    """A JSON definition as XLSForm sheets (the inverse of `convert_xlsform`)."""
-    languages = list(data["languages"])
-    label_columns = [f"label::{LANGUAGE_NAMES.get(lang, lang)}" for lang in languages]
-    survey: list[list[object]] = [["type", "name", *label_columns, "required", "constraint"]]
-    choices: list[list[object]] = [["list_name", "name", *label_columns]]
-    scale = data["scale"]
-    for level in scale["levels"]:
-        choices.append(["scale", level["code"], *_labels(level["label"], languages)])
-    if scale.get("not_applicable"):
-        na = scale["not_applicable"]
-        choices.append(["scale", na["code"], *_labels(na["label"], languages)])
-    for key in ("intro", "privacy_note"):
-        survey.append(["note", key, *_labels(data[key], languages), "", ""])
-
-    def choice(question: Mapping[str, Any]) -> None:
-        list_name = f"{question['id']}_options"
-        yes = "yes" if question["required"] else "no"
-        labels = _labels(question["label"], languages)
-        survey.append([f"select_one {list_name}", question["id"], *labels, yes, ""])
-        for option in question["options"]:
-            choices.append([list_name, option["code"], *_labels(option["label"], languages)])
-
-    if data.get("service_field"):
-        choice(data["service_field"])
-    for element in data["elements"]:
-        survey.append(["begin group", element["id"], *_labels(element["title"], languages), "", ""])
-        for item in element["items"]:
-            yes = "yes" if item["required"] else "no"
-            survey.append(
-                ["select_one scale", item["id"], *_labels(item["text"], languages), yes, ""]
-            )
-        survey.append(["end group", "", *["" for _ in languages], "", ""])
-    for question in data.get("demographics") or ():
-        choice(question)
-    if data.get("comment"):
-        comment = data["comment"]
-        labels = _labels(comment["label"], languages)
-        length = f"string-length(.) <= {comment['max_length']}"
-        survey.append(["text", comment["id"], *labels, "no", length])
-    title_columns = [f"form_title::{LANGUAGE_NAMES.get(lang, lang)}" for lang in languages]
-    settings = [
-        ["form_id", "version", *title_columns],
-        [data["id"], data["version"], *_labels(data["title"], languages)],
-    ]
-    return {"survey": survey, "choices": choices, "settings": settings}
