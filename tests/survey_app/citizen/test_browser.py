@@ -227,3 +227,16 @@ def test_accessibility(survey: dict[str, object], live: str, page: Page) -> None
     submit(page)
     expect(page.get_by_role("heading", level=1)).to_have_text(THANKS)
     assert_accessible(page, "the thank-you page")
+
+
+def test_a_wrong_code_keeps_what_was_typed(
+    survey: dict[str, object], live: str, page: Page
+) -> None:
+    typed = "7K3M-Q9XT-2B4D-H8RW-5N6Q"
+    page.goto(f"{live}/r")
+    page.get_by_role("textbox").fill(typed)
+    page.get_by_role("button", name="Tiếp tục").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mã không hợp lệ")
+    box = page.get_by_role("textbox", name="Nhập mã khảo sát")
+    expect(box).to_have_value(typed)  # correct one character, not the whole code
+    assert_accessible(page, "the wrong-code page")

@@ -21,6 +21,7 @@ from test_browser import (
     GENDER,
     SERVICE_FIELD,
     TYPED_COMMENT,
+    assert_accessible,
     assert_stored_once,
     choose,
     expect_thanks,
@@ -118,6 +119,7 @@ def test_offline_submit_is_kept_and_sent_once_back_online(
     [entry] = drafts(page).values()
     assert entry["p"] == 1
     assert stored(app) == []
+    assert_accessible(page, "the form with its answers saved on the phone")
 
     page.context.set_offline(False)  # the "online" event sends it
     expect_thanks(page, live)
