@@ -62,7 +62,7 @@ class AssetLinks(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         wanted = {"link": "href", "script": "src", "img": "src"}.get(tag)
         for name, value in attrs:
-            if name == wanted and value:
+            if name == wanted and value and not value.startswith("data:"):  # inline: no request
                 self.urls.append(value)
 
 

@@ -3,7 +3,7 @@
  * Progressive enhancement of the server-rendered form (#survey-form); without this script the
  * form posts as usual. As the citizen answers, every field of the form (answers, csrf_token and
  * the signed submission id "sid") is kept in localStorage under "sipas-form:<path>|<sid>" and put
- * back on reload. "Gửi" posts the same fields with fetch (20 s timeout). The server's 303 to the
+ * back on reload. "Gửi" posts the same fields to the form's action with fetch (20 s timeout). The server's 303 to the
  * thank-you page is the acknowledgement: only then is the entry deleted. A network failure, a
  * timeout or a 5xx keeps the entry pending: it is sent again on the "online" event, on a timer
  * (5 s, doubling to 2 min) and on the next visit of the page, always with the same sid, so the
@@ -71,7 +71,8 @@
     if (!store || !complete(list)) { return; }
     var key = PREFIX + path + "|" + value(list, "sid");
     var old = read(key) || {};
-    var entry = {f: list, t: Date.now(), p: old.p || 0, s: old.s || 0};
+    var form = currentForm();
+    var entry = {f: list, t: Date.now(), p: old.p || 0, s: old.s || 0, u: form ? form.action : old.u};
     if (flags) {
       if ("p" in flags) { entry.p = flags.p; }
       if ("s" in flags) { entry.s = flags.s; }
@@ -128,7 +129,7 @@
     }) : list;
   }
 
-  function post(list, done) { // done(response or null, text)
+  function post(url, list, done) { // done(response or null, text)
     var controller = window.AbortController ? new window.AbortController() : null;
     var finished = false;
     var timer = setTimeout(function () {
@@ -141,7 +142,7 @@
       clearTimeout(timer);
       done(response, text);
     }
-    window.fetch(path, {
+    window.fetch(url, {
       method: "POST",
       body: body(list),
       headers: {"Content-Type": "application/x-www-form-urlencoded"},
@@ -207,7 +208,7 @@
     if (!pending.length) { return; }
     busy = true;
     var entry = pending[0];
-    post(withPageToken(entry.f), function (response, text) {
+    post(entry.u || path, withPageToken(entry.f), function (response, text) {
       busy = false;
       if (settle(entry, response, text)) {
         attempt = 0;
