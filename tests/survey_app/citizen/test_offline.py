@@ -11,15 +11,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, Route, expect
+from sqlalchemy import select
 from test_browser import (
     ANSWERS,
     COUNTER,
     GENDER,
     SERVICE_FIELD,
+    THANKS,
     TYPED_COMMENT,
     assert_accessible,
     assert_stored_once,
@@ -29,6 +32,10 @@ from test_browser import (
     stored,
     submit,
 )
+
+from survey_app.db import get_db
+from survey_app.db.models import ReceiptCode, Response, SurveyRound, Unit
+from survey_app.trust.receipts import IssueRequest, issue_codes
 
 pytestmark = pytest.mark.browser
 
@@ -242,3 +249,53 @@ def test_a_saved_submission_is_sent_on_the_next_visit(
     page.goto(f"{live}/s/{COUNTER}")  # and comes back later
     expect_thanks(page, live)
     assert_stored_once(app, survey)
+
+
+def test_a_receipt_code_answer_resent_three_times_is_stored_once(
+    app: Flask, survey: dict[str, object], live: str, page: Page
+) -> None:
+    """A receipt code works once: resends of its stored answer get the thank-you, not "used"."""
+    with app.app_context(), get_db().begin() as session:
+        unit = session.scalar(select(Unit).where(Unit.code == "SNV"))
+        survey_round = session.scalar(select(SurveyRound))
+        [issued] = issue_codes(
+            session,
+            app.secret_key,
+            survey_round,
+            [IssueRequest("HS-0001", unit)],
+            days=30,
+            zone=ZoneInfo("Asia/Ho_Chi_Minh"),
+        )
+    handled: list[str] = []
+
+    def lose_three(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        if len(handled) < 3:
+            route.fetch(max_redirects=0)  # stored (and the code used) the first time
+            route.abort()
+            handled.append("lost")
+        else:
+            route.continue_()
+            handled.append("through")
+
+    page.clock.install()
+    page.route(f"{live}/r/**", lose_three)
+    page.goto(f"{live}/r/{issued.code}")
+    fill_form(page)
+    submit(page)
+    expect(status(page)).to_contain_text(SAVED)
+    for attempt in range(2, 5):
+        page.clock.fast_forward(121_000)
+        wait_for(page, lambda n=attempt: len(handled) >= n, f"attempt {attempt}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(THANKS)
+    assert handled == ["lost", "lost", "lost", "through"]
+    with app.app_context():
+        session = get_db().factory()
+        try:
+            assert session.query(Response).count() == 1
+            assert session.scalar(select(ReceiptCode.redeemed_on)) is not None
+        finally:
+            session.close()
+    assert drafts(page) == {}
