@@ -67,16 +67,17 @@
     return found.sort(function (a, b) { return b.t - a.t; });
   }
 
-  function save(list, flags) { // flags: p (pending), s (sid already sent once); kept if omitted
+  // flags: p (pending), s (sid already sent once), b (sid refused once with 400); kept if omitted
+  function save(list, flags) {
     if (!store || !complete(list)) { return; }
     var key = PREFIX + path + "|" + value(list, "sid");
     var old = read(key) || {};
     var form = currentForm();
-    var entry = {f: list, t: Date.now(), p: old.p || 0, s: old.s || 0, u: form ? form.action : old.u};
-    if (flags) {
-      if ("p" in flags) { entry.p = flags.p; }
-      if ("s" in flags) { entry.s = flags.s; }
-    }
+    var entry = {f: list, t: Date.now(), p: old.p || 0, s: old.s || 0, b: old.b || 0};
+    entry.u = form ? form.action : old.u;
+    ["p", "s", "b"].forEach(function (flag) {
+      if (flags && flag in flags) { entry[flag] = flags[flag]; }
+    });
     try { store.setItem(key, JSON.stringify(entry)); } catch (e) { /* storage full: still sends */ }
   }
 
@@ -192,11 +193,18 @@
       swap(text, response.url);
       return true;
     }
-    var sid = value(entry.f, "sid");
+    var refused = response.status === 400;
     var next = swap(text, null); // errors, expired session, too many tries: the server's page
-    if (next) { // the answers are in it; keep the same sid so a resend can never store twice
-      next.elements.sid.value = sid;
-      save(fields(next), {p: 0, s: 1});
+    if (next) {
+      // The answers are in it. Keep the same sid, so that a first attempt stored unbeknown can
+      // never be stored twice, unless this sid was refused twice (a ticket no longer valid,
+      // e.g. a new round): then the server's new one.
+      if (!(refused && entry.b)) {
+        next.elements.sid.value = value(entry.f, "sid");
+        save(fields(next), {p: 0, s: 1, b: refused ? 1 : 0});
+      } else {
+        save(fields(next), {p: 0, s: 0, b: 0});
+      }
       watch(next);
     }
     return true;

@@ -299,3 +299,25 @@ def test_a_receipt_code_answer_resent_three_times_is_stored_once(
         finally:
             session.close()
     assert drafts(page) == {}
+
+
+def test_a_submission_id_refused_twice_gives_way_to_a_new_one(
+    app: Flask, survey: dict[str, object], live: str, page: Page
+) -> None:
+    """A kept id the server no longer accepts (say, from a round since closed) cannot lock the
+    form: kept after one refusal (it may be a lost session), replaced after a second."""
+    page.goto(f"{live}/s/{COUNTER}")
+    page.locator("input[name=sid]").evaluate("el => { el.value = 'not-a-valid-ticket'; }")
+    fill_form(page)
+    expired = page.locator(".notice[role=alert]")
+    submit(page)
+    expect(expired).to_contain_text("hết hạn")
+    expect(page.locator("input[name=sid]")).to_have_value("not-a-valid-ticket")
+    submit(page)
+    expect(expired).to_contain_text("hết hạn")
+    expect(page.locator("input[name=sid]")).not_to_have_value("not-a-valid-ticket")
+    for name, value in ANSWERS.items():
+        expect(page.locator(f"input[name='{name}'][value='{value}']")).to_be_checked()
+    submit(page)
+    expect_thanks(page, live)
+    assert_stored_once(app, survey)
