@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from survey_app import compression, db, security
+from survey_app import assets, compression, db, security
 from survey_app.config import load_settings
 
 
@@ -81,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     charts.init_app(app)
     errors.init_app(app)
     extensions.init_limits(app, "citizen.form", citizen.refused_with_answers)
+    assets.init_app(app)
     compression.init_app(app)
     security.init_app(app)
     return app

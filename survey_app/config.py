@@ -36,6 +36,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_CONTENT_LENGTH", "65536", "largest request body in bytes (413 beyond)"),
     Setting("MAX_UPLOAD_LENGTH", "10485760", "largest file an admin may upload, in bytes"),
     Setting("TRUSTED_PROXIES", "0", "proxies in front setting X-Forwarded-For/-Proto (nginx: 1)"),
+    Setting(
+        "ISSUING_AUTHORITY",
+        "UBND tỉnh Vĩnh Long",
+        "who runs the survey: shown atop the citizen's pages and on the counter posters",
+    ),
     Setting("DISPLAY_TIMEZONE", "Asia/Ho_Chi_Minh", "time zone of times shown to people"),
     Setting("RECEIPT_CODE_DAYS", "30", "days a receipt code can be used after it is issued"),
     Setting("SIGNAL_BURST_COUNT", "8", "answers of one counter that make a burst"),

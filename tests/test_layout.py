@@ -23,6 +23,7 @@ APP = ROOT / "survey_app"
 SHARED_GROUND = {
     "__init__",
     "app_factory",
+    "assets",
     "compression",
     "config",
     "csv_files",

@@ -28,7 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.validators import ValidationError
 
-from questionnaires.answers import ParsedSubmission, error_message, parse_submission
+from questionnaires.answers import ErrorCode, ParsedSubmission, error_message, parse_submission
+from questionnaires.estimate import intro_without_duration, minutes_to_answer, question_count
 from survey_app.citizen.submissions import (
     FormTarget,
     device_hash,
@@ -46,6 +47,8 @@ from survey_app.survey.rounds import open_round_for_unit
 bp = Blueprint("citizen", __name__)
 HONEYPOT = "website"
 DEVICE_COOKIE = "sipas_device"
+SUMMARY_LINKS = 3
+"""Questions linked from the error summary; the others are counted (each is marked in place)."""
 
 
 def _counter_or_404(code: str) -> Counter:
@@ -67,15 +70,28 @@ def render_form(
     session.setdefault("form_session", secrets.token_hex(16))
     survey_round = target.survey_round
     questionnaire = questionnaire_of(survey_round)
+    lang = current_language()
+    errors = errors or {}
+    in_order = [name for name in questionnaire.field_names if name in errors]
+    in_order += [name for name in errors if name not in in_order]
+    required = error_message(ErrorCode.REQUIRED, lang, questionnaire=questionnaire)
     html = render_template(
         "citizen/form.html",
         target=target,
         questionnaire=questionnaire,
         ticket=issue_ticket(current_app.secret_key, target),
         values=values or {},
-        errors=errors or {},
+        errors=errors,
+        summary_links=in_order[:SUMMARY_LINKS],
+        all_missing=all(message == required for message in errors.values()),
+        duration=t(
+            "form.duration",
+            questions=question_count(questionnaire),
+            minutes=minutes_to_answer(questionnaire, lang),
+        ),
+        intro=intro_without_duration(questionnaire.intro.get(lang)),
         notice=notice,
-        lang=current_language(),
+        lang=lang,
         honeypot=HONEYPOT,
     )
     response = make_response(html, status)

@@ -40,15 +40,19 @@ def _zone() -> ZoneInfo:
 
 
 def _refused(
-    kind: str, status: int, unit: Unit | None = None, **values: str
+    kind: str, status: int, unit: Unit | None = None, typed: str = "", **values: str
 ) -> ResponseReturnValue:
-    """A plain page saying why the code cannot be used (nothing is stored)."""
+    """A plain page saying why the code cannot be used (nothing is stored).
+
+    An invalid code's page offers the code box again, holding what was ``typed``.
+    """
     html = render_template(
         "citizen/code_refused.html",
         title=t(f"receipt.{kind}.title"),
         body=t(f"receipt.{kind}.body", **values),
         unit=unit,
         retype=kind == "invalid",
+        typed=typed,
     )
     return html, status
 
@@ -116,7 +120,7 @@ def entry() -> ResponseReturnValue:
         return render_template("citizen/code_entry.html", value="")
     code = normalise(typed)
     if code is None:
-        return _refused("invalid", 404)
+        return _refused("invalid", 404, typed=typed)
     return redirect(url_for(".code_form", code=code), code=303)
 
 
@@ -127,12 +131,12 @@ def code_form(code: str) -> ResponseReturnValue:
     """A receipt code's questionnaire, or its answers taken once."""
     canonical = normalise(code)
     if canonical is None:
-        return _refused("invalid", 404)
+        return _refused("invalid", 404, typed=code)
     if request.method == "GET" and canonical != code:
         return redirect(url_for(".code_form", code=canonical, **request.args))
     row = find_code(db_session(), current_app.secret_key, canonical)
     if row is None:
-        return _refused("invalid", 404)
+        return _refused("invalid", 404, typed=canonical)
     target = code_target(row)
     thanks_url = url_for(".code_thanks", code=canonical)
     if row.redeemed_on is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort, current_app, has_app_context
 from sqlalchemy import select
 
 from survey_app.db import session
@@ -21,13 +21,16 @@ def _counter(code: str) -> Counter:
     return counter
 
 
-def poster_spec(counter: Counter, base_url: str) -> PosterSpec:
-    """What a counter's poster shows."""
+def poster_spec(counter: Counter, base_url: str, authority: str | None = None) -> PosterSpec:
+    """What a counter's poster shows; ``authority`` defaults to the app's ``ISSUING_AUTHORITY``."""
+    if authority is None:
+        authority = current_app.config.get("ISSUING_AUTHORITY", "") if has_app_context() else ""
     return PosterSpec(
         unit_name=counter.unit.name,
         counter_name=counter.name,
         counter_code=counter.code,
         url=short_url(base_url, counter.code),
+        authority=authority or "",
     )
 
 

@@ -43,7 +43,7 @@ Progress = Callable[[int], None]
 QUIET_ZONE = 4
 """Quiet zone around every symbol, in modules (the minimum ISO/IEC 18004 asks for)."""
 
-VI_INSTRUCTION = "Quét mã QR để đánh giá sự hài lòng của bạn về dịch vụ hành chính công"
+VI_INSTRUCTION = "Quét mã QR để đánh giá sự hài lòng của Ông/Bà về dịch vụ hành chính công"
 EN_INSTRUCTION = "Scan to rate the service you received"
 PRIVACY_LINE = "Khảo sát ẩn danh: không hỏi tên, số điện thoại."
 
@@ -104,12 +104,17 @@ def qr_svg(url: str, *, scale: int = 10) -> bytes:
 
 @dataclass(frozen=True)
 class PosterSpec:
-    """What one counter's poster shows; *url* is the counter's permanent short URL."""
+    """What one counter's poster shows; *url* is the counter's permanent short URL.
+
+    *authority* (the ``ISSUING_AUTHORITY`` setting, e.g. "UBND tỉnh Vĩnh Long") heads the poster,
+    above the unit's name, as it heads the page the code opens; empty: no such line.
+    """
 
     unit_name: str
     counter_name: str
     counter_code: str
     url: str
+    authority: str = ""
 
 
 @functools.cache
@@ -217,6 +222,9 @@ def _draw_poster(c: Canvas, spec: PosterSpec, regular: str, bold: str) -> None:
 
     c.setFillColorRGB(0, 0, 0)
     top = page_h - margin
+    if spec.authority.strip():
+        lines, size = _fit_lines(_nfc(spec.authority).upper(), regular, 14, 10, text_w, 2)
+        top = _draw_centered(c, lines, regular, size, top, page_w) - 3 * mm
     lines, size = _fit_lines(_nfc(spec.unit_name), bold, 26, 15, text_w, 4)
     top = _draw_centered(c, lines, bold, size, top, page_w)
     lines, size = _fit_lines(_nfc(spec.counter_name), regular, 18, 12, text_w, 2)

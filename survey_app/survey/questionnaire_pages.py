@@ -11,10 +11,12 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from questionnaires.estimate import intro_without_duration, minutes_to_answer, question_count
 from questionnaires.model import Questionnaire
 from questionnaires.registry import definitions_root, shipped
 from survey_app.db import session
 from survey_app.db.models import QuestionnaireDefinition
+from survey_app.i18n import current_language, t
 from survey_app.staff import audit
 from survey_app.staff.access import attachment, staff_blueprint
 from survey_app.staff.uploads import accepts_uploads, located, uploaded
@@ -108,6 +110,13 @@ def _preview(questionnaire: Questionnaire) -> Response:
         ticket="",
         values={},
         errors={},
+        summary_links=[],
+        duration=t(
+            "form.duration",
+            questions=question_count(questionnaire),
+            minutes=minutes_to_answer(questionnaire, current_language()),
+        ),
+        intro=intro_without_duration(questionnaire.intro.get(current_language())),
         notice="Bản xem trước: không gửi được. / Preview: it cannot be submitted.",
         honeypot="website",
         preview=True,

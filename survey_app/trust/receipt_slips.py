@@ -34,7 +34,7 @@ PAD = 6 * mm
 QR_SIDE = 38 * mm
 QR_TOP = 23 * mm
 """The QR code's top edge below the slip's top (room for two lines of name and the instruction)."""
-INSTRUCTION = "Quét mã QR để đánh giá sự hài lòng về thủ tục bạn vừa làm"
+INSTRUCTION = "Quét mã QR để đánh giá sự hài lòng về thủ tục Ông/Bà vừa làm"
 CODE_LABEL = "Mã khảo sát (dùng một lần):"
 ENTRY = "Hoặc mở trang sau và nhập mã:"
 ANONYMOUS = "Khảo sát ẩn danh"

@@ -37,7 +37,7 @@ def test_a_complete_answer_is_stored_with_its_round_unit_counter_and_version(
     assert reply.status_code == 303
     assert reply.headers["Location"].endswith("/s/SNV-1/cam-on")
     thanks = client.get(reply.headers["Location"])
-    assert "Cảm ơn bạn!" in thanks.get_data(as_text=True)
+    assert "Cảm ơn Ông/Bà!" in thanks.get_data(as_text=True)
     with app.app_context():
         stored = get_db().session.query(Response).one()
         assert stored.unit.code == "SNV"

@@ -25,7 +25,7 @@ def test_answering_by_the_public_link_stores_channel_public_link(
     assert page.status_code == 200 and "Sở Nội vụ" in page.get_data(as_text=True)
     reply = client.post("/u/SNV", data={**_form(client), **full_answers()})
     assert reply.status_code == 303 and reply.headers["Location"].endswith("/u/SNV/cam-on")
-    assert "Cảm ơn bạn!" in client.get(reply.headers["Location"]).get_data(as_text=True)
+    assert "Cảm ơn Ông/Bà!" in client.get(reply.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         stored = get_db().session.query(Response).one()
         assert stored.channel == "public_link"

@@ -129,13 +129,15 @@ def test_svg_is_accessible_and_escaped() -> None:
 # --- PDF posters -----------------------------------------------------------------------
 
 
+AUTHORITY = "UBND tỉnh Vĩnh Long"
 SPECS = [
-    PosterSpec(UNIT, "Quầy 1 – Tư pháp, hộ tịch", "SNV-1", URL),
+    PosterSpec(UNIT, "Quầy 1 – Tư pháp, hộ tịch", "SNV-1", URL, AUTHORITY),
     PosterSpec(
         LONG_UNIT,
         "Quầy tiếp nhận và trả kết quả số 12 – Lĩnh vực đất đai, xây dựng, tài nguyên",
         LONG_CODE,
         LONG_URL,
+        AUTHORITY,
     ),
     PosterSpec("UBND phường 1", "Quầy 2", "P1-2", BASE + "P1-2"),
 ]
@@ -169,6 +171,8 @@ def test_pdf_text_has_diacritics_and_url(rendered) -> None:
         assert qr.VI_INSTRUCTION in page
         assert qr.EN_INSTRUCTION in page
         assert qr.PRIVACY_LINE in page
+        assert (AUTHORITY.upper() in page) == bool(spec.authority)  # whose poster this is
+        assert "bạn" not in page.lower()  # one form of address: Ông/Bà
         # A URL that needs wrapping is broken across lines with no added characters.
         assert spec.url in "".join(text.split())
 
@@ -196,7 +200,11 @@ def test_pdf_text_stays_clear_of_qr_and_quiet_zone(rendered) -> None:
 
 def test_pdf_crowded_poster_still_fits() -> None:
     spec = PosterSpec(
-        LONG_UNIT * 3, "Quầy " + "rất dài " * 40, "X" * 80, BASE + "Y" * (qr.MAX_POSTER_URL - 24)
+        LONG_UNIT * 3,
+        "Quầy " + "rất dài " * 40,
+        "X" * 80,
+        BASE + "Y" * (qr.MAX_POSTER_URL - 24),
+        "Ủy ban nhân dân tỉnh " * 8,
     )
     [(bitmap, text, boxes)] = render_pages(poster_pdf([spec]))
     pos = decode_one(bitmap).position

@@ -129,7 +129,7 @@ def test_a_code_works_once_then_says_so_plainly_and_stores_nothing(
     reply = answer(client, code)
     assert reply.status_code == 303
     assert reply.headers["Location"].endswith(f"/r/{code}/cam-on")
-    assert "Cảm ơn bạn!" in client.get(reply.headers["Location"]).get_data(as_text=True)
+    assert "Cảm ơn Ông/Bà!" in client.get(reply.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         stored = get_db().session.query(Response).one()
         assert (stored.channel, stored.counter_id, stored.unit.code) == ("receipt", None, "SNV")
