@@ -135,6 +135,8 @@ class Response(Base):
     # random cookie and the user agent (never the IP address)
     elapsed_seconds: Mapped[float | None] = mapped_column()
     device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # the item levels as one short text derived from answers (PostgreSQL; survey_app/db/levels.py)
+    levels: Mapped[str | None] = mapped_column(Text)
 
     survey_round: Mapped[SurveyRound] = relationship()
     unit: Mapped[Unit] = relationship()

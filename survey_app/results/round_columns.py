@@ -1,13 +1,16 @@
 """A round's answers straight from the database into columns: the fast analysis input (issue 12).
 
-One query with the answers' items turned into columns by the database (PostgreSQL:
-``CAST(answers -> 'q15' AS TEXT)`` on ``jsonb``; SQLite: ``answers -> '$."q15"'``), no ORM
-object per answer. On PostgreSQL the rows come through ``COPY (SELECT …) TO STDOUT`` (CSV) into a
-multi-threaded columnar reader (pyarrow); on SQLite through the cursor in large batches.
+One query, no ORM object per answer. PostgreSQL: each answer's item levels as one short text
+(``responses.levels``, derived from the ``jsonb`` answers and filled in by the signals' scan;
+computed by the database for answers not yet filled in, ``survey_app.db.levels``), through
+``COPY (SELECT …) TO STDOUT`` (CSV) into a multi-threaded columnar reader (pyarrow), then one
+byte per item into numpy. SQLite: one column per item (``answers -> '$."q15"'``) through the
+cursor in large batches.
 
-Each item cell arrives as the JSON text of the stored value: ``1``…``5`` are answers, a JSON
-string (``"na"``: "không áp dụng"), ``null``, a missing key or a number with a fraction are "no
-valid answer" (NaN), as in the responses export; any other value (``7``, ``true``) is an error.
+On SQLite each item cell arrives as the JSON text of the stored value: ``1``…``5`` are answers,
+a JSON string (``"na"``: "không áp dụng"), ``null``, a missing key or a number with a fraction
+are "no valid answer" (NaN), as in the responses export; any other value (``7``, ``true``) is
+an error. The levels text encodes the same decisions (``-`` none, ``?`` an error).
 The result equals ``to_sipas_data(table_from_rows(*response_rows(…)))`` (the export path);
 whenever something is wrong (a bad cell, a respondent without a count, an unsupported ``--by``
 column) the caller falls back to that path, which names every problem by row and column.
@@ -23,11 +26,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from numpy.typing import NDArray
-from sqlalchemy import Select, Text, cast, func, literal, select
+from sqlalchemy import Select, Text, cast, func, literal, literal_column, select
 from sqlalchemy.orm import Session
 
 from analysis import PostStrata, SipasData
 from questionnaires import Questionnaire
+from survey_app.db.levels import NO_LEVEL, levels_expression
 from survey_app.db.models import Counter, Response, SurveyRound, Unit
 
 EMPTY_GROUP = "(trống)"
@@ -76,8 +80,8 @@ def _text_column(name: str, profile: Collection[str]):  # type: ignore[no-untype
 
 
 def _item(item: str, dialect: str):  # type: ignore[no-untyped-def]
-    """The JSON text of one item's stored value: ``answers -> item`` (``jsonb`` on PostgreSQL;
-    SQLite's ``->`` keeps ``true`` apart from ``1``, which ``json_extract`` does not).
+    """The JSON text of one item's stored value: ``answers -> item`` (SQLite's ``->`` keeps
+    ``true`` apart from ``1``, which ``json_extract`` does not).
     """
     if dialect == "sqlite":
         return Response.answers.op("->", return_type=Text)(literal(f'$."{item}"'))
@@ -93,11 +97,20 @@ def _query(
     exclude_flagged: bool,
     channels: Collection[str] | None,
 ) -> Select:
+    if dialect == "postgresql":
+        # the stored levels text, or (not yet filled in) computed from answers by the database
+        answers = [
+            func.coalesce(
+                Response.levels, literal_column(levels_expression(items, "responses.answers"))
+            ).label("levels")
+        ]
+    else:
+        answers = [_item(item, dialect).label(f"i{n}") for n, item in enumerate(items)]
     columns = [
         Unit.code.label("unit_code"),
         Response.questionnaire_id.label("questionnaire"),
         cast(Response.questionnaire_version, Text).label("questionnaire_version"),
-        *(_item(item, dialect).label(f"i{n}") for n, item in enumerate(items)),
+        *answers,
         *(cast(expr, Text).label(label) for label, expr in extra.items()),  # type: ignore[call-overload]
     ]
     query = (
@@ -180,6 +193,28 @@ def _answers(table: pa.Table, count: int) -> NDArray[np.float64]:
     return answers
 
 
+_LEVEL_VALUES = np.full(256, -1.0)
+_LEVEL_VALUES[[ord(c) for c in "12345"]] = [1.0, 2.0, 3.0, 4.0, 5.0]
+_LEVEL_VALUES[ord(NO_LEVEL)] = np.nan
+
+
+def _levels(column: pa.ChunkedArray, count: int) -> NDArray[np.float64]:
+    """The (n, k) answers from the levels texts (``survey_app.db.levels``), one byte per item."""
+    strings = column.combine_chunks()
+    if strings.null_count or count == 0:
+        raise NotColumnar("levels")
+    offsets = np.frombuffer(strings.buffers()[1], np.int32)[
+        strings.offset : strings.offset + len(strings) + 1
+    ]
+    if np.any(np.diff(offsets) != count):
+        raise NotColumnar("levels of another length")
+    data = np.frombuffer(strings.buffers()[2], np.uint8)[offsets[0] : offsets[-1]]
+    answers = _LEVEL_VALUES[data].reshape(len(strings), count)
+    if np.any(answers == -1.0):  # "?" (a value the export path reports) or anything else
+        raise NotColumnar("a stored value that is not an answer")
+    return answers
+
+
 def _strings(table: pa.Table, name: str) -> NDArray[np.str_]:
     return np.asarray(table.column(name).fill_null("").to_numpy(zero_copy_only=False), dtype=str)
 
@@ -217,7 +252,7 @@ def round_columns(
         "unit_code",
         "questionnaire",
         "questionnaire_version",
-        *(f"i{n}" for n in range(len(items))),
+        *(["levels"] if dialect == "postgresql" else (f"i{n}" for n in range(len(items)))),
         *extra,
     ]
     if dialect == "postgresql":
@@ -230,7 +265,10 @@ def round_columns(
     for name, value in zip(("questionnaire", "questionnaire_version"), wanted, strict=True):
         if table.column(name).null_count or set(table.column(name).unique().to_pylist()) != {value}:
             raise NotColumnar("answers to another questionnaire")
-    answers = _answers(table, len(items))
+    if dialect == "postgresql":
+        answers = _levels(table.column("levels"), len(items))
+    else:
+        answers = _answers(table, len(items))
     units = _strings(table, "unit_code")
     groups = None
     if by is not None:
