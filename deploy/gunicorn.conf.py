@@ -61,3 +61,72 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 proc_name = "sipas"
 # nginx on the same host sets X-Forwarded-Proto; gunicorn trusts it from these addresses only
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+# --- the signals' periodic scan (docs/decisions/0015) ---------------------------------------
+# The signals that compare answers (burst, repeated device) are computed off the citizen's
+# request by `sipas review watch`, a child process of the master: it starts when gunicorn is
+# ready, is started again if it dies, and stops with gunicorn. It is a process, not a thread of
+# the master, so that no database connection is ever inherited by a forked worker. With several
+# instances on one database each runs one; they take turns (a row lock), harmlessly.
+# SIGNAL_SCAN_SECONDS=0: no scan here (run `sipas review watch` another way).
+_scanner: list = []
+
+
+def _scan_seconds() -> float:
+    raw = os.environ.get("SIGNAL_SCAN_SECONDS", "").strip() or "30"
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"SIGNAL_SCAN_SECONDS ({raw!r}) must be a number of seconds") from None
+
+
+def _start_scanner(server) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    seconds = _scan_seconds()
+    if seconds <= 0:
+        return
+    command = [
+        sys.executable,
+        "-m",
+        "survey_app.cli.main",
+        "review",
+        "watch",
+        "--every",
+        f"{seconds:g}",
+    ]
+    _scanner[:] = [subprocess.Popen(command)]
+    server.log.info("signals scan started (pid %s, every %g s)", _scanner[0].pid, seconds)
+
+
+def when_ready(server) -> None:  # type: ignore[no-untyped-def]
+    _start_scanner(server)
+
+
+def on_reload(server) -> None:  # type: ignore[no-untyped-def]
+    _stop_scanner()
+    _start_scanner(server)
+
+
+def worker_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
+    # the master runs this hook: a good moment to start the scanner again if it died
+    if _scanner and _scanner[0].poll() is not None:
+        server.log.warning("signals scan ended (%s); starting it again", _scanner[0].returncode)
+        _start_scanner(server)
+
+
+def _stop_scanner() -> None:
+    for process in _scanner:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except Exception:
+                process.kill()
+    _scanner.clear()
+
+
+def on_exit(server) -> None:  # type: ignore[no-untyped-def]
+    _stop_scanner()

@@ -102,7 +102,11 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> Database:
-    """Give ``app`` its database (``app.extensions["sipas_db"]``)."""
+    """Give ``app`` its database (``app.extensions["sipas_db"]``); staff changes to units,
+    counters and rounds bump the cache version (``cache_version``)."""
+    from survey_app.db import cache_version
+
+    cache_version.install()
     database = Database(app.config["DATABASE_URL"])
     app.extensions["sipas_db"] = database
     app.teardown_appcontext(_close_session)
