@@ -68,7 +68,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # No pre-ping (a round trip at every checkout): a connection that died with the server fails
+    # its request (503, nothing acknowledged; the phone sends again) and SQLAlchemy then throws
+    # away every pooled connection older than the failure, so the next requests reconnect.
+    return create_engine(url, pool_size=5, max_overflow=10)
 
 
 class Database:
