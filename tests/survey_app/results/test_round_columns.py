@@ -23,6 +23,7 @@ from sqlalchemy import insert, select
 from analysis import SipasResult
 from questionnaires.registry import get_questionnaire
 from survey_app.db import get_db
+from survey_app.db.levels import fill_levels
 from survey_app.db.models import Counter, Response, SurveyRound, Unit
 from survey_app.results import round_results
 from survey_app.results.analysis_input import InputError, table_from_rows
@@ -228,3 +229,38 @@ def test_respondents_without_a_count_are_reported_as_before(app: Flask, varied: 
 
 def test_a_round_without_answers_is_reported_as_before(app: Flask, survey: dict) -> None:
     assert _problems(app) == ["file: there are no responses to analyse"]
+
+
+def test_filled_in_levels_give_the_same_results_and_follow_changed_answers(
+    app: Flask, varied: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan fills in ``levels`` (PostgreSQL); results stay the export path's; a changed
+    answer empties its levels (a trigger), so a stale text is never read."""
+    with app.app_context(), get_db().begin() as session:
+        survey_round = session.scalar(select(SurveyRound))
+        filled = fill_levels(session, survey_round.id, ITEMS, limit=10_000)
+        postgresql = session.get_bind().dialect.name == "postgresql"
+    assert filled == (3000 if postgresql else 0)
+    _both(app, AnalysisOptions(), monkeypatch)
+    _both(app, AnalysisOptions(by="gender", exclude_flagged=True), monkeypatch)
+    _last_answer_gets(app, 1)
+    with app.app_context():
+        last = get_db().session.scalar(select(Response).order_by(Response.id.desc()).limit(1))
+        assert last.levels is None
+    _both(app, AnalysisOptions(), monkeypatch)
+    if postgresql:
+        with app.app_context(), get_db().begin() as session:
+            session.execute(insert(Response), [{**_row_of(last), "levels": "5" * len(ITEMS)}])
+            inserted = session.scalar(select(Response).order_by(Response.id.desc()).limit(1))
+            assert inserted.levels is None  # no INSERT can bring its own levels
+
+
+def _row_of(response: Response) -> dict[str, object]:
+    columns = ("round_id", "unit_id", "channel", "submitted_at", "questionnaire_id")
+    return {
+        **{c: getattr(response, c) for c in columns},
+        "submission_id": secrets.token_hex(16),
+        "questionnaire_version": 1,
+        "answers": dict(response.answers),
+        "profile": {},
+    }
