@@ -65,14 +65,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # --- the signals' periodic scan (docs/decisions/0015) ---------------------------------------
 # The signals that compare answers (burst, repeated device) are computed off the citizen's
-# request by `sipas review watch`, a child process of the master: it starts when gunicorn is
-# ready, is started again if it dies, and stops with gunicorn. It is a process, not a thread of
-# the master, so that no database connection is ever inherited by a forked worker. With several
-# instances on one database each runs one; they take turns (a row lock), harmlessly.
+# request by a background thread in each worker (`survey_app.trust.scanner.watch_in_app`), started
+# once the worker has loaded the app: it uses the worker's own app and pool (nothing crosses a
+# fork), dies and comes back with its worker. The threads of all workers and instances take
+# turns on one row lock: one scans, the others skip that round.
 # SIGNAL_SCAN_SECONDS=0: no scan here (run `sipas review watch` another way).
-_scanner: list = []
-
-
 def _scan_seconds() -> float:
     raw = os.environ.get("SIGNAL_SCAN_SECONDS", "").strip() or "30"
     try:
@@ -81,52 +78,15 @@ def _scan_seconds() -> float:
         raise SystemExit(f"SIGNAL_SCAN_SECONDS ({raw!r}) must be a number of seconds") from None
 
 
-def _start_scanner(server) -> None:  # type: ignore[no-untyped-def]
-    import subprocess
-    import sys
-
+def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
     seconds = _scan_seconds()
-    if seconds <= 0:
-        return
-    command = [
-        sys.executable,
-        "-m",
-        "survey_app.cli.main",
-        "review",
-        "watch",
-        "--every",
-        f"{seconds:g}",
-    ]
-    _scanner[:] = [subprocess.Popen(command)]
-    server.log.info("signals scan started (pid %s, every %g s)", _scanner[0].pid, seconds)
+    app = getattr(worker, "wsgi", None)
+    if seconds <= 0 or "sipas_db" not in getattr(app, "extensions", {}):
+        return  # scans off, or not the SIPAS app (a benchmark's bare app)
+    import threading
 
+    from survey_app.trust.scanner import watch_in_app
 
-def when_ready(server) -> None:  # type: ignore[no-untyped-def]
-    _start_scanner(server)
-
-
-def on_reload(server) -> None:  # type: ignore[no-untyped-def]
-    _stop_scanner()
-    _start_scanner(server)
-
-
-def worker_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
-    # the master runs this hook: a good moment to start the scanner again if it died
-    if _scanner and _scanner[0].poll() is not None:
-        server.log.warning("signals scan ended (%s); starting it again", _scanner[0].returncode)
-        _start_scanner(server)
-
-
-def _stop_scanner() -> None:
-    for process in _scanner:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except Exception:
-                process.kill()
-    _scanner.clear()
-
-
-def on_exit(server) -> None:  # type: ignore[no-untyped-def]
-    _stop_scanner()
+    threading.Thread(
+        target=watch_in_app, args=(app, seconds), name="signals-scan", daemon=True
+    ).start()

@@ -2,8 +2,8 @@
 
 A submission stores its own signals (``signals.own_flags``: too fast, straight lining, outside
 hours) with its one INSERT. Every ``SIGNAL_SCAN_SECONDS`` (30 by default) the scan
-(:func:`scan_new`; ``sipas review watch``, started next to gunicorn by deploy/gunicorn.conf.py)
-looks at the answers stored since its last run:
+(:func:`scan_new`; a thread of each gunicorn worker started by deploy/gunicorn.conf.py, or
+``sipas review watch``) looks at the answers stored since its last run:
 
 - ``burst``: for each counter with new answers, every answer of that counter within
   SIGNAL_BURST_MINUTES of them; windows holding ≥ SIGNAL_BURST_COUNT answers flag all their
@@ -14,7 +14,8 @@ looks at the answers stored since its last run:
 then fills in the new answers' item levels for the analysis (``survey_app.db.levels``) and
 writes when it ran (``signal_scan``; the review page shows it). Flags only add up here: a full
 recomputation stays ``sipas review scan --round``. The scan runs in one transaction holding the
-``signal_scan`` row's lock, so two instances never scan the same answers at once.
+``signal_scan`` row's lock (others skip it meanwhile), so two scanners never scan the same
+answers at once.
 
 Answers younger than ``GRACE`` seconds wait for the next scan: a transaction that took its id
 earlier but commits later is not skipped (bound: a submission commits within seconds).
@@ -124,12 +125,19 @@ def _repeat_device(session: Session, new: list[Response]) -> dict[int, tuple[Res
 
 def scan_new(
     session: Session, config: Mapping[str, Any], who: str = SIGNALS_WHO, now: datetime | None = None
-) -> NewScanReport:
-    """One periodic scan (in the caller's transaction; commit it). See the module's doc."""
+) -> NewScanReport | None:
+    """One periodic scan (in the caller's transaction; commit it). See the module's doc.
+
+    None when another scanner is scanning at this moment (it holds the ``signal_scan`` row).
+    """
     now = now or utcnow()
     thresholds = Thresholds.from_config(config)
-    state = session.scalar(select(SignalScan).where(SignalScan.id == 1).with_for_update())
+    state = session.scalar(
+        select(SignalScan).where(SignalScan.id == 1).with_for_update(skip_locked=True)
+    )
     if state is None:
+        if session.scalar(select(SignalScan.id).where(SignalScan.id == 1)) is not None:
+            return None  # another scanner holds the row: it is scanning now
         state = SignalScan(id=1, last_response_id=0)
         session.add(state)
         session.flush()
@@ -180,14 +188,27 @@ def watch(make_session: Any, config: Mapping[str, Any], every: float, once: bool
         try:
             with make_session() as session:
                 report = scan_new(session, config)
-            log.info(
-                "signals scan: %d new answers, flags %s, %d state changes",
-                report.looked_at,
-                report.flagged,
-                report.changed,
-            )
+            if report is not None:
+                log.info(
+                    "signals scan: %d new answers, flags %s, %d state changes",
+                    report.looked_at,
+                    report.flagged,
+                    report.changed,
+                )
         except SQLAlchemyError:
             log.exception("signals scan failed (the database?); trying again")
         if once:
             return
         time.sleep(max(every - (time.monotonic() - began), 1.0))
+
+
+def watch_in_app(app: Any, every: float) -> None:
+    """:func:`watch` for a running app (a gunicorn worker's thread), after a random pause so that
+    the workers' threads do not all wake at once."""
+    import random
+
+    from survey_app.db import get_db
+
+    time.sleep(random.uniform(1.0, every))
+    with app.app_context():
+        watch(get_db().begin, app.config, every)
