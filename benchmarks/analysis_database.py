@@ -8,7 +8,8 @@ Run from the project root::
 On the local PostgreSQL server it creates a private database (``CREATE DATABASE``, dropped at
 the end), migrates it, fills it with the demo's units, counters and open round, and bulk-loads
 ``--responses`` answers with ``COPY`` (every channel; ~5 % "không áp dụng"; 3 % flagged, 2 %
-excluded; a service field and a gender). Then:
+excluded; a service field and a gender), then fills in their item levels as the signals'
+periodic scan does in production (timed). Then:
 
 (a) ``sipas analyze --round NAME --out FILE.csv`` as a subprocess, end to end (process start to
     file written), wall time and the child's peak memory (its ``ru_maxrss``);
@@ -106,6 +107,25 @@ def load_answers(url: str, responses: int, seed: int) -> str:
     return name
 
 
+def fill_all_levels(url: str) -> int:
+    """What the signals' scan does as answers come in: ``responses.levels`` for every answer."""
+    from survey_app.app_factory import create_app
+    from survey_app.db import get_db
+    from survey_app.db.levels import fill_levels
+    from survey_app.db.models import SurveyRound
+
+    app = create_app({"DATABASE_URL": url})
+    total = 0
+    with app.app_context():
+        while True:
+            with get_db().begin() as session:
+                survey_round = session.query(SurveyRound).one()
+                done = fill_levels(session, survey_round.id, ITEMS, limit=100_000)
+            total += done
+            if not done:
+                return total
+
+
 def run_cli(url: str, round_name: str, out: Path, *extra: str) -> tuple[float, float, str]:
     """(wall seconds, child's peak MB, its last line) of ``sipas analyze --round``."""
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
@@ -171,6 +191,12 @@ def main(argv: list[str] | None = None) -> int:
             prepare(url)
         round_name = load_answers(url, args.responses, args.seed)
         print(f"{args.responses:,} answers COPYed in {time.perf_counter() - began:.1f} s")
+        began = time.perf_counter()
+        filled = fill_all_levels(url)
+        print(
+            f"item levels filled in for {filled:,} answers in {time.perf_counter() - began:.1f} s "
+            "(the periodic scan's work, spread over the round in production)"
+        )
         out = Path(tmp) / "results.csv"
         seconds, peak, said = run_cli(url, round_name, out)
         print(f"(a) sipas analyze --round: {seconds:.2f} s wall, {peak:,.0f} MB peak; {said}")
