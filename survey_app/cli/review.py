@@ -106,7 +106,13 @@ def review_watch(every: float | None, once: bool) -> None:
     from survey_app.trust import scanner
 
     app = make_app()
-    seconds = every if every is not None else float(app.config.get("SIGNAL_SCAN_SECONDS") or 30)
+    raw = app.config.get("SIGNAL_SCAN_SECONDS") or "30"
+    try:
+        seconds = every if every is not None else float(raw)
+    except ValueError:
+        raise click.ClickException(
+            f"SIGNAL_SCAN_SECONDS ({raw!r}) must be a number of seconds, e.g. 30"
+        ) from None
     if seconds <= 0:
         raise click.BadParameter(
             f"{seconds:g}: give a number of seconds above 0", param_hint="--every"
