@@ -35,10 +35,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from questionnaires.registry import get_questionnaire
 from survey_app.db import utcnow
 from survey_app.db.levels import fill_levels
 from survey_app.db.models import Response, SignalScan, SurveyRound, Unit
+from survey_app.survey.questionnaire_store import UnknownVersion, get_questionnaire
 from survey_app.trust.signals import (
     _WITHOUT,
     SIGNALS_WHO,
@@ -167,11 +167,15 @@ def scan_new(
     filled = 0
     for round_id in sorted({r.round_id for r in new}):
         survey_round = session.get(SurveyRound, round_id)
-        if survey_round is not None:
+        if survey_round is None:
+            continue
+        try:
             questionnaire = get_questionnaire(
-                survey_round.questionnaire_id, survey_round.questionnaire_version
+                session, survey_round.questionnaire_id, survey_round.questionnaire_version
             )
-            filled += fill_levels(session, round_id, list(questionnaire.item_ids))
+        except UnknownVersion:  # the analysis computes the levels itself then
+            continue
+        filled += fill_levels(session, round_id, list(questionnaire.item_ids))
     if new:
         state.last_response_id = new[-1].id
     state.last_scan_at = now
