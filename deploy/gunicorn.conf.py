@@ -61,3 +61,32 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 proc_name = "sipas"
 # nginx on the same host sets X-Forwarded-Proto; gunicorn trusts it from these addresses only
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+# --- the signals' periodic scan (docs/decisions/0015) ---------------------------------------
+# The signals that compare answers (burst, repeated device) are computed off the citizen's
+# request by a background thread in each worker (`survey_app.trust.scanner.watch_in_app`), started
+# once the worker has loaded the app: it uses the worker's own app and pool (nothing crosses a
+# fork), dies and comes back with its worker. The threads of all workers and instances take
+# turns on one row lock: one scans, the others skip that round.
+# SIGNAL_SCAN_SECONDS=0: no scan here (run `sipas review watch` another way).
+def _scan_seconds() -> float:
+    raw = os.environ.get("SIGNAL_SCAN_SECONDS", "").strip() or "30"
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"SIGNAL_SCAN_SECONDS ({raw!r}) must be a number of seconds") from None
+
+
+def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
+    seconds = _scan_seconds()
+    app = getattr(worker, "wsgi", None)
+    if seconds <= 0 or "sipas_db" not in getattr(app, "extensions", {}):
+        return  # scans off, or not the SIPAS app (a benchmark's bare app)
+    import threading
+
+    from survey_app.trust.scanner import watch_in_app
+
+    threading.Thread(
+        target=watch_in_app, args=(app, seconds), name="signals-scan", daemon=True
+    ).start()

@@ -53,6 +53,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNAL_STRAIGHTLINE_MIN_ITEMS", "10", "levels needed to call one answer straight"),
     Setting("SIGNAL_MIN_SECONDS", "25", "fewer seconds from form to submission is too fast"),
     Setting(
+        "SIGNAL_SCAN_SECONDS",
+        "30",
+        "seconds between the periodic scans for bursts and repeated devices (0: no scan)",
+    ),
+    Setting(
         "LOGIN_LIMIT_PER_ACCOUNT",
         "5 per 15 minutes",
         "failed staff logins for one account name from one address",

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, request, session
+from flask import Flask, Response, abort, request, session
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from limits import parse_many
+
+from survey_app.submission_limits import SubmissionLimits
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -129,14 +132,38 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
 
 
+def _limit_submissions(
+    app: Flask,
+    counts: SubmissionLimits,
+    on_breach: Callable[[RequestLimit], Response | None],
+    view: Callable[..., Any],
+) -> Callable[..., Any]:
+    """``view`` with both submission limits on its POSTs, in one check (``submission_limits``)."""
+
+    @functools.wraps(view)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST" and not counts.hit(
+            (str(app.config["SUBMIT_LIMIT_PER_FORM"]), form_session_key()),
+            (str(app.config["SUBMIT_LIMIT_PER_ADDRESS"]), get_remote_address() or "unknown"),
+        ):
+            refused = on_breach(None)  # type: ignore[arg-type]
+            if refused is None:
+                abort(429)
+            return refused
+        return view(*args, **kwargs)
+
+    return limited
+
+
 def init_limits(
     app: Flask, submit_endpoint: str, on_breach: Callable[[RequestLimit], Response | None]
 ) -> Limiter:
     """A limiter for this app: per form session, plus a generous ceiling per address.
 
     The limits apply to ``submit_endpoint`` and to every view marked `limited_submission`
-    (receipt codes, public links). ``on_breach`` answers a refused submission (the citizen's page
-    shows the answers again). The view marked `limited_login` gets the login limits.
+    (receipt codes, public links), both in one check (``survey_app.submission_limits``).
+    ``on_breach`` answers a refused submission (the citizen's page shows the answers again). The
+    view marked `limited_login` gets the login limits.
     """
     limiter = Limiter(
         key_func=get_remote_address,
@@ -152,22 +179,10 @@ def init_limits(
         for endpoint, view in app.view_functions.items()
         if hasattr(view, SUBMIT_BREACH)
     }
+    counts = SubmissionLimits(app.config["RATELIMIT_STORAGE_URI"])
     for endpoint, breach in limited.items():
-        per_form = limiter.limit(
-            lambda: app.config["SUBMIT_LIMIT_PER_FORM"],
-            key_func=form_session_key,
-            methods=["POST"],
-            scope="submit-form",
-            on_breach=breach,
+        app.view_functions[endpoint] = _limit_submissions(
+            app, counts, breach, app.view_functions[endpoint]
         )
-        per_address = limiter.limit(
-            lambda: app.config["SUBMIT_LIMIT_PER_ADDRESS"],
-            key_func=get_remote_address,
-            methods=["POST"],
-            scope="submit-address",
-            override_defaults=False,
-            on_breach=breach,
-        )
-        app.view_functions[endpoint] = per_address(per_form(app.view_functions[endpoint]))
     _limit_login(app, limiter)
     return limiter

@@ -32,6 +32,7 @@ SHARED_GROUND = {
     "health",
     "i18n",
     "security",
+    "submission_limits",
 }
 NOT_FEATURES = {"db"}  # shared ground that happens to be a package (engine, models, migrations)
 

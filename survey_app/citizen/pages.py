@@ -24,12 +24,12 @@ from flask import (
 from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, validate_csrf
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.validators import ValidationError
 
 from questionnaires.answers import ErrorCode, ParsedSubmission, error_message, parse_submission
 from questionnaires.estimate import intro_without_duration, minutes_to_answer, question_count
+from questionnaires.model import Questionnaire
 from survey_app.citizen.submissions import (
     FormTarget,
     device_hash,
@@ -38,11 +38,12 @@ from survey_app.citizen.submissions import (
     store_response,
 )
 from survey_app.db import session as db_session
-from survey_app.db.models import Counter, Response
+from survey_app.db.models import Response
 from survey_app.extensions import csrf
 from survey_app.i18n import current_language, t
-from survey_app.survey.questionnaire_store import questionnaire_of
-from survey_app.survey.rounds import open_round_for_unit
+from survey_app.survey import cache
+from survey_app.survey.cache import CounterView
+from survey_app.survey.questionnaire_store import get_questionnaire as stored_questionnaire
 
 bp = Blueprint("citizen", __name__)
 HONEYPOT = "website"
@@ -51,11 +52,20 @@ SUMMARY_LINKS = 3
 """Questions linked from the error summary; the others are counted (each is marked in place)."""
 
 
-def _counter_or_404(code: str) -> Counter:
-    counter = db_session().scalar(select(Counter).where(Counter.code == code))
+def _counter_or_404(code: str) -> CounterView:
+    counter = cache.current(db_session()).counter(db_session(), code)
     if counter is None or not counter.active:
         abort(404)
     return counter
+
+
+def _questionnaire(survey_round: object) -> Questionnaire:
+    """The round's questionnaire (shipped, or published): the round may be a cached copy."""
+    return stored_questionnaire(
+        db_session(),
+        survey_round.questionnaire_id,  # type: ignore[attr-defined]
+        survey_round.questionnaire_version,  # type: ignore[attr-defined]
+    )
 
 
 def render_form(
@@ -69,7 +79,7 @@ def render_form(
     """The questionnaire page for ``target`` with a fresh ticket (and a device cookie)."""
     session.setdefault("form_session", secrets.token_hex(16))
     survey_round = target.survey_round
-    questionnaire = questionnaire_of(survey_round)
+    questionnaire = _questionnaire(survey_round)
     lang = current_language()
     errors = errors or {}
     in_order = [name for name in questionnaire.field_names if name in errors]
@@ -136,7 +146,7 @@ def submit(
     if request.form.get(HONEYPOT):
         return redirect(thanks_url, code=303)
     survey_round = target.survey_round
-    questionnaire = questionnaire_of(survey_round)
+    questionnaire = _questionnaire(survey_round)
     parsed: ParsedSubmission = parse_submission(questionnaire, request.form)
     if parsed.errors:
         lang = current_language()
@@ -158,9 +168,9 @@ def submit(
     return redirect(thanks_url, code=303)
 
 
-def counter_target(counter: Counter) -> FormTarget | None:
+def counter_target(counter: CounterView) -> FormTarget | None:
     """The counter's questionnaire in the round open now for its unit (None when closed)."""
-    survey_round = open_round_for_unit(db_session(), counter.unit_id)
+    survey_round = cache.current(db_session()).open_round(db_session(), counter.unit_id)
     if survey_round is None:
         return None
     return FormTarget(counter.unit, survey_round, "counter_qr", counter.code, counter)
@@ -185,7 +195,7 @@ def refused_with_answers(_limit: object) -> FlaskResponse | None:
     if request.endpoint != "citizen.form":
         return None
     code = (request.view_args or {}).get("code", "")
-    counter = db_session().scalar(select(Counter).where(Counter.code == code))
+    counter = cache.current(db_session()).counter(db_session(), code)
     target = counter_target(counter) if counter else None
     if target is None:
         return None

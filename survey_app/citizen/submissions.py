@@ -2,8 +2,9 @@
 
 Each rendered form carries a signed ticket: a random submission id, the form's target (a counter's
 code or a receipt code's hash), its round and when it was rendered. The id is unique in the
-responses table, so a double tap, a refresh or a resend stores one response; the second attempt
-finds the first and gets the same thank-you.
+responses table and stored with ``INSERT … ON CONFLICT (submission_id) DO NOTHING``, so a double
+tap, a refresh or a resend stores one response; the second attempt finds the first and gets the
+same thank-you.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from questionnaires.answers import ParsedSubmission
 from survey_app.db import utcnow
 from survey_app.db.models import Counter, Response, SurveyRound, Unit
+from survey_app.survey.cache import CounterView, RoundView, UnitView
 from survey_app.trust import signals
 
 SALT = "sipas-submission-id"
@@ -37,11 +39,11 @@ class FormTarget:
     code's keyed hash for receipts. ``counter`` is None when no counter was involved.
     """
 
-    unit: Unit
-    survey_round: SurveyRound
+    unit: Unit | UnitView
+    survey_round: SurveyRound | RoundView
     channel: str
     key: str
-    counter: Counter | None = None
+    counter: Counter | CounterView | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,16 @@ def device_hash(secret_key: str, round_id: int, device_cookie: str, user_agent: 
     return hmac.new(salt, f"{device_cookie}|{user_agent}".encode(), hashlib.sha256).hexdigest()
 
 
+def _insert(dialect: str):  # type: ignore[no-untyped-def]
+    """``INSERT … ON CONFLICT (submission_id) DO NOTHING RETURNING id`` for this database."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    return (
+        module.insert(Response)
+        .on_conflict_do_nothing(index_elements=[Response.submission_id])
+        .returning(Response.id)
+    )
+
+
 def store_response(
     session: Session,
     *,
@@ -101,39 +113,44 @@ def store_response(
 ) -> tuple[Response, bool]:
     """Commit one response; returns it and whether it is new (False: a resend of a stored one).
 
-    The signals (``survey_app.trust.signals``, thresholds from ``config``: the app's settings) run
-    after the flush, then ``before_commit`` (e.g. marking a receipt code used): all in the same
-    transaction, so the response, its flags and side effects are stored together or not at all.
+    One ``INSERT … ON CONFLICT (submission_id) DO NOTHING``: a resend inserts nothing and is told
+    so by the database, no error and no rollback. The signals that look at this answer alone
+    (thresholds from ``config``: the app's settings) are computed before, without a query; the
+    ones that compare answers (burst, repeated device) are left to the periodic scan
+    (``survey_app.trust.signals.scan_new``, docs/decisions/0015). ``before_commit`` (e.g. marking
+    a receipt code used) runs in the same transaction, only for a new response.
     """
     now = utcnow()
-    response = Response(
-        submission_id=ticket.nonce,
-        round_id=target.survey_round.id,
-        unit_id=target.unit.id,
-        counter_id=target.counter.id if target.counter else None,
-        channel=target.channel,
-        submitted_at=now,
-        questionnaire_id=target.survey_round.questionnaire_id,
-        questionnaire_version=target.survey_round.questionnaire_version,
-        language=language,
-        answers=dict(parsed.answers),
-        service_field=parsed.service_field,
-        profile=dict(parsed.profile),
-        comment=parsed.comment,
-        elapsed_seconds=round(now.timestamp() - ticket.issued, 1) if ticket.issued else None,
-        device_hash=device,
-    )
-    session.add(response)
-    try:
-        session.flush()
-        signals.safely_apply(session, response, config)
-        if before_commit is not None:
-            before_commit(session, response)
-        session.commit()
-        return response, True
-    except IntegrityError:
+    values: dict[str, Any] = {
+        "submission_id": ticket.nonce,
+        "round_id": target.survey_round.id,
+        "unit_id": target.unit.id,
+        "counter_id": target.counter.id if target.counter else None,
+        "channel": target.channel,
+        "submitted_at": now,
+        "questionnaire_id": target.survey_round.questionnaire_id,
+        "questionnaire_version": target.survey_round.questionnaire_version,
+        "language": language,
+        "answers": dict(parsed.answers),
+        "service_field": parsed.service_field,
+        "profile": dict(parsed.profile),
+        "comment": parsed.comment,
+        "elapsed_seconds": round(now.timestamp() - ticket.issued, 1) if ticket.issued else None,
+        "device_hash": device,
+    }
+    flags = signals.safely_own_flags(values, target.unit.code, config)
+    values |= {"flags": flags, "state": signals.state_for("received", flags)}
+    new_id = session.execute(
+        _insert(session.get_bind().dialect.name).values(**values)
+    ).scalar_one_or_none()
+    if new_id is None:  # a resend: the first one is stored
         session.rollback()
         existing = session.scalar(select(Response).where(Response.submission_id == ticket.nonce))
-        if existing is None:
-            raise
+        if existing is None:  # pragma: no cover - the unique index said it exists
+            raise RuntimeError(f"submission {ticket.nonce} neither stored nor found")
         return existing, False
+    response = Response(id=new_id, **values)
+    if before_commit is not None:
+        before_commit(session, response)
+    session.commit()
+    return response, True

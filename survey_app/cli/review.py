@@ -88,6 +88,40 @@ def review_scan(round_name: str, who: str | None) -> None:
     )
 
 
+@review_group.command("watch")
+@click.option(
+    "--every",
+    type=float,
+    default=None,
+    help="seconds between scans [default: the SIGNAL_SCAN_SECONDS setting, 30]",
+)
+@click.option("--once", is_flag=True, help="scan once and stop")
+def review_watch(every: float | None, once: bool) -> None:
+    """Compute the signals that compare answers (burst, repeated device) for the answers stored
+    since the last scan, again and again (docs/decisions/0015)."""
+    import logging
+
+    from survey_app.cli.common import make_app
+    from survey_app.db import get_db
+    from survey_app.trust import scanner
+
+    app = make_app()
+    raw = app.config.get("SIGNAL_SCAN_SECONDS") or "30"
+    try:
+        seconds = every if every is not None else float(raw)
+    except ValueError:
+        raise click.ClickException(
+            f"SIGNAL_SCAN_SECONDS ({raw!r}) must be a number of seconds, e.g. 30"
+        ) from None
+    if seconds <= 0:
+        raise click.BadParameter(
+            f"{seconds:g}: give a number of seconds above 0", param_hint="--every"
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    with app.app_context():
+        scanner.watch(get_db().begin, app.config, seconds, once=once)
+
+
 def _change(
     round_name: str, ids: str | None, flag: str | None, state: str, reason: str, who: str | None
 ) -> None:

@@ -68,7 +68,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # No pre-ping (a round trip at every checkout): a connection that died with the server fails
+    # its request (503, nothing acknowledged; the phone sends again) and SQLAlchemy then throws
+    # away every pooled connection older than the failure, so the next requests reconnect.
+    return create_engine(url, pool_size=5, max_overflow=10)
 
 
 class Database:
@@ -102,7 +105,11 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> Database:
-    """Give ``app`` its database (``app.extensions["sipas_db"]``)."""
+    """Give ``app`` its database (``app.extensions["sipas_db"]``); staff changes to units,
+    counters and rounds bump the cache version (``cache_version``)."""
+    from survey_app.db import cache_version
+
+    cache_version.install()
     database = Database(app.config["DATABASE_URL"])
     app.extensions["sipas_db"] = database
     app.teardown_appcontext(_close_session)

@@ -19,9 +19,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.db import Base, UTCDateTime, utcnow
+
+JSON_DOCUMENT = JSON().with_variant(JSONB(), "postgresql")
+"""JSON; on PostgreSQL binary ``jsonb``, so reading one key does not re-parse the document."""
 
 
 class UnitType(Base):
@@ -119,9 +123,9 @@ class Response(Base):
     questionnaire_id: Mapped[str] = mapped_column(String(80))
     questionnaire_version: Mapped[int] = mapped_column(Integer)
     language: Mapped[str] = mapped_column(String(8), default="vi")
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON_DOCUMENT)
     service_field: Mapped[str | None] = mapped_column(String(80))
-    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON_DOCUMENT, default=dict)
     comment: Mapped[str | None] = mapped_column(Text)
     # review (docs/decisions/0010): received | flagged | excluded; excluded answers stay stored
     state: Mapped[str] = mapped_column(String(12), default="received", server_default="received")
@@ -131,6 +135,8 @@ class Response(Base):
     # random cookie and the user agent (never the IP address)
     elapsed_seconds: Mapped[float | None] = mapped_column()
     device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # the item levels as one short text derived from answers (PostgreSQL; survey_app/db/levels.py)
+    levels: Mapped[str | None] = mapped_column(Text)
 
     survey_round: Mapped[SurveyRound] = relationship()
     unit: Mapped[Unit] = relationship()
@@ -201,9 +207,9 @@ class PaperEntry(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     form_number: Mapped[str] = mapped_column(String(40))
     entry: Mapped[int] = mapped_column(Integer)
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON_DOCUMENT)
     service_field: Mapped[str | None] = mapped_column(String(80))
-    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON_DOCUMENT, default=dict)
     comment: Mapped[str | None] = mapped_column(Text)
     response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"))
     entered_by: Mapped[str] = mapped_column(String(80))
@@ -433,3 +439,30 @@ class QuestionnaireDefinition(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by: Mapped[str] = mapped_column(String(80), default="")
+
+
+class CacheVersion(Base):
+    """One row (id 1) whose ``version`` grows with every change to units, counters and rounds.
+
+    The citizen's pages keep those in each process's memory and read this number once per
+    request; a different number empties the cache (docs/decisions/0015).
+    """
+
+    __tablename__ = "cache_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SignalScan(Base):
+    """One row (id 1): when the signals' periodic scan last ran and how far it has looked.
+
+    ``last_response_id``: every answer up to this id has had its burst and repeated-device
+    signals computed (docs/decisions/0015).
+    """
+
+    __tablename__ = "signal_scan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_response_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

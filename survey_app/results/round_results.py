@@ -1,6 +1,6 @@
 """SIPAS results of a round from the database: the analysis input, the indices, the ranking.
 
-Excluded answers never enter the analysis (they are not in the rows ``response_rows`` gives);
+Excluded answers never enter the analysis (the query leaves them out, ``round_columns``);
 ``AnalysisOptions.exclude_flagged`` also leaves out flagged ones (database only: a file has no
 review state), ``AnalysisOptions.channels`` keeps answers of those channels only.
 """
@@ -24,6 +24,7 @@ from survey_app.results.analysis_input import (
     table_from_rows,
     to_sipas_data,
 )
+from survey_app.results.round_columns import NotColumnar, round_columns
 from survey_app.survey.export import response_rows
 from survey_app.survey.questionnaire_store import questionnaire_of
 
@@ -125,6 +126,48 @@ def analyze_round(
     answers are left out; flagged ones too with ``options.exclude_flagged``.
     """
     questionnaire = questionnaire_of(survey_round)
+    units = {unit.code: unit for unit in survey_round.units}
+    if populations is None:
+        populations = round_populations(session, survey_round)
+    try:
+        columns = round_columns(
+            session,
+            survey_round,
+            questionnaire,
+            unit_types=unit_types_of(units),
+            populations=populations,
+            by=options.by,
+            cell_counts=options.cell_counts,
+            cell_column=options.cell_column,
+            exclude_flagged=options.exclude_flagged,
+            channels=options.channels,
+        )
+    except NotColumnar:  # the export path decides and names every problem
+        result = _analyze_exported(
+            session, survey_round, questionnaire, units, populations, options, progress
+        )
+    else:
+        result = analyze_sipas(
+            columns.data,
+            ci_method=options.ci_method,
+            aggregation=options.aggregation,
+            min_n=options.min_n,
+            progress=progress,
+            post_strata=columns.post_strata,
+        )
+    return RoundAnalysis(survey_round, questionnaire, result, units, populations is not None)
+
+
+def _analyze_exported(
+    session: Session,
+    survey_round: SurveyRound,
+    questionnaire: Questionnaire,
+    units: Mapping[str, Unit],
+    populations: Mapping[str, int] | None,
+    options: AnalysisOptions,
+    progress: Callable[[int, int], None] | None,
+) -> SipasResult:
+    """The round's analysis through the responses export's rows (slow; exact problem reports)."""
     table = table_from_rows(
         *response_rows(
             session,
@@ -133,16 +176,11 @@ def analyze_round(
             channels=options.channels,
         )
     )
-    options = replace(options, exclude_flagged=False, channels=None)
-    units = {unit.code: unit for unit in survey_round.units}
-    if populations is None:
-        populations = round_populations(session, survey_round)
-    result = analyze_table(
+    return analyze_table(
         table,
         questionnaire,
         unit_types=unit_types_of(units),
         populations=populations,
-        options=options,
+        options=replace(options, exclude_flagged=False, channels=None),
         progress=progress,
     )
-    return RoundAnalysis(survey_round, questionnaire, result, units, populations is not None)

@@ -1,6 +1,7 @@
 """Admin review pages (``/admin/review``): the signals' counts per unit and counter, the flagged
 and excluded answers with filters, bulk exclude (reason required) and restore, the audit trail,
-and each unit's SIPAS with and without the flagged answers (docs/decisions/0010).
+and each unit's SIPAS with and without the flagged answers (docs/decisions/0010); when the
+signals' periodic scan last ran (docs/decisions/0015).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from survey_app.results.pages import round_analysis
 from survey_app.staff import audit
 from survey_app.staff.access import attachment, round_or_404, staff_blueprint
 from survey_app.trust.review import ReviewError, events_csv, events_of, set_state
+from survey_app.trust.scanner import last_scan
 from survey_app.trust.signals import MANUAL_FLAG, SIGNAL_LABELS, SIGNAL_NAMES, Thresholds
 
 bp = staff_blueprint("review", __name__, "/admin/review")
@@ -205,6 +207,7 @@ def _page(
         page=page,
         more=len(matching) > page * PER_PAGE,
         events=events_of(session(), survey_round.id, limit=50),
+        last_scan=last_scan(session()),
         flag_names=FLAG_NAMES,
         signal_labels=SIGNAL_LABELS,
         state_labels=STATE_LABELS,

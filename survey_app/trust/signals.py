@@ -5,8 +5,11 @@ and its state becomes ``flagged`` (an excluded answer stays excluded). People de
 exclude (``survey_app.trust.review``).
 
 The signals are pure functions over plain values (:class:`Facts`, :class:`Thresholds`); the thin
-database layer at the end runs them for one new response inside its transaction
-(:func:`apply`) or recomputes a whole round (:func:`scan`).
+database layer at the end computes a citizen's submission's own signals before it is stored
+(:func:`own_flags`, no query), runs them all for one response inside its transaction
+(:func:`apply`: paper entry) or recomputes a whole round (:func:`scan`). The signals that compare
+answers (burst, repeated device) of citizens' submissions are computed by the periodic scan
+(``survey_app.trust.scanner``, docs/decisions/0015).
 
 Signals and the channels they apply to (a QR code hangs at the counter; receipts and public links
 are answered anywhere, at any hour; paper is keyed by staff, so its timing says nothing):
@@ -456,6 +459,40 @@ def safely_apply(session: Session, response: Response, config: Mapping[str, Any]
         raise
     except Exception:  # the answer matters more than its flags
         log.exception("signals failed for response %s; stored without flags", response.id)
+
+
+def own_flags(values: Mapping[str, Any], unit_code: str, config: Mapping[str, Any]) -> list[str]:
+    """The signals that look at one answer alone, for an answer about to be stored (no query).
+
+    ``values``: the response's columns (``channel``, ``submitted_at``, ``answers``,
+    ``elapsed_seconds``, …). The signals that compare answers run in the periodic scan.
+    """
+    thresholds = Thresholds.from_config(config)
+    facts = Facts(
+        response_id=0,
+        counter_id=values.get("counter_id"),
+        unit_code=unit_code,
+        submitted_at_local=values["submitted_at"].astimezone(ZoneInfo(thresholds.zone)),
+        answers=dict(values.get("answers") or {}),
+        elapsed_seconds=values.get("elapsed_seconds"),
+        device_hash=values.get("device_hash"),
+        channel=values["channel"],
+    )
+    applies = signals_for(facts.channel)
+    return ordered(
+        {name for name, check in SINGLE_SIGNALS if name in applies and check(facts, thresholds)}
+    )
+
+
+def safely_own_flags(
+    values: Mapping[str, Any], unit_code: str, config: Mapping[str, Any]
+) -> list[str]:
+    """:func:`own_flags`, but a fault in the signals never costs a citizen's answer (logged)."""
+    try:
+        return own_flags(values, unit_code, config)
+    except Exception:  # the answer matters more than its flags
+        log.exception("signals failed for submission %s; stored without flags", values.get("id"))
+        return []
 
 
 @dataclass(frozen=True)

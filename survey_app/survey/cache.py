@@ -1,0 +1,127 @@
+"""Counters, their units and the rounds covering them, kept in each process for the citizen's pages.
+
+A citizen's form (GET and POST) used to read its counter, unit and round from the database on
+both requests. Now each process keeps plain copies (:class:`CounterView`, :class:`UnitView`,
+:class:`RoundView`) and checks once per request that the database's cache version
+(``survey_app.db.cache_version``) is the one they were read at; any staff change to units,
+counters or rounds bumps that number in its own transaction, so every instance sees it from its
+next request on (docs/decisions/0015). Which round is open is decided at each request from the
+cached opening and closing times.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, g
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey_app.db import cache_version, utcnow
+from survey_app.db.models import Counter, SurveyRound, round_units
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """What the citizen's pages use of a unit."""
+
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RoundView:
+    """What the citizen's pages use of a round."""
+
+    id: int
+    name: str
+    questionnaire_id: str
+    questionnaire_version: int
+    opens_at: datetime
+    closes_at: datetime
+
+    def is_open(self, at: datetime) -> bool:
+        """True when ``at`` lies in [opens_at, closes_at)."""
+        return self.opens_at <= at < self.closes_at
+
+
+@dataclass(frozen=True)
+class CounterView:
+    """What the citizen's pages use of a counter (with its unit)."""
+
+    id: int
+    code: str
+    name: str
+    active: bool
+    unit_id: int
+    unit: UnitView
+
+
+class Snapshot:
+    """The rows read at one cache version; filled on first use of each key."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        self.counters: dict[str, CounterView | None] = {}
+        self.rounds: dict[int, tuple[RoundView, ...]] = {}
+        self.lock = threading.Lock()
+
+    def counter(self, session: Session, code: str) -> CounterView | None:
+        """The counter with this code (None: no such counter)."""
+        if code not in self.counters:
+            row = session.scalar(select(Counter).where(Counter.code == code))
+            view = None
+            if row is not None:
+                unit = UnitView(row.unit.id, row.unit.code, row.unit.name)
+                view = CounterView(row.id, row.code, row.name, row.active, row.unit_id, unit)
+            with self.lock:
+                self.counters[code] = view
+        return self.counters[code]
+
+    def open_round(
+        self, session: Session, unit_id: int, at: datetime | None = None
+    ) -> RoundView | None:
+        """The round covering the unit open at ``at`` (latest opened first), as
+        ``survey_app.survey.rounds.open_round_for_unit`` chooses it."""
+        if unit_id not in self.rounds:
+            rows = session.scalars(
+                select(SurveyRound)
+                .join(round_units, round_units.c.round_id == SurveyRound.id)
+                .where(round_units.c.unit_id == unit_id)
+                .order_by(SurveyRound.opens_at.desc(), SurveyRound.id.desc())
+            ).all()
+            views = tuple(
+                RoundView(
+                    r.id,
+                    r.name,
+                    r.questionnaire_id,
+                    r.questionnaire_version,
+                    r.opens_at,
+                    r.closes_at,
+                )
+                for r in rows
+            )
+            with self.lock:
+                self.rounds[unit_id] = views
+        at = at or utcnow()
+        return next((r for r in self.rounds[unit_id] if r.is_open(at)), None)
+
+
+_KEY = "sipas_rows_cache"
+
+
+def current(session: Session) -> Snapshot:
+    """This process's rows at the database's current cache version (read once per request)."""
+    if _KEY in g:
+        return g.get(_KEY)
+    version = cache_version.read(session)
+    holder = current_app.extensions.setdefault(_KEY, {})
+    snapshot = holder.get("snapshot")
+    if snapshot is None or snapshot.version != version:
+        snapshot = Snapshot(version)
+        holder["snapshot"] = snapshot
+    g.setdefault(_KEY, snapshot)
+    return snapshot

@@ -1,0 +1,82 @@
+"""The citizen's submission path (issue 12): one INSERT … ON CONFLICT, cached counters, units and
+rounds that follow every staff change (also in another app instance on the same database)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from support import form_tokens, full_answers
+
+from survey_app import create_app
+from survey_app.db import get_db, utcnow
+from survey_app.db.models import Counter, Response, SurveyRound, Unit
+
+
+def _count(app: Flask) -> int:
+    with app.app_context():
+        return get_db().session.scalar(select(func.count()).select_from(Response))
+
+
+def test_the_same_signed_id_sent_twice_stores_one_row_and_thanks_twice(
+    app: Flask, client: FlaskClient, survey: dict
+) -> None:
+    tokens = form_tokens(client.get("/s/SNV-1").get_data(as_text=True))
+    first = client.post("/s/SNV-1", data={**tokens, **full_answers("4")})
+    again = client.post("/s/SNV-1", data={**tokens, **full_answers("2")})
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    assert _count(app) == 1
+    with app.app_context():
+        stored = get_db().session.scalar(select(Response))
+        assert stored.answers["q15"] == 4  # the first one, not the resend's
+    thanks = client.get(again.headers["Location"])
+    assert thanks.status_code == 200
+
+
+def _second_instance(app: Flask) -> Flask:
+    """Another app (process) on the same database, with its own cache."""
+    return create_app({**app.config, "DATABASE_URL": app.config["DATABASE_URL"]})
+
+
+def test_a_staff_change_is_seen_by_the_next_submission_in_every_instance(
+    app: Flask, survey: dict
+) -> None:
+    other = _second_instance(app)
+    try:
+        here, there = app.test_client(), other.test_client()
+        for client in (here, there):  # both instances have the counter, unit and round cached
+            assert "Sở Nội vụ" in client.get("/s/SNV-1").get_data(as_text=True)
+        with app.app_context(), get_db().begin() as session:  # a staff change, in one instance
+            session.scalar(select(Unit).where(Unit.code == "SNV")).name = "Sở Nội vụ (mới)"
+        for client in (here, there):
+            assert "Sở Nội vụ (mới)" in client.get("/s/SNV-1").get_data(as_text=True)
+
+        with other.app_context(), get_db().begin() as session:  # the round closes
+            session.get(SurveyRound, survey["round_id"]).closes_at = utcnow() - timedelta(minutes=1)
+        for client in (here, there):
+            page = client.get("/s/SNV-1")
+            assert page.status_code == 200 and "chưa mở" in page.get_data(as_text=True)
+
+        with app.app_context(), get_db().begin() as session:  # the counter is switched off
+            session.scalar(select(Counter).where(Counter.code == "BDT-1")).active = False
+        for client in (here, there):
+            assert client.get("/s/BDT-1").status_code == 404
+    finally:
+        other.extensions["sipas_db"].engine.dispose()
+
+
+def test_a_form_shown_before_its_round_closed_is_refused_after(
+    app: Flask, client: FlaskClient, survey: dict
+) -> None:
+    other = _second_instance(app)
+    try:
+        tokens = form_tokens(client.get("/s/SNV-1").get_data(as_text=True))
+        with other.app_context(), get_db().begin() as session:
+            session.get(SurveyRound, survey["round_id"]).closes_at = utcnow() - timedelta(minutes=1)
+        assert client.post("/s/SNV-1", data={**tokens, **full_answers("4")}).status_code == 409
+        assert _count(app) == 0
+    finally:
+        other.extensions["sipas_db"].engine.dispose()

@@ -1,0 +1,82 @@
+"""The signals' periodic scan (issue 12, docs/decisions/0015): bursts and repeated devices are
+flagged by one scan, not on the citizen's request; the review page says when it last ran."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from click.testing import CliRunner
+from factories import MONDAY_9, add_response
+from flask import Flask
+from sqlalchemy import select
+from support import login_as
+
+from survey_app.cli.main import main
+from survey_app.db import get_db, utcnow
+from survey_app.db.models import Response, ReviewEvent
+from survey_app.trust import scanner
+
+BURST = {"SIGNAL_BURST_COUNT": "8", "SIGNAL_BURST_MINUTES": "5", "SIGNAL_OPENING_HOURS": ""}
+LATER = MONDAY_9 + timedelta(hours=1)
+
+
+def _flags(app: Flask) -> dict[int, list[str]]:
+    with app.app_context():
+        return {r.id: r.flags for r in get_db().session.scalars(select(Response))}
+
+
+def test_one_scan_flags_a_synthetic_burst_and_nothing_else(app: Flask, survey: dict) -> None:
+    with app.app_context(), get_db().begin() as session:
+        burst = [
+            add_response(session, survey["round_id"], at=MONDAY_9 + timedelta(seconds=30 * n)).id
+            for n in range(8)  # eight answers in 3.5 minutes at one counter
+        ]
+        calm = [
+            add_response(session, survey["round_id"], at=MONDAY_9 + timedelta(minutes=10 * n)).id
+            for n in range(1, 4)
+        ]
+        elsewhere = add_response(session, survey["round_id"], unit="BDT", counter="BDT-1").id
+    with app.app_context(), get_db().begin() as session:
+        report = scanner.scan_new(session, {**app.config, **BURST}, now=LATER)
+    assert report.looked_at == 12 and report.flagged["burst"] == 8
+    flags = _flags(app)
+    assert [flags[i] for i in burst] == [["burst"]] * 8
+    assert [flags[i] for i in (*calm, elsewhere)] == [[]] * 4
+    with app.app_context():
+        events = get_db().session.scalars(select(ReviewEvent)).all()
+        assert sorted(e.response_id for e in events) == burst
+        assert {(e.old_state, e.new_state, e.who) for e in events} == {
+            ("received", "flagged", "signals")
+        }
+    # the next scan looks only at what came since; the burst grows by one late answer
+    with app.app_context(), get_db().begin() as session:
+        late = add_response(session, survey["round_id"], at=MONDAY_9 + timedelta(minutes=4)).id
+        report = scanner.scan_new(session, {**app.config, **BURST}, now=LATER)
+    assert report.looked_at == 1 and _flags(app)[late] == ["burst"]
+
+
+def test_answers_younger_than_the_grace_wait_for_the_next_scan(app: Flask, survey: dict) -> None:
+    now = utcnow()
+    with app.app_context(), get_db().begin() as session:
+        for n in range(8):
+            add_response(session, survey["round_id"], at=now - timedelta(seconds=n / 2))
+    with app.app_context(), get_db().begin() as session:
+        assert scanner.scan_new(session, {**app.config, **BURST}, now=now).looked_at == 0
+    with app.app_context(), get_db().begin() as session:
+        report = scanner.scan_new(session, {**app.config, **BURST}, now=now + timedelta(minutes=1))
+    assert report.looked_at == 8 and report.flagged["burst"] == 8
+
+
+def test_the_review_page_says_when_the_signals_were_last_scanned(app: Flask, survey: dict) -> None:
+    client = login_as(app, app.test_client(), "admin")
+    page = client.get(f"/admin/review/{survey['round_id']}").get_data(as_text=True)
+    assert "Chưa quét dấu hiệu lần nào" in page
+    result = CliRunner().invoke(
+        main, ["review", "watch", "--once"], env={"DATABASE_URL": app.config["DATABASE_URL"]}
+    )
+    assert result.exit_code == 0, result.output
+    page = client.get(f"/admin/review/{survey['round_id']}").get_data(as_text=True)
+    assert "Chưa quét" not in page and "Lần quét dấu hiệu gần nhất" in page
+    with app.app_context():
+        scanned = scanner.last_scan(get_db().session)
+        assert scanned is not None and utcnow() - scanned.last_scan_at < timedelta(minutes=5)
