@@ -123,6 +123,12 @@ class Catalog:
         init=False, repr=False, compare=False
     )
     _leaves: Mapping[str, tuple[Criterion, ...]] = field(init=False, repr=False, compare=False)
+    _leaf_list: tuple[Criterion, ...] = field(init=False, repr=False, compare=False)
+    _leaf_codes: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _leaf_max: Mapping[str, float] = field(init=False, repr=False, compare=False)
+    _plan: tuple[tuple[tuple[str, tuple[str, ...], float], ...], ...] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         by_code: dict[str, Criterion] = {}
@@ -152,6 +158,25 @@ class Catalog:
         for area in frozen.get(None, ()):
             collect(area)
         object.__setattr__(self, "_leaves", MappingProxyType(leaves))
+        object.__setattr__(
+            self,
+            "_leaf_list",
+            tuple(c for c in self.criteria if c.level != "area" and not frozen.get(c.code)),
+        )
+        codes = {code: tuple(c.code for c in found) for code, found in leaves.items()}
+        object.__setattr__(self, "_leaf_codes", MappingProxyType(codes))
+        tops = {code: math.fsum(c.max_points for c in found) for code, found in leaves.items()}
+        tops[""] = math.fsum(c.max_points for c in self._leaf_list)
+        object.__setattr__(self, "_leaf_max", MappingProxyType(tops))
+        areas = tuple(
+            (a.code, codes.get(a.code, ()), tops.get(a.code, 0.0)) for a in frozen.get(None, ())
+        )
+        criteria = tuple(
+            (c.code, codes.get(c.code, ()), tops.get(c.code, 0.0))
+            for c in self.criteria
+            if c.level == "criterion"
+        )
+        object.__setattr__(self, "_plan", (areas, criteria))
 
     @property
     def by_code(self) -> Mapping[str, Criterion]:
@@ -186,12 +211,29 @@ class Catalog:
     @property
     def leaves(self) -> tuple[Criterion, ...]:
         """The scored leaves, in catalog order (the codes a unit's points are given for)."""
-        return tuple(
-            c for c in self.criteria if c.level != "area" and not self._children.get(c.code)
-        )
+        return self._leaf_list
 
     subs = leaves
     """Alias of :attr:`leaves`: sub-criteria, plus criteria that have none."""
+
+    @property
+    def component_plan(
+        self,
+    ) -> tuple[tuple[tuple[str, tuple[str, ...], float], ...], ...]:
+        """(areas, criteria): each as (code, its leaves' codes, ``max_under(code)``), in
+        catalog order; what scoring needs of the catalog for every unit, computed once."""
+        return self._plan
+
+    def leaf_codes_under(self, code: str) -> tuple[str, ...]:
+        """The codes of :meth:`leaves_under` (precomputed: scoring asks for them per unit)."""
+        self.get(code)
+        return self._leaf_codes.get(code, ())
+
+    def max_under(self, code: str = "") -> float:
+        """``math.fsum`` of the maxima of the leaves beneath ``code``; "" for every leaf."""
+        if code:
+            self.get(code)
+        return self._leaf_max.get(code, 0.0)
 
     def leaves_under(self, code: str) -> tuple[Criterion, ...]:
         """The scored leaves beneath ``code`` (itself when it is a leaf)."""

@@ -153,6 +153,8 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
                 )
             continue
         top = leaves[code].max_points
+        if type(value) in (float, int) and 0 <= value <= top:
+            continue  # the usual case, decided without is_number (NaN and inf fail the test)
         if not is_number(value):
             out.append(
                 Problem(
@@ -211,18 +213,24 @@ def score_unit(catalog: Catalog, unit: UnitPoints) -> UnitScore:
     problems = check_unit_points(catalog, unit)
     if problems:
         raise ProblemsError(problems)
+    return _score_checked(catalog, unit)
+
+
+def _score_checked(catalog: Catalog, unit: UnitPoints) -> UnitScore:
+    """:func:`score_unit` of points :func:`check_unit_points` found nothing wrong with."""
     got = {code: float(v) for code, v in unit.points.items()}
-
-    def component(code: str) -> Component:
-        leaves = catalog.leaves_under(code)
-        points = math.fsum(got[c.code] for c in leaves)
-        top = math.fsum(c.max_points for c in leaves)
-        return Component(points, top, 100 * (points / top))
-
-    areas = {a.code: component(a.code) for a in catalog.areas}
-    criteria = {c.code: component(c.code) for c in catalog.criteria if c.level == "criterion"}
-    total = math.fsum(got.values())
-    top = math.fsum(c.max_points for c in catalog.leaves)
+    fsum = math.fsum  # exactly rounded: the same sum whatever the order (maxima precomputed)
+    area_plan, criterion_plan = catalog.component_plan
+    areas: dict[str, Component] = {}
+    for code, leaves, top in area_plan:
+        points = fsum([got[c] for c in leaves])
+        areas[code] = Component(points, top, 100 * (points / top))
+    criteria: dict[str, Component] = {}
+    for code, leaves, top in criterion_plan:
+        points = fsum([got[c] for c in leaves])
+        criteria[code] = Component(points, top, 100 * (points / top))
+    total = fsum(got.values())
+    top = catalog.max_under()
     return UnitScore(
         unit_code=unit.unit_code,
         unit_type=unit.unit_type,
@@ -264,7 +272,7 @@ def score_units(catalogs: Iterable[Catalog], units: Iterable[UnitPoints]) -> lis
         if found:
             problems += found
         else:
-            scores.append(score_unit(catalog, unit))
+            scores.append(_score_checked(catalog, unit))
     if problems:
         raise ProblemsError(problems)
     return scores
@@ -311,26 +319,31 @@ def rank_units(scores: Iterable[UnitScore], *, decimals: int = 2) -> list[RankRo
     two units shown with the same index never get different ranks). Unit types come in the
     order they first appear; within a type, ranked units first (by index, then code), then the
     units that are not ranked, with rank None, by index.
+
+    One sort per type (n log n): a unit's rank is 1 + the number of ranked units of its type
+    shown with a higher index, i.e. the position of the first unit of its tie in the sorted list.
     """
     scores = list(scores)
     seen: set[str] = set()
+    groups: dict[str, list[UnitScore]] = {}
     for s in scores:
         if s.unit_code in seen:
             raise ValueError(f"unit {s.unit_code!r} is listed more than once")
         seen.add(s.unit_code)
-    types = list(dict.fromkeys(s.unit_type for s in scores))
+        groups.setdefault(s.unit_type, []).append(s)
     rows: list[RankRow] = []
-    for unit_type in types:
-        group = [s for s in scores if s.unit_type == unit_type]
+    for group in groups.values():
         shown = {s.unit_code: round_half_up(s.index, decimals) for s in group}
-        ranked = sorted(
-            (s for s in group if s.ranked), key=lambda s: (-shown[s.unit_code], s.unit_code)
-        )
-        others = sorted(
-            (s for s in group if not s.ranked), key=lambda s: (-shown[s.unit_code], s.unit_code)
-        )
-        for s in ranked:
-            rank = 1 + sum(1 for o in ranked if shown[o.unit_code] > shown[s.unit_code])
+
+        def order(s: UnitScore, shown: dict[str, float] = shown) -> tuple[float, str]:
+            return (-shown[s.unit_code], s.unit_code)
+
+        ranked = sorted((s for s in group if s.ranked), key=order)
+        others = sorted((s for s in group if not s.ranked), key=order)
+        rank, previous = 0, None
+        for position, s in enumerate(ranked, start=1):
+            if shown[s.unit_code] != previous:
+                rank, previous = position, shown[s.unit_code]
             rows.append(_row(s, rank))
         rows += [_row(s, None) for s in others]
     return rows

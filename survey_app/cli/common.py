@@ -19,11 +19,21 @@ def make_app() -> Flask:
 
 
 def fail_with(
-    problems: Iterable[object], name: str, outcome: str = "nothing written or saved"
+    problems: Iterable[object],
+    name: str,
+    outcome: str = "nothing written or saved",
+    *,
+    total: int | None = None,
 ) -> NoReturn:
-    """Print every problem (``error: FILE: …``), then the count and ``outcome``; exit 1."""
+    """Print every problem (``error: FILE: …``), then the count and ``outcome``; exit 1.
+
+    ``total``: how many there are when ``problems`` lists only the first of them.
+    """
     listed = list(problems)
     for problem in listed:
         click.echo(f"error: {name}: {problem}", err=True)
-    click.echo(f"{len(listed)} error(s): {outcome}", err=True)
+    count = max(total or 0, len(listed))
+    if count > len(listed):
+        click.echo(f"error: {name}: … and {count - len(listed)} more, not listed", err=True)
+    click.echo(f"{count} error(s): {outcome}", err=True)
     sys.exit(1)

@@ -109,15 +109,10 @@ def analyze(
         InputError,
         parse_questionnaire_ref,
         read_cell_counts,
-        read_responses_file,
     )
     from survey_app.results.files import RESULT_FORMATS, write_results
-    from survey_app.results.round_results import (
-        AnalysisOptions,
-        analyze_round,
-        analyze_table,
-        unit_types_of,
-    )
+    from survey_app.results.responses_checks import analyze_responses_file
+    from survey_app.results.round_results import AnalysisOptions, analyze_round, unit_types_of
     from survey_app.survey.rounds import find_round
 
     if (round_name is None) == (responses is None):
@@ -189,8 +184,8 @@ def analyze(
             else:
                 assert responses is not None and questionnaire_ref is not None
                 qid, version = parse_questionnaire_ref(questionnaire_ref)
-                result = analyze_table(
-                    read_responses_file(responses),
+                result = analyze_responses_file(
+                    responses,
                     get_questionnaire(qid, version),
                     unit_types=unit_types_of(known),
                     populations=pops,
@@ -198,7 +193,9 @@ def analyze(
                     progress=step,
                 )
         except InputError as exc:
-            fail_with(exc.problems, (responses or Path(round_name or "round")).name)
+            fail_with(
+                exc.problems, (responses or Path(round_name or "round")).name, total=exc.total
+            )
         except (KeyError, ValueError) as exc:
             raise click.ClickException(str(exc).strip("'\"")) from None
     write_results(result, out)

@@ -50,7 +50,8 @@ def report_json(report: ScoreReport) -> str:
     return ranking_json(report.ranking, _names(report))
 
 
-def report_xlsx(report: ScoreReport) -> bytes:
+def report_xlsx(report: ScoreReport, target: Path | None = None) -> bytes:
+    """The results workbook as bytes, or written to ``target`` (then b"")."""
     notes = list(report.notes) + [
         f"8.1 {code}: {p.rule_text}; SIPAS {fig.estimate:.1f} % "
         f"({fig.ci_low:.1f}–{fig.ci_high:.1f}), {source}"
@@ -63,13 +64,14 @@ def report_xlsx(report: ScoreReport) -> bytes:
         _names(report),
         _points(report),
         notes,
+        target=target,
     )
 
 
 def write_report(report: ScoreReport, out: Path) -> None:
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
-        out.write_bytes(report_xlsx(report))
+        report_xlsx(report, target=out)
     elif suffix == ".json":
         out.write_text(report_json(report), encoding="utf-8")
     else:

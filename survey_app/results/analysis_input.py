@@ -28,9 +28,30 @@ COUNT_COLUMNS = ("unit_code", "cell", "count")
 class InputError(ValueError):
     """Input that cannot be analysed; ``problems`` says where and why."""
 
-    def __init__(self, problems: Sequence[FileProblem]) -> None:
+    def __init__(self, problems: Sequence[FileProblem], total: int | None = None) -> None:
         super().__init__("; ".join(str(p) for p in problems[:5]))
         self.problems = list(problems)
+        self.total = len(self.problems) if total is None else total
+        """How many problems there are (``problems`` may list only the first of them)."""
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """How to analyse: interval, aggregation, grouping, suppression, post-stratification, and
+    which answers: ``channels`` (None: all), ``exclude_flagged`` (flagged answers left out too).
+    """
+
+    ci_method: str = "logit"
+    aggregation: str = "mean-of-items"
+    by: str | None = None
+    min_n: int = 5
+    cell_counts: Mapping[tuple[str, str], int] | None = None
+    cell_column: str = "service_field"
+    exclude_flagged: bool = False
+    channels: tuple[str, ...] | None = None
+
+
+DEFAULT_OPTIONS = AnalysisOptions()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from questionnaires import Questionnaire
 from survey_app.csv_files import FileProblem
 from survey_app.db.models import RoundPopulation, SurveyRound, Unit
 from survey_app.results.analysis_input import (
+    DEFAULT_OPTIONS,
+    AnalysisOptions,
     InputError,
     ResponsesTable,
     post_strata_of,
@@ -27,6 +29,8 @@ from survey_app.results.analysis_input import (
 from survey_app.results.round_columns import NotColumnar, round_columns
 from survey_app.survey.export import response_rows
 from survey_app.survey.questionnaire_store import questionnaire_of
+
+__all__ = ["AnalysisOptions", "RoundAnalysis", "analyze_round", "analyze_table"]
 
 
 @dataclass(frozen=True)
@@ -53,22 +57,6 @@ def unit_types_of(units: Mapping[str, Unit]) -> dict[str, str]:
     return {code: unit.unit_type.code for code, unit in units.items()}
 
 
-@dataclass(frozen=True)
-class AnalysisOptions:
-    """How to analyse: interval, aggregation, grouping, suppression, post-stratification, and
-    which answers: ``channels`` (None: all), ``exclude_flagged`` (flagged answers left out too).
-    """
-
-    ci_method: str = "logit"
-    aggregation: str = "mean-of-items"
-    by: str | None = None
-    min_n: int = 5
-    cell_counts: Mapping[tuple[str, str], int] | None = None
-    cell_column: str = "service_field"
-    exclude_flagged: bool = False
-    channels: tuple[str, ...] | None = None
-
-
 def only_channels(table: ResponsesTable, channels: Collection[str]) -> ResponsesTable:
     """The rows of ``table`` whose ``channel`` column is one of ``channels``."""
     if "channel" not in table.header:
@@ -85,7 +73,7 @@ def analyze_table(
     *,
     unit_types: Mapping[str, str],
     populations: Mapping[str, int] | None,
-    options: AnalysisOptions = AnalysisOptions(),
+    options: AnalysisOptions = DEFAULT_OPTIONS,
     progress: Callable[[int, int], None] | None = None,
 ) -> SipasResult:
     """The SIPAS analysis of a responses table (from the database or an exported file)."""
@@ -117,7 +105,7 @@ def analyze_round(
     survey_round: SurveyRound,
     *,
     populations: Mapping[str, int] | None = None,
-    options: AnalysisOptions = AnalysisOptions(),
+    options: AnalysisOptions = DEFAULT_OPTIONS,
     progress: Callable[[int, int], None] | None = None,
 ) -> RoundAnalysis:
     """Every item, element and overall index of the round's units, types and province.

@@ -8,9 +8,8 @@ import io
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
-
-from openpyxl import Workbook
 
 from scoring_bridge import Catalog, Criterion, RankRow, UnitScore, round_half_up
 from scoring_bridge.catalog import code_key
@@ -21,12 +20,11 @@ from survey_app.par.files.sheets import (
     _WIDTHS,
     WARNING_MARK,
     _heading,
-    _new_book,
-    _save,
     _SheetWriter,
     _table,
     sheet_title,
 )
+from survey_app.par.files.stream_book import StreamBook
 
 RANKING_AREAS = tuple(str(n) for n in range(1, 9))
 RANKING_TITLE = "XẾP HẠNG CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year} — {unit_type}"
@@ -134,6 +132,7 @@ def score_workbook(
     notes: Sequence[str],
     *,
     type_names: Mapping[str, str] | None = None,
+    target: Path | None = None,
 ) -> bytes:
     """The results workbook: a ranking sheet per unit type, then a score sheet per unit.
 
@@ -144,13 +143,33 @@ def score_workbook(
     index and the rank. Every sheet of an illustrative catalog carries its warning, and a note
     says when a unit's Ministry survey points are last year's. A score whose unit type has no
     catalog is a ValueError (a programming error, not a bad file).
+
+    Written sheet by sheet (:class:`StreamBook`, bounded memory) to ``target`` when given (then
+    the bytes are empty), else in memory and returned.
     """
+    book = StreamBook(target)
+    _score_workbook_into(book, catalogs, scores, rank_rows, names, points, notes, type_names)
+    book.close()
+    return b"" if target is not None else book.getvalue()
+
+
+def _score_workbook_into(
+    book: Any,
+    catalogs: Sequence[Catalog],
+    scores: Sequence[UnitScore],
+    rank_rows: Sequence[RankRow],
+    names: Mapping[str, str],
+    points: Mapping[str, Mapping[str, LeafPoints | tuple[Any, Any, Any]]],
+    notes: Sequence[str],
+    type_names: Mapping[str, str] | None,
+) -> None:
+    """:func:`score_workbook`'s sheets into ``book``: anything with openpyxl's ``create_sheet``
+    (a :class:`StreamBook`, or an openpyxl ``Workbook`` as the tests' reference)."""
     by_type = {c.unit_type: c for c in catalogs}
     for s in scores:
         if s.unit_type not in by_type:
             raise ValueError(f"no catalog for unit type {s.unit_type!r} of unit {s.unit_code!r}")
     types = list(dict.fromkeys([c.unit_type for c in catalogs] + [r.unit_type for r in rank_rows]))
-    book = _new_book()
     taken: set[str] = set()
     records = {r["unit_code"]: r for r in ranking_rows(rank_rows, names)}
     areas = _areas_of(rank_rows)
@@ -226,11 +245,10 @@ def score_workbook(
             _unit_sheet(
                 book, taken, by_type[score.unit_type], score, rank, names, points, type_names
             )
-    return _save(book)
 
 
 def _unit_sheet(
-    book: Workbook,
+    book: Any,
     taken: set[str],
     catalog: Catalog,
     score: UnitScore,

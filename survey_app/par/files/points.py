@@ -54,7 +54,17 @@ def read_points_csv(source: CsvSource) -> tuple[PointsByUnit, list[Problem]]:
 
     Either points column may be left out or empty (a self-assessment has no final points yet);
     numbers may use a decimal comma. Checks against the catalog are :func:`check_points`'.
+    Read by columns (:mod:`points_columns`) when pyarrow reads the file as ``csv`` would, else
+    row by row (:func:`_read_points_rows`, the reference): the same result and messages.
     """
+    from survey_app.par.files.points_columns import read_points_columns
+
+    found = read_points_columns(source)
+    return found if found is not None else _read_points_rows(source)
+
+
+def _read_points_rows(source: CsvSource) -> tuple[PointsByUnit, list[Problem]]:
+    """:func:`read_points_csv` row by row (``csv.DictReader``, every cell cleaned)."""
     header, rows, problems = _read_csv(source)
     if not header:
         return {}, problems

@@ -1,0 +1,158 @@
+"""Benchmark of ``sipas analyze --responses FILE.csv`` end to end, beside samplics, in one run.
+
+Run from the project root::
+
+    .venv/bin/python benchmarks/analysis_file.py [--rows 1000000] [--units 150] [--workdir DIR]
+                                                 [--old] [--no-samplics]
+
+It writes a responses export (the export's columns, UTF-8 with BOM; answers from
+``analysis_million.py``'s generator; ``benchmarks/responses_csv.py``), makes a private SQLite
+database (``sipas db upgrade``), then times, in the same run:
+
+(a) ``sipas analyze --responses FILE --questionnaire sipas-2023@1 --out results.csv`` as a
+    subprocess (process start to results file written), its peak RSS (``RUSAGE_CHILDREN``) and
+    user CPU seconds; with ``--old`` also the row-by-row reader it replaced, in a subprocess
+    too (slow: tens of seconds per million rows);
+(b) the core in this process: reading the file by columns plus ``analyze_sipas``;
+(c) samplics' ``TaylorEstimator(ratio)`` doing only the per-unit item shares on the same answers
+    (as ``analysis_million.py`` calls it),
+
+and prints a table with the machine's load before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from analysis_million import generate, samplics_item_ratios  # noqa: E402
+from responses_csv import write_responses_csv  # noqa: E402
+
+OLD_PATH = """
+import sys
+from pathlib import Path
+from analysis import analyze_sipas
+from questionnaires.registry import get_questionnaire
+from survey_app.results.analysis_input import read_responses_file, to_sipas_data
+from survey_app.results.files import write_results
+q = get_questionnaire("sipas-2023", 1)
+pops = dict(line.split(",") for line in Path(sys.argv[3]).read_text().split()[1:])
+pops = {k: int(v) for k, v in pops.items()}
+table = read_responses_file(Path(sys.argv[1]))
+data = to_sipas_data(table, q, unit_types={}, populations=pops)
+write_results(analyze_sipas(data), Path(sys.argv[2]))
+"""
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def child(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS MiB, user CPU seconds) of one subprocess."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{shlex.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return wall, after.ru_maxrss / 1024, after.ru_utime - before.ru_utime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--units", type=int, default=150)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--old", action="store_true", help="also time the row-by-row reader")
+    parser.add_argument("--no-samplics", action="store_true")
+    args = parser.parse_args()
+    print("$", shlex.join([Path(sys.executable).name, *sys.argv]))
+    print(
+        f"Python {platform.python_version()}, numpy {version('numpy')}, pyarrow "
+        f"{version('pyarrow')}, samplics {version('samplics')}, {os.cpu_count()} cores"
+    )
+    print(f"load before: {load()}")
+    folder = args.workdir or Path(tempfile.mkdtemp(prefix="sipas-analysis-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"responses-{args.rows}.csv"
+    start = time.perf_counter()
+    data = generate(args.rows, args.units, args.seed)
+    if not path.exists():
+        write_responses_csv(data, path)
+    print(
+        f"file: {args.rows:,} answers × {len(data.item_ids)} items, {args.units} units, "
+        f"{path.stat().st_size / 1e6:.0f} MB ({time.perf_counter() - start:.0f} s to make)"
+    )
+    populations = folder / "populations.csv"
+    populations.write_text(
+        "unit_code,population\n"
+        + "".join(f"{code},{n}\n" for code, n in (data.populations or {}).items()),
+        encoding="utf-8",
+    )
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite'}"
+    sipas = [sys.executable, "-c", "from survey_app.cli.main import main; main()"]
+    child([*sipas, "db", "upgrade"], env)
+    rows = []
+    out = folder / "results.csv"
+    command = [
+        *sipas,
+        *("analyze", "--responses", str(path), "--questionnaire", "sipas-2023@1"),
+        *("--populations", str(populations), "--out", str(out)),
+    ]
+    wall, rss, user = child(command, env)
+    rows.append(("`sipas analyze --responses` (subprocess, start → file written)", wall, rss, user))
+    if args.old:
+        wall, rss, user = child(
+            [sys.executable, "-c", OLD_PATH, str(path), str(out), str(populations)], env
+        )
+        rows.append(("row-by-row reader it replaced (subprocess)", wall, rss, user))
+
+    from analysis import analyze_sipas
+    from questionnaires.registry import get_questionnaire
+    from survey_app.results.responses_checks import read_sipas_input
+
+    questionnaire = get_questionnaire("sipas-2023", 1)
+    start, cpu = time.perf_counter(), time.process_time()
+    parsed, _ = read_sipas_input(path, questionnaire, unit_types={}, populations=data.populations)
+    read = time.perf_counter() - start
+    analyze_sipas(parsed)
+    core, core_cpu = time.perf_counter() - start, time.process_time() - cpu
+    rows.append(
+        (f"in-process core: read by columns ({read:.2f} s) + analyze_sipas", core, None, None)
+    )
+    print(f"(in-process core CPU: {core_cpu:.2f} s over the threads)")
+    if not args.no_samplics:
+        samplics, _ = samplics_item_ratios(data, len(data.unit_codes))
+        rows.append(
+            ("samplics TaylorEstimator(ratio), per-unit item shares only", samplics, None, None)
+        )
+    print("| what | wall | peak RSS | user CPU |")
+    print("|---|---|---|---|")
+    for name, seconds, rss_mib, user_cpu in rows:
+        shown_rss = "" if rss_mib is None else f"{rss_mib:,.0f} MiB"
+        shown_cpu = "" if user_cpu is None else f"{user_cpu:.2f} s"
+        print(f"| {name} | {seconds:.2f} s | {shown_rss} | {shown_cpu} |")
+    if not args.no_samplics:
+        print(f"samplics ÷ `sipas analyze` end to end: {rows[-1][1] / rows[0][1]:.1f}×")
+    print(f"load after: {load()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,291 @@
+"""Checking a responses file's columns (:mod:`responses_file`) vectorised, and analysing it.
+
+The same checks, messages and order as ``analysis_input.to_sipas_data``, ``only_channels`` and
+``post_strata_of`` on rows: an item cell holds 1–5 or nothing ("không áp dụng"); a row of
+another questionnaire or version is one error on its ``questionnaire`` column; errors come in
+file order (row, then the questionnaire's item order), the first :data:`MAX_LISTED` listed and
+all counted. One difference: with ``channels``, rows keep their numbers in the file (the row
+path numbered the rows left after choosing channels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from analysis import PostStrata, SipasData, SipasResult, analyze_sipas
+from questionnaires import Questionnaire
+from survey_app.csv_files import FileProblem, clean_text
+from survey_app.results.analysis_input import (
+    DEFAULT_OPTIONS,
+    FIXED,
+    AnalysisOptions,
+    InputError,
+)
+from survey_app.results.responses_file import MAX_LISTED, ResponseColumns, read_columns
+
+_DIGITS = {"1": 1.0, "2": 2.0, "3": 3.0, "4": 4.0, "5": 5.0}
+
+
+class BadCells:
+    """Collects located problems: the first ``limit`` kept, all of them counted."""
+
+    def __init__(self, limit: int = MAX_LISTED) -> None:
+        self.limit = limit
+        self.listed: list[FileProblem] = []
+        self.total = 0
+
+    def add(self, problem: FileProblem) -> None:
+        self.total += 1
+        if len(self.listed) < self.limit:
+            self.listed.append(problem)
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise InputError(self.listed, total=self.total)
+
+
+def _item_values(column: pa.ChunkedArray) -> tuple[NDArray[np.float64], list[tuple[int, str]]]:
+    """An item column → 1.0–5.0 or NaN, and the (row index, cleaned value) of bad cells.
+
+    A cell of one byte ``1``–``5`` or of none is decided on the bytes; any other goes through
+    ``clean_text``: white space around a digit is fine, anything else is an error.
+    """
+    parts: list[NDArray[np.float64]] = []
+    bad: list[tuple[int, str]] = []
+    start = 0
+    for chunk in column.chunks:
+        n = len(chunk)
+        if n == 0:
+            continue
+        buffers = chunk.buffers()
+        offsets = np.frombuffer(buffers[1], dtype=np.int32, count=n + 1, offset=chunk.offset * 4)
+        data = (
+            np.frombuffer(buffers[2], dtype=np.uint8)
+            if buffers[2] is not None and buffers[2].size
+            else np.zeros(1, np.uint8)
+        )
+        lengths = np.diff(offsets)
+        first = data[np.minimum(offsets[:-1], len(data) - 1)].astype(np.int16) - 48
+        digit = (lengths == 1) & (first >= 1) & (first <= 5)
+        values = np.where(digit, first, np.nan)
+        for i in np.flatnonzero((lengths != 0) & ~digit).tolist():
+            cleaned = clean_text(chunk[i].as_py())
+            if cleaned == "":
+                continue
+            if cleaned in _DIGITS:
+                values[i] = _DIGITS[cleaned]
+            else:
+                bad.append((start + i, cleaned))
+        parts.append(values)
+        start += n
+    return (np.concatenate(parts) if parts else np.array([], dtype=float)), bad
+
+
+def to_sipas_data_columns(
+    columns: ResponseColumns,
+    questionnaire: Questionnaire,
+    *,
+    unit_types: Mapping[str, str],
+    populations: Mapping[str, int] | None,
+    by: str | None = None,
+) -> SipasData:
+    """:func:`analysis_input.to_sipas_data` on columns: the same checks, messages and order."""
+    problems: list[FileProblem] = []
+    items = list(questionnaire.item_ids)
+    for item in items:
+        if item not in columns.header:
+            problems.append(
+                FileProblem(
+                    1,
+                    item,
+                    f"item column {item!r} of {questionnaire.id} "
+                    f"v{questionnaire.version} is missing",
+                )
+            )
+    if by is not None and by not in columns.header:
+        problems.append(
+            FileProblem(
+                1,
+                by,
+                f"--by column {by!r} is not in the file; columns: {', '.join(columns.header)}",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    n = len(columns)
+    wanted = (questionnaire.id, str(questionnaire.version))
+    names = columns.labels("questionnaire")
+    versions = columns.labels("questionnaire_version")
+    other = (names != wanted[0]) | (versions != wanted[1])
+    found: list[tuple[int, int, FileProblem]] = [
+        (
+            int(i),
+            -1,
+            FileProblem(
+                int(columns.rows[i]),
+                "questionnaire",
+                f"answers to {names[i]} v{versions[i]}, not {wanted[0]} v{wanted[1]}",
+            ),
+        )
+        for i in np.flatnonzero(other).tolist()
+    ]
+    answers = np.empty((n, len(items)))
+    for j, item in enumerate(items):
+        answers[:, j], bad = _item_values(columns.columns[item])
+        found += [
+            (
+                i,
+                j,
+                FileProblem(
+                    int(columns.rows[i]), item, f"{value!r} is not an answer 1–5 (or empty)"
+                ),
+            )
+            for i, value in bad
+            if not other[i]
+        ]
+    if found:
+        found.sort(key=lambda entry: (entry[0], entry[1]))
+        cells = BadCells()
+        for _, _, problem in found:
+            cells.add(problem)
+        cells.raise_if_any()
+    if n == 0:
+        raise InputError([FileProblem(None, None, "there are no responses to analyse")])
+    return SipasData(
+        unit_codes=columns.labels("unit_code"),
+        answers=answers,
+        item_ids=tuple(items),
+        elements=tuple((e.id, tuple(i.id for i in e.items)) for e in questionnaire.elements),
+        unit_types=dict(unit_types),
+        populations=dict(populations) if populations is not None else None,
+        groups=columns.labels(by, "(trống)") if by else None,
+    )
+
+
+def only_channels_columns(columns: ResponseColumns, channels: Collection[str]) -> ResponseColumns:
+    """The rows whose ``channel`` is one of ``channels`` (row numbers stay the file's)."""
+    if "channel" not in columns.header:
+        raise InputError(
+            [FileProblem(1, "channel", "the file has no 'channel' column to choose channels by")]
+        )
+    return columns.take(np.isin(columns.labels("channel"), list(channels)))
+
+
+def post_strata_columns(
+    columns: ResponseColumns, counts: Mapping[tuple[str, str], float], column: str
+) -> PostStrata:
+    """:func:`analysis_input.post_strata_of` on columns: the same problems and messages."""
+    if column not in columns.header:
+        raise InputError(
+            [
+                FileProblem(
+                    1,
+                    column,
+                    f"--cell column {column!r} is not in the file; "
+                    f"columns: {', '.join(columns.header)}",
+                )
+            ]
+        )
+    labels = columns.labels(column)
+    units = columns.labels("unit_code")
+    _, unit_of = np.unique(units, return_inverse=True)
+    cell_names, cell_of = np.unique(labels, return_inverse=True)
+    pairs, first, inverse = np.unique(
+        unit_of.astype(np.int64) * len(cell_names) + cell_of, return_index=True, return_inverse=True
+    )
+    missing = [
+        k for k in range(len(pairs)) if (str(units[first[k]]), str(labels[first[k]])) not in counts
+    ]
+    problems = []
+    for k in sorted(missing, key=lambda k: first[k]):
+        unit, cell = str(units[first[k]]), str(labels[first[k]])
+        numbers = columns.rows[np.flatnonzero(inverse == k)].tolist()
+        shown = ", ".join(map(str, numbers[:10])) + (" …" if len(numbers) > 10 else "")
+        if cell:
+            message = (
+                f"unit {unit}, cell {cell!r}: {len(numbers)} respondent(s) (rows {shown}) but "
+                "no count in the counts file: add it, or merge the cell with another"
+            )
+        else:
+            message = (
+                f"unit {unit}: {len(numbers)} respondent(s) without a {column} (rows {shown}): "
+                "post-stratification needs each respondent's cell"
+            )
+        problems.append(FileProblem(numbers[0], column, message))
+    if problems:
+        raise InputError(problems)
+    return PostStrata(labels, dict(counts), name=column)
+
+
+def needed_columns(questionnaire: Questionnaire, extra: Sequence[str | None]) -> set[str]:
+    """The columns the analysis reads: the export's fixed ones but ``response_id`` (only its
+    presence is checked), the items, ``channel`` and ``extra``."""
+    fixed = [c for c in FIXED if c != "response_id"]
+    return {*fixed, *questionnaire.item_ids, "channel", *(e for e in extra if e)}
+
+
+def read_sipas_input(
+    path: Path,
+    questionnaire: Questionnaire,
+    *,
+    unit_types: Mapping[str, str],
+    populations: Mapping[str, int] | None,
+    by: str | None = None,
+    channels: Collection[str] | None = None,
+    cell_counts: Mapping[tuple[str, str], float] | None = None,
+    cell_column: str = "service_field",
+) -> tuple[SipasData, PostStrata | None]:
+    """A responses CSV → the analysis input (and post-strata when ``cell_counts`` are given)."""
+    columns = read_columns(
+        path,
+        needed_columns(questionnaire, [by, cell_column if cell_counts is not None else None]),
+    )
+    if channels is not None:
+        columns = only_channels_columns(columns, channels)
+    data = to_sipas_data_columns(
+        columns, questionnaire, unit_types=unit_types, populations=populations, by=by
+    )
+    post = None
+    if cell_counts is not None:
+        post = post_strata_columns(columns, cell_counts, cell_column)
+    return data, post
+
+
+def analyze_responses_file(
+    path: Path,
+    questionnaire: Questionnaire,
+    *,
+    unit_types: Mapping[str, str],
+    populations: Mapping[str, int] | None,
+    options: AnalysisOptions = DEFAULT_OPTIONS,
+    progress: Callable[[int, int], None] | None = None,
+) -> SipasResult:
+    """The SIPAS analysis of a responses CSV (``round_results.analyze_table``'s, by columns)."""
+    if options.exclude_flagged:
+        raise ValueError(
+            "leaving out flagged answers needs their review state: analyse a round from the "
+            "database (--round), not a file"
+        )
+    data, post = read_sipas_input(
+        path,
+        questionnaire,
+        unit_types=unit_types,
+        populations=populations,
+        by=options.by,
+        channels=options.channels,
+        cell_counts=options.cell_counts,
+        cell_column=options.cell_column,
+    )
+    return analyze_sipas(
+        data,
+        ci_method=options.ci_method,
+        aggregation=options.aggregation,
+        min_n=options.min_n,
+        progress=progress,
+        post_strata=post,
+    )
