@@ -37,6 +37,7 @@ from werkzeug.exceptions import HTTPException
 
 from survey_app.db import get_db
 from survey_app.db.models import AdminAuditLog
+from survey_app.spreadsheets import inert
 from survey_app.staff.access import is_staff
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,6 @@ TARGETS = (
 )
 """Address parameters that name what an action was on, and how the target shows them."""
 MAX_VALUE = 60
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
     "id",
     "at",
@@ -240,10 +240,8 @@ def as_record(row: AdminAuditLog, zone: ZoneInfo) -> dict[str, Any]:
 
 
 def _cell(value: object) -> object:
-    """A CSV cell a spreadsheet will not run: text that starts like a formula gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return "" if value is None else value
+    """A CSV cell a spreadsheet will not run (`survey_app.spreadsheets.inert`)."""
+    return "" if value is None else inert(value)
 
 
 def csv_lines(rows: Iterable[AdminAuditLog], zone: ZoneInfo) -> Iterator[str]:
