@@ -13,7 +13,8 @@ The row is written in its own transaction once the view has finished, so an acti
 and was rolled back still leaves its attempt (with its 4xx/5xx status) in the log. A view may call
 `note` on a GET too (an export of answers): that request is then logged as well. Outside a request
 (the CLI) `record` adds a row to the caller's session. The app never updates or deletes a row; the
-database refuses to (triggers of migration 0005).
+database refuses to (triggers of migration 0005), and each row is chained to the one before by a
+keyed hash, so a row inserted with SQL is found by ``sipas audit verify`` (`audit_chain`).
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ import csv
 import io
 import json
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_app_context, request
 from flask.wrappers import Response
 from flask_login import current_user
 from sqlalchemy import Select, select
@@ -38,6 +40,7 @@ from werkzeug.exceptions import HTTPException
 from survey_app.db import get_db
 from survey_app.db.models import AdminAuditLog
 from survey_app.spreadsheets import inert
+from survey_app.staff import audit_chain
 from survey_app.staff.access import is_staff
 
 log = logging.getLogger(__name__)
@@ -90,19 +93,25 @@ def record(
     detail: dict[str, Any] | None = None,
     status_code: int | None = None,
 ) -> AdminAuditLog:
-    """Add a row to ``session`` (CLI and services outside a request; the caller commits)."""
-    row = AdminAuditLog(
-        who=who[:80],
-        role=role[:20],
-        action=action[:120],
-        method="",
-        path="",
-        target=target[:200],
-        detail=detail or {},
-        status_code=status_code,
-    )
-    session.add(row)
-    return row
+    """Add a row to ``session`` (CLI and services outside a request; the caller commits soon:
+    appends are serialised until then, `audit_chain.append`)."""
+    values = {
+        "who": _clean(who)[:80],
+        "role": role[:20],
+        "action": action[:120],
+        "method": "",
+        "path": "",
+        "target": _clean(target)[:200],
+        "detail": _clean(detail or {}),
+        "status_code": status_code,
+    }
+    return audit_chain.append(session, _key(), values)
+
+
+def _key() -> bytes:
+    """The chain's key: from the app's SECRET_KEY (the environment's outside an app)."""
+    secret = current_app.config["SECRET_KEY"] if has_app_context() else os.environ["SECRET_KEY"]
+    return audit_chain.chain_key(secret)
 
 
 def target_of(args: dict[str, Any]) -> str:
@@ -185,7 +194,7 @@ def _write_row(response: Response) -> Response:
         request_session.rollback()
     try:
         with get_db().begin() as session:
-            session.add(AdminAuditLog(**row))
+            audit_chain.append(session, _key(), row)
     except SQLAlchemyError:
         log.exception("audit row not written: %r", row)
     return response
