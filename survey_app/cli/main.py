@@ -31,3 +31,7 @@ def main() -> None:
 for _module in (database, survey, staff, audit, planning, results, par, review, trust, demo):
     for _command in _module.COMMANDS:
         main.add_command(_command)
+
+
+if __name__ == "__main__":  # python -m survey_app.cli.main …
+    main()
