@@ -19,7 +19,6 @@ keyed hash, so a row inserted with SQL is found by ``sipas audit verify`` (`audi
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -39,7 +38,7 @@ from werkzeug.exceptions import HTTPException
 
 from survey_app.db import get_db
 from survey_app.db.models import AdminAuditLog
-from survey_app.spreadsheets import inert
+from survey_app.spreadsheets import csv_writer
 from survey_app.staff import audit_chain
 from survey_app.staff.access import is_staff
 
@@ -248,15 +247,10 @@ def as_record(row: AdminAuditLog, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def _cell(value: object) -> object:
-    """A CSV cell a spreadsheet will not run (`survey_app.spreadsheets.inert`)."""
-    return "" if value is None else inert(value)
-
-
 def csv_lines(rows: Iterable[AdminAuditLog], zone: ZoneInfo) -> Iterator[str]:
     """The log as UTF-8 CSV lines (a byte-order mark first), ``detail`` as JSON."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)  # formula-like cells quoted (survey_app.spreadsheets)
     writer.writerow(COLUMNS)
     yield "\ufeff" + buffer.getvalue()
     for row in rows:
@@ -264,5 +258,5 @@ def csv_lines(rows: Iterable[AdminAuditLog], zone: ZoneInfo) -> Iterator[str]:
         buffer.truncate()
         values = as_record(row, zone)
         values["detail"] = json.dumps(values["detail"], ensure_ascii=False, sort_keys=True)
-        writer.writerow([_cell(values[c]) for c in COLUMNS])
+        writer.writerow([values[c] for c in COLUMNS])
         yield buffer.getvalue()
