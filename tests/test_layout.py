@@ -31,6 +31,7 @@ SHARED_GROUND = {
     "health",
     "i18n",
     "security",
+    "spreadsheets",
 }
 NOT_FEATURES = {"db"}  # shared ground that happens to be a package (engine, models, migrations)
 
