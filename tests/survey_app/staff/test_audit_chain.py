@@ -251,7 +251,7 @@ def test_migration_0007_chains_the_rows_already_there(
         assert audit_chain.verify(session, KEY).rows == 6
     with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
         conn.execute(text("UPDATE admin_audit_log SET who = 'x'"))
-    migrate.downgrade(empty_url, "0005")
+    migrate.downgrade(empty_url, "0009_admin_pages")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM admin_audit_log")).scalar_one() == 6
     with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
