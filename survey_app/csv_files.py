@@ -1,4 +1,8 @@
-"""Reading operators' CSV files: UTF-8 (with or without BOM), header row, NFC text."""
+"""Reading operators' CSV files: UTF-8 (with or without BOM), header row, NFC text.
+
+A cell the product's own writer quoted so that spreadsheets do not run it (``'=…``,
+`survey_app.spreadsheets`) reads back as the text that was written.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import io
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from survey_app.spreadsheets import restore
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ def read_csv(
             ],
         )
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [clean_text(name) for name in reader.fieldnames or []]
+    header = [clean_text(restore(name)) for name in reader.fieldnames or []]
     if not header:
         return [], [], [FileProblem(1, None, "the file is empty: it needs a header row")]
     reader.fieldnames = header
@@ -68,5 +74,5 @@ def read_csv(
                     f"but the header has {len(header)} columns",
                 )
             )
-        rows.append({k: clean_text(v) for k, v in row.items() if k is not None})
+        rows.append({k: clean_text(restore(v or "")) for k, v in row.items() if k is not None})
     return header, rows, problems

@@ -33,6 +33,7 @@ SHARED_GROUND = {
     "i18n",
     "security",
     "submission_limits",
+    "spreadsheets",
 }
 NOT_FEATURES = {"db"}  # shared ground that happens to be a package (engine, models, migrations)
 

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import click
 
-from survey_app.cli import database, demo, par, planning, results, review, staff, survey, trust
+from survey_app.cli import (
+    audit,
+    database,
+    demo,
+    par,
+    planning,
+    results,
+    review,
+    staff,
+    survey,
+    trust,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,10 +28,10 @@ def main() -> None:
     """SIPAS platform: collect, plan, analyse and score citizens' satisfaction surveys."""
 
 
-for _module in (database, survey, staff, planning, results, par, review, trust, demo):
+for _module in (database, survey, staff, audit, planning, results, par, review, trust, demo):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m survey_app.cli.main …
     main()

@@ -244,7 +244,7 @@ def export_group() -> None:
 )
 def export_responses(round_name: str | None, out: Path, include_excluded: bool) -> None:
     """Export the answers as CSV or XLSX (the format follows the file's extension)."""
-    from survey_app.survey.export import to_csv, to_xlsx
+    from survey_app.survey.export import to_csv, write_xlsx
     from survey_app.survey.rounds import find_round
 
     suffix = out.suffix.lower()
@@ -259,7 +259,7 @@ def export_responses(round_name: str | None, out: Path, include_excluded: bool) 
                 for chunk in to_csv(session, round_name, include_excluded=include_excluded):
                     handle.write(chunk)
         else:
-            out.write_bytes(to_xlsx(session, round_name, include_excluded=include_excluded))
+            write_xlsx(session, out, round_name, include_excluded=include_excluded)
     click.echo(f"responses written to {out}")
 
 

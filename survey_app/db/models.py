@@ -398,8 +398,9 @@ class AdminAuditLog(Base):
     """One staff action: who did what to which target, and how it ended (append-only).
 
     The app only inserts; triggers made by migration 0005 refuse UPDATE and DELETE (and, on
-    PostgreSQL, TRUNCATE). ``detail`` holds form field names and a few safe values, never a
-    password or an answer (`survey_app.staff.audit`).
+    PostgreSQL, TRUNCATE); ``chain_hash`` links each row to the one before, so an inserted,
+    removed or moved row is found by ``sipas audit verify``. ``detail`` holds form field names
+    and a few safe values, never a password or an answer (`survey_app.staff.audit`).
     """
 
     __tablename__ = "admin_audit_log"
@@ -414,6 +415,8 @@ class AdminAuditLog(Base):
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status_code: Mapped[int | None] = mapped_column(Integer)
+    # HMAC chain over the rows in id order (survey_app.staff.audit_chain, migration 0007)
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class QuestionnaireDefinition(Base):

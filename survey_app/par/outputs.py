@@ -21,6 +21,7 @@ from survey_app.par.files import (
     score_workbook,
 )
 from survey_app.par.scoring import ScoreReport, ScoringInputs, ScoringUnit
+from survey_app.spreadsheets import restore
 
 
 def _names(report: ScoreReport) -> dict[str, str]:
@@ -93,7 +94,9 @@ def read_sipas_results(path: Path) -> tuple[dict[str, SipasFigure], list[Problem
                     f"not a SIPAS results file: missing columns {', '.join(sorted(missing))}",
                 )
             ]
-        for number, row in enumerate(reader, start=2):
+        for number, raw in enumerate(reader, start=2):
+            # cells quoted by the product's writer read back as written (survey_app.spreadsheets)
+            row = {k: restore(v) if isinstance(v, str) else v for k, v in raw.items()}
             if row["level"] != "overall" or row["key"] != "SIPAS" or row.get("group"):
                 continue
             if not row["estimate"]:

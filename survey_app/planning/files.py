@@ -7,7 +7,6 @@ frame's columns.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from openpyxl.styles import Font
 
 from sampling import Draw, Plan
 from survey_app.csv_files import FileProblem, read_csv
+from survey_app.spreadsheets import append_row, dict_writer
 
 PLAN_COLUMNS = ("unit_code", "population", "sample_size", "expected_answers", "expected_margin")
 PLAN_FORMATS = (".csv", ".xlsx", ".json")
@@ -43,7 +43,7 @@ def plan_records(plan: Plan) -> list[dict[str, object]]:
 
 def plan_csv(plan: Plan) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=PLAN_COLUMNS, lineterminator="\n")
+    writer = dict_writer(out, PLAN_COLUMNS)
     writer.writeheader()
     for record in plan_records(plan):
         writer.writerow({k: "" if v is None else v for k, v in record.items()})
@@ -55,22 +55,23 @@ def plan_xlsx(plan: Plan) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "plan"
-    sheet.append(list(PLAN_COLUMNS))
+    append_row(sheet, PLAN_COLUMNS)
     for record in plan_records(plan):
-        sheet.append(list(record.values()))
-    sheet.append(
-        ["TOTAL", plan.population, plan.total, sum(r.expected_answers for r in plan.rows), None]
+        append_row(sheet, record.values())
+    append_row(
+        sheet,
+        ["TOTAL", plan.population, plan.total, sum(r.expected_answers for r in plan.rows), None],
     )
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     about = book.create_sheet("parameters")
-    about.append(["method", plan.method])
+    append_row(about, ["method", plan.method])
     for key, value in plan.parameters.items():
-        about.append([key, value])
+        append_row(about, [key, value])
     for note in plan.notes:
-        about.append(["note", note])
+        append_row(about, ["note", note])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -161,9 +162,7 @@ def sample_csv(header: Sequence[str], rows: Sequence[dict[str, str]], draws: lis
     """
     by_code = {row["dossier_code"]: row for row in rows}
     out = io.StringIO()
-    writer = csv.DictWriter(
-        out, fieldnames=[*header, "selection_order", "reserve"], lineterminator="\n"
-    )
+    writer = dict_writer(out, [*header, "selection_order", "reserve"])
     writer.writeheader()
     for draw in draws:
         ordered = [(c, False) for c in draw.selected] + [(c, True) for c in draw.reserves]

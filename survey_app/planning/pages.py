@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from survey_app.db.models import RoundPopulation, SamplePlan, SurveyRound
 from survey_app.planning.files import plan_csv, plan_xlsx
 from survey_app.planning.plans import ProgressRow, progress, save_plan, saved_plan
 from survey_app.planning.populations import read_populations
+from survey_app.spreadsheets import append_row, csv_writer
 from survey_app.staff.access import attachment, own_unit_code, round_or_404, staff_blueprint
 
 bp = staff_blueprint("plans", __name__, "/admin/rounds")
@@ -289,15 +289,15 @@ def progress_download(round_id: int, fmt: str) -> Response:
     name = f"progress-round-{round_id}"
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_writer(out)
         writer.writerow(PROGRESS_COLUMNS)
         writer.writerows([["" if v is None else v for v in row] for row in table])
         return Response(out.getvalue(), mimetype="text/csv", headers=attachment(f"{name}.csv"))
     if fmt == "xlsx":
         book = Workbook()
-        book.active.append(list(PROGRESS_COLUMNS))
+        append_row(book.active, PROGRESS_COLUMNS)
         for row in table:
-            book.active.append(row)
+            append_row(book.active, row)
         data = io.BytesIO()
         book.save(data)
         return Response(

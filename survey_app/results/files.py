@@ -7,7 +7,6 @@ deff,flag,method`` (``group`` first when the analysis is by a demographic column
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from analysis import SipasResult
+from survey_app.spreadsheets import append_row, dict_writer
 
 RESULT_COLUMNS = (
     "unit_code",
@@ -64,7 +64,7 @@ def records(result: SipasResult) -> list[dict[str, object]]:
 
 def results_csv(result: SipasResult) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns(result), lineterminator="\n")
+    writer = dict_writer(out, columns(result))
     writer.writeheader()
     for record in records(result):
         writer.writerow({k: "" if v is None else v for k, v in record.items()})
@@ -81,16 +81,16 @@ def results_xlsx(result: SipasResult, notes: Sequence[str] = ()) -> bytes:
     sheet = book.active
     sheet.title = "results"
     names = columns(result)
-    sheet.append(names)
+    append_row(sheet, names)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for record in records(result):
-        sheet.append(list(record.values()))
+        append_row(sheet, record.values())
     about = book.create_sheet("about")
-    about.append(["aggregation", result.aggregation])
-    about.append(["ci_method", result.ci_method])
+    append_row(about, ["aggregation", result.aggregation])
+    append_row(about, ["ci_method", result.ci_method])
     for note in [*result.notes, *notes]:
-        about.append(["note", note])
+        append_row(about, ["note", note])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -13,21 +13,22 @@ The row is written in its own transaction once the view has finished, so an acti
 and was rolled back still leaves its attempt (with its 4xx/5xx status) in the log. A view may call
 `note` on a GET too (an export of answers): that request is then logged as well. Outside a request
 (the CLI) `record` adds a row to the caller's session. The app never updates or deletes a row; the
-database refuses to (triggers of migration 0005).
+database refuses to (triggers of migration 0005), and each row is chained to the one before by a
+keyed hash, so a row inserted with SQL is found by ``sipas audit verify`` (`audit_chain`).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_app_context, request
 from flask.wrappers import Response
 from flask_login import current_user
 from sqlalchemy import Select, select
@@ -37,6 +38,8 @@ from werkzeug.exceptions import HTTPException
 
 from survey_app.db import get_db
 from survey_app.db.models import AdminAuditLog
+from survey_app.spreadsheets import csv_writer
+from survey_app.staff import audit_chain
 from survey_app.staff.access import is_staff
 
 log = logging.getLogger(__name__)
@@ -57,7 +60,6 @@ TARGETS = (
 )
 """Address parameters that name what an action was on, and how the target shows them."""
 MAX_VALUE = 60
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
     "id",
     "at",
@@ -90,19 +92,25 @@ def record(
     detail: dict[str, Any] | None = None,
     status_code: int | None = None,
 ) -> AdminAuditLog:
-    """Add a row to ``session`` (CLI and services outside a request; the caller commits)."""
-    row = AdminAuditLog(
-        who=who[:80],
-        role=role[:20],
-        action=action[:120],
-        method="",
-        path="",
-        target=target[:200],
-        detail=detail or {},
-        status_code=status_code,
-    )
-    session.add(row)
-    return row
+    """Add a row to ``session`` (CLI and services outside a request; the caller commits soon:
+    appends are serialised until then, `audit_chain.append`)."""
+    values = {
+        "who": _clean(who)[:80],
+        "role": role[:20],
+        "action": action[:120],
+        "method": "",
+        "path": "",
+        "target": _clean(target)[:200],
+        "detail": _clean(detail or {}),
+        "status_code": status_code,
+    }
+    return audit_chain.append(session, _key(), values)
+
+
+def _key() -> bytes:
+    """The chain's key: from the app's SECRET_KEY (the environment's outside an app)."""
+    secret = current_app.config["SECRET_KEY"] if has_app_context() else os.environ["SECRET_KEY"]
+    return audit_chain.chain_key(secret)
 
 
 def target_of(args: dict[str, Any]) -> str:
@@ -185,7 +193,7 @@ def _write_row(response: Response) -> Response:
         request_session.rollback()
     try:
         with get_db().begin() as session:
-            session.add(AdminAuditLog(**row))
+            audit_chain.append(session, _key(), row)
     except SQLAlchemyError:
         log.exception("audit row not written: %r", row)
     return response
@@ -239,17 +247,10 @@ def as_record(row: AdminAuditLog, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def _cell(value: object) -> object:
-    """A CSV cell a spreadsheet will not run: text that starts like a formula gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return "" if value is None else value
-
-
 def csv_lines(rows: Iterable[AdminAuditLog], zone: ZoneInfo) -> Iterator[str]:
     """The log as UTF-8 CSV lines (a byte-order mark first), ``detail`` as JSON."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)  # formula-like cells quoted (survey_app.spreadsheets)
     writer.writerow(COLUMNS)
     yield "\ufeff" + buffer.getvalue()
     for row in rows:
@@ -257,5 +258,5 @@ def csv_lines(rows: Iterable[AdminAuditLog], zone: ZoneInfo) -> Iterator[str]:
         buffer.truncate()
         values = as_record(row, zone)
         values["detail"] = json.dumps(values["detail"], ensure_ascii=False, sort_keys=True)
-        writer.writerow([_cell(values[c]) for c in COLUMNS])
+        writer.writerow([values[c] for c in COLUMNS])
         yield buffer.getvalue()

@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Collection, Iterator
+from pathlib import Path
+from typing import IO, Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
-from survey_app.db.models import Response, SurveyRound
+from survey_app.db.models import Counter, Response, SurveyRound, Unit
+from survey_app.spreadsheets import DANGEROUS, append_row, inert, inert_cell, needs_quote
 from survey_app.survey.questionnaire_store import get_questionnaire
 
 FIXED_COLUMNS = (
@@ -35,6 +39,9 @@ FIXED_COLUMNS = (
     "questionnaire_version",
 )
 DISPLAY_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+BATCH = 1000
+"""Rows read from the database (and CSV rows written) at a time."""
+_SPECIAL_STARTS = DANGEROUS | {"#"}  # "#N/A" and the like would become error cells
 
 
 def _ordered_union(groups: list[list[str]]) -> list[str]:
@@ -65,6 +72,44 @@ def header(items: list[str], profile: list[str]) -> list[str]:
     return [*FIXED_COLUMNS, *items, *profile, "comment"]
 
 
+def _rows_query(
+    round_name: str | None,
+    *,
+    include_excluded: bool,
+    exclude_flagged: bool = False,
+    channels: Collection[str] | None = None,
+) -> Select[Any]:
+    """One row per response with only the columns the export needs (no ORM object per answer)."""
+    query = (
+        select(
+            Response.id,
+            SurveyRound.name,
+            Unit.code,
+            Counter.code,
+            Response.channel,
+            Response.submitted_at,
+            Response.questionnaire_id,
+            Response.questionnaire_version,
+            Response.answers,
+            Response.profile,
+            Response.service_field,
+            Response.comment,
+        )
+        .join(SurveyRound, Response.round_id == SurveyRound.id)
+        .join(Unit, Response.unit_id == Unit.id)
+        .outerjoin(Counter, Response.counter_id == Counter.id)
+        .order_by(Response.id)
+    )
+    if round_name:
+        query = query.where(SurveyRound.name == round_name)
+    left_out = ([] if include_excluded else ["excluded"]) + (["flagged"] if exclude_flagged else [])
+    if left_out:
+        query = query.where(Response.state.not_in(left_out))
+    if channels is not None:
+        query = query.where(Response.channel.in_(list(channels)))
+    return query
+
+
 def response_rows(
     session: Session,
     round_name: str | None = None,
@@ -76,84 +121,146 @@ def response_rows(
     """The header and a stream of rows, oldest response first.
 
     Excluded answers are left out unless ``include_excluded``; ``exclude_flagged`` also leaves
-    out flagged ones; ``channels`` keeps only answers of those channels.
+    out flagged ones; ``channels`` keeps only answers of those channels. The rows are read in
+    batches of ``BATCH`` (a server-side cursor on PostgreSQL), so memory does not grow with the
+    number of answers.
     """
     items, profile = export_columns(session, round_name)
-    query = (
-        select(Response)
-        .options(
-            joinedload(Response.survey_round),
-            joinedload(Response.unit),
-            joinedload(Response.counter),
-        )
-        .order_by(Response.id)
+    return header(items, profile), _rows(
+        session,
+        items,
+        profile,
+        _rows_query(
+            round_name,
+            include_excluded=include_excluded,
+            exclude_flagged=exclude_flagged,
+            channels=channels,
+        ),
     )
-    if round_name:
-        query = query.join(Response.survey_round).where(SurveyRound.name == round_name)
-    left_out = ([] if include_excluded else ["excluded"]) + (["flagged"] if exclude_flagged else [])
-    if left_out:
-        query = query.where(Response.state.not_in(left_out))
-    if channels is not None:
-        query = query.where(Response.channel.in_(list(channels)))
 
-    def rows() -> Iterator[list[object]]:
-        for response in session.scalars(query.execution_options(yield_per=1000)):
-            answers = response.answers or {}
-            answers_out = [v if isinstance(v := answers.get(i), int) else None for i in items]
-            values = dict(response.profile or {})
-            if response.service_field:
-                values["service_field"] = response.service_field
-            yield [
-                response.id,
-                response.survey_round.name,
-                response.unit.code,
-                response.counter.code if response.counter else None,
-                response.channel,
-                response.submitted_at.astimezone(DISPLAY_ZONE).isoformat(),
-                response.questionnaire_id,
-                response.questionnaire_version,
-                *answers_out,
-                *[values.get(p) for p in profile],
-                response.comment,
-            ]
 
-    return header(items, profile), rows()
+def _rows(
+    session: Session, items: list[str], profile: list[str], query: Select[Any]
+) -> Iterator[list[object]]:
+    """The rows of ``query`` as export rows, read ``BATCH`` at a time."""
+    result = session.execute(query.execution_options(yield_per=BATCH))
+    for (
+        response_id,
+        round_label,
+        unit_code,
+        counter_code,
+        channel,
+        submitted_at,
+        questionnaire_id,
+        questionnaire_version,
+        answers,
+        values,
+        service_field,
+        comment,
+    ) in result:
+        answers = answers or {}
+        values = dict(values or {})
+        if service_field:
+            values["service_field"] = service_field
+        yield [
+            response_id,
+            round_label,
+            unit_code,
+            counter_code,
+            channel,
+            submitted_at.astimezone(DISPLAY_ZONE).isoformat(),
+            questionnaire_id,
+            questionnaire_version,
+            *[v if isinstance(v := answers.get(i), int) else None for i in items],
+            *[values.get(p) for p in profile],
+            comment,
+        ]
+
+
+def _text_positions(items: list[str], profile: list[str]) -> list[int]:
+    """Columns that may hold people's text: every one but the item answers (numbers)."""
+    first_item = len(FIXED_COLUMNS)
+    after = first_item + len(items)
+    return [*range(first_item), *range(after, after + len(profile) + 1)]
 
 
 def to_csv(
     session: Session, round_name: str | None = None, *, include_excluded: bool = False
 ) -> Iterator[str]:
-    """The export as CSV text chunks (UTF-8 with BOM so spreadsheet programs read Vietnamese)."""
-    columns, rows = response_rows(session, round_name, include_excluded=include_excluded)
+    """The export as CSV text chunks (UTF-8 with BOM so spreadsheet programs read Vietnamese).
+
+    A generator: rows are read and written ``BATCH`` at a time. Text cells a spreadsheet would
+    run as formulas get a leading apostrophe (`survey_app.spreadsheets`).
+    """
+    items, profile = export_columns(session, round_name)
+    columns = header(items, profile)
+    rows = _rows(
+        session, items, profile, _rows_query(round_name, include_excluded=include_excluded)
+    )
+    texts = _text_positions(items, profile)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     buffer.write("\ufeff")
-    writer.writerow(columns)
+    writer.writerow([inert(c) for c in columns])
     for number, row in enumerate(rows, start=1):
-        writer.writerow(["" if v is None else v for v in row])
-        if number % 1000 == 0:
+        for i in texts:
+            value = row[i]
+            if value.__class__ is str and needs_quote(value):  # type: ignore[union-attr]
+                row[i] = "'" + value  # type: ignore[operator]
+        writer.writerow(row)
+        if number % BATCH == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
 
 
-def to_xlsx(
-    session: Session, round_name: str | None = None, *, include_excluded: bool = False
-) -> bytes:
-    """The export as an XLSX workbook; every text cell is stored as text, never a formula."""
+def write_xlsx(
+    session: Session,
+    target: str | Path | BinaryIO,
+    round_name: str | None = None,
+    *,
+    include_excluded: bool = False,
+) -> None:
+    """Write the export as an XLSX workbook to ``target`` (a path or a binary file).
+
+    openpyxl's write-only mode streams the rows to a temporary file (inline strings, no shared
+    string table), so memory does not grow with the rows. Every text cell is a string cell, never
+    a formula; one that starts like a formula also carries Excel's quote prefix
+    (`survey_app.spreadsheets`).
+    """
     columns, rows = response_rows(session, round_name, include_excluded=include_excluded)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("responses")
-    sheet.append(columns)
+    append_row(sheet, columns)
     for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
+        for i, value in enumerate(row):
+            # only a text openpyxl would read as a formula or an error needs a cell of its own
+            if value.__class__ is str and value[:1] in _SPECIAL_STARTS:  # type: ignore[index]
+                row[i] = inert_cell(WriteOnlyCell(sheet, value=value))
+        sheet.append(row)
+    workbook.save(target)
+
+
+def to_xlsx(
+    session: Session, round_name: str | None = None, *, include_excluded: bool = False
+) -> bytes:
+    """The export as XLSX bytes (small exports; :func:`write_xlsx` writes to a file)."""
     out = io.BytesIO()
-    workbook.save(out)
+    write_xlsx(session, out, round_name, include_excluded=include_excluded)
     return out.getvalue()
+
+
+def xlsx_file(
+    session: Session, round_name: str | None = None, *, include_excluded: bool = False
+) -> IO[bytes]:
+    """The export written to an anonymous temporary file, positioned at its start (the caller
+    sends it and closes it, which deletes it)."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (returned open: the caller closes it)
+    try:
+        write_xlsx(session, spool, round_name, include_excluded=include_excluded)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool

@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.wsgi import wrap_file
 
 from survey_app.db import session, utcnow
 from survey_app.db.models import Counter, SurveyRound, Unit
@@ -28,7 +29,7 @@ from survey_app.staff import audit
 from survey_app.staff.access import attachment, own_unit_code, round_or_404, staff_blueprint
 from survey_app.staff.users import COUNCIL
 from survey_app.survey.counters import short_url
-from survey_app.survey.export import to_csv, to_xlsx
+from survey_app.survey.export import to_csv, xlsx_file
 from survey_app.survey.poster_pages import poster_spec
 from survey_app.survey.qr import poster_pdf
 from survey_app.survey.rounds import counts_by_unit, find_round, open_rounds
@@ -184,9 +185,11 @@ def export_responses(fmt: str) -> Response:
             headers=attachment(f"{stem}.csv"),
         )
     if fmt == "xlsx":
-        return Response(
-            to_xlsx(session(), round_name, include_excluded=everything),
+        spool = xlsx_file(session(), round_name, include_excluded=everything)
+        return Response(  # sent from the temporary file, which is closed (deleted) once sent
+            wrap_file(request.environ, spool),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers=attachment(f"{stem}.xlsx"),
+            direct_passthrough=True,
         )
     abort(404)

@@ -15,6 +15,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from questionnaires.loader import load_questionnaire_text
 from questionnaires.problems import LoadResult, Problem
 from questionnaires.xlsform import load_xlsform, to_xlsform
+from survey_app.spreadsheets import append_row
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -70,7 +71,7 @@ def xlsform_xlsx(data: dict[str, Any]) -> bytes:
     for name, rows in to_xlsform(data).items():
         sheet = book.create_sheet(name)
         for row in rows:
-            sheet.append(row)
+            append_row(sheet, row)  # text cells stay text, never formulas
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

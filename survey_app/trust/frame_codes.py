@@ -8,7 +8,6 @@ slips to print (`survey_app.trust.receipt_slips`).
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from survey_app.csv_files import FileProblem
 from survey_app.db import utcnow
 from survey_app.db.models import SurveyRound, Unit
 from survey_app.planning.files import read_frame
+from survey_app.spreadsheets import dict_writer
 from survey_app.trust.receipt_slips import SlipSpec
 from survey_app.trust.receipts import (
     MAX_DOSSIER_CODE,
@@ -56,7 +56,7 @@ class FrameCodes:
     def csv_text(self) -> str:
         """The codes file: the frame's columns, then ``code,url,expires_on``."""
         text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=[*self.header, *OUT_COLUMNS], lineterminator="\n")
+        writer = dict_writer(text, [*self.header, *OUT_COLUMNS])  # inert cells
         writer.writeheader()
         writer.writerows(self.records)
         return text.getvalue()

@@ -19,7 +19,6 @@ in the printed order (``1`` = first option) or its code, blank when the citizen 
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import io
@@ -38,6 +37,7 @@ from questionnaires.answers import ErrorCode, ParsedSubmission, error_message, p
 from questionnaires.model import ChoiceQuestion, Questionnaire
 from survey_app.db import utcnow
 from survey_app.db.models import PaperEntry, Response, SurveyRound, Unit
+from survey_app.spreadsheets import csv_writer
 from survey_app.survey.questionnaire_store import questionnaire_of
 from survey_app.trust import signals
 
@@ -700,7 +700,7 @@ CSV_COLUMNS = (
 def disagreements_csv(found: Iterable[Disagreement]) -> str:
     """The disagreement report as CSV (UTF-8 text; times in Asia/Ho_Chi_Minh, ISO 8601)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(CSV_COLUMNS)
     for d in found:
         r = d.resolution

@@ -9,7 +9,6 @@ The ``sipas review`` commands (scan, exclude, restore, events) are at the end of
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from survey_app.db import utcnow
 from survey_app.db.models import RESPONSE_STATES, Response, ReviewEvent
+from survey_app.spreadsheets import csv_writer
 from survey_app.trust import signals
 
 CHUNK = 500
@@ -206,7 +206,7 @@ def events_csv(session: Session, round_id: int, zone: str = "Asia/Ho_Chi_Minh") 
         )
     }
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(EVENT_COLUMNS)
     for event in reversed(events_of(session, round_id)):
         response = responses[event.response_id]

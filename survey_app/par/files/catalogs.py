@@ -3,7 +3,6 @@ the appendix workbook (one sheet per unit type)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -46,6 +45,7 @@ from survey_app.par.files.sheets import (
     _table,
     sheet_title,
 )
+from survey_app.spreadsheets import dict_writer
 
 _DECISION_LINE = re.compile(r"\(kèm theo (?P<value>.+)\)", re.IGNORECASE)
 _VERSION_LABEL = "phiên bản danh mục"
@@ -81,7 +81,7 @@ def catalog_csv(catalog: Catalog | Sequence[Catalog]) -> str:
     source`` (``catalog_to_rows``); several catalogs go one after the other in one file."""
     catalogs = [catalog] if isinstance(catalog, Catalog) else list(catalog)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=ROW_COLUMNS, lineterminator="\n")
+    writer = dict_writer(out, ROW_COLUMNS)
     writer.writeheader()
     for item in catalogs:
         for row in catalog_to_rows(item):

@@ -3,7 +3,6 @@ sheet per unit type, an appendix-shaped score sheet per unit)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -25,6 +24,7 @@ from survey_app.par.files.sheets import (
     sheet_title,
 )
 from survey_app.par.files.stream_book import StreamBook
+from survey_app.spreadsheets import dict_writer
 
 RANKING_AREAS = tuple(str(n) for n in range(1, 9))
 RANKING_TITLE = "XẾP HẠNG CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year} — {unit_type}"
@@ -98,7 +98,7 @@ def _csv_value(value: object) -> object:
 def ranking_csv(rank_rows: Sequence[RankRow], names: Mapping[str, str]) -> str:
     """:func:`ranking_rows` as CSV (booleans as true/false, empty rank as an empty cell)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=ranking_columns(rank_rows), lineterminator="\n")
+    writer = dict_writer(out, ranking_columns(rank_rows))
     writer.writeheader()
     for record in ranking_rows(rank_rows, names):
         writer.writerow({k: _csv_value(v) for k, v in record.items()})

@@ -38,6 +38,7 @@ from scoring_bridge import Catalog, Criterion, Problem
 from scoring_bridge.problems import show
 from survey_app.csv_files import clean_text
 from survey_app.par.files.common import _label, _type_name
+from survey_app.spreadsheets import set_cell
 
 APPENDIX_HEADER: dict[str, str] = {
     "stt": "STT",
@@ -109,7 +110,7 @@ class _SheetWriter:
 
     def line(self, text: str, kind: Literal["title", "warning", "note", "meta"] = "meta") -> None:
         self.row += 1
-        cell = self.sheet.cell(self.row, 1, text)
+        cell = set_cell(self.sheet, self.row, 1, text)
         cell.alignment = _WRAP
         if kind == "title":
             cell.font = _TITLE_FONT
@@ -124,7 +125,7 @@ class _SheetWriter:
     def values(self, values: Sequence[object], *, bold: bool = False) -> int:
         self.row += 1
         for col, value in enumerate(values, start=1):
-            cell = self.sheet.cell(self.row, col, value)
+            cell = set_cell(self.sheet, self.row, col, value)
             if bold:
                 cell.font = _BOLD
         return self.row

@@ -29,6 +29,8 @@ class _Cell:
     fill: PatternFill | None = None
     alignment: Alignment | None = None
     number_format: str = "General"
+    quotePrefix: bool = False
+    data_type: str = "n"
 
 
 @dataclass
@@ -131,15 +133,24 @@ class StreamBook:
                 if (row, col) in covered:
                     continue
                 cell = sheet.cells[row, col]
-                ids = (id(cell.font), id(cell.fill), id(cell.alignment), cell.number_format)
+                quoted = bool(getattr(cell, "quotePrefix", False))
+                ids = (id(cell.font), id(cell.fill), id(cell.alignment), cell.number_format, quoted)
                 style = self._by_style.get(ids, self)
                 if style is self:
-                    style = self._format(cell.font, cell.fill, cell.alignment, cell.number_format)
+                    style = self._format(
+                        cell.font, cell.fill, cell.alignment, cell.number_format, quoted
+                    )
                     self._by_style[ids] = style
                     self._kept.append((cell.font, cell.fill, cell.alignment))
                 if (row, col) in merged:
                     end_row, end_col = merged[row, col]
-                    out.merge_range(row - 1, col - 1, end_row - 1, end_col - 1, cell.value, style)
+                    # "" then the value as a string or a number: merge_range's write() would
+                    # turn text starting with "=" into a formula
+                    out.merge_range(row - 1, col - 1, end_row - 1, end_col - 1, "", style)
+                    if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                        out._write_number(row - 1, col - 1, cell.value, style)
+                    elif cell.value not in (None, ""):
+                        out._write_string(row - 1, col - 1, str(cell.value), style)
                 elif cell.value is None or cell.value == "":  # openpyxl keeps "" as no value
                     if style is not None:
                         out.write_blank(row - 1, col - 1, None, style)
@@ -165,8 +176,9 @@ class StreamBook:
         fill: PatternFill | None,
         alignment: Alignment | None,
         number_format: str | None,
+        quoted: bool = False,
     ) -> Any:
-        properties: dict[str, Any] = {}
+        properties: dict[str, Any] = {"quote_prefix": True} if quoted else {}
         if font is not None:
             if font.b:
                 properties["bold"] = True

@@ -1,7 +1,7 @@
 """answers storage: answers and profile as jsonb, derived item levels; cache version; scan state
 
 Revision ID: 0008_answers_storage
-Revises: 0009_admin_pages
+Revises: 0007_audit_chain
 Create Date: 2026-12-06
 
 On PostgreSQL ``responses.answers`` and ``responses.profile`` become ``jsonb`` (``USING
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_answers_storage"
-down_revision = "0009_admin_pages"
+down_revision = "0007_audit_chain"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """admin pages: questionnaire definitions uploaded and published in the browser
 
 Revision ID: 0009_admin_pages
-Revises: 0005
+Revises: 0008_answers_storage
 Create Date: 2026-12-06
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_admin_pages"
-down_revision = "0005"
+down_revision = "0008_answers_storage"
 branch_labels = None
 depends_on = None
 
