@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,14 +96,14 @@ def store_response(
     parsed: ParsedSubmission,
     language: str,
     device: str | None = None,
-    before_commit: Callable[[Session, Response], None] | None = None,
     config: Mapping[str, Any],
 ) -> tuple[Response, bool]:
     """Commit one response; returns it and whether it is new (False: a resend of a stored one).
 
     The signals (``survey_app.trust.signals``, thresholds from ``config``: the app's settings) run
-    after the flush, then ``before_commit`` (e.g. marking a receipt code used): all in the same
-    transaction, so the response, its flags and side effects are stored together or not at all.
+    after the flush, in the same transaction, so the response and its flags are stored together or
+    not at all. Nothing else is written in it: a receipt code is marked used beforehand, in a
+    transaction of its own (``survey_app.trust.receipts.claim_code``, docs/decisions/0009).
     """
     now = utcnow()
     response = Response(
@@ -127,8 +127,6 @@ def store_response(
     try:
         session.flush()
         signals.safely_apply(session, response, config)
-        if before_commit is not None:
-            before_commit(session, response)
         session.commit()
         return response, True
     except IntegrityError:
