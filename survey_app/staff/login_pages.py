@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -65,10 +66,32 @@ def clock() -> float:
     return time.time()
 
 
+MAX_NEXT = 2000
+"""Longest ``next`` address kept after a login (longer ones go to the dashboard)."""
+
+
+def same_site_path(target: str | None) -> str | None:
+    """``target`` when it is a path of this site (``/admin/units?page=2``), else None.
+
+    Refused: any control character or white space (browsers drop tabs and newlines, so
+    ``/\t/evil.example`` would become ``//evil.example``; CR and LF would split the header), any
+    backslash (read as ``/``), anything not starting with a single ``/`` and anything with a
+    scheme or a host once parsed.
+    """
+    if not target or len(target) > MAX_NEXT:
+        return None
+    if any(ord(char) < 33 or 127 <= ord(char) < 160 or char.isspace() for char in target):
+        return None
+    if "\\" in target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    return target
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("admin.dashboard")
+    return same_site_path(target) or url_for("admin.dashboard")
 
 
 def _login_page(
