@@ -8,6 +8,7 @@ reaching a questionnaire (counter QR codes here, receipt codes in ``receipt_page
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -30,6 +31,7 @@ from questionnaires.answers import ErrorCode, ParsedSubmission, error_message, p
 from questionnaires.estimate import intro_without_duration, minutes_to_answer, question_count
 from survey_app.citizen.submissions import (
     FormTarget,
+    FormTicket,
     device_hash,
     issue_ticket,
     read_ticket,
@@ -121,15 +123,22 @@ def _device(target: FormTarget) -> str | None:
     )
 
 
+Exchange = Callable[[FormTicket], "FormTicket | ResponseReturnValue"]
+"""Called once the answers are checked, before they are stored: the ticket to store them under,
+or the page to answer instead (a receipt code exchanged for its ticket, or already used)."""
+
+
 def submit(
     target: FormTarget,
     thanks_url: str,
     sid: str | None = None,
+    exchange: Exchange | None = None,
 ) -> ResponseReturnValue:
     """Check and store the posted answers for ``target``; redirect to ``thanks_url`` (303).
 
     ``sid`` is the form's ticket when the caller knows it (a receipt code's single ticket: the
-    form is shown again with it, never with a new one); else the posted one.
+    form is shown again with it, never with a new one); else the posted one. ``exchange`` (see
+    `Exchange`) runs after every check, just before the answers are stored.
     """
     values = {key: request.form.get(key, "") for key in request.form}
     try:
@@ -151,6 +160,11 @@ def submit(
             for field, code in parsed.errors.items()
         }
         return render_form(target, values=values, errors=messages, status=422, ticket=sid)
+    if exchange is not None:
+        exchanged = exchange(ticket)
+        if not isinstance(exchanged, FormTicket):
+            return exchanged
+        ticket = exchanged
     store_response(
         db_session(),
         ticket=ticket,

@@ -79,6 +79,20 @@ def read_ticket(secret_key: str, token: str, target: FormTarget) -> FormTicket |
     return ticket
 
 
+def exchanged_ticket(secret_key: str, form_ticket: FormTicket, target: FormTarget) -> str:
+    """The ticket a receipt code's form is exchanged for when its answers are first sent.
+
+    Its id is ``HMAC(secret, "receipt-ticket|" + the form's random id)``: the same form sent
+    twice gives the same ticket (a double tap stores one response), nothing of the code is in it,
+    and it is bound to ``target`` (the unit and round). Its render time is the form's.
+    """
+    nonce = hmac.new(
+        secret_key.encode(), f"receipt-ticket|{form_ticket.nonce}".encode(), hashlib.sha256
+    ).hexdigest()[:32]
+    payload = {"n": nonce, "c": target.key, "r": target.survey_round.id, "t": form_ticket.issued}
+    return URLSafeSerializer(secret_key, salt=SALT).dumps(payload)
+
+
 def device_hash(secret_key: str, round_id: int, device_cookie: str, user_agent: str) -> str:
     """A per-round salted hash of a random cookie and the user agent (never the IP address).
 

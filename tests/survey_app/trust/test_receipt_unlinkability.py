@@ -1,7 +1,7 @@
 """Nothing in the database ties a receipt answer to its code (issue 11, item 1).
 
 The attacks of the issue, with codes issued one by one through the API (as the one-stop system
-does) and used in a shuffled order, each code answered right after its form was opened:
+does) and answered in a shuffled order:
 - PostgreSQL's transaction id: ``responses.xmin = receipt_codes.xmin`` pairs nothing, and the
   used codes of a unit and day all carry one transaction id (so even its order says nothing);
 - physical order (what ``pg_dump`` writes, ``ctid`` on PostgreSQL, the rowid on SQLite): the used
@@ -111,13 +111,10 @@ def _no_transaction_id_joins_an_answer_to_its_code(app: Flask) -> None:
     assert len(code_xmins) == 1, "the used codes of one unit and day share one transaction id"
 
 
-def test_phones_racing_to_open_one_code_get_one_ticket(app: Flask, survey: dict) -> None:
-    """Six phones open the same code at the same moment: one form, five "already used"."""
-    import threading
-
+def _issue_one(app: Flask) -> str:
     from sqlalchemy import select
 
-    from survey_app.db.models import ReceiptCode, SurveyRound, Unit
+    from survey_app.db.models import SurveyRound, Unit
     from survey_app.trust.receipts import IssueRequest, issue_codes
 
     with app.app_context(), get_db().begin() as session:
@@ -129,28 +126,90 @@ def test_phones_racing_to_open_one_code_get_one_ticket(app: Flask, survey: dict)
             days=30,
             zone=ZoneInfo("Asia/Ho_Chi_Minh"),
         )
-        code = issued[0].code
+        return issued[0].code
+
+
+def _responses(app: Flask) -> int:
+    with app.app_context():
+        return int(get_db().session.execute(text("SELECT count(*) FROM responses")).scalar())
+
+
+def test_phones_racing_to_answer_one_code_store_one_response(app: Flask, survey: dict) -> None:
+    """Six phones send their answers for one code at the same moment: one is stored."""
+    import threading
+
+    code = _issue_one(app)
     phones = [app.test_client() for _ in range(6)]
+    forms = [form_tokens(phone.get(f"/r/{code}").get_data(as_text=True)) for phone in phones]
     barrier = threading.Barrier(len(phones))
-    pages: dict[int, tuple[int, str]] = {}
+    statuses: list[int] = []
 
-    def open_code(n: int) -> None:
+    def send(n: int) -> None:
         barrier.wait()
-        reply = phones[n].get(f"/r/{code}")
-        pages[n] = (reply.status_code, reply.get_data(as_text=True))
+        reply = phones[n].post(f"/r/{code}", data={**forms[n], **full_answers()})
+        statuses.append(reply.status_code)
 
-    threads = [threading.Thread(target=open_code, args=(n,)) for n in range(len(phones))]
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(len(phones))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(status for status, _ in pages.values()) == [200] + [409] * 5
-    (winner,) = (n for n, (status, _) in pages.items() if status == 200)
-    tokens = form_tokens(pages[winner][1])
-    for n, phone in enumerate(phones):
-        data = {**tokens, **full_answers()} if n == winner else full_answers()
-        phone.post(f"/r/{code}", data=data)
-    with app.app_context():
-        assert get_db().session.execute(text("SELECT count(*) FROM responses")).scalar() == 1
-        (row,) = get_db().session.scalars(select(ReceiptCode)).all()
-        assert row.redeemed_on is not None
+    assert sorted(statuses) == [303] + [409] * 5
+    assert _responses(app) == 1
+
+
+def test_answers_lost_after_the_exchange_can_be_sent_again_once(
+    app: Flask, survey: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The code was exchanged, then storing the answers failed (database gone): the citizen
+    sends them again from the same browser, or reopens the code there, and one response is
+    stored; no other browser can use the code meanwhile."""
+    from sqlalchemy.exc import OperationalError
+
+    from survey_app.citizen import pages
+
+    code = _issue_one(app)
+    phone = app.test_client()
+    form = form_tokens(phone.get(f"/r/{code}").get_data(as_text=True))
+    real_store = pages.store_response
+
+    def database_gone(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("INSERT INTO responses", {}, Exception("server closed"))
+
+    monkeypatch.setattr(pages, "store_response", database_gone)
+    failed = phone.post(f"/r/{code}", data={**form, **full_answers()})
+    assert failed.status_code == 503 and _responses(app) == 0
+    monkeypatch.setattr(pages, "store_response", real_store)
+    elsewhere = app.test_client()
+    assert elsewhere.get(f"/r/{code}").status_code == 409  # exchanged: no other phone
+    reopened = phone.get(f"/r/{code}")  # the same browser finds its form again
+    assert reopened.status_code == 200
+    again = form_tokens(reopened.get_data(as_text=True))
+    assert phone.post(f"/r/{code}", data={**again, **full_answers()}).status_code == 303
+    assert phone.post(f"/r/{code}", data={**form, **full_answers()}).status_code == 303
+    assert phone.get(f"/r/{code}").status_code == 409
+    assert _responses(app) == 1
+
+
+def test_a_lost_answer_resent_as_it_was_is_stored_once(
+    app: Flask, survey: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 503 page asks to press "Send again": the very same form then stores the answers."""
+    from sqlalchemy.exc import OperationalError
+
+    from survey_app.citizen import pages
+
+    code = _issue_one(app)
+    phone = app.test_client()
+    data = {**form_tokens(phone.get(f"/r/{code}").get_data(as_text=True)), **full_answers()}
+    real_store = pages.store_response
+    monkeypatch.setattr(
+        pages,
+        "store_response",
+        lambda *a, **k: (_ for _ in ()).throw(OperationalError("x", {}, Exception("down"))),
+    )
+    assert phone.post(f"/r/{code}", data=data).status_code == 503
+    monkeypatch.setattr(pages, "store_response", real_store)
+    assert phone.post(f"/r/{code}", data=data).status_code == 303
+    assert phone.post(f"/r/{code}", data=data).status_code == 303
+    assert _responses(app) == 1
