@@ -109,7 +109,7 @@ def test_any_earlier_revision_upgrades_to_the_head_keeping_its_rows(
 
 def test_receipt_codes_get_random_ids_and_users_a_session_version(empty_url: str) -> None:
     """0006: every receipt code kept with a random id; every account kept, at version 1."""
-    migrate.upgrade(empty_url, "0005")
+    migrate.upgrade(empty_url, "0009_admin_pages")
     engine = create_engine(normalise_url(empty_url))
     with engine.begin() as conn:
         conn.execute(

@@ -114,17 +114,10 @@ def random_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def set_role(user: User, role: str, unit: Unit | None = None) -> None:
-    """Give ``user`` another role (a unit officer their ``unit``; other roles none)."""
-    if role not in ROLES:
-        raise UserError(f"role {role!r} is not one of: {', '.join(ROLES)}")
-    if role == UNIT_OFFICER and unit is None:
-        raise UserError(f"a {UNIT_OFFICER} needs a unit (--unit CODE)")
-    if role != UNIT_OFFICER and unit is not None:
-        raise UserError(f"only a {UNIT_OFFICER} has a unit; role {role!r} sees every unit")
-    user.role, user.unit = role, unit
-
-
 def set_active(user: User, active: bool) -> None:
-    """Deactivate an account (it can no longer log in; its history stays) or reactivate it."""
-    user.active = active
+    """Deactivate an account (it can no longer log in; its history stays, every session of it
+    ends) or reactivate it."""
+    if not active:
+        deactivate(user)
+    else:
+        user.active = True

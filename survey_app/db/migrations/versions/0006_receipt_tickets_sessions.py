@@ -1,7 +1,7 @@
 """receipt tickets sessions: random receipt-code ids, a session version per staff account
 
 Revision ID: 0006_receipt_tickets_sessions
-Revises: 0005
+Revises: 0009_admin_pages
 Create Date: 2026-12-06
 
 Written by hand (issue 11):
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_receipt_tickets_sessions"
-down_revision = "0005"
+down_revision = "0009_admin_pages"
 branch_labels = None
 depends_on = None
 
