@@ -15,12 +15,20 @@ below only shape the server. Every one has a default that suits a 2-core machine
 | GUNICORN_MAX_REQUESTS | 5000 | a worker is replaced after this many requests (0: never) |
 
 Behind nginx set the app's ``TRUSTED_PROXIES=1`` (README, "Settings") so rate limits see the
-phone's address from ``X-Forwarded-For`` instead of the proxy's.
+phone's address from ``X-Forwarded-For`` instead of the proxy's; only when every request comes
+through nginx and gunicorn's port cannot be reached otherwise (docs/deployment.md).
+
+No receipt code reaches gunicorn's logs: ``RedactingLogger`` writes ``/r/…`` for the path after
+``/r/`` and ``code=…`` for a typed code, in the access log and the error log (docs/decisions/0009).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 
 def _int(name: str, default: int) -> int:
@@ -31,6 +39,33 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SystemExit(f"{name} ({raw!r}) must be a whole number") from None
+
+
+_CODE_IN_PATH = re.compile(r"(/r/)[^/?#\s\"']+", re.IGNORECASE)
+_CODE_IN_QUERY = re.compile(r"(\bcode=)[^&#\s\"']*", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``text`` with every receipt code replaced: ``/r/7K3M-…`` → ``/r/…``, ``code=…``."""
+    return _CODE_IN_QUERY.sub(r"\1…", _CODE_IN_PATH.sub(r"\1…", text))
+
+
+class _Redact(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return True
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with receipt codes taken out of every access and error line."""
+
+    def __init__(self, cfg: object) -> None:
+        super().__init__(cfg)
+        for log in (self.error_log, self.access_log):
+            log.addFilter(_Redact())
 
 
 bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
@@ -56,9 +91,44 @@ control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
-# no query strings in the log: receipt codes travel in paths only, but keep the log lean anyway
+# no query strings in the log, and the path after /r/ redacted (RedactingLogger): no receipt code
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+logger_class = RedactingLogger
 proc_name = "sipas"
+
+
+def _loopback(address: str) -> bool:
+    host = address.rsplit(":", 1)[0].strip("[]") if not address.startswith("unix:") else ""
+    return address.startswith(("unix:", "fd://")) or host in ("127.0.0.1", "::1", "localhost")
+
+
+def startup_warnings(env: dict[str, str], worker_count: int, addresses: list[str]) -> list[str]:
+    """What is unsafe in these settings: rate limits counted per worker, a forgeable address."""
+    found = []
+    storage = env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://"
+    if worker_count > 1 and storage.startswith("memory://"):
+        found.append(
+            f"RATELIMIT_STORAGE_URI is {storage}: each of the {worker_count} workers counts the "
+            "rate limits alone (login and submission limits are really "
+            f"{worker_count} × as high); set it to Redis (docs/deployment.md, section 4)"
+        )
+    proxies = env.get("TRUSTED_PROXIES", "").strip() or "0"
+    exposed = [a for a in addresses if not _loopback(a)]
+    if proxies != "0" and exposed:
+        found.append(
+            f"TRUSTED_PROXIES={proxies} while gunicorn listens on {', '.join(exposed)}: a client "
+            "reaching that port directly can forge X-Forwarded-For and pass the per-address "
+            "limits; bind to 127.0.0.1 or a socket behind the proxy (docs/deployment.md, section 2)"
+        )
+    return found
+
+
+def on_starting(server: object) -> None:
+    """Log the warnings of ``startup_warnings`` when the master starts."""
+    for warning in startup_warnings(dict(os.environ), workers, bind):
+        server.log.warning("SIPAS: %s", warning)  # type: ignore[attr-defined]
+
+
 # nginx on the same host sets X-Forwarded-Proto; gunicorn trusts it from these addresses only
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 

@@ -28,7 +28,7 @@ from questionnaires.model import (
     Text,
 )
 from questionnaires.problems import LoadResult, Problem, Problems, format_problems
-from questionnaires.structure import check_structure, object_pairs
+from questionnaires.structure import MAX_JSON_DEPTH, check_structure, object_pairs, too_deep
 
 __all__ = [
     "LoadResult",
@@ -122,6 +122,16 @@ def read_json(text: str | bytes, out: Problems) -> Any:
     if text.startswith("\ufeff"):
         out.warn((), "the text starts with a byte-order mark (BOM)", "save it as UTF-8 without BOM")
         text = text[1:]
+    deep = too_deep(text)
+    if deep is not None:
+        out.problems.append(
+            Problem(
+                f"line {deep[0]}, column {deep[1]}",
+                f"invalid JSON: nested more than {MAX_JSON_DEPTH} levels deep",
+                "a definition is only a few levels deep: check the brackets",
+            )
+        )
+        return _UNREADABLE
     try:
         return json.loads(text, object_pairs_hook=object_pairs, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:

@@ -7,6 +7,7 @@ without re-checking types. Badly typed list entries become ``None`` to keep indi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -213,3 +214,26 @@ def _check_text(value: object, path: Path, out: Problems) -> dict[str, str | Non
         if not isinstance(text, str):
             out.add((*path, lang), f"must be a string, got {json_type(text)} {show(text)}")
     return clean
+
+
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of arrays and objects a JSON input may have (real files have a handful)."""
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> tuple[int, int] | None:
+    """(line, column) where ``text`` nests arrays and objects past ``limit``, else None.
+
+    A scan before ``json.loads``, whose parser recurses: 100,000 levels raise ``RecursionError``.
+    Brackets inside strings do not count.
+    """
+    blanked = _JSON_STRING.sub(lambda m: " " * len(m.group()), text)
+    depth = 0
+    for match in _JSON_BRACKET.finditer(blanked):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > limit:
+            start = match.start()
+            line = text.count("\n", 0, start) + 1
+            return line, start - (text.rfind("\n", 0, start) + 1) + 1
+    return None

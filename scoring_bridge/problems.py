@@ -185,6 +185,29 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> JsonObject:
     return obj
 
 
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of arrays and objects a JSON input may have (real files have a handful)."""
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> tuple[int, int] | None:
+    """(line, column) where ``text`` nests arrays and objects past ``limit``, else None.
+
+    A scan before ``json.loads``, whose parser recurses: 100,000 levels raise ``RecursionError``.
+    Brackets inside strings do not count.
+    """
+    blanked = _JSON_STRING.sub(lambda m: " " * len(m.group()), text)
+    depth = 0
+    for match in _JSON_BRACKET.finditer(blanked):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > limit:
+            start = match.start()
+            line = text.count("\n", 0, start) + 1
+            return line, start - (text.rfind("\n", 0, start) + 1) + 1
+    return None
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
@@ -199,6 +222,15 @@ def read_json(text: str | bytes, out: Problems) -> Any:
             out.add("", where, None, "save it as UTF-8")
             return UNREADABLE
     text = text.removeprefix("\ufeff")
+    deep = too_deep(text)
+    if deep is not None:
+        out.add(
+            f"line {deep[0]}, column {deep[1]}",
+            f"invalid JSON: nested more than {MAX_JSON_DEPTH} levels deep",
+            None,
+            "a catalog or a rule is only a few levels deep: check the brackets",
+        )
+        return UNREADABLE
     try:
         return json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:

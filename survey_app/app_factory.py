@@ -80,7 +80,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     review_admin.init_app(app)
     charts.init_app(app)
     errors.init_app(app)
-    extensions.init_limits(app, "citizen.form", citizen.refused_with_answers)
+    # the app keeps its limiter: the limited views hold it only by a weak reference
+    app.extensions["sipas_limiter"] = extensions.init_limits(
+        app, "citizen.form", citizen.refused_with_answers
+    )
     assets.init_app(app)
     compression.init_app(app)
     security.init_app(app)

@@ -32,6 +32,10 @@ class FileProblem:
         return f"{', '.join(where) or 'file'}: {self.message}"
 
 
+NUL_MESSAGE = "contains a NUL character (\\0), which cannot be stored: remove it"
+"""A cell holding NUL: PostgreSQL text cannot hold one, so every CSV import refuses it."""
+
+
 def clean_text(value: str | None) -> str:
     """Strip, collapse inner white space and normalise to Unicode NFC."""
     return " ".join(unicodedata.normalize("NFC", value or "").split())
@@ -40,7 +44,10 @@ def clean_text(value: str | None) -> str:
 def read_csv(
     source: Path | str | bytes,
 ) -> tuple[list[str], list[dict[str, str]], list[FileProblem]]:
-    """Header, rows (text cleaned) and problems of a CSV file given as a path or bytes."""
+    """Header, rows (text cleaned) and problems of a CSV file given as a path or bytes.
+
+    Problems: not UTF-8, no header, a row with more values than the header, a NUL in a cell.
+    """
     raw = source if isinstance(source, bytes) else Path(source).read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -63,8 +70,15 @@ def read_csv(
         return [], [], [FileProblem(1, None, "the file is empty: it needs a header row")]
     reader.fieldnames = header
     rows: list[dict[str, str]] = []
-    problems: list[FileProblem] = []
+    problems: list[FileProblem] = [
+        FileProblem(1, name, NUL_MESSAGE) for name in header if "\x00" in name
+    ]
     for number, row in enumerate(reader, start=2):
+        problems.extend(
+            FileProblem(number, name, NUL_MESSAGE)
+            for name, value in row.items()
+            if name is not None and "\x00" in (value or "")
+        )
         if row.get(None):  # type: ignore[call-overload]
             problems.append(
                 FileProblem(

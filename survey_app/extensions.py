@@ -142,7 +142,8 @@ def _limit_submissions(
 
     @functools.wraps(view)
     def limited(*args: Any, **kwargs: Any) -> Any:
-        if request.method == "POST" and not counts.hit(
+        enabled = app.config.get("RATELIMIT_ENABLED", True)  # Flask-Limiter's own switch
+        if enabled and request.method == "POST" and not counts.hit(
             (str(app.config["SUBMIT_LIMIT_PER_FORM"]), form_session_key()),
             (str(app.config["SUBMIT_LIMIT_PER_ADDRESS"]), get_remote_address() or "unknown"),
         ):

@@ -1,7 +1,11 @@
 """Security headers on every response: a Content-Security-Policy with no inline script, no
-framing, no sniffing, no referrer (receipt codes travel in URLs)."""
+framing, no sniffing, no referrer (receipt codes travel in URLs); no receipt code in the app's
+log."""
 
 from __future__ import annotations
+
+import logging
+import re
 
 from flask import Flask, abort, request
 from flask.wrappers import Response
@@ -29,8 +33,30 @@ HEADERS = {
 }
 
 
+_CODE_IN_PATH = re.compile(r"(/r/)[^/?#\s\"']+", re.IGNORECASE)
+_CODE_IN_QUERY = re.compile(r"(\bcode=)[^&#\s\"']*", re.IGNORECASE)
+
+
+def redact_codes(text: str) -> str:
+    """``text`` with receipt codes replaced (``/r/…``, ``code=…``), as gunicorn.conf.py does."""
+    return _CODE_IN_QUERY.sub(r"\1…", _CODE_IN_PATH.sub(r"\1…", text))
+
+
+class RedactCodes(logging.Filter):
+    """Takes receipt codes out of the app's log lines (Flask logs "Exception on /r/<code>")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact_codes(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return True
+
+
 def init_app(app: Flask) -> None:
     https = app.config["BASE_URL"].startswith("https://")
+    if not any(isinstance(f, RedactCodes) for f in app.logger.filters):
+        app.logger.addFilter(RedactCodes())
 
     @app.before_request
     def _no_nul_in_the_address() -> None:

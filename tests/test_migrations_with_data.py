@@ -105,3 +105,52 @@ def test_any_earlier_revision_upgrades_to_the_head_keeping_its_rows(
     engine.dispose()
     assert head == _revisions()[-1]
     assert [tuple(n) for n in names] == [("SNV", "Sở Nội vụ")]
+
+
+def test_receipt_codes_get_random_ids_and_users_a_session_version(empty_url: str) -> None:
+    """0006: every receipt code kept with a random id; every account kept, at version 1."""
+    migrate.upgrade(empty_url, "0005")
+    engine = create_engine(normalise_url(empty_url))
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO unit_types (id, code, name_vi, name_en) "
+                "VALUES (1, 'department', 'Sở', 'Department')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO units (id, code, name, kind, unit_type_id, ranked, valid_from) "
+                "VALUES (1, 'SNV', 'Sở Nội vụ', 'so', 1, true, '2023-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO survey_rounds (id, name, questionnaire_id, questionnaire_version, "
+                "opens_at, closes_at, created_at) VALUES (1, 'r', 'sipas-2023', 1, "
+                "'2023-01-01', '2024-01-01', '2023-01-01')"
+            )
+        )
+        for n in range(1, 21):
+            conn.execute(
+                text(
+                    "INSERT INTO receipt_codes (id, code_hash, round_id, unit_id, expires_at) "
+                    "VALUES (:id, :hash, 1, 1, '2023-02-01')"
+                ),
+                {"id": n, "hash": f"{n:064x}"},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, password_hash, role, active, created_at) "
+                "VALUES (1, 'admin', 'x', 'admin', true, '2023-01-01')"
+            )
+        )
+    migrate.upgrade(empty_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, code_hash FROM receipt_codes")).all()
+        version = conn.execute(text("SELECT session_version FROM users")).scalar_one()
+    engine.dispose()
+    assert sorted(h for _, h in rows) == [f"{n:064x}" for n in range(1, 21)]
+    ids = [i for i, _ in sorted(rows, key=lambda r: r[1])]
+    assert ids != sorted(ids) and max(ids) > 2**40  # random, no longer the order of issue
+    assert version == 1

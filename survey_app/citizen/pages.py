@@ -24,7 +24,6 @@ from flask import (
 from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, validate_csrf
-from sqlalchemy.orm import Session
 from wtforms.validators import ValidationError
 
 from questionnaires.answers import ErrorCode, ParsedSubmission, error_message, parse_submission
@@ -32,13 +31,13 @@ from questionnaires.estimate import intro_without_duration, minutes_to_answer, q
 from questionnaires.model import Questionnaire
 from survey_app.citizen.submissions import (
     FormTarget,
+    FormTicket,
     device_hash,
     issue_ticket,
     read_ticket,
     store_response,
 )
 from survey_app.db import session as db_session
-from survey_app.db.models import Response
 from survey_app.extensions import csrf
 from survey_app.i18n import current_language, t
 from survey_app.survey import cache
@@ -75,8 +74,12 @@ def render_form(
     errors: dict[str, str] | None = None,
     notice: str | None = None,
     status: int = 200,
+    ticket: str | None = None,
 ) -> FlaskResponse:
-    """The questionnaire page for ``target`` with a fresh ticket (and a device cookie)."""
+    """The questionnaire page for ``target`` (and a device cookie).
+
+    It carries ``ticket`` when given (a receipt code's single ticket), else a fresh one.
+    """
     session.setdefault("form_session", secrets.token_hex(16))
     survey_round = target.survey_round
     questionnaire = _questionnaire(survey_round)
@@ -89,7 +92,7 @@ def render_form(
         "citizen/form.html",
         target=target,
         questionnaire=questionnaire,
-        ticket=issue_ticket(current_app.secret_key, target),
+        ticket=ticket or issue_ticket(current_app.secret_key, target),
         values=values or {},
         errors=errors,
         summary_links=in_order[:SUMMARY_LINKS],
@@ -129,20 +132,31 @@ def _device(target: FormTarget) -> str | None:
     )
 
 
+Exchange = Callable[[FormTicket], "FormTicket | ResponseReturnValue"]
+"""Called once the answers are checked, before they are stored: the ticket to store them under,
+or the page to answer instead (a receipt code exchanged for its ticket, or already used)."""
+
+
 def submit(
     target: FormTarget,
     thanks_url: str,
-    before_commit: Callable[[Session, Response], None] | None = None,
+    sid: str | None = None,
+    exchange: Exchange | None = None,
 ) -> ResponseReturnValue:
-    """Check and store the posted answers for ``target``; redirect to ``thanks_url`` (303)."""
+    """Check and store the posted answers for ``target``; redirect to ``thanks_url`` (303).
+
+    ``sid`` is the form's ticket when the caller knows it (a receipt code's single ticket: the
+    form is shown again with it, never with a new one); else the posted one. ``exchange`` (see
+    `Exchange`) runs after every check, just before the answers are stored.
+    """
     values = {key: request.form.get(key, "") for key in request.form}
     try:
         validate_csrf(request.form.get("csrf_token"))
     except (ValidationError, CSRFError):
-        return render_form(target, values=values, notice=t("form.expired"), status=400)
-    ticket = read_ticket(current_app.secret_key, request.form.get("sid", ""), target)
+        return render_form(target, values=values, notice=t("form.expired"), status=400, ticket=sid)
+    ticket = read_ticket(current_app.secret_key, sid or request.form.get("sid", ""), target)
     if ticket is None:
-        return render_form(target, values=values, notice=t("form.expired"), status=400)
+        return render_form(target, values=values, notice=t("form.expired"), status=400, ticket=sid)
     if request.form.get(HONEYPOT):
         return redirect(thanks_url, code=303)
     survey_round = target.survey_round
@@ -154,7 +168,12 @@ def submit(
             field: error_message(code, lang, questionnaire=questionnaire, field=field)
             for field, code in parsed.errors.items()
         }
-        return render_form(target, values=values, errors=messages, status=422)
+        return render_form(target, values=values, errors=messages, status=422, ticket=sid)
+    if exchange is not None:
+        exchanged = exchange(ticket)
+        if not isinstance(exchanged, FormTicket):
+            return exchanged
+        ticket = exchanged
     store_response(
         db_session(),
         ticket=ticket,
@@ -162,7 +181,6 @@ def submit(
         parsed=parsed,
         language=current_language(),
         device=_device(target),
-        before_commit=before_commit,
         config=current_app.config,
     )
     return redirect(thanks_url, code=303)

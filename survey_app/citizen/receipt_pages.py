@@ -1,22 +1,42 @@
 """The questionnaire reached by a receipt code (``/r/<code>``) or a public link (``/u/<unit>``).
 
-A receipt code works once: the answers and the code's use are committed together (see
-``receipts.redeemer``); a used, expired, unknown or forged code gets a plain page and nothing is
-stored. A public link (sent by SMS, Zalo or a website) leads to the unit's questionnaire in its open
-round. Both reuse the counter form's rendering, checks, one-time ticket and rate limits.
+A receipt code works once, and its answers cannot be tied to it (docs/decisions/0009). The form
+shown at ``/r/<code>`` carries a ticket bound to the code's hash; opening it changes nothing. When
+its answers are first sent and pass every check, the code is exchanged for an anonymous ticket in
+a transaction of its own (``receipts.claim_code``: exactly one request wins it, two phones racing
+included), and the answers are then stored under that ticket in another transaction, which
+writes nothing of the code. The ticket's id is derived from the form's random id, so the same form
+sent twice stores one response; it names the unit and round only. This browser keeps the ticket in
+a cookie under the code's address: if the answers did not arrive after the exchange (the server
+failed in between), reopening the code there shows the form again and answers once. Elsewhere a
+used code reads "already used". Expired, unknown or forged codes get a plain page and nothing is
+stored. A public link (sent by SMS, Zalo or a website) leads to the unit's questionnaire in its
+open round. Both reuse the counter form's rendering, checks and rate limits.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    after_this_request,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from survey_app.citizen.pages import render_form, submit
-from survey_app.citizen.submissions import FormTarget, read_ticket
+from survey_app.citizen.submissions import FormTarget, FormTicket, exchanged_ticket, read_ticket
 from survey_app.db import session as db_session
 from survey_app.db import utcnow
 from survey_app.db.models import ReceiptCode, Response, Unit
@@ -24,15 +44,16 @@ from survey_app.extensions import csrf, limited_submission
 from survey_app.i18n import t
 from survey_app.survey.rounds import open_round_for_unit
 from survey_app.trust.receipts import (
-    CodeNotRedeemed,
+    claim_code,
     find_code,
     is_expired,
     last_valid_day,
     normalise,
-    redeemer,
 )
 
 bp = Blueprint("receipts", __name__)
+TICKET_COOKIE = "sipas_ticket"
+"""The form ticket a code was exchanged for, kept by this browser under the code's address."""
 
 
 def _zone() -> ZoneInfo:
@@ -73,43 +94,125 @@ def _row(typed: str) -> ReceiptCode | None:
 
 
 def code_target(row: ReceiptCode) -> FormTarget:
-    """The questionnaire a code leads to: its unit in its round; the form is bound to its hash."""
-    return FormTarget(row.unit, row.survey_round, "receipt", row.code_hash)
+    """Where a code's answers go once exchanged: its unit in its round; the ticket names no code."""
+    return FormTarget(row.unit, row.survey_round, "receipt", f"receipt:{row.unit_id}")
 
 
-def _usable(row: ReceiptCode | None) -> bool:
-    now = utcnow()
-    return (
-        row is not None
-        and row.redeemed_on is None
-        and not is_expired(row, now)
-        and row.survey_round.is_open(now)
-    )
+def form_target(row: ReceiptCode) -> FormTarget:
+    """The form shown for a code not used yet: its ticket is bound to the code's hash."""
+    return FormTarget(row.unit, row.survey_round, "receipt", f"receipt-code:{row.code_hash}")
 
 
-def _resent(target: FormTarget) -> bool:
-    """True when this POST repeats a form whose answers are already stored (a double tap)."""
-    ticket = read_ticket(current_app.secret_key, request.form.get("sid", ""), target)
+def _genuine(token: str | None, target: FormTarget) -> str | None:
+    """``token`` when it is a genuine ticket for ``target``'s unit and round, else None."""
+    if token and read_ticket(current_app.secret_key, token, target) is not None:
+        return token
+    return None
+
+
+def _answered(token: str | None, target: FormTarget) -> bool:
+    ticket = read_ticket(current_app.secret_key, token, target) if token else None
     if ticket is None:
         return False
     stored = select(Response.id).where(Response.submission_id == ticket.nonce)
     return db_session().scalar(stored) is not None
 
 
+def _held_ticket(target: FormTarget) -> str | None:
+    """The ticket this browser got when its answers first went out, while none is stored."""
+    token = _genuine(request.cookies.get(TICKET_COOKIE), target)
+    return token if token is not None and not _answered(token, target) else None
+
+
+def _exchanged_for_posted_form(row: ReceiptCode) -> str | None:
+    """The ticket the posted form was (or would be) exchanged for; None if it is not this code's."""
+    secret = current_app.secret_key
+    posted = read_ticket(secret, request.form.get("sid", ""), form_target(row))
+    return exchanged_ticket(secret, posted, code_target(row)) if posted else None
+
+
+def _keep_ticket(code: str, row: ReceiptCode, token: str) -> None:
+    """Let this browser keep the code's ticket (only under ``/r/<code>``) until the round ends.
+
+    Set on whatever this request answers, the error page included (the answers may not have
+    been stored after the exchange: the citizen sends them again).
+    """
+    seconds = (row.survey_round.closes_at - utcnow()) / timedelta(seconds=1)
+    path = url_for(".code_form", code=code)
+    secure = current_app.config["SESSION_COOKIE_SECURE"]
+
+    @after_this_request
+    def _set(response: FlaskResponse) -> FlaskResponse:
+        response.set_cookie(
+            TICKET_COOKIE,
+            token,
+            max_age=max(60, int(seconds)),
+            path=path,
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+        )
+        return response
+
+
+WAIT_FOR_TWIN = (0.1, 0.2, 0.3, 0.4, 0.5)
+"""Pauses (s) before a lost exchange says "used": the same form sent twice at once, the first
+one may still be storing the answers."""
+
+
+def _lost_exchange(code: str, exchanged: str, target: FormTarget) -> ResponseReturnValue:
+    """The code was used by another request: the thanks if that was this very form, else why."""
+    for pause in (0.0, *WAIT_FOR_TWIN):
+        time.sleep(pause)
+        db_session().rollback()  # a fresh snapshot
+        if _answered(exchanged, target):
+            return redirect(url_for(".code_thanks", code=code), code=303)
+    row = find_code(db_session(), current_app.secret_key, code)
+    if row is not None and row.redeemed_on is None and is_expired(row):
+        return _expired(row)
+    return _refused("used", 409, row.unit if row is not None else None)
+
+
+def _exchange(
+    code: str, row: ReceiptCode
+) -> Callable[[FormTicket], FormTicket | ResponseReturnValue]:
+    """Exchange the code for the posted form's ticket once its answers passed every check."""
+    target = code_target(row)
+    digest = row.code_hash
+
+    def exchange(form_ticket: FormTicket) -> FormTicket | ResponseReturnValue:
+        secret = current_app.secret_key
+        exchanged = exchanged_ticket(secret, form_ticket, target)
+        if not claim_code(db_session(), digest, _zone()):
+            return _lost_exchange(code, exchanged, target)
+        _keep_ticket(code, row, exchanged)
+        ticket = read_ticket(secret, exchanged, target)
+        assert ticket is not None  # made just above with the same key and target
+        return ticket
+
+    return exchange
+
+
 def refused_with_answers(_limit: object) -> FlaskResponse | None:
     """A rate-limited submission: the form again with every answer kept, and status 429."""
     args = request.view_args or {}
     target: FormTarget | None = None
+    ticket: str | None = None
     if request.endpoint == "receipts.code_form":
         row = _row(args.get("code", ""))
-        target = code_target(row) if row is not None and _usable(row) else None
+        if row is not None and row.redeemed_on is None:
+            target = form_target(row)
+        elif row is not None:
+            target = code_target(row)
+            ticket = _genuine(request.form.get("sid"), target) or _held_ticket(target)
+            target = target if ticket is not None else None
     elif request.endpoint == "receipts.public_form":
         unit = _unit_today(args.get("unit_code", ""))
         target = public_target(unit) if unit is not None else None
     if target is None:
         return None
     values = {key: request.form.get(key, "") for key in request.form}
-    return render_form(target, values=values, notice=t("error.429.body"), status=429)
+    return render_form(target, values=values, notice=t("error.429.body"), status=429, ticket=ticket)
 
 
 @bp.get("/r")
@@ -137,26 +240,28 @@ def code_form(code: str) -> ResponseReturnValue:
     row = find_code(db_session(), current_app.secret_key, canonical)
     if row is None:
         return _refused("invalid", 404, typed=canonical)
-    target = code_target(row)
     thanks_url = url_for(".code_thanks", code=canonical)
     if row.redeemed_on is not None:
-        if request.method == "POST" and _resent(target):
-            return redirect(thanks_url, code=303)
-        return _refused("used", 409, row.unit)
+        target = code_target(row)
+        if request.method == "POST" and _answered(_exchanged_for_posted_form(row), target):
+            return redirect(thanks_url, code=303)  # the same form sent again
+        ticket = _held_ticket(target)
+        if request.method == "POST":
+            ticket = _genuine(request.form.get("sid"), target) or ticket
+        if ticket is None:
+            return _refused("used", 409, row.unit)
+        if not row.survey_round.is_open(utcnow()):
+            return _closed(row.unit)
+        if request.method == "GET":
+            return render_form(target, ticket=ticket)
+        return submit(target, thanks_url, sid=ticket)
     if is_expired(row):
         return _expired(row)
     if not row.survey_round.is_open(utcnow()):
         return _closed(row.unit)
     if request.method == "GET":
-        return render_form(target)
-    try:
-        return submit(target, thanks_url, before_commit=redeemer(row.code_hash, _zone()))
-    except CodeNotRedeemed:  # used (or expired) since the checks above: nothing was stored
-        db_session().rollback()
-        row = find_code(db_session(), current_app.secret_key, canonical)
-        if row is not None and row.redeemed_on is None and is_expired(row):
-            return _expired(row)
-        return _refused("used", 409, row.unit if row else None)
+        return render_form(form_target(row))
+    return submit(form_target(row), thanks_url, exchange=_exchange(canonical, row))
 
 
 @bp.get("/r/<code>/cam-on")

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,20 @@ def read_ticket(secret_key: str, token: str, target: FormTarget) -> FormTicket |
     return ticket
 
 
+def exchanged_ticket(secret_key: str, form_ticket: FormTicket, target: FormTarget) -> str:
+    """The ticket a receipt code's form is exchanged for when its answers are first sent.
+
+    Its id is ``HMAC(secret, "receipt-ticket|" + the form's random id)``: the same form sent
+    twice gives the same ticket (a double tap stores one response), nothing of the code is in it,
+    and it is bound to ``target`` (the unit and round). Its render time is the form's.
+    """
+    nonce = hmac.new(
+        secret_key.encode(), f"receipt-ticket|{form_ticket.nonce}".encode(), hashlib.sha256
+    ).hexdigest()[:32]
+    payload = {"n": nonce, "c": target.key, "r": target.survey_round.id, "t": form_ticket.issued}
+    return URLSafeSerializer(secret_key, salt=SALT).dumps(payload)
+
+
 def device_hash(secret_key: str, round_id: int, device_cookie: str, user_agent: str) -> str:
     """A per-round salted hash of a random cookie and the user agent (never the IP address).
 
@@ -108,7 +122,6 @@ def store_response(
     parsed: ParsedSubmission,
     language: str,
     device: str | None = None,
-    before_commit: Callable[[Session, Response], None] | None = None,
     config: Mapping[str, Any],
 ) -> tuple[Response, bool]:
     """Commit one response; returns it and whether it is new (False: a resend of a stored one).
@@ -117,8 +130,9 @@ def store_response(
     so by the database, no error and no rollback. The signals that look at this answer alone
     (thresholds from ``config``: the app's settings) are computed before, without a query; the
     ones that compare answers (burst, repeated device) are left to the periodic scan
-    (``survey_app.trust.signals.scan_new``, docs/decisions/0015). ``before_commit`` (e.g. marking
-    a receipt code used) runs in the same transaction, only for a new response.
+    (``survey_app.trust.signals.scan_new``, docs/decisions/0015). Nothing else is written in this
+    transaction: a receipt code is marked used beforehand, in a transaction of its own
+    (``survey_app.trust.receipts.claim_code``, docs/decisions/0009).
     """
     now = utcnow()
     values: dict[str, Any] = {
@@ -150,7 +164,5 @@ def store_response(
             raise RuntimeError(f"submission {ticket.nonce} neither stored nor found")
         return existing, False
     response = Response(id=new_id, **values)
-    if before_commit is not None:
-        before_commit(session, response)
     session.commit()
     return response, True

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -148,16 +150,27 @@ VERIFIED_CHANNELS = ("receipt", "paper")
 RESPONSE_STATES = ("received", "flagged", "excluded")
 
 
+def random_row_id() -> int:
+    """A random row id (62 bits): ids that tell nothing about the order rows were made in."""
+    return secrets.randbelow(2**62) + 1
+
+
 class ReceiptCode(Base):
     """A one-time code printed on a dossier's result receipt.
 
     Only a keyed hash of the code is kept, never the code or the dossier it was made for; when the
-    code is used, only the day is recorded, so no response can be joined to a dossier.
+    code is used, only the day is recorded, so no response can be joined to a dossier. Ids are
+    random (not the order of issue); see docs/decisions/0009.
     """
 
     __tablename__ = "receipt_codes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+        default=random_row_id,
+    )
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
@@ -241,6 +254,9 @@ class User(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # raised by logout, a password or role change and deactivation: every session made before
+    # carries the old number and is refused (docs/decisions/0013)
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     unit: Mapped[Unit | None] = relationship()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -34,12 +35,13 @@ from survey_app.config import positive_number
 from survey_app.db import session as db_session
 from survey_app.db.models import User
 from survey_app.extensions import limited_login
-from survey_app.staff.users import authenticate
+from survey_app.staff.users import authenticate, end_sessions
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
 
 LOGIN_AT = "staff_login_at"
 SEEN_AT = "staff_seen_at"
+VERSION = "staff_session_version"  # the account's session version at login
 USER_ID = "_user_id"  # where Flask-Login keeps the logged-in account
 PASSIVE_ENDPOINTS = frozenset({"plans.progress_json"})
 """Requests a page makes by itself (the progress page's refresh): checked, but not activity."""
@@ -65,10 +67,32 @@ def clock() -> float:
     return time.time()
 
 
+MAX_NEXT = 2000
+"""Longest ``next`` address kept after a login (longer ones go to the dashboard)."""
+
+
+def same_site_path(target: str | None) -> str | None:
+    """``target`` when it is a path of this site (``/admin/units?page=2``), else None.
+
+    Refused: any control character or white space (browsers drop tabs and newlines, so
+    ``/\t/evil.example`` would become ``//evil.example``; CR and LF would split the header), any
+    backslash (read as ``/``), anything not starting with a single ``/`` and anything with a
+    scheme or a host once parsed.
+    """
+    if not target or len(target) > MAX_NEXT:
+        return None
+    if any(ord(char) < 33 or 127 <= ord(char) < 160 or char.isspace() for char in target):
+        return None
+    if "\\" in target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    return target
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("admin.dashboard")
+    return same_site_path(target) or url_for("admin.dashboard")
 
 
 def _login_page(
@@ -91,6 +115,7 @@ def _start_session(user: User) -> None:
     """Log ``user`` in on a fresh session (nothing kept from before the login)."""
     session.clear()
     login_user(user, remember=False)
+    session[VERSION] = user.session_version
     now = clock()
     session[LOGIN_AT] = now
     session[SEEN_AT] = now
@@ -100,6 +125,14 @@ def _start_session(user: User) -> None:
 def _end_session() -> None:
     logout_user()
     session.clear()
+
+
+def _account() -> User | None:
+    """The account named in the session (None for a malformed id or a deleted account)."""
+    try:
+        return db_session().get(User, int(session[USER_ID]))
+    except (TypeError, ValueError):
+        return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -121,6 +154,11 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    """Log out: every session of the account ends, also copies of this cookie (0013)."""
+    user = _account() if session.get(USER_ID) is not None else None
+    if user is not None and not session_revoked(user):
+        end_sessions(user)
+        db_session().commit()
     _end_session()
     return redirect(url_for("auth.login"))
 
@@ -140,13 +178,25 @@ def session_expired(now: float) -> bool:
     return now - seen_at > idle or now - login_at > longest
 
 
+def session_revoked(user: User | None) -> bool:
+    """True when the account is gone, inactive, or its sessions were ended after this login.
+
+    Logout, a password or role change and deactivation raise ``users.session_version``; the
+    session keeps the number it began with.
+    """
+    if user is None or not user.active:
+        return True
+    version = session.get(VERSION)
+    return not _is_number(version) or version != user.session_version
+
+
 @bp.before_app_request
 def _check_staff_session() -> ResponseReturnValue | None:
-    """End an expired staff session; under /admin, send to the login page with a message."""
+    """End an expired or revoked staff session; under /admin, send to the login page."""
     if session.get(USER_ID) is None:
         return None
     now = clock()
-    if not session_expired(now):
+    if not session_expired(now) and not session_revoked(_account()):
         if request.endpoint not in PASSIVE_ENDPOINTS:
             session[SEEN_AT] = now
         return None

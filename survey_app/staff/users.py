@@ -1,4 +1,7 @@
-"""Staff accounts: creation and password checks (scrypt hashes, never the password)."""
+"""Staff accounts: creation, password checks (scrypt hashes, never the password), changes.
+
+A password or role change and deactivation end every session of the account (``end_sessions``).
+"""
 
 from __future__ import annotations
 
@@ -34,12 +37,7 @@ def create_user(
     username = username.strip()
     if not username:
         raise UserError("a user needs a name")
-    if role not in ROLES:
-        raise UserError(f"role {role!r} is not one of: {', '.join(ROLES)}")
-    if role == UNIT_OFFICER and unit is None:
-        raise UserError(f"a {UNIT_OFFICER} needs a unit (--unit CODE)")
-    if role != UNIT_OFFICER and unit is not None:
-        raise UserError(f"only a {UNIT_OFFICER} has a unit; role {role!r} sees every unit")
+    _check_role(role, unit)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(
             f"the password has {len(password)} characters; at least "
@@ -58,9 +56,38 @@ def create_user(
     return user
 
 
+def end_sessions(user: User) -> None:
+    """End every session of ``user``: sessions carry the version they began with (0013)."""
+    user.session_version = (user.session_version or 1) + 1
+
+
 def set_password(user: User, password: str) -> None:
-    """Replace a user's password hash."""
+    """Replace a user's password hash; every session of the account ends."""
     user.password_hash = generate_password_hash(password, "scrypt")
+    end_sessions(user)
+
+
+def _check_role(role: str, unit: Unit | None) -> None:
+    if role not in ROLES:
+        raise UserError(f"role {role!r} is not one of: {', '.join(ROLES)}")
+    if role == UNIT_OFFICER and unit is None:
+        raise UserError(f"a {UNIT_OFFICER} needs a unit (--unit CODE)")
+    if role != UNIT_OFFICER and unit is not None:
+        raise UserError(f"only a {UNIT_OFFICER} has a unit; role {role!r} sees every unit")
+
+
+def set_role(user: User, role: str, unit: Unit | None = None) -> None:
+    """Give ``user`` another role (a unit officer's unit); every session of the account ends."""
+    _check_role(role, unit)
+    user.role = role
+    user.unit = unit
+    end_sessions(user)
+
+
+def deactivate(user: User) -> None:
+    """Stop ``user`` from logging in; every session of the account ends."""
+    user.active = False
+    end_sessions(user)
 
 
 _DUMMY_HASH = generate_password_hash("not-a-password", "scrypt")
@@ -87,17 +114,10 @@ def random_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def set_role(user: User, role: str, unit: Unit | None = None) -> None:
-    """Give ``user`` another role (a unit officer their ``unit``; other roles none)."""
-    if role not in ROLES:
-        raise UserError(f"role {role!r} is not one of: {', '.join(ROLES)}")
-    if role == UNIT_OFFICER and unit is None:
-        raise UserError(f"a {UNIT_OFFICER} needs a unit (--unit CODE)")
-    if role != UNIT_OFFICER and unit is not None:
-        raise UserError(f"only a {UNIT_OFFICER} has a unit; role {role!r} sees every unit")
-    user.role, user.unit = role, unit
-
-
 def set_active(user: User, active: bool) -> None:
-    """Deactivate an account (it can no longer log in; its history stays) or reactivate it."""
-    user.active = active
+    """Deactivate an account (it can no longer log in; its history stays, every session of it
+    ends) or reactivate it."""
+    if not active:
+        deactivate(user)
+    else:
+        user.active = True

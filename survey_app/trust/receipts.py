@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey_app.csv_files import clean_text
 from survey_app.db import utcnow
-from survey_app.db.models import ReceiptCode, Response, SurveyRound, Unit
+from survey_app.db.models import ReceiptCode, SurveyRound, Unit
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 """Crockford's base32: no I, L, O or U, so nothing reads as another character."""
@@ -43,10 +43,6 @@ Progress = Callable[[int], None]
 
 class ReceiptError(ValueError):
     """A code that cannot be issued as asked; the message says why."""
-
-
-class CodeNotRedeemed(Exception):
-    """The code was used (or expired) between showing the form and storing its answers."""
 
 
 def make_code(secret_key: str, round_id: int, dossier_code: str) -> str:
@@ -243,27 +239,70 @@ def issue_code(
     return issued
 
 
-def redeemer(code_digest: str, zone: ZoneInfo) -> Callable[[Session, Response], None]:
-    """A ``before_commit`` step marking the code used, in the response's own transaction.
+CLAIM_LOCK = 0x5195_0009
+"""First key of PostgreSQL's advisory lock that makes the claims of one unit take turns."""
+
+
+def claim_code(
+    session: Session,
+    code_digest: str,
+    zone: ZoneInfo,
+    *,
+    now: datetime | None = None,
+    shuffle: Callable[[list[int]], None] | None = None,
+) -> bool:
+    """Mark a code used, in a transaction of its own; False when it was used or expired already.
 
     One ``UPDATE … WHERE code_hash = ? AND redeemed_on IS NULL AND expires_at > now`` must change
-    exactly one row; otherwise another submission used the code first (or it just expired) and
-    ``CodeNotRedeemed`` undoes the whole submission. Only the local day of use is written.
+    exactly one row (two phones racing: one wins). Only the local day is written. Then every code
+    of the same unit, round and day is written again, one by one in a random order, so that they
+    all carry this transaction's id (PostgreSQL's ``xmin``) and lie in a random physical order:
+    neither tells in which order that day's codes were used (docs/decisions/0009). The claims of
+    one unit take turns (an advisory lock on PostgreSQL; SQLite has one writer), so no claim
+    escapes the next one's rewrite. Commits (or rolls back) ``session``.
     """
-
-    def redeem(session: Session, _response: Response) -> None:
-        now = utcnow()
-        result = session.execute(
-            update(ReceiptCode)
-            .where(
-                ReceiptCode.code_hash == code_digest,
-                ReceiptCode.redeemed_on.is_(None),
-                ReceiptCode.expires_at > now,
+    now = now or utcnow()
+    today = now.astimezone(zone).date()
+    row = session.execute(
+        select(ReceiptCode.unit_id, ReceiptCode.round_id).where(
+            ReceiptCode.code_hash == code_digest
+        )
+    ).first()
+    if row is None:
+        session.rollback()
+        return False
+    unit_id, round_id = row
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK, unit_id)))
+    result = session.execute(
+        update(ReceiptCode)
+        .where(
+            ReceiptCode.code_hash == code_digest,
+            ReceiptCode.redeemed_on.is_(None),
+            ReceiptCode.expires_at > now,
+        )
+        .values(redeemed_on=today)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    same_day = list(
+        session.scalars(
+            select(ReceiptCode.id).where(
+                ReceiptCode.unit_id == unit_id,
+                ReceiptCode.round_id == round_id,
+                ReceiptCode.redeemed_on == today,
             )
-            .values(redeemed_on=now.astimezone(zone).date())
+        )
+    )
+    (shuffle or secrets.SystemRandom().shuffle)(same_day)
+    for row_id in same_day:
+        session.execute(
+            update(ReceiptCode)
+            .where(ReceiptCode.id == row_id)
+            .values(redeemed_on=today)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
-            raise CodeNotRedeemed(code_digest)
-
-    return redeem
+    session.commit()
+    return True

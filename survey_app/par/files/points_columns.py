@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from scoring_bridge import Problem
@@ -61,6 +62,9 @@ def _table(source: CsvSource) -> tuple[list[str], pa.Table] | None:
     except (pa.ArrowException, OSError):
         return None
     if table.column_names != first:
+        return None
+    # a NUL anywhere: the row reader refuses it with its row and column (csv_files.read_csv)
+    if any(pc.any(pc.match_substring(column, "\x00")).as_py() for column in table.columns):
         return None
     return [clean_text(name) for name in first], table
 

@@ -341,8 +341,50 @@ def test_a_login_starts_a_new_session(app: Flask, staff_account: str) -> None:
         assert auth.USER_ID not in session and auth.LOGIN_AT not in session
 
 
-@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+        "/\t/evil.example/phish",  # browsers drop tabs and newlines: //evil.example/phish
+        "/\n/evil.example",
+        "/\r/evil.example",
+        "/\r\nSet-Cookie: x=1",
+        "/admin/\r\nLocation: https://evil.example",
+        " //evil.example",
+        "\x00/admin/",
+        "/\x00/evil.example",
+        "/\x7f/evil.example",
+        "///evil.example",
+        "/\\/evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "http:evil.example",
+        "https:/evil.example",
+        "evil.example",
+        "admin/",
+        "",
+        "/" + "a" * 5000 + "\n",
+    ],
+)
 def test_the_login_never_sends_elsewhere(app: Flask, staff_account: str, target: str) -> None:
+    client = app.test_client()
+    page = client.get("/admin/login", query_string={"next": target})
+    assert page.status_code == 200
+    token = form_tokens(page.get_data(as_text=True))["csrf_token"]
+    reply = client.post(
+        "/admin/login",
+        query_string={"next": target},
+        data={"csrf_token": token, "username": "nv.admin", "password": PASSWORD},
+    )
+    assert reply.status_code == 302 and reply.headers["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize("target", ["/admin/units?page=2", "/admin/rounds", "/admin/export/x.csv"])
+def test_the_login_goes_back_to_a_page_of_this_site(
+    app: Flask, staff_account: str, target: str
+) -> None:
     client = app.test_client()
     token = form_tokens(client.get("/admin/login").get_data(as_text=True))["csrf_token"]
     reply = client.post(
@@ -350,7 +392,7 @@ def test_the_login_never_sends_elsewhere(app: Flask, staff_account: str, target:
         query_string={"next": target},
         data={"csrf_token": token, "username": "nv.admin", "password": PASSWORD},
     )
-    assert reply.status_code == 302 and reply.headers["Location"] == "/admin/"
+    assert reply.status_code == 302 and reply.headers["Location"] == target
 
 
 def test_an_unknown_name_costs_a_password_check_too(app, monkeypatch) -> None:

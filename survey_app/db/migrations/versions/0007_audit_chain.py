@@ -1,7 +1,7 @@
 """audit chain: each admin_audit_log row carries a keyed hash linking it to the row before
 
 Revision ID: 0007_audit_chain
-Revises: 0005
+Revises: 0006_receipt_tickets_sessions
 Create Date: 2026-12-06
 
 Adds ``chain_hash`` and computes it for the existing rows in id order (survey_app.staff.
@@ -21,7 +21,7 @@ from survey_app.db import UTCDateTime
 from survey_app.staff.audit_chain import chain_key, row_hash
 
 revision = "0007_audit_chain"
-down_revision = "0005"
+down_revision = "0006_receipt_tickets_sessions"
 branch_labels = None
 depends_on = None
 
