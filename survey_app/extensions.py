@@ -143,9 +143,13 @@ def _limit_submissions(
     @functools.wraps(view)
     def limited(*args: Any, **kwargs: Any) -> Any:
         enabled = app.config.get("RATELIMIT_ENABLED", True)  # Flask-Limiter's own switch
-        if enabled and request.method == "POST" and not counts.hit(
-            (str(app.config["SUBMIT_LIMIT_PER_FORM"]), form_session_key()),
-            (str(app.config["SUBMIT_LIMIT_PER_ADDRESS"]), get_remote_address() or "unknown"),
+        if (
+            enabled
+            and request.method == "POST"
+            and not counts.hit(
+                (str(app.config["SUBMIT_LIMIT_PER_FORM"]), form_session_key()),
+                (str(app.config["SUBMIT_LIMIT_PER_ADDRESS"]), get_remote_address() or "unknown"),
+            )
         ):
             refused = on_breach(None)  # type: ignore[arg-type]
             if refused is None:
