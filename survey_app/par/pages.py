@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from scoring_bridge import ProblemsError, change_since, shipped_catalogs
 from scoring_bridge.workflow import STATUS_LABELS, TRANSITIONS, as_status
 from survey_app.db import session
-from survey_app.db.models import ParAssessment, ParPoints, Unit, UnitType
+from survey_app.db.models import ParAssessment, ParPoints, ParSipas, Unit, UnitType
 from survey_app.par.scoring import (
     ChangeError,
     ScoreReport,
@@ -36,6 +36,13 @@ def latest_year() -> int:
     """The latest year with points, else the latest year with a shipped catalog."""
     year = session().scalar(select(func.max(ParPoints.year)))
     return year or max(y for y, _ in shipped_catalogs())
+
+
+def years_with_data() -> list[int]:
+    """Years that have points or SIPAS figures stored, oldest first."""
+    points = session().scalars(select(ParPoints.year).distinct())
+    sipas = session().scalars(select(ParSipas.year).distinct())
+    return sorted(set(points) | set(sipas))
 
 
 @bp.get("/")
@@ -65,8 +72,13 @@ def ranking(year: int) -> ResponseReturnValue:
         for row in session().scalars(select(ParAssessment).where(ParAssessment.year == year))
     }
     today = date.today()
+    years = years_with_data()
     return render_template(
         "admin/par_ranking.html",
+        years=years,
+        has_points=year in years,
+        earlier=max((y for y in years if y < year), default=None),
+        later=min((y for y in years if y > year), default=None),
         change=change,
         statuses=statuses,
         late={code: lateness(row.unit, year, row, today) for code, row in statuses.items()},
@@ -76,6 +88,7 @@ def ranking(year: int) -> ResponseReturnValue:
         problems=problems[:100],
         more=max(len(problems) - 100, 0),
         type_names={t.code: t.name_vi for t in session().scalars(select(UnitType))},
+        type_names_en={t.code: t.name_en for t in session().scalars(select(UnitType))},
     )
 
 
@@ -182,9 +195,14 @@ def download(year: int, fmt: str) -> ResponseReturnValue:
     from survey_app.par.outputs import report_csv, report_json, report_xlsx
     from survey_app.staff.access import attachment
 
-    report, _ = _report(year)
-    if report is None:
-        abort(409)
+    if fmt not in ("csv", "json", "xlsx"):
+        abort(404)
+    report, problems = _report(year)
+    if report is None or not report.ranking:
+        page = render_template(
+            "admin/par_nothing.html", year=year, problems=problems[:30], years=years_with_data()
+        )
+        return page, 404
     name = f"par-index-{year}.{fmt}"
     if fmt == "csv":
         return (

@@ -32,7 +32,7 @@ from scoring_bridge import (
     rank_units,
     score_units,
 )
-from scoring_bridge.workflow import is_late, transition
+from scoring_bridge.workflow import STATUS_LABELS, TRANSITIONS, as_status, is_late, transition
 from survey_app.db.models import ParAssessment, ParCatalog, ParChange, ParPoints, ParSipas, Unit
 
 
@@ -225,12 +225,27 @@ def inputs_from_database(session: Session, year: int) -> ScoringInputs:
     points, own = _points(session, year)
     previous, _ = _points(session, year - 1)
     sipas = {
-        row.unit.code: (SipasFigure(row.estimate, row.ci_low, row.ci_high), row.source)
+        row.unit.code: (
+            SipasFigure(row.estimate, row.ci_low, row.ci_high),
+            source_label(row.source),
+        )
         for row in session.scalars(select(ParSipas).where(ParSipas.year == year))
     }
     return ScoringInputs(
         year, units, catalogs, rules_for(session, year, set(catalogs)), points, previous, sipas, own
     )
+
+
+SOURCE_WORDS = (("round ", "đợt "), ("file ", "tệp "))
+"""How a stored SIPAS source ("round SIPAS 2024", "file results.csv") reads in Vietnamese."""
+
+
+def source_label(source: str) -> str:
+    """``"round SIPAS 2024"`` → ``"đợt SIPAS 2024"``; other sources unchanged."""
+    for english, vietnamese in SOURCE_WORDS:
+        if source.startswith(english):
+            return vietnamese + source[len(english) :]
+    return source
 
 
 def store_sipas(
@@ -273,22 +288,31 @@ def change_points(
 ) -> ParChange:
     """Set a leaf's final points, keeping who, when, old, new and why in the audit trail."""
     if not reason.strip():
-        raise ChangeError("a change needs a reason (lý do)")
+        raise ChangeError("Cần ghi lý do điều chỉnh / a change needs a reason")
     catalogs = catalogs_for(session, year, {unit.unit_type.code})
     catalog = catalogs.get(unit.unit_type.code)
     if catalog is None:
-        raise ChangeError(f"no catalog for {unit.unit_type.code!r} in {year}")
+        raise ChangeError(
+            f"Chưa có khung điểm cho {unit.unit_type.name_vi} năm {year} / "
+            f"no catalog for {unit.unit_type.code!r} in {year}"
+        )
     if code not in catalog or not catalog.is_leaf(code):
         raise ChangeError(
-            f"{code!r} is not a scored criterion of the {unit.unit_type.code} catalog"
+            f"{code!r} không phải là một tiêu chí chấm điểm trong khung điểm của "
+            f"{unit.unit_type.name_vi} / not a scored criterion of the "
+            f"{unit.unit_type.code} catalog"
         )
     leaf = catalog.get(code)
     if leaf.source == "sipas":
         raise ChangeError(
-            f"{code} comes from the SIPAS survey by the year's rule; it is not typed in"
+            f"{code}: điểm tính từ kết quả khảo sát SIPAS theo quy tắc của năm, không nhập tay / "
+            "comes from the SIPAS survey by the year's rule; it is not typed in"
         )
     if not 0 <= new <= leaf.max_points:
-        raise ChangeError(f"{code}: {new:g} points is outside 0–{leaf.max_points:g}")
+        raise ChangeError(
+            f"{code}: {new:g} điểm nằm ngoài khoảng 0–{leaf.max_points:g} điểm của tiêu chí / "
+            f"{new:g} points is outside 0–{leaf.max_points:g}"
+        )
     row = session.get(ParPoints, (year, unit.id, code))
     if row is None:
         row = ParPoints(year=year, unit_id=unit.id, code=code, note="")
@@ -339,11 +363,34 @@ def set_status(
     try:
         row.status = transition(row.status, status).value
     except ValueError as exc:
-        raise ChangeError(str(exc)) from None
+        raise ChangeError(f"{status_refusal(row.status, status)} / {exc}") from None
     if status == "submitted":
         row.submitted_on = on or date.today()
     session.flush()
     return row
+
+
+def status_label(status: str) -> str:
+    """The Vietnamese name of a workflow status (the code itself when unknown)."""
+    labels = {str(k): v for k, v in STATUS_LABELS.items()}
+    return labels[status][0] if status in labels else status
+
+
+def status_refusal(current: str, new: str) -> str:
+    """Why a status cannot move from ``current`` to ``new``, in Vietnamese."""
+    try:
+        allowed = sorted(s.value for s in TRANSITIONS[as_status(current)])
+    except ValueError:
+        return f"Trạng thái hiện tại {current!r} không hợp lệ"
+    if new not in {str(s) for s in STATUS_LABELS}:
+        return f"Không có trạng thái {new!r}"
+    after = (
+        "trạng thái tiếp theo chỉ có thể là "
+        + " hoặc ".join(f"„{status_label(s)}”" for s in allowed)
+        if allowed
+        else "đây là trạng thái cuối cùng"
+    )
+    return f"Không thể chuyển từ „{status_label(current)}” sang „{status_label(new)}”: {after}"
 
 
 def lateness(unit: Unit, year: int, row: ParAssessment, today: date) -> bool:
