@@ -199,8 +199,12 @@ def download(year: int, fmt: str) -> ResponseReturnValue:
         abort(404)
     report, problems = _report(year)
     if report is None or not report.ranking:
+        years = years_with_data()
         page = render_template(
-            "admin/par_nothing.html", year=year, problems=problems[:30], years=years_with_data()
+            "admin/par_nothing.html",
+            year=year,
+            problems=problems[:30] if year in years else [],
+            years=years,
         )
         return page, 404
     name = f"par-index-{year}.{fmt}"

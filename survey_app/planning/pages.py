@@ -192,10 +192,14 @@ def plan(round_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/<int:round_id>/plan.<fmt>")
-def plan_download(round_id: int, fmt: str) -> Response:
+def plan_download(round_id: int, fmt: str) -> ResponseReturnValue:
     """The saved plan as CSV or XLSX."""
     survey_round = round_or_404(round_id)
-    current = saved_plan(session(), round_id) or abort(404)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    current = saved_plan(session(), round_id)
+    if current is None:
+        return render_template("admin/plan_missing.html", survey_round=survey_round), 404
     from sampling import PlanRow
 
     rows = tuple(
