@@ -294,13 +294,12 @@ def change_points(
     if catalog is None:
         raise ChangeError(
             f"Chưa có khung điểm cho {unit.unit_type.name_vi} năm {year} / "
-            f"no catalog for {unit.unit_type.code!r} in {year}"
+            f"no catalog for this unit type in {year}"
         )
     if code not in catalog or not catalog.is_leaf(code):
         raise ChangeError(
             f"{code!r} không phải là một tiêu chí chấm điểm trong khung điểm của "
-            f"{unit.unit_type.name_vi} / not a scored criterion of the "
-            f"{unit.unit_type.code} catalog"
+            f"{unit.unit_type.name_vi} / not a scored criterion of this unit type's catalog"
         )
     leaf = catalog.get(code)
     if leaf.source == "sipas":
@@ -362,35 +361,42 @@ def set_status(
     row = assessment(session, year, unit)
     try:
         row.status = transition(row.status, status).value
-    except ValueError as exc:
-        raise ChangeError(f"{status_refusal(row.status, status)} / {exc}") from None
+    except ValueError:
+        raise ChangeError(status_refusal(row.status, status)) from None
     if status == "submitted":
         row.submitted_on = on or date.today()
     session.flush()
     return row
 
 
-def status_label(status: str) -> str:
-    """The Vietnamese name of a workflow status (the code itself when unknown)."""
+def status_label(status: str, language: int = 0) -> str:
+    """The name of a workflow status (0: Vietnamese, 1: English; the code itself if unknown)."""
     labels = {str(k): v for k, v in STATUS_LABELS.items()}
-    return labels[status][0] if status in labels else status
+    return labels[status][language] if status in labels else status
 
 
 def status_refusal(current: str, new: str) -> str:
-    """Why a status cannot move from ``current`` to ``new``, in Vietnamese."""
+    """Why a status cannot move from ``current`` to ``new``: Vietnamese / English."""
     try:
         allowed = sorted(s.value for s in TRANSITIONS[as_status(current)])
     except ValueError:
-        return f"Trạng thái hiện tại {current!r} không hợp lệ"
+        return f"Trạng thái hiện tại {current!r} không hợp lệ / unknown current status"
     if new not in {str(s) for s in STATUS_LABELS}:
-        return f"Không có trạng thái {new!r}"
-    after = (
-        "trạng thái tiếp theo chỉ có thể là "
-        + " hoặc ".join(f"„{status_label(s)}”" for s in allowed)
-        if allowed
-        else "đây là trạng thái cuối cùng"
+        names = ", ".join(f"„{status_label(s)}”" for s in STATUS_LABELS)
+        return f"Không có trạng thái {new!r}: chọn một trong {names} / unknown status"
+    if allowed:
+        after = "trạng thái tiếp theo chỉ có thể là " + " hoặc ".join(
+            f"„{status_label(s)}”" for s in allowed
+        )
+        after_en = "the next status can only be " + " or ".join(
+            f"'{status_label(s, 1)}'" for s in allowed
+        )
+    else:
+        after, after_en = "đây là trạng thái cuối cùng", "it is final"
+    return (
+        f"Không thể chuyển từ „{status_label(current)}” sang „{status_label(new)}”: {after} / "
+        f"cannot go from '{status_label(current, 1)}' to '{status_label(new, 1)}': {after_en}"
     )
-    return f"Không thể chuyển từ „{status_label(current)}” sang „{status_label(new)}”: {after}"
 
 
 def lateness(unit: Unit, year: int, row: ParAssessment, today: date) -> bool:

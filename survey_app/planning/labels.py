@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from markupsafe import Markup
+
 METHODS: dict[str, tuple[str, str]] = {
     "per-unit": (
         "Cỡ mẫu riêng từng đơn vị theo sai số mong muốn (công thức Cochran, hiệu chỉnh "
@@ -181,8 +183,13 @@ def _vietnamese(message: str) -> str | None:
     return None
 
 
-def plan_error(message: str) -> str:
-    """A plan or populations error, Vietnamese first, then the English message after " / "."""
+def _bilingual(vietnamese: str, english: str) -> Markup:
+    """Vietnamese text with its English gloss (both escaped)."""
+    return Markup('{} <span class="en">{}</span>').format(vietnamese, english)
+
+
+def plan_error(message: str) -> Markup:
+    """A plan or populations error, Vietnamese first, then the English message as a gloss."""
     where = _WHERE.match(message)
     place, text = "", message
     if where and (where[1] or where[2] or message.startswith("file: ")):
@@ -195,14 +202,14 @@ def plan_error(message: str) -> str:
         text = where[3]
     said = _vietnamese(text)
     if said is None:
-        return f"Chưa lập được kế hoạch: {place}{text}"
-    return f"{place}{said} / {message}"
+        return _bilingual(f"Chưa lập được kế hoạch ({place.rstrip(': ') or 'tham số'}).", message)
+    return _bilingual(f"{place}{said}", message)
 
 
-def plan_note(note: str) -> str:
+def plan_note(note: str) -> Markup:
     """A note of a plan (units capped or raised), Vietnamese first, then the English."""
     for pattern, say in _NOTE_PATTERNS:
         found = pattern.fullmatch(note.strip())
         if found:
-            return f"{say(found)} / {note}"
-    return f"Ghi chú: {note}"
+            return _bilingual(say(found), note)
+    return _bilingual("Ghi chú của kế hoạch:", note)
