@@ -57,7 +57,7 @@ SHORT_ITEMS: dict[tuple[str, str], str] = {
 }
 """Short names of the shipped questionnaire's items for chart axes (the definition files are
 versioned and checksummed, so these live here). Other questionnaires: :func:`derived_short`."""
-SHORT_WORDS = 4
+SHORT_WORDS = 6
 
 
 def derived_short(text: str, words: int = SHORT_WORDS) -> str:
