@@ -15,6 +15,7 @@ from scoring_bridge import ProblemsError, change_since, shipped_catalogs
 from scoring_bridge.workflow import STATUS_LABELS, TRANSITIONS, as_status
 from survey_app.db import session
 from survey_app.db.models import ParAssessment, ParPoints, ParSipas, Unit, UnitType
+from survey_app.par.labels import problem_label
 from survey_app.par.scoring import (
     ChangeError,
     ScoreReport,
@@ -51,10 +52,12 @@ def index() -> ResponseReturnValue:
 
 
 def _report(year: int) -> tuple[ScoreReport | None, list[str]]:
+    """The year's scores, or None and its problems in words (Vietnamese, English gloss)."""
     try:
         return compute(inputs_from_database(session(), year)), []
     except ProblemsError as exc:
-        return None, [str(p) for p in exc.problems]
+        names = {t.code: t.name_vi for t in session().scalars(select(UnitType))}
+        return None, [problem_label(p, names) for p in exc.problems]
 
 
 @bp.get("/<int:year>")

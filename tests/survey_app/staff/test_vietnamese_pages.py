@@ -225,3 +225,15 @@ def test_the_pages_name_what_the_codes_mean(app: Flask, client: FlaskClient, fil
     assert "công thức Yamane" in plan
     par = client.get("/admin/par/2023").get_data(as_text=True)
     assert "Đang tự đánh giá" in par
+
+
+def test_a_year_with_missing_points_lists_its_problems_in_vietnamese(
+    app: Flask, client: FlaskClient, survey: dict
+) -> None:
+    from factories import LEAVES
+
+    fill_par_points(app, {"SNV": 0.8, "BDT": 0.7}, skip={LEAVES[0].code})
+    login_as(app, client, "council")
+    html = client.get("/admin/par/2023").get_data(as_text=True)
+    assert f"đơn vị SNV: chưa có điểm tiêu chí {LEAVES[0].code}" in html
+    assert leaks_of(html) == []
