@@ -32,8 +32,9 @@ from scoring_bridge import (
     rank_units,
     score_units,
 )
-from scoring_bridge.workflow import STATUS_LABELS, TRANSITIONS, as_status, is_late, transition
+from scoring_bridge.workflow import is_late, transition
 from survey_app.db.models import ParAssessment, ParCatalog, ParChange, ParPoints, ParSipas, Unit
+from survey_app.par.labels import source_label, status_refusal
 
 
 @dataclass(frozen=True)
@@ -236,18 +237,6 @@ def inputs_from_database(session: Session, year: int) -> ScoringInputs:
     )
 
 
-SOURCE_WORDS = (("round ", "đợt "), ("file ", "tệp "))
-"""How a stored SIPAS source ("round SIPAS 2024", "file results.csv") reads in Vietnamese."""
-
-
-def source_label(source: str) -> str:
-    """``"round SIPAS 2024"`` → ``"đợt SIPAS 2024"``; other sources unchanged."""
-    for english, vietnamese in SOURCE_WORDS:
-        if source.startswith(english):
-            return vietnamese + source[len(english) :]
-    return source
-
-
 def store_sipas(
     session: Session, year: int, figures: Mapping[str, SipasFigure], source: str
 ) -> int:
@@ -367,36 +356,6 @@ def set_status(
         row.submitted_on = on or date.today()
     session.flush()
     return row
-
-
-def status_label(status: str, language: int = 0) -> str:
-    """The name of a workflow status (0: Vietnamese, 1: English; the code itself if unknown)."""
-    labels = {str(k): v for k, v in STATUS_LABELS.items()}
-    return labels[status][language] if status in labels else status
-
-
-def status_refusal(current: str, new: str) -> str:
-    """Why a status cannot move from ``current`` to ``new``: Vietnamese / English."""
-    try:
-        allowed = sorted(s.value for s in TRANSITIONS[as_status(current)])
-    except ValueError:
-        return f"Trạng thái hiện tại {current!r} không hợp lệ / unknown current status"
-    if new not in {str(s) for s in STATUS_LABELS}:
-        names = ", ".join(f"„{status_label(s)}”" for s in STATUS_LABELS)
-        return f"Không có trạng thái {new!r}: chọn một trong {names} / unknown status"
-    if allowed:
-        after = "trạng thái tiếp theo chỉ có thể là " + " hoặc ".join(
-            f"„{status_label(s)}”" for s in allowed
-        )
-        after_en = "the next status can only be " + " or ".join(
-            f"'{status_label(s, 1)}'" for s in allowed
-        )
-    else:
-        after, after_en = "đây là trạng thái cuối cùng", "it is final"
-    return (
-        f"Không thể chuyển từ „{status_label(current)}” sang „{status_label(new)}”: {after} / "
-        f"cannot go from '{status_label(current, 1)}' to '{status_label(new, 1)}': {after_en}"
-    )
 
 
 def lateness(unit: Unit, year: int, row: ParAssessment, today: date) -> bool:

@@ -15,7 +15,6 @@ from flask import Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import case, func, select
 
-from analysis import ResultRow, rank_units
 from survey_app.db import session
 from survey_app.db.models import Response as SurveyResponse
 from survey_app.db.models import ReviewEvent, SurveyRound
@@ -37,6 +36,7 @@ from survey_app.results.labels import (
     short_item,
 )
 from survey_app.results.round_results import AnalysisOptions, RoundAnalysis, analyze_round
+from survey_app.results.tables import ranking_section, scope_names, unit_rows
 from survey_app.staff.access import attachment, round_or_404, staff_blueprint
 
 bp = staff_blueprint("results", __name__, "/admin/results")
@@ -118,58 +118,6 @@ def round_analysis(
     return _CACHE[key]
 
 
-def _ranked_rows(analysis: RoundAnalysis, codes: list[str]) -> dict[str, object]:
-    """One unit type's ranking: rows with names, rank intervals and who they tie with."""
-    overall = analysis.result.overall()
-    names = {c: analysis.units[c].name for c in codes}
-    estimates = {
-        c: (overall[c].estimate, overall[c].se)
-        for c in codes
-        if c in overall and overall[c].estimate is not None
-    }
-    not_ranked = {c for c in estimates if not analysis.units[c].ranked}
-    ranking = rank_units(estimates, not_ranked=not_ranked) if estimates else []
-    ranked = sum(1 for r in ranking if r.ranked)
-    rows = [
-        {
-            "rank": r,
-            "row": overall[r.unit_code],
-            "name": names[r.unit_code],
-            "ties": sorted(names[c] for c in r.indistinguishable),
-            "bar": rank_bar(r.rank, r.rank_low, r.rank_high, ranked) if r.ranked else None,
-        }
-        for r in ranking
-    ]
-    chart = interval_chart(
-        [
-            IntervalRow(
-                item["name"],
-                item["row"],
-                f"<br>hạng {r.rank}, khoảng hạng {r.rank_low}–{r.rank_high}"
-                if r.ranked
-                else "<br>chấm điểm, không xếp hạng",
-            )
-            for item in rows
-            for r in [item["rank"]]
-        ],
-        "SIPAS (%) và khoảng tin cậy 95 %",
-    )
-    return {
-        "rows": rows,
-        "ranked": ranked,
-        "chart": chart,
-        "missing": sorted(names[c] for c in codes if c not in estimates),
-    }
-
-
-def rank_bar(rank: int, low: int, high: int, count: int) -> dict[str, float]:
-    """Where a rank and its interval sit on a bar of ranks 1…count, in percent of its width."""
-    if count <= 1:
-        return {"x": 0.0, "width": 100.0, "at": 50.0}
-    step = 100 / (count - 1)
-    return {"x": (low - 1) * step, "width": (high - low) * step, "at": (rank - 1) * step}
-
-
 @bp.get("/<int:round_id>")
 def overview(round_id: int) -> ResponseReturnValue:
     """Every unit's SIPAS with its interval, by unit type, ranked, with rank intervals."""
@@ -185,7 +133,7 @@ def overview(round_id: int) -> ResponseReturnValue:
         {
             "type": analysis.units[codes[0]].unit_type,
             "aggregate": overall.get(type_code),
-            **_ranked_rows(analysis, codes),
+            **ranking_section(analysis, codes),
         }
         for type_code, codes in by_type.items()
     ]
@@ -206,15 +154,6 @@ def _no_answers(survey_round: SurveyRound, status: int = 200) -> ResponseReturnV
     return render_template("admin/results_empty.html", survey_round=survey_round), status
 
 
-def _unit_rows(analysis: RoundAnalysis, code: str) -> list[ResultRow]:
-    """The unit's rows: its SIPAS first, then the elements, then the items (questionnaire order)."""
-    rows = [r for r in analysis.result.for_unit(code) if r.group is None]
-    order = {"overall": 0, "element": 1, "item": 2}
-    position = {e.id: n for n, e in enumerate(analysis.questionnaire.elements)}
-    position.update({i: n for n, i in enumerate(analysis.questionnaire.item_ids)})
-    return sorted(rows, key=lambda r: (order.get(r.level, 3), position.get(r.key, 0)))
-
-
 @bp.get("/<int:round_id>/units/<code>")
 def unit(round_id: int, code: str) -> ResponseReturnValue:
     """One unit: its SIPAS, its five elements with interval bars, and every item."""
@@ -225,7 +164,7 @@ def unit(round_id: int, code: str) -> ResponseReturnValue:
     if code not in analysis.units:
         abort(404)
 
-    rows = _unit_rows(analysis, code)
+    rows = unit_rows(analysis, code)
     titles = {e.id: e.title.get("vi") for e in analysis.questionnaire.elements}
     items = {i.id: i.text.get("vi") for i in analysis.questionnaire.items}
     chart = interval_chart(
@@ -356,15 +295,6 @@ def change(round_id: int) -> ResponseReturnValue:
         chart=chart,
         counted=now is not None,
     )
-
-
-def scope_names(analysis: RoundAnalysis) -> dict[str, str]:
-    """Unit code, unit type code or ``ALL`` → the name people read."""
-    names = {c: u.name for c, u in analysis.units.items()}
-    for unit in analysis.units.values():
-        names[unit.unit_type.code] = f"{unit.unit_type.name_vi} (chung)"
-    names["ALL"] = "Toàn tỉnh"
-    return names
 
 
 @bp.get("/<int:round_id>/comments")

@@ -20,7 +20,7 @@ from survey_app.db import get_db
 from survey_app.db.models import SurveyRound, Unit
 from survey_app.results.charts import IntervalRow, interval_chart
 from survey_app.results.labels import derived_short, method_label, note_label, short_item
-from survey_app.results.pages import rank_bar
+from survey_app.results.tables import rank_bar
 from survey_app.survey.rounds import create_round
 
 RANK_WORDS = "với độ tin cậy 95 %, hạng thật của đơn vị nằm trong khoảng này"
