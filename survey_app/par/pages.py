@@ -92,7 +92,15 @@ def ranking(year: int) -> ResponseReturnValue:
         more=max(len(problems) - 100, 0),
         type_names={t.code: t.name_vi for t in session().scalars(select(UnitType))},
         type_names_en={t.code: t.name_en for t in session().scalars(select(UnitType))},
+        type_order=_type_order(report),
     )
+
+
+def _type_order(report: ScoreReport | None) -> list[str]:
+    """Unit types as the registry lists them (department, district, commune…), others after."""
+    known = list(session().scalars(select(UnitType.code).order_by(UnitType.id)))
+    extra = sorted(set(report.catalogs) - set(known)) if report is not None else []
+    return known + extra
 
 
 def _profile_chart(report: ScoreReport, code: str) -> str:
