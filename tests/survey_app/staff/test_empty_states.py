@@ -17,6 +17,8 @@ from support import login_as
 
 from survey_app.staff.access import ACCESS
 
+OBJECT_IDS = {"unit_id", "counter_id", "user_id", "client_id", "draft_id"}
+"""Addresses of one stored object (an account, a counter…): not an empty state, left out."""
 EMPTY_YEAR = 2023  # a shipped catalog, no points
 NO_CATALOG_YEAR = 2031  # nothing at all
 NO_ANSWERS = "Chưa có câu trả lời nào"
@@ -68,12 +70,12 @@ def _may_read(role: str, endpoint: str) -> bool:
 def _addresses(app: Flask, round_id: int, year: int) -> Iterator[tuple[str, str]]:
     """(endpoint, address) of every staff GET, each download in each of its formats."""
     values = {"round_id": round_id, "code": "SNV", "unit_code": "SNV", "year": year}
-    values["form_number"] = "1"
+    values.update(form_number="1", questionnaire_id="sipas-2023", version=1)
     adapter = app.url_map.bind("sipas.test")
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith("/admin/") or "GET" not in (rule.methods or ()):
             continue
-        if rule.endpoint in ("auth.login", "charts.plotly_js"):
+        if rule.endpoint in ("auth.login", "charts.plotly_js") or rule.arguments & OBJECT_IDS:
             continue
         for fmt in FILES.get(rule.endpoint, ("csv",)):
             args = {a: (fmt if a == "fmt" else values[a]) for a in rule.arguments}
