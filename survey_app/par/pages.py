@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from scoring_bridge import ProblemsError, change_since, shipped_catalogs
 from scoring_bridge.workflow import STATUS_LABELS, TRANSITIONS, as_status
 from survey_app.db import session
-from survey_app.db.models import ParAssessment, ParPoints, Unit, UnitType
+from survey_app.db.models import ParAssessment, ParPoints, ParSipas, Unit, UnitType
+from survey_app.par.labels import problem_label
 from survey_app.par.scoring import (
     ChangeError,
     ScoreReport,
@@ -38,16 +39,25 @@ def latest_year() -> int:
     return year or max(y for y, _ in shipped_catalogs())
 
 
+def years_with_data() -> list[int]:
+    """Years that have points or SIPAS figures stored, oldest first."""
+    points = session().scalars(select(ParPoints.year).distinct())
+    sipas = session().scalars(select(ParSipas.year).distinct())
+    return sorted(set(points) | set(sipas))
+
+
 @bp.get("/")
 def index() -> ResponseReturnValue:
     return redirect(url_for("par.ranking", year=latest_year()))
 
 
 def _report(year: int) -> tuple[ScoreReport | None, list[str]]:
+    """The year's scores, or None and its problems in words (Vietnamese, English gloss)."""
     try:
         return compute(inputs_from_database(session(), year)), []
     except ProblemsError as exc:
-        return None, [str(p) for p in exc.problems]
+        names = {t.code: t.name_vi for t in session().scalars(select(UnitType))}
+        return None, [problem_label(p, names) for p in exc.problems]
 
 
 @bp.get("/<int:year>")
@@ -65,8 +75,13 @@ def ranking(year: int) -> ResponseReturnValue:
         for row in session().scalars(select(ParAssessment).where(ParAssessment.year == year))
     }
     today = date.today()
+    years = years_with_data()
     return render_template(
         "admin/par_ranking.html",
+        years=years,
+        has_points=year in years,
+        earlier=max((y for y in years if y < year), default=None),
+        later=min((y for y in years if y > year), default=None),
         change=change,
         statuses=statuses,
         late={code: lateness(row.unit, year, row, today) for code, row in statuses.items()},
@@ -76,7 +91,16 @@ def ranking(year: int) -> ResponseReturnValue:
         problems=problems[:100],
         more=max(len(problems) - 100, 0),
         type_names={t.code: t.name_vi for t in session().scalars(select(UnitType))},
+        type_names_en={t.code: t.name_en for t in session().scalars(select(UnitType))},
+        type_order=_type_order(report),
     )
+
+
+def _type_order(report: ScoreReport | None) -> list[str]:
+    """Unit types as the registry lists them (department, district, commune…), others after."""
+    known = list(session().scalars(select(UnitType.code).order_by(UnitType.id)))
+    extra = sorted(set(report.catalogs) - set(known)) if report is not None else []
+    return known + extra
 
 
 def _profile_chart(report: ScoreReport, code: str) -> str:
@@ -182,9 +206,18 @@ def download(year: int, fmt: str) -> ResponseReturnValue:
     from survey_app.par.outputs import report_csv, report_json, report_xlsx
     from survey_app.staff.access import attachment
 
-    report, _ = _report(year)
-    if report is None:
-        abort(409)
+    if fmt not in ("csv", "json", "xlsx"):
+        abort(404)
+    report, problems = _report(year)
+    if report is None or not report.ranking:
+        years = years_with_data()
+        page = render_template(
+            "admin/par_nothing.html",
+            year=year,
+            problems=problems[:30] if year in years else [],
+            years=years,
+        )
+        return page, 404
     name = f"par-index-{year}.{fmt}"
     if fmt == "csv":
         return (

@@ -34,6 +34,7 @@ from scoring_bridge import (
 )
 from scoring_bridge.workflow import is_late, transition
 from survey_app.db.models import ParAssessment, ParCatalog, ParChange, ParPoints, ParSipas, Unit
+from survey_app.par.labels import source_label, status_refusal
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,10 @@ def inputs_from_database(session: Session, year: int) -> ScoringInputs:
     points, own = _points(session, year)
     previous, _ = _points(session, year - 1)
     sipas = {
-        row.unit.code: (SipasFigure(row.estimate, row.ci_low, row.ci_high), row.source)
+        row.unit.code: (
+            SipasFigure(row.estimate, row.ci_low, row.ci_high),
+            source_label(row.source),
+        )
         for row in session.scalars(select(ParSipas).where(ParSipas.year == year))
     }
     return ScoringInputs(
@@ -273,22 +277,30 @@ def change_points(
 ) -> ParChange:
     """Set a leaf's final points, keeping who, when, old, new and why in the audit trail."""
     if not reason.strip():
-        raise ChangeError("a change needs a reason (lý do)")
+        raise ChangeError("Cần ghi lý do điều chỉnh / a change needs a reason")
     catalogs = catalogs_for(session, year, {unit.unit_type.code})
     catalog = catalogs.get(unit.unit_type.code)
     if catalog is None:
-        raise ChangeError(f"no catalog for {unit.unit_type.code!r} in {year}")
+        raise ChangeError(
+            f"Chưa có khung điểm cho {unit.unit_type.name_vi} năm {year} / "
+            f"no catalog for this unit type in {year}"
+        )
     if code not in catalog or not catalog.is_leaf(code):
         raise ChangeError(
-            f"{code!r} is not a scored criterion of the {unit.unit_type.code} catalog"
+            f"{code!r} không phải là một tiêu chí chấm điểm trong khung điểm của "
+            f"{unit.unit_type.name_vi} / not a scored criterion of this unit type's catalog"
         )
     leaf = catalog.get(code)
     if leaf.source == "sipas":
         raise ChangeError(
-            f"{code} comes from the SIPAS survey by the year's rule; it is not typed in"
+            f"{code}: điểm tính từ kết quả khảo sát SIPAS theo quy tắc của năm, không nhập tay / "
+            "comes from the SIPAS survey by the year's rule; it is not typed in"
         )
     if not 0 <= new <= leaf.max_points:
-        raise ChangeError(f"{code}: {new:g} points is outside 0–{leaf.max_points:g}")
+        raise ChangeError(
+            f"{code}: {new:g} điểm nằm ngoài khoảng 0–{leaf.max_points:g} điểm của tiêu chí / "
+            f"{new:g} points is outside 0–{leaf.max_points:g}"
+        )
     row = session.get(ParPoints, (year, unit.id, code))
     if row is None:
         row = ParPoints(year=year, unit_id=unit.id, code=code, note="")
@@ -338,8 +350,8 @@ def set_status(
     row = assessment(session, year, unit)
     try:
         row.status = transition(row.status, status).value
-    except ValueError as exc:
-        raise ChangeError(str(exc)) from None
+    except ValueError:
+        raise ChangeError(status_refusal(row.status, status)) from None
     if status == "submitted":
         row.submitted_on = on or date.today()
     session.flush()

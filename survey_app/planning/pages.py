@@ -16,12 +16,16 @@ from sampling import PLAN_METHODS, Plan, SizeParams, build_plan
 from survey_app.db import session
 from survey_app.db.models import RoundPopulation, SamplePlan, SurveyRound
 from survey_app.planning.files import plan_csv, plan_xlsx
+from survey_app.planning.labels import FIELDS, METHODS, method_label, plan_error, plan_note
 from survey_app.planning.plans import ProgressRow, progress, save_plan, saved_plan
 from survey_app.planning.populations import read_populations
 from survey_app.spreadsheets import append_row, csv_writer
 from survey_app.staff.access import attachment, own_unit_code, round_or_404, staff_blueprint
+from survey_app.staff.chart_layout import LONG_CHART, chart_height
 
 bp = staff_blueprint("plans", __name__, "/admin/rounds")
+bp.add_app_template_filter(method_label, "plan_method")
+bp.add_app_template_filter(plan_note, "plan_note")
 PROGRESS_COLUMNS = (
     "unit_code",
     "unit_name",
@@ -70,7 +74,10 @@ class PlanForm:
         try:
             return kind(text)
         except ValueError:
-            self.errors.append(f"{key} ({self.values[key]!r}) phải là một số / must be a number")
+            self.errors.append(
+                f"{FIELDS.get(key, key)} ({self.values[key]!r}) phải là một số / "
+                f"{key} must be a number"
+            )
             return None
 
 
@@ -84,10 +91,12 @@ def _build(form: PlanForm, survey_round: SurveyRound):  # type: ignore[no-untype
         return None, None
     known = {u.code for u in survey_round.units}
     parsed = read_populations(text.encode("utf-8"), known, known)
-    form.errors.extend(str(e) for e in parsed.errors)
+    form.errors.extend(plan_error(str(e)) for e in parsed.errors)
     method = form.values["method"]
     if method not in PLAN_METHODS:
-        form.errors.append(f"method ({method!r}) must be one of: {', '.join(PLAN_METHODS)}")
+        form.errors.append(
+            plan_error(f"method ({method!r}) must be one of: {', '.join(PLAN_METHODS)}")
+        )
     numbers = {
         k: form.number(k) for k in ("margin", "confidence", "p", "deff", "response_rate", "power")
     }
@@ -114,7 +123,7 @@ def _build(form: PlanForm, survey_round: SurveyRound):  # type: ignore[no-untype
             power=numbers["power"],
         )
     except ValueError as exc:
-        form.errors.append(str(exc))
+        form.errors.append(plan_error(str(exc)))
         return None, None
     return parsed.strata, plan
 
@@ -176,16 +185,21 @@ def plan(round_id: int) -> ResponseReturnValue:
         form=form,
         preview=preview,
         current=current,
-        methods=PLAN_METHODS,
+        methods=[(m, METHODS.get(m, (m, m))) for m in PLAN_METHODS],
         saved_message=saved_message,
+        unit_names={u.code: u.name for u in survey_round.units},
     ), status
 
 
 @bp.get("/<int:round_id>/plan.<fmt>")
-def plan_download(round_id: int, fmt: str) -> Response:
+def plan_download(round_id: int, fmt: str) -> ResponseReturnValue:
     """The saved plan as CSV or XLSX."""
     survey_round = round_or_404(round_id)
-    current = saved_plan(session(), round_id) or abort(404)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    current = saved_plan(session(), round_id)
+    if current is None:
+        return render_template("admin/plan_missing.html", survey_round=survey_round), 404
     from sampling import PlanRow
 
     rows = tuple(
@@ -212,7 +226,7 @@ def plan_download(round_id: int, fmt: str) -> Response:
 
 
 SORT_KEYS = {
-    "unit": lambda r: r.unit_code,
+    "unit": lambda r: r.unit_name,
     "target": lambda r: r.target,
     "collected": lambda r: r.collected,
     "share": lambda r: (r.share is None, r.share or 0),
@@ -221,27 +235,41 @@ SORT_KEYS = {
 
 
 def _chart_json(rows: list[ProgressRow]) -> str:
+    """Target and answers collected per unit as horizontal bars, by name, in the table's order
+    (the first row on top); long charts repeat the count axis at the top."""
+    names = [r.unit_name for r in rows]
     figure = go.Figure(
         [
             go.Bar(
-                name="Mục tiêu / target",
-                x=[r.unit_code for r in rows],
-                y=[r.target for r in rows],
+                name="Mục tiêu (target)",
+                y=names,
+                x=[r.target for r in rows],
+                orientation="h",
                 marker_color="#b1b4b6",
+                hovertemplate="%{y}: mục tiêu %{x}<extra></extra>",
             ),
             go.Bar(
-                name="Đã thu / collected",
-                x=[r.unit_code for r in rows],
-                y=[r.collected for r in rows],
+                name="Đã thu (collected)",
+                y=names,
+                x=[r.collected for r in rows],
+                orientation="h",
                 marker_color="#0b3d91",
+                width=0.5,
+                hovertemplate="%{y}: đã thu %{x} phiếu<extra></extra>",
             ),
         ]
     )
+    long = len(rows) > LONG_CHART
+    axis = {"title": {"text": "Số phiếu"}, "automargin": True, "rangemode": "tozero"}
     figure.update_layout(
         barmode="overlay",
-        margin={"l": 40, "r": 10, "t": 10, "b": 80},
-        height=380,
-        legend={"orientation": "h"},
+        margin={"l": 10, "r": 20, "t": 40 if long else 10, "b": 40},
+        height=chart_height(len(rows), 22),
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0}
+        if not long
+        else {"orientation": "h"},
+        xaxis={**axis, "side": "top"} if long else axis,
+        yaxis={"autorange": "reversed", "automargin": True, "type": "category"},
     )
     return figure.to_json()
 

@@ -11,17 +11,32 @@ from collections import OrderedDict
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-import plotly.graph_objects as go
 from flask import Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import case, func, select
 
-from analysis import ResultRow, rank_units
 from survey_app.db import session
 from survey_app.db.models import Response as SurveyResponse
 from survey_app.db.models import ReviewEvent, SurveyRound
+from survey_app.results.charts import (
+    HeatRow,
+    IntervalRow,
+    change_chart,
+    heatmap_chart,
+    interval_chart,
+)
 from survey_app.results.files import results_csv, results_json, results_xlsx, write_sav
+from survey_app.results.labels import AGGREGATIONS as AGGREGATION_LABELS
+from survey_app.results.labels import CI_METHODS as CI_LABELS
+from survey_app.results.labels import (
+    flag_label,
+    level_label,
+    method_label,
+    note_label,
+    short_item,
+)
 from survey_app.results.round_results import AnalysisOptions, RoundAnalysis, analyze_round
+from survey_app.results.tables import ranking_section, scope_names, unit_rows
 from survey_app.staff.access import attachment, round_or_404, staff_blueprint
 
 bp = staff_blueprint("results", __name__, "/admin/results")
@@ -29,6 +44,26 @@ CI_METHODS = ("logit", "wilson", "korn-graubard")
 _CACHE: OrderedDict[tuple, RoundAnalysis] = OrderedDict()
 CACHE_SIZE = 8
 COMMENTS_PER_PAGE = 50
+
+
+@bp.app_template_filter("flag_label")
+def _flag_label(flag: str | None) -> str:
+    return flag_label(flag)
+
+
+@bp.app_template_filter("level_label")
+def _level_label(level: str) -> str:
+    return level_label(level)
+
+
+@bp.app_template_filter("ci_label")
+def _ci_label(method: str) -> str:
+    return CI_LABELS.get(method, method)
+
+
+@bp.app_template_filter("aggregation_label")
+def _aggregation_label(aggregation: str) -> str:
+    return AGGREGATION_LABELS.get(aggregation, aggregation)
 
 
 def _ci_method() -> str:
@@ -83,64 +118,25 @@ def round_analysis(
     return _CACHE[key]
 
 
-def _interval_chart(rows: list[ResultRow], labels: list[str], height: int = 360) -> str:
-    """Points with their confidence intervals as horizontal error bars."""
-    shown = [(r, label) for r, label in zip(rows, labels, strict=True) if r.estimate is not None]
-    figure = go.Figure(
-        go.Scatter(
-            x=[r.estimate for r, _ in shown],
-            y=[label for _, label in shown],
-            mode="markers",
-            marker={"color": "#0b3d91", "size": 9},
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": [r.ci_high - r.estimate for r, _ in shown],
-                "arrayminus": [r.estimate - r.ci_low for r, _ in shown],
-            },
-            hovertemplate="%{y}: %{x:.1f} %<extra></extra>",
-        )
-    )
-    figure.update_layout(
-        height=max(height, 28 * len(shown) + 80),
-        margin={"l": 220, "r": 20, "t": 10, "b": 40},
-        xaxis={"title": "%", "range": [0, 100]},
-        yaxis={"autorange": "reversed"},
-    )
-    return figure.to_json()
-
-
 @bp.get("/<int:round_id>")
 def overview(round_id: int) -> ResponseReturnValue:
     """Every unit's SIPAS with its interval, by unit type, ranked, with rank intervals."""
     survey_round = round_or_404(round_id)
     analysis = round_analysis(survey_round, _ci_method())
     if analysis is None:
-        return render_template("admin/results_empty.html", survey_round=survey_round)
+        return _no_answers(survey_round)
     overall = analysis.result.overall()
     by_type: dict[str, list[str]] = {}
-    for code, unit in sorted(analysis.units.items()):
+    for code, unit in sorted(analysis.units.items(), key=lambda cu: (cu[1].unit_type_id, cu[0])):
         by_type.setdefault(unit.unit_type.code, []).append(code)
-    sections = []
-    for type_code, codes in by_type.items():
-        estimates = {
-            c: (overall[c].estimate, overall[c].se)
-            for c in codes
-            if c in overall and overall[c].estimate is not None
+    sections = [
+        {
+            "type": analysis.units[codes[0]].unit_type,
+            "aggregate": overall.get(type_code),
+            **ranking_section(analysis, codes),
         }
-        not_ranked = {c for c in estimates if not analysis.units[c].ranked}
-        ranking = rank_units(estimates, not_ranked=not_ranked) if estimates else []
-        rows = [overall[r.unit_code] for r in ranking]
-        labels = [analysis.units[r.unit_code].name for r in ranking]
-        sections.append(
-            {
-                "type": analysis.units[codes[0]].unit_type,
-                "ranking": ranking,
-                "aggregate": overall.get(type_code),
-                "chart": _interval_chart(rows, labels),
-                "missing": [c for c in codes if c not in estimates],
-            }
-        )
+        for type_code, codes in by_type.items()
+    ]
     return render_template(
         "admin/results.html",
         survey_round=survey_round,
@@ -149,21 +145,36 @@ def overview(round_id: int) -> ResponseReturnValue:
         province=overall.get("ALL"),
         ci=_ci_method(),
         ci_methods=CI_METHODS,
+        notes=[note_label(n) for n in analysis.result.notes],
     )
+
+
+def _no_answers(survey_round: SurveyRound, status: int = 200) -> ResponseReturnValue:
+    """The page of a round without counted answers: what to do next."""
+    return render_template("admin/results_empty.html", survey_round=survey_round), status
 
 
 @bp.get("/<int:round_id>/units/<code>")
 def unit(round_id: int, code: str) -> ResponseReturnValue:
-    """One unit: its five elements with interval bars, and every item."""
+    """One unit: its SIPAS, its five elements with interval bars, and every item."""
     survey_round = round_or_404(round_id)
     analysis = round_analysis(survey_round, _ci_method())
-    if analysis is None or code not in analysis.units:
+    if analysis is None:
+        return _no_answers(survey_round)
+    if code not in analysis.units:
         abort(404)
-    rows = [r for r in analysis.result.for_unit(code) if r.group is None]
-    elements = [r for r in rows if r.level == "element"]
+
+    rows = unit_rows(analysis, code)
     titles = {e.id: e.title.get("vi") for e in analysis.questionnaire.elements}
     items = {i.id: i.text.get("vi") for i in analysis.questionnaire.items}
-    chart = _interval_chart(elements, [f"{r.key} · {titles.get(r.key, '')}" for r in elements])
+    chart = interval_chart(
+        [
+            IntervalRow("SIPAS · chỉ số chung" if r.level == "overall" else titles[r.key], r)
+            for r in rows
+            if r.level in ("overall", "element")
+        ],
+        "Chỉ số (%) và khoảng tin cậy 95 %",
+    )
     return render_template(
         "admin/results_unit.html",
         survey_round=survey_round,
@@ -173,46 +184,60 @@ def unit(round_id: int, code: str) -> ResponseReturnValue:
         items=items,
         chart=chart,
         ci=_ci_method(),
+        method=method_label(rows[0].method) if rows else "",
     )
 
 
 @bp.get("/<int:round_id>/heatmap")
 def heatmap(round_id: int) -> ResponseReturnValue:
-    """Item × unit heat map of item indices (one unit type at a time)."""
+    """Item × unit heat map of item indices (one unit type at a time): units by SIPAS, highest
+    first; items in the questionnaire's order, by short names."""
     survey_round = round_or_404(round_id)
     analysis = round_analysis(survey_round)
     if analysis is None:
-        abort(404)
-    types = sorted({u.unit_type.code for u in analysis.units.values()})
-    chosen = request.args.get("type", types[0])
-    codes = sorted(c for c, u in analysis.units.items() if u.unit_type.code == chosen)
-    items = list(analysis.questionnaire.item_ids)
+        return _no_answers(survey_round)
+    types = {u.unit_type.code: u.unit_type for u in analysis.units.values()}
+    chosen = request.args.get("type", "")
+    if chosen not in types:
+        chosen = min(types.values(), key=lambda t: t.id).code
+    overall = analysis.result.overall()
+
+    def sipas_of(code: str) -> float:
+        row = overall.get(code)
+        return row.estimate if row is not None and row.estimate is not None else -1.0
+
+    codes = sorted(
+        (c for c, u in analysis.units.items() if u.unit_type.code == chosen),
+        key=lambda c: (-sipas_of(c), analysis.units[c].name),
+    )
+    questionnaire = analysis.questionnaire
+    items = list(questionnaire.item_ids)
     lookup = {
         (r.unit_code, r.key): r.estimate
         for r in analysis.result.rows
         if r.level == "item" and r.group is None
     }
-    figure = go.Figure(
-        go.Heatmap(
-            z=[[lookup.get((c, i)) for i in items] for c in codes],
-            x=items,
-            y=[analysis.units[c].name for c in codes],
-            colorscale="RdYlGn",
-            zmin=50,
-            zmax=100,
-            colorbar={"title": "%"},
-            hovertemplate="%{y} · %{x}: %{z:.1f} %<extra></extra>",
+    shorts = [short_item(questionnaire, i) for i in items]
+    rows = [
+        HeatRow(
+            f"{analysis.units[c].name} ({sipas_of(c):.1f})"
+            if sipas_of(c) >= 0
+            else analysis.units[c].name,
+            [lookup.get((c, i)) for i in items],
         )
-    )
-    figure.update_layout(
-        height=max(360, 22 * len(codes) + 120), margin={"l": 220, "r": 20, "t": 10, "b": 40}
-    )
+        for c in codes
+    ]
+    chart = heatmap_chart(rows, shorts, [f"{i} · {s}" for i, s in zip(items, shorts, strict=True)])
     return render_template(
         "admin/results_heatmap.html",
         survey_round=survey_round,
-        types=types,
+        types=sorted(types.values(), key=lambda t: t.id),
         chosen=chosen,
-        chart=figure.to_json(),
+        chart=chart,
+        legend=[
+            (i, short, item.text.get("vi"))
+            for i, short, item in zip(items, shorts, questionnaire.items, strict=True)
+        ],
     )
 
 
@@ -239,42 +264,36 @@ def change(round_id: int) -> ResponseReturnValue:
     rows = []
     if now is not None and then is not None:
         current, earlier = now.result.overall(), then.result.overall()
-        for code in sorted(set(current) & set(earlier)):
+        names = scope_names(now)
+        for code in set(current) & set(earlier):
             a, b = earlier[code], current[code]
             if a.estimate is None or b.estimate is None:
                 continue
             se = (a.se**2 + b.se**2) ** 0.5 if a.se is not None and b.se is not None else None
             rows.append(
-                {"code": code, "before": a, "now": b, "delta": b.estimate - a.estimate, "se": se}
+                {
+                    "code": code,
+                    "name": names.get(code, code),
+                    "before": a,
+                    "now": b,
+                    "delta": b.estimate - a.estimate,
+                    "se": se,
+                }
             )
-    figure = go.Figure(
-        [
-            go.Bar(
-                name=before.name if before else "",
-                x=[r["code"] for r in rows],
-                y=[r["before"].estimate for r in rows],
-                marker_color="#b1b4b6",
-            ),
-            go.Bar(
-                name=survey_round.name,
-                x=[r["code"] for r in rows],
-                y=[r["now"].estimate for r in rows],
-                marker_color="#0b3d91",
-            ),
-        ]
-    )
-    figure.update_layout(
-        barmode="group",
-        height=380,
-        yaxis={"range": [0, 100]},
-        margin={"l": 40, "r": 10, "t": 10, "b": 80},
+        rows.sort(key=lambda r: (r["code"] not in now.units, -r["delta"], r["name"]))
+    chart = change_chart(
+        [r["name"] for r in rows],
+        [r["before"].estimate for r in rows],
+        [r["now"].estimate for r in rows],
+        (before.name if before else "", survey_round.name),
     )
     return render_template(
         "admin/results_change.html",
         survey_round=survey_round,
         before=before,
         rows=rows,
-        chart=figure.to_json(),
+        chart=chart,
+        counted=now is not None,
     )
 
 
@@ -312,6 +331,7 @@ def comments(round_id: int) -> ResponseReturnValue:
 
     questionnaire = questionnaire_of(survey_round)
     fields = questionnaire.service_field.options if questionnaire.service_field else ()
+    field_names = {o.code: o.label.get("vi") for o in fields}
     return render_template(
         "admin/results_comments.html",
         survey_round=survey_round,
@@ -320,6 +340,7 @@ def comments(round_id: int) -> ResponseReturnValue:
         page=page,
         units=units,
         fields=fields,
+        field_names=field_names,
         unit_code=unit_code,
         field=field,
         words=words,
@@ -330,7 +351,12 @@ def comments(round_id: int) -> ResponseReturnValue:
 def download(round_id: int, fmt: str) -> Response:
     """The results file (CSV, XLSX, JSON or SPSS .sav)."""
     survey_round = round_or_404(round_id)
-    analysis = round_analysis(survey_round, _ci_method()) or abort(404)
+    if fmt not in ("csv", "json", "xlsx", "sav"):
+        abort(404)
+
+    analysis = round_analysis(survey_round, _ci_method())
+    if analysis is None:
+        return _no_answers(survey_round, 404)
     name = f"sipas-results-round-{round_id}.{fmt}"
     result = analysis.result
     if fmt == "csv":
@@ -350,3 +376,9 @@ def download(round_id: int, fmt: str) -> Response:
             data = path.read_bytes()
         return Response(data, mimetype="application/x-spss-sav", headers=attachment(name))
     abort(404)
+
+
+@bp.get("/glossary")
+def glossary() -> ResponseReturnValue:
+    """What SE, the interval, deff, effective n and the rank interval mean, in a few words."""
+    return render_template("admin/results_glossary.html")

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from numpy.typing import NDArray
 
-from survey_app.csv_files import FileProblem, clean_text
+from survey_app.csv_files import NUL_MESSAGE, FileProblem, clean_text
 from survey_app.results.analysis_input import FIXED, InputError
 
 MAX_LISTED = 100
@@ -123,17 +123,20 @@ def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | N
     except (pa.ArrowException, KeyError, OSError):
         return None
     if not _utf8(path):
-        return None  # the columns not read must be UTF-8 too
+        return None  # the columns not read must be UTF-8 (and free of NUL) too
     columns = {clean_text(raw): table.column(raw) for raw in include}
     return ResponseColumns(header, columns, np.arange(2, table.num_rows + 2, dtype=np.int64))
 
 
 def _utf8(path: Path) -> bool:
-    """Whether the whole file decodes as UTF-8 (read in chunks, nothing kept)."""
+    """Whether the whole file decodes as UTF-8 and holds no NUL (read in chunks, nothing kept);
+    a NUL is refused by the row reader with its row and column (``csv_files.read_csv``)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         with path.open("rb") as stream:
             while chunk := stream.read(1 << 24):
+                if b"\x00" in chunk:
+                    return False
                 decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -166,12 +169,19 @@ def _read_with_csv(path: Path, wanted: Collection[str]) -> ResponseColumns:
         index = {name: i for i, name in enumerate(header)}  # the last of a repeated name wins
         picked = {name: index[name] for name in wanted if name in index}
         values: dict[str, list[str]] = {name: [] for name in picked}
-        problems: list[FileProblem] = []
+        problems: list[FileProblem] = [
+            FileProblem(1, name, NUL_MESSAGE) for name in header if "\x00" in name
+        ]
         number = 1
         for cells in reader:
             if not cells:
                 continue  # csv.DictReader skips blank lines without counting them
             number += 1
+            problems.extend(
+                FileProblem(number, name, NUL_MESSAGE)
+                for name, cell in zip(header, cells, strict=False)
+                if "\x00" in cell
+            )
             if len(cells) > len(header):
                 problems.append(
                     FileProblem(

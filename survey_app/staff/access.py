@@ -72,6 +72,7 @@ ACCESS: dict[str, Access] = {
     "results.change": Access(ANALYSTS),
     "results.comments": Access(ANALYSTS),
     "results.download": Access(ANALYSTS),
+    "results.glossary": Access(RESULTS_READERS),
     # review: analysts read, only the admin excludes or restores
     "review.index": Access(ANALYSTS),
     "review.round_page": Access(ANALYSTS),

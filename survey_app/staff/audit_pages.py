@@ -15,8 +15,20 @@ from survey_app.db import session
 from survey_app.db.models import AdminAuditLog
 from survey_app.staff import audit
 from survey_app.staff.access import attachment, staff_blueprint
+from survey_app.staff.audit_labels import (
+    action_label,
+    detail_lines,
+    role_label,
+    status_label,
+    target_label,
+)
 
 bp = staff_blueprint("audit", __name__, "/admin")
+bp.add_app_template_filter(action_label, "audit_action")
+bp.add_app_template_filter(role_label, "audit_role")
+bp.add_app_template_filter(target_label, "audit_target")
+bp.add_app_template_filter(detail_lines, "audit_detail")
+bp.add_app_template_filter(status_label, "audit_status")
 PER_PAGE = 50
 FILTERS = ("who", "action", "since", "until")
 

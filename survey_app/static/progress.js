@@ -17,8 +17,7 @@
         var byUnit = {};
         body.rows.forEach(function (row) { byUnit[row.unit_code] = row; });
         document.querySelectorAll("#progress tbody tr").forEach(function (tr) {
-          var code = tr.cells[0].textContent.split(" · ")[0];
-          var row = byUnit[code];
+          var row = byUnit[tr.getAttribute("data-unit")];
           if (!row) { return; }
           tr.cells[3].textContent = row.collected;
           tr.cells[4].textContent = row.share === null ? "–" : Math.round(row.share * 100) + " %";

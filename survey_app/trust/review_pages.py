@@ -34,6 +34,13 @@ STATE_LABELS = {
     "flagged": ("Cần xem xét", "flagged"),
     "excluded": ("Đã loại", "excluded"),
 }
+CHANNEL_LABELS = {
+    "counter_qr": ("Mã QR tại quầy", "counter QR code"),
+    "receipt": ("Mã trên phiếu hẹn", "receipt code"),
+    "public_link": ("Đường dẫn công khai", "public link"),
+    "paper": ("Phiếu giấy", "paper form"),
+    "simulated": ("Mô phỏng (demo)", "simulated"),
+}
 ACTIONS = {"exclude": "excluded", "restore": "restored"}
 
 
@@ -211,6 +218,7 @@ def _page(
         flag_names=FLAG_NAMES,
         signal_labels=SIGNAL_LABELS,
         state_labels=STATE_LABELS,
+        channel_labels=CHANNEL_LABELS,
         message=message,
         error=error,
         reason=request.form.get("reason", ""),
@@ -293,12 +301,23 @@ def sipas(round_id: int) -> ResponseReturnValue:
     all_rows = with_all.result.overall() if with_all else {}
     clean_rows = without.result.overall() if without else {}
     units = {u.code: u for u in survey_round.units}
-    for code in sorted(set(all_rows) | set(clean_rows)):
+    names = {u.unit_type.code: f"{u.unit_type.name_vi} (chung)" for u in units.values()}
+    names.update({code: u.name for code, u in units.items()}, ALL="Toàn tỉnh")
+    for code in sorted(set(all_rows) | set(clean_rows), key=lambda c: (c not in units, c)):
         a, b = all_rows.get(code), clean_rows.get(code)
         if a is None and b is None:
             continue
         delta = None
         if a is not None and b is not None and a.estimate is not None and b.estimate is not None:
             delta = b.estimate - a.estimate
-        rows.append({"code": code, "unit": units.get(code), "all": a, "clean": b, "delta": delta})
+        rows.append(
+            {
+                "code": code,
+                "name": names.get(code, code),
+                "unit": units.get(code),
+                "all": a,
+                "clean": b,
+                "delta": delta,
+            }
+        )
     return render_template("admin/review_sipas.html", survey_round=survey_round, rows=rows)

@@ -35,6 +35,11 @@ PREVIOUS_YEAR_NOTE = (
 )
 PREVIOUS_YEAR_CELL = "Kết quả điều tra của Bộ Nội vụ năm trước"
 NOT_RANKED = "không xếp hạng chung"
+NOTHING_SCORED = (
+    "Chưa có đơn vị nào được chấm điểm: chưa có khung điểm hoặc điểm của năm này. Nhập khung "
+    "điểm và điểm (sipas par catalog-import, sipas par points-import) rồi tính lại. / "
+    "No unit scored: import the year's catalog and points, then score again."
+)
 
 
 def _areas_of(rank_rows: Iterable[RankRow]) -> list[str]:
@@ -170,6 +175,12 @@ def _score_workbook_into(
         if s.unit_type not in by_type:
             raise ValueError(f"no catalog for unit type {s.unit_type!r} of unit {s.unit_code!r}")
     types = list(dict.fromkeys([c.unit_type for c in catalogs] + [r.unit_type for r in rank_rows]))
+    if not types:  # nothing scored: one sheet that says so (a workbook needs a sheet)
+        writer = _SheetWriter(book.create_sheet("Ghi chú"), 1, [100])
+        writer.line(NOTHING_SCORED, "title")
+        for text in notes:
+            writer.line(text, "note")
+        return
     taken: set[str] = set()
     records = {r["unit_code"]: r for r in ranking_rows(rank_rows, names)}
     areas = _areas_of(rank_rows)

@@ -37,7 +37,8 @@ def test_progress_chart_draws_and_follows_new_answers(app: Flask, survey: dict) 
         tokens = form_tokens(phone.get("/s/SNV-1").get_data(as_text=True))
         assert phone.post("/s/SNV-1", data={**tokens, **full_answers()}).status_code == 303
         page.clock.run_for(31_000)  # the page asks the server again every 30 s
-        snv_collected = page.locator("#progress tbody tr", has_text="SNV").locator("td").nth(3)
+        snv_row = page.locator('#progress tbody tr[data-unit="SNV"]')
+        snv_collected = snv_row.locator("td").nth(3)
         page.wait_for_function(
             "c => c.textContent.trim() === '1'", arg=snv_collected.element_handle()
         )

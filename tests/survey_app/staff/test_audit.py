@@ -210,12 +210,16 @@ def test_the_admin_reads_the_log_by_page_and_filter(
     _many(app, 60)
     _log_in(app, client)
     first = client.get("/admin/audit").get_data(as_text=True)
-    assert "auth.login" in first and "round 59" in first and "round 9<" not in first
+    assert "auth.login" in first and "đợt 59" in first and "đợt 9<" not in first
     assert "page=2" in first
     second = client.get("/admin/audit?page=2").get_data(as_text=True)
-    assert "round 9<" in second and "round 59" not in second
+    assert "đợt 9<" in second and "đợt 59" not in second
     logins = client.get("/admin/audit?action=auth.").get_data(as_text=True)
     assert "auth.login" in logins and "cli.test" not in logins
+    # people read words: the action's name, the role's, the detail as "name: value", no JSON
+    assert "Đăng nhập" in logins and "Quản trị viên" in logins and "thành công" in logins
+    assert "các ô đã gửi: <code>password, username</code>" in logins
+    assert "{&#34;" not in logins and '{"' not in logins
     by_who = client.get("/admin/audit?who=nv.admin").get_data(as_text=True)
     assert "auth.login" in by_who and "cli.test" not in by_who
     today = date.today()

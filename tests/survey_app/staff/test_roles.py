@@ -54,6 +54,7 @@ MAY_REACH: dict[str, set[tuple[str, str]]] = {
             "admin.unit_posters",
             "plans.progress_*",
             "results.unit",
+            "results.glossary",
         )
     },
 }

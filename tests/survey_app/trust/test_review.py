@@ -292,7 +292,7 @@ def test_the_sipas_difference_page_shows_both_numbers(
                 flags=["straight_lining"],
             )
     html = staff.get(f"/admin/review/{survey['round_id']}/sipas").get_data(as_text=True)
-    cells = _cells(html, "SNV ·")
+    cells = _cells(html, "Sở Nội vụ")
     assert (cells[0], cells[2], cells[3], cells[5], cells[6]) == (
         "75.0",
         "8",

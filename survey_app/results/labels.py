@@ -1,0 +1,159 @@
+"""What people read for the results file's codes: flags, levels, methods, notes, item names.
+
+The results FILE keeps its codes (``item``, ``unreliable``, ``mean-of-items``…: a contract other
+tools read); pages and charts show these Vietnamese names instead, English second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from questionnaires import Questionnaire
+
+FLAGS: dict[str, tuple[str, str]] = {
+    "unreliable": ("kém tin cậy", "unreliable"),
+    "suppressed": ("không công bố: quá ít phiếu", "suppressed"),
+}
+LEVELS: dict[str, tuple[str, str]] = {
+    "overall": ("chỉ số chung", "overall"),
+    "element": ("yếu tố", "element"),
+    "item": ("câu hỏi", "item"),
+}
+AGGREGATIONS: dict[str, str] = {
+    "mean-of-items": "trung bình các tiêu chí (mỗi câu hỏi nặng như nhau)",
+    "pooled": "gộp mọi câu trả lời của các câu hỏi",
+}
+CI_METHODS: dict[str, str] = {
+    "logit": "logit",
+    "wilson": "Wilson",
+    "korn-graubard": "Korn–Graubard",
+}
+WEIGHTINGS: dict[str, str] = {
+    "fpc": "trọng số N/n theo số hồ sơ, có hiệu chỉnh quần thể hữu hạn",
+    "no-fpc equal-weights": "trọng số bằng nhau, không hiệu chỉnh quần thể hữu hạn",
+}
+
+SHORT_ITEMS: dict[tuple[str, str], str] = {
+    ("sipas-2023", "q15"): "Thông tin dễ tiếp cận",
+    ("sipas-2023", "q16"): "Biển hiệu, hướng dẫn",
+    ("sipas-2023", "q17"): "Trụ sở sạch sẽ",
+    ("sipas-2023", "q18"): "Trang thiết bị",
+    ("sipas-2023", "q19"): "Niêm yết công khai",
+    ("sipas-2023", "q20"): "Hồ sơ đúng quy định",
+    ("sipas-2023", "q21"): "Phí, lệ phí đúng",
+    ("sipas-2023", "q22"): "Thời hạn đúng",
+    ("sipas-2023", "q23"): "Thái độ lịch sự",
+    ("sipas-2023", "q24"): "Trả lời kịp thời",
+    ("sipas-2023", "q25"): "Hướng dẫn một lần",
+    ("sipas-2023", "q26"): "Tuân thủ quy định",
+    ("sipas-2023", "q27"): "Tận tình",
+    ("sipas-2023", "q28"): "Trả kết quả đúng hẹn",
+    ("sipas-2023", "q29"): "Kết quả đầy đủ, chính xác",
+    ("sipas-2023", "q30"): "Công bằng",
+    ("sipas-2023", "q31"): "Kênh góp ý dễ dàng",
+    ("sipas-2023", "q32"): "Xử lý góp ý đúng",
+    ("sipas-2023", "q33"): "Báo kết quả góp ý",
+}
+"""Short names of the shipped questionnaire's items for chart axes (the definition files are
+versioned and checksummed, so these live here). Other questionnaires: :func:`derived_short`."""
+SHORT_WORDS = 6
+
+
+def derived_short(text: str, words: int = SHORT_WORDS) -> str:
+    """The first ``words`` words of an item's text (without a trailing comma), "…" if cut."""
+    parts = text.split()
+    short = " ".join(parts[:words]).rstrip(",.;:")
+    return short + ("…" if len(parts) > words else "")
+
+
+def short_item(questionnaire: Questionnaire, item_id: str) -> str:
+    """A few words naming an item: from `SHORT_ITEMS`, else the start of its Vietnamese text."""
+    known = SHORT_ITEMS.get((questionnaire.id, item_id))
+    if known:
+        return known
+    texts = {i.id: i.text.get("vi") or "" for i in questionnaire.items}
+    return derived_short(texts.get(item_id, "")) or item_id
+
+
+def flag_label(flag: str | None) -> str:
+    """Vietnamese name of a result flag ('' when none)."""
+    return FLAGS[flag][0] if flag in FLAGS else (flag or "")
+
+
+def level_label(level: str) -> str:
+    return LEVELS[level][0] if level in LEVELS else level
+
+
+def method_label(method: str) -> str:
+    """``"mean-of-items; logit; fpc"`` → the same in words, in Vietnamese."""
+    shown = []
+    for part in (p.strip() for p in method.split(";")):
+        post = re.fullmatch(r"poststratified\((.+)\)", part)
+        if post:
+            shown.append(f"hậu phân tầng theo {post.group(1)}")
+        else:
+            shown.append(
+                AGGREGATIONS.get(part)
+                or (f"khoảng tin cậy {CI_METHODS[part]}" if part in CI_METHODS else None)
+                or WEIGHTINGS.get(part)
+                or part
+            )
+    return "; ".join(shown)
+
+
+_NOTES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(
+            r"confidence (\d+)%; unreliable: n < (\d+) or se/estimate > (\d+)%; "
+            r"suppressed: n < (\d+)"
+        ),
+        lambda m: (
+            f"Độ tin cậy {m[1]} %; kém tin cậy khi n < {m[2]} hoặc SE/chỉ số > {m[3]} %; "
+            f"không công bố khi n < {m[4]}."
+        ),
+    ),
+    (
+        re.compile(r"units with a population but no answers \(not estimated\): (.+)"),
+        lambda m: f"Đơn vị có số hồ sơ nhưng chưa có phiếu (không ước lượng): {m[1]}.",
+    ),
+    (
+        re.compile(r"units with (\S+) counts but no answers \(not estimated\): (.+)"),
+        lambda m: f"Đơn vị có số hồ sơ theo {m[1]} nhưng chưa có phiếu (không ước lượng): {m[2]}.",
+    ),
+    (
+        re.compile(r"post-stratified to the counts per (\S+) within each unit.*"),
+        lambda m: f"Hậu phân tầng theo số hồ sơ từng {m[1]} trong mỗi đơn vị: trọng số N_hc/n_hc.",
+    ),
+    (
+        re.compile(r"populations not given: each unit's population is the sum of its (\S+) counts"),
+        lambda m: f"Chưa có số hồ sơ (N): N của mỗi đơn vị là tổng số hồ sơ theo {m[1]}.",
+    ),
+    (
+        re.compile(r"populations not given: no finite population correction.*"),
+        lambda _m: (
+            "Chưa có số hồ sơ (N): không hiệu chỉnh quần thể hữu hạn, mỗi người trả lời trọng số "
+            "1; loại đơn vị và toàn tỉnh tính theo số người trả lời của từng đơn vị."
+        ),
+    ),
+    (
+        re.compile(r"some items have no valid answer in a unit or group.*"),
+        lambda _m: (
+            "Có câu hỏi không có câu trả lời hợp lệ ở một đơn vị: chỉ số yếu tố là trung bình "
+            "các câu hỏi có câu trả lời, chỉ số SIPAS là trung bình các yếu tố có chỉ số."
+        ),
+    ),
+    (
+        re.compile(r"cells with fewer dossiers than respondents \(weight below 1\): (.+)"),
+        lambda m: f"Ô có ít hồ sơ hơn số người trả lời (trọng số dưới 1): {m[1]}.",
+    ),
+)
+
+
+def note_label(note: str) -> tuple[str, str]:
+    """(Vietnamese, English) of an analysis note; the English one unchanged."""
+    for pattern, say in _NOTES:
+        found = pattern.fullmatch(note.strip())
+        if found:
+            return say(found), note
+    return "Ghi chú của phân tích:", note
