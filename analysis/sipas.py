@@ -165,16 +165,22 @@ def _check_elements(elements: tuple[tuple[str, tuple[str, ...]], ...], item_ids:
 
 
 def _check_populations(codes: NDArray[np.str_], populations: Mapping[str, int]) -> None:
+    """Every unit with answers needs a population at least its count of answers; one ValueError
+    lists every unit that fails (one per line), not only the first."""
     units, counts = np.unique(codes, return_counts=True)
+    problems = []
     for unit, count in zip(units.tolist(), counts.tolist(), strict=True):
         if unit not in populations:
-            raise ValueError(f"unit {unit!r} has answers but no population (completed dossiers)")
+            problems.append(f"unit {unit!r} has answers but no population (completed dossiers)")
+            continue
         size = populations[unit]
         if not np.isfinite(size) or size < count:
-            raise ValueError(
+            problems.append(
                 f"unit {unit!r}: population {size} is below its {count} answers "
                 "(N must count every completed dossier of the period)"
             )
+    if problems:
+        raise ValueError("\n".join(problems))
 
 
 def _label_array(values: object) -> NDArray[np.str_]:
