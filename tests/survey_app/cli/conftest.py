@@ -33,7 +33,9 @@ def round_trip_files(tmp_path: Path) -> dict[str, Path]:
     files["responses"].write_text("\n".join(lines) + "\n", encoding="utf-8")
     files["units"] = folder / "units.csv"
     files["units"].write_text(
-        "code,name,unit_type,ranked\nSNV,Sở Nội vụ,department,true\nBDT,Ban Dân tộc,department,true\n",
+        "code,name,unit_type,ranked\n"
+        "SNV,Sở Nội vụ,department,true\n"
+        "BDT,Ban Dân tộc,department,true\n",
         encoding="utf-8",
     )
     catalog = load_catalog("department", 2023).unwrap()

@@ -126,5 +126,5 @@ def test_the_clis_copies_of_choices_agree_with_their_sources() -> None:
     from survey_app.db.models import CHANNELS, VERIFIED_CHANNELS
 
     assert planning.PLAN_METHODS == PLAN_METHODS
-    assert results.CHANNELS == tuple(CHANNELS)
-    assert results.VERIFIED_CHANNELS == tuple(VERIFIED_CHANNELS)
+    assert tuple(CHANNELS) == results.CHANNELS
+    assert tuple(VERIFIED_CHANNELS) == results.VERIFIED_CHANNELS
