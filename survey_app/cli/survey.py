@@ -191,9 +191,12 @@ def rounds_list() -> None:
     app = make_app()
     zone = ZoneInfo(app.config["DISPLAY_TIMEZONE"])
     with app.app_context(), get_db().begin() as session:
-        answers = dict(
-            session.execute(select(Response.round_id, func.count()).group_by(Response.round_id))
-        )
+        answers = {
+            round_id: count
+            for round_id, count in session.execute(
+                select(Response.round_id, func.count()).group_by(Response.round_id)
+            )
+        }
         found = session.scalars(
             select(SurveyRound)
             .options(selectinload(SurveyRound.units))

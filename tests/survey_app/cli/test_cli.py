@@ -197,3 +197,90 @@ def test_demo_prepare_fills_an_empty_database_once(tmp_path: Path) -> None:
         assert {r.channel for r in simulated} == {"simulated"}
     client = app.test_client()
     assert client.get("/s/SNV-1").status_code == 200
+
+
+def test_rounds_list_shows_each_round_with_its_counts(app: Flask, sipas, survey: dict) -> None:
+    from factories import add_response
+
+    with app.app_context(), get_db().begin() as session:
+        add_response(session, survey["round_id"], answers={"q15": 5})
+    result = sipas("rounds", "list")
+    assert result.exit_code == 0, result.output
+    header, line = result.output.strip().splitlines()
+    assert header.startswith("tên / name\tbảng hỏi / questionnaire")
+    name, questionnaire, opens, closes, units, answers = line.split("\t")
+    assert (name, questionnaire, units, answers) == ("Đợt thử", "sipas-2023@1", "2", "1")
+    assert len(opens) == len("2026-01-01 09:00") and closes > opens
+
+
+def test_names_that_do_not_exist_get_the_closest_ones(
+    app: Flask, sipas, survey: dict, tmp_path: Path
+) -> None:
+    out = str(tmp_path / "r.csv")
+    result = sipas("analyze", "--round", "Đợt", "--out", out)
+    assert result.exit_code == 1
+    assert "no round named 'Đợt'" in result.output and "did you mean 'Đợt thử'?" in result.output
+    assert "không có đợt khảo sát tên 'Đợt'" in result.output  # Vietnamese first
+    result = sipas("counters", "add", "SNX", "SNX-1")
+    assert result.exit_code == 1 and "did you mean 'SNV'?" in result.output
+    result = sipas(
+        "rounds", "create", "Đợt 2", "--questionnaire", "sipas-2032",
+        "--opens", "2026-01-01", "--closes", "2026-12-31", "--unit", "SNV",
+    )  # fmt: skip
+    assert result.exit_code == 1 and "did you mean 'sipas-2023@1'?" in result.output
+    result = sipas(
+        "rounds", "create", "Đợt 2", "--opens", "2020-06-01", "--closes", "2026-12-31",
+        "--unit", "SNX", "--unit", "BDX", "--unit-type", "departmnt",
+    )  # fmt: skip
+    assert result.exit_code == 1  # every unknown name at once, each with its hint
+    assert "'SNX'" in result.output and "'BDX'" in result.output
+    assert "did you mean 'department'?" in result.output and "3 error(s)" in result.output
+    result = sipas("par", "status", "SNx", "--year", "2023", "--to", "submitted")
+    assert result.exit_code == 1 and "did you mean" in result.output
+    result = sipas("qr", "--round", "dot thu", "--out", str(tmp_path / "p.pdf"))
+    assert result.exit_code == 1 and "no round named 'dot thu'" in result.output
+
+
+def test_qr_refuses_the_default_base_url_unless_told(
+    app: Flask, sipas, survey: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BASE_URL")
+    out = tmp_path / "posters.pdf"
+    refused = sipas("qr", "--round", "Đợt thử", "--out", str(out))
+    assert refused.exit_code == 1 and not out.exists()
+    assert "Chưa đặt BASE_URL" in refused.output and "BASE_URL is not set" in refused.output
+    assert "--base-url" in refused.output
+    told = sipas("qr", "--round", "Đợt thử", "--out", str(out), "--base-url", "https://hcc.vn")
+    assert told.exit_code == 0, told.output
+    urls = set()
+    for page in pypdfium2.PdfDocument(out.read_bytes()):
+        urls |= {b.text for b in zxingcpp.read_barcodes(page.render(scale=2).to_pil())}
+    assert urls == {"https://hcc.vn/s/SNV-1", "https://hcc.vn/s/BDT-1"}
+    monkeypatch.setenv("BASE_URL", "http://127.0.0.1:5000")  # set, even to the default: chosen
+    assert sipas("qr", "--round", "Đợt thử", "--out", str(out)).exit_code == 0
+
+
+def test_poster_pages_say_to_set_base_url_while_it_is_the_default(
+    app: Flask, survey: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support import login_as
+
+    from survey_app import create_app
+
+    monkeypatch.delenv("BASE_URL", raising=False)
+    settings = {k: v for k, v in app.config.items() if k in ("SECRET_KEY", "DATABASE_URL")}
+    unset = create_app({**settings, "TESTING": True})
+    assert unset.config["BASE_URL"] == "http://127.0.0.1:5000"
+    client = unset.test_client()
+    for url in ("/posters/SNV-1.pdf", "/qr/SNV-1.png", "/qr/SNV-1.svg"):
+        page = client.get(url)
+        assert page.status_code == 503 and page.mimetype == "text/html", url
+        text = page.get_data(as_text=True)
+        assert "Chưa đặt BASE_URL" in text and "BASE_URL is not set" in text
+    staff = login_as(unset, client, "admin", username="nv.admin")
+    for url in (f"/admin/rounds/{survey['round_id']}/posters.pdf", "/admin/units/SNV/posters.pdf"):
+        page = staff.get(url)
+        assert page.status_code == 503 and "BASE_URL" in page.get_data(as_text=True), url
+    assert "Chưa đặt BASE_URL" in staff.get("/admin/counters").get_data(as_text=True)
+    assert app.test_client().get("/posters/SNV-1.pdf").mimetype == "application/pdf"
+    unset.extensions["sipas_db"].engine.dispose()
