@@ -178,8 +178,8 @@ def test_demo_prepare_fills_an_empty_database_once(tmp_path: Path) -> None:
     from survey_app.demo import DEMO_ROUND, prepare
 
     url = sqlite_url(tmp_path / "demo.sqlite")
-    first = prepare(url, simulate=3)
-    second = prepare(url, simulate=3)
+    first = prepare(url, simulate=3, showcase=False)
+    second = prepare(url, simulate=3, showcase=False)
     assert first.created and not second.created
     assert first.counter_code == "SNV-1" and first.admin_password != second.admin_password
     from survey_app import create_app
@@ -284,3 +284,47 @@ def test_poster_pages_say_to_set_base_url_while_it_is_the_default(
     assert "Chưa đặt BASE_URL" in staff.get("/admin/counters").get_data(as_text=True)
     assert app.test_client().get("/posters/SNV-1.pdf").mimetype == "application/pdf"
     unset.extensions["sipas_db"].engine.dispose()
+
+
+def test_a_fresh_demo_shows_every_feature(tmp_path: Path) -> None:
+    """Issue 13, item 7: progress has targets, the change page changes, the review pages flags,
+    the PAR pages statuses other than draft."""
+    from support import login_as
+
+    from scoring_bridge.workflow import STATUS_LABELS
+    from survey_app import create_app
+    from survey_app.config import sqlite_url
+    from survey_app.db.models import ParAssessment, RoundPopulation, SamplePlan
+    from survey_app.demo import DEMO_ROUND, prepare
+    from survey_app.demo.showcase import BURST_SIZE, EARLIER_ROUND, STATUS_COUNTS
+
+    url = sqlite_url(tmp_path / "demo.sqlite")
+    prepare(url, simulate=6)
+    app = create_app({"DATABASE_URL": url, "BASE_URL": "http://sipas.test", "TESTING": True})
+    with app.app_context():
+        session = get_db().session
+        rounds = {r.name: r for r in session.scalars(select(SurveyRound))}
+        current, earlier = rounds[DEMO_ROUND], rounds[EARLIER_ROUND]
+        assert earlier.closes_at < current.opens_at
+        assert session.query(RoundPopulation).filter_by(round_id=current.id).count() == 134
+        assert session.scalar(select(SamplePlan).where(SamplePlan.round_id == current.id))
+        assert session.query(Response).filter_by(round_id=earlier.id).count() == 5 * 134
+        flagged = session.scalars(select(Response).where(Response.state == "flagged")).all()
+        assert len(flagged) == BURST_SIZE  # the burst, and nothing else of the made-up answers
+        assert all({"burst", "straight_lining", "too_fast"} <= set(r.flags) for r in flagged)
+        statuses = [a.status for a in session.scalars(select(ParAssessment))]
+        assert {s: statuses.count(s) for s in set(statuses)} == STATUS_COUNTS
+        current_id = current.id
+    client = app.test_client()
+    staff = login_as(app, client, "admin", username="nv.admin")
+    progress = staff.get(f"/admin/rounds/{current_id}/progress.json").get_json()
+    assert len(progress["rows"]) == 134 and all(r["target"] > 0 for r in progress["rows"])
+    change = staff.get(f"/admin/results/{current_id}/change").get_data(as_text=True)
+    assert "Không có đợt trước" not in change and "Sở Nội vụ" in change
+    assert EARLIER_ROUND in change
+    review = staff.get(f"/admin/review/{current_id}").get_data(as_text=True)
+    assert "SNV-1" in review and str(BURST_SIZE) in review
+    par = staff.get("/admin/par/2023").get_data(as_text=True)
+    for status in STATUS_COUNTS:
+        assert STATUS_LABELS[status][0] in par, status
+    app.extensions["sipas_db"].engine.dispose()
