@@ -250,3 +250,37 @@ def test_help_and_file_commands_load_neither_flask_nor_sqlalchemy(
     # the same interpreter does load them for a database command
     assert _lazy(["rounds", "list"], tmp_path) == "EXIT 1 LOADED flask,sqlalchemy"
     assert not (tmp_path / "nowhere").exists()  # no file command touched the database
+
+
+FILE_SERVICES = (
+    "survey_app.csv_files",
+    "survey_app.config",
+    "survey_app.planning.files",
+    "survey_app.planning.populations",
+    "survey_app.results.analysis_input",
+    "survey_app.results.files",
+    "survey_app.results.table_analysis",
+    "survey_app.results.units_file",
+    "survey_app.par.files",
+    "survey_app.par.outputs",
+    "survey_app.par.report",
+    "survey_app.cli.main",
+)
+
+
+def test_the_file_services_import_neither_flask_nor_sqlalchemy(tmp_path: Path) -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {FILE_SERVICES!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in ('flask', 'sqlalchemy') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.stdout.strip() == "[]", done.stderr
