@@ -117,7 +117,6 @@ def store_sipas(
     return stored
 
 
-# --- changes by the appraisal council ---------------------------------------------------------
 def sipas_figures(result: object) -> dict[str, object]:
     """unit_code → SipasFigure from an analysis result's overall rows (suppressed ones left out)."""
     from scoring_bridge import SipasFigure
@@ -129,6 +128,7 @@ def sipas_figures(result: object) -> dict[str, object]:
     return figures
 
 
+# --- changes by the appraisal council ---------------------------------------------------------
 class ChangeError(ValueError):
     """A points change that cannot be made as asked."""
 
