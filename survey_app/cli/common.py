@@ -209,11 +209,12 @@ class SipasGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OSError as exc:
-            where = f" ({exc.filename})" if exc.filename else ""
-            raise click.ClickException(
-                bilingual("không đọc/ghi được tệp", "cannot read or write a file")
-                + f"{where}: {exc.strerror or exc}"
-            ) from None
+            if exc.filename:
+                what = bilingual("không đọc/ghi được tệp", "cannot read or write a file")
+                what += f" ({exc.filename})"
+            else:
+                what = bilingual("lỗi vào/ra", "input/output error")
+            raise click.ClickException(f"{what}: {exc.strerror or exc}") from None
         except Exception as exc:
             message = database_message(exc)
             if message is None:
