@@ -200,23 +200,35 @@ def database_message(exc: BaseException) -> str | None:
     return bilingual("lỗi cơ sở dữ liệu", "database error") + f": {first}{where}"
 
 
+class Refusal(click.ClickException):
+    """A command's refusal, shown as ``Lỗi / Error: …`` (Vietnamese first) on stderr, exit 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Lỗi / Error: {self.format_message()}", err=True)
+
+
 class SipasGroup(click.Group):
     """A click group whose commands never show a traceback for a set-up step or a file the
     operator named: database errors (no tables, no file, no server) and file-system errors
-    (a folder that does not exist, no permission) become one message and exit 1."""
+    (a folder that does not exist, no permission) become one message and exit 1. Refusals are
+    shown as ``Lỗi / Error: …``; usage errors keep click's form (usage, then the message)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (click.UsageError, Refusal):
+            raise
+        except click.ClickException as exc:
+            raise Refusal(exc.message) from None
         except OSError as exc:
             if exc.filename:
                 what = bilingual("không đọc/ghi được tệp", "cannot read or write a file")
                 what += f" ({exc.filename})"
             else:
                 what = bilingual("lỗi vào/ra", "input/output error")
-            raise click.ClickException(f"{what}: {exc.strerror or exc}") from None
+            raise Refusal(f"{what}: {exc.strerror or exc}") from None
         except Exception as exc:
             message = database_message(exc)
             if message is None:
                 raise
-            raise click.ClickException(message) from None
+            raise Refusal(message) from None
