@@ -118,13 +118,16 @@ def proportion_ci_arrays(
     method: str = "logit",
     confidence: float = 0.95,
     n: ArrayLike | None = None,
+    census: bool | None = None,
 ) -> tuple[Array, Array]:
     """Intervals (low, high) for arrays of proportions p with standard errors se (module doc).
 
     ``n_eff`` is the effective sample size n* for Wilson and Korn–Graubard, p(1 − p)/se² for a
     design-based interval (R), and the fallback at p = 0 or 1; ``df`` the design degrees of
     freedom; ``n`` the respondents (R's ``nrow(design)`` in the df adjustment; None: large).
-    Where se = 0 and 0 < p < 1, the interval is [p, p] whatever n_eff says.
+    Where se = 0 and 0 < p < 1, the interval is [p, p] whatever n_eff says (a census), unless
+    ``census`` is False: then se = 0 is a variance 0 by construction (``analysis.edges``), not
+    knowledge, and the interval comes from n_eff as at p = 0 or 1.
     """
     if method not in METHODS:
         raise ValueError(f"method ({method!r}) must be one of {', '.join(map(repr, METHODS))}")
@@ -143,8 +146,8 @@ def proportion_ci_arrays(
         if not ok.all():
             bad = values[~ok].flat[0]
             raise ValueError(f"{name} ({bad}) is out of range for a proportion's interval")
-    census = (ss == 0) & (pp > 0) & (pp < 1)
-    size = np.where(census, np.inf, _adjusted_size(size, dd, None if n is None else nn, alpha))
+    census_rows = (ss == 0) & (pp > 0) & (pp < 1) & (census is not False)
+    size = np.where(census_rows, np.inf, _adjusted_size(size, dd, None if n is None else nn, alpha))
     low, high = METHODS[method](pp, ss, size, dd, alpha)
     low = np.clip(np.minimum(low, pp), 0.0, 1.0)  # min/max guard rounding only
     high = np.clip(np.maximum(high, pp), 0.0, 1.0)

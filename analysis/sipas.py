@@ -34,7 +34,9 @@ against simple random sampling without replacement (R ``deff = TRUE``) exactly a
 Intervals: :func:`analysis.intervals.proportion_ci_arrays` (R ``svyciprop``) with R's effective
 size n* = p̂(1 − p̂)/V̂ (the row's n_eff at p̂ = 0 or 1), n = the respondents with a valid answer in
 the statistic and df = R's ``degf`` of the subset of those respondents (them minus their strata).
-For an element or SIPAS mean the same interval is used on the mean of ratios.
+For an element or SIPAS mean the same interval is used on the mean of ratios. Estimates lie in
+[0, 1]; where every item counted is exactly 1 (or 0) so is the estimate, and its variance is 0 by
+construction (:mod:`analysis.edges`), so an all-satisfied unit's SIPAS gets its items' interval.
 
 Post-stratification (``post_strata``, :class:`PostStrata`): within each unit, the respondents of
 cell c (e.g. a service field) get w_i = N_hc / n_hc from the known counts N_hc (completed dossiers
@@ -59,6 +61,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from analysis.edges import Edges, edges_of
 from analysis.intervals import proportion_ci_arrays
 
 AGGREGATIONS = ("mean-of-items", "pooled")
@@ -165,16 +168,22 @@ def _check_elements(elements: tuple[tuple[str, tuple[str, ...]], ...], item_ids:
 
 
 def _check_populations(codes: NDArray[np.str_], populations: Mapping[str, int]) -> None:
+    """Every unit with answers needs a population at least its count of answers; one ValueError
+    lists every unit that fails (one per line), not only the first."""
     units, counts = np.unique(codes, return_counts=True)
+    problems = []
     for unit, count in zip(units.tolist(), counts.tolist(), strict=True):
         if unit not in populations:
-            raise ValueError(f"unit {unit!r} has answers but no population (completed dossiers)")
+            problems.append(f"unit {unit!r} has answers but no population (completed dossiers)")
+            continue
         size = populations[unit]
         if not np.isfinite(size) or size < count:
-            raise ValueError(
+            problems.append(
                 f"unit {unit!r}: population {size} is below its {count} answers "
                 "(N must count every completed dossier of the period)"
             )
+    if problems:
+        raise ValueError("\n".join(problems))
 
 
 def _label_array(values: object) -> NDArray[np.str_]:
@@ -361,8 +370,9 @@ def _stratum_sums(
 
 def _coefficients(
     totals: NDArray[np.float64], elements: list[list[int]], aggregation: str
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Estimates θ (S, m) and influence coefficients c (S, 2k, m) from scope totals (S, 2k).
+) -> tuple[NDArray[np.float64], NDArray[np.float64], Edges]:
+    """Estimates θ (S, m), influence coefficients c (S, 2k, m) from scope totals (S, 2k), and
+    which estimates sit exactly on an edge (:mod:`analysis.edges`).
 
     Items: θ_j = r_j, z = (y_j − r_j v_j)/D_j. Mean-of-items: θ = Σ_j a_j r_j with z = Σ_j a_j z_j.
     Pooled: θ_e = Σ_{j∈e} T_yj / Σ_{j∈e} T_vj, z = Σ_{j∈e} (y_j − θ_e v_j)/D_e.
@@ -394,7 +404,15 @@ def _coefficients(
         coef_y[:, :, k:] = membership[None] * (has / den_e)[:, None, :]
         coef_v[:, :, k:] = -membership[None] * (pooled * has / den_e)[:, None, :]
         estimate[:, k:] = np.where(has, pooled, np.nan)
-        return estimate, np.concatenate([coef_y, coef_v], axis=1)
+        counted = np.concatenate(
+            [
+                np.broadcast_to(np.eye(k, dtype=bool), (scopes, k, k)),
+                (membership > 0)[None] & defined[:, :, None],
+            ],
+            axis=2,
+        )
+        edges = edges_of(ratio, defined, counted, pooled=True)
+        return _snapped(estimate, edges), np.concatenate([coef_y, coef_v], axis=1), edges
     element_member = membership[:, :n_el]
     n_def = defined.astype(float) @ element_member  # (S, E) items with an index
     has_e = n_def > 0
@@ -407,7 +425,26 @@ def _coefficients(
     coef_v[:, :, k:] = -a * (ratio / den)[:, :, None]
     has = np.concatenate([has_e, (n_el_def > 0)[:, None]], axis=1)
     estimate[:, k:] = np.where(has, np.einsum("sja,sj->sa", a, ratio), np.nan)
-    return estimate, np.concatenate([coef_y, coef_v], axis=1)
+    counted = np.concatenate(
+        [np.broadcast_to(np.eye(k, dtype=bool), (scopes, k, k)), a > 0], axis=2
+    )
+    edges = edges_of(ratio, defined, counted, pooled=False)
+    return _snapped(estimate, edges), np.concatenate([coef_y, coef_v], axis=1), edges
+
+
+def _snapped(estimate: NDArray[np.float64], edges: Edges) -> NDArray[np.float64]:
+    """Estimates in [0, 1], exactly 1 or 0 where every item counted is (:mod:`analysis.edges`)."""
+    snapped = np.where(edges.ones, 1.0, np.where(edges.zeros, 0.0, estimate))
+    return np.where(np.isnan(snapped), np.nan, np.clip(snapped, 0.0, 1.0))
+
+
+def _without_noise(moments: _Moments, exact: NDArray[np.bool_]) -> _Moments:
+    """Moments set to exactly 0 where the variance is 0 by construction (``analysis.edges``)."""
+    return _Moments(
+        np.where(exact, 0.0, moments.variance),
+        np.where(exact, 0.0, moments.sum_wz),
+        np.where(exact, 0.0, moments.sum_wz2),
+    )
 
 
 @dataclass(frozen=True)
@@ -464,6 +501,7 @@ class _Group:
 
     estimate: NDArray[np.float64]  # 0–1 scale
     moments: _Moments
+    exact: NDArray[np.bool_]  # variance 0 by construction (analysis.edges)
     counts: NDArray[np.float64]  # respondents with a valid answer in the statistic
     weighted: NDArray[np.float64]  # N̂: their weights' sum
     weighted2: NDArray[np.float64]  # their squared weights' sum
@@ -481,10 +519,12 @@ def _estimate_group(
 ) -> _Group:
     """Every statistic of every unit (diagonal, fast) and aggregate (``members`` (A, H))."""
     totals, counts = sums.totals[g], sums.counts[g]
-    unit_estimate, unit_coef = _coefficients(totals, elements, aggregation)
-    unit = _unit_moments(unit_coef, sums, g, n_h, scale)
-    agg_estimate, agg_coef = _coefficients(members @ totals, elements, aggregation)
-    agg = _aggregate_moments(agg_coef, members, sums, g, n_h, scale)
+    unit_estimate, unit_coef, unit_edges = _coefficients(totals, elements, aggregation)
+    unit = _without_noise(_unit_moments(unit_coef, sums, g, n_h, scale), unit_edges.exact)
+    agg_estimate, agg_coef, agg_edges = _coefficients(members @ totals, elements, aggregation)
+    agg = _without_noise(
+        _aggregate_moments(agg_coef, members, sums, g, n_h, scale), agg_edges.exact
+    )
 
     def per_scope(values: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.concatenate([values, members @ values])  # units, then aggregates
@@ -497,6 +537,7 @@ def _estimate_group(
             np.concatenate([unit.sum_wz, agg.sum_wz]),
             np.concatenate([unit.sum_wz2, agg.sum_wz2]),
         ),
+        np.concatenate([unit_edges.exact, agg_edges.exact]),
         all_counts,
         per_scope(sums.weighted[g]),
         per_scope(sums.weighted2[g]),
@@ -761,16 +802,24 @@ def _rows(
         size = np.where(np.isfinite(size) & (size > 0), size, np.maximum(counts, 1))
         cv = np.where(p > 0, se / np.where(p > 0, p, 1.0), np.where(se > 0, np.inf, 0.0))
     low, high = np.full_like(p, np.nan), np.full_like(p, np.nan)
-    if shown.any():
-        low[shown], high[shown] = proportion_ci_arrays(
-            p[shown],
-            se[shown],
-            size[shown],
-            df[shown],
-            options.ci_method,
-            options.confidence,
-            n=counts[shown],
-        )
+    # a mean of unanimous items that disagree: variance 0 by construction, not a census
+    # (analysis.edges): Korn–Graubard with the row's n_eff, as items get at p̂ = 0 or 1
+    split = shown & result.exact & (p > 0) & (p < 1)
+    for chosen, method, census in (
+        (shown & ~split, options.ci_method, None),
+        (split, "korn-graubard", False),
+    ):
+        if chosen.any():
+            low[chosen], high[chosen] = proportion_ci_arrays(
+                p[chosen],
+                se[chosen],
+                size[chosen],
+                df[chosen],
+                method,
+                options.confidence,
+                n=counts[chosen],
+                census=census,
+            )
     unreliable = (counts < options.reliable_n) | (cv > options.max_cv)
 
     def percent(values: NDArray[np.float64], s: int, j: int) -> float | None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey_app import assets, compression, db, security
-from survey_app.config import load_settings
+from survey_app.config import DEFAULT_BASE_URL, load_settings
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -23,6 +24,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    # QR codes and posters are refused while BASE_URL is the shipped default nobody chose
+    # (survey.counters.printable_base_url); setting BASE_URL, even to the default, is a choice.
+    chosen = "BASE_URL" in os.environ or "BASE_URL" in (test_config or {})
+    app.config.setdefault(
+        "BASE_URL_IS_DEFAULT", not chosen and app.config["BASE_URL"] == DEFAULT_BASE_URL
+    )
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
 
     proxies = int(app.config["TRUSTED_PROXIES"] or 0)

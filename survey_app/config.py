@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_SQLITE_PATH = Path("instance") / "sipas.sqlite"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", None, "SQLAlchemy URL; default a SQLite file instance/sipas.sqlite"),
     Setting("SECRET_KEY", None, "signs sessions, CSRF tokens and form ids; random if unset"),
-    Setting("BASE_URL", "http://127.0.0.1:5000", "public origin carried by QR codes"),
+    Setting("BASE_URL", DEFAULT_BASE_URL, "public origin carried by QR codes"),
     Setting("RATELIMIT_STORAGE_URI", "memory://", "Flask-Limiter storage, e.g. redis://host:6379"),
     Setting("SUBMIT_LIMIT_PER_FORM", "10 per minute", "submissions per form session"),
     Setting("SUBMIT_LIMIT_PER_ADDRESS", "600 per minute", "generous ceiling per public address"),

@@ -90,3 +90,95 @@ def read_csv(
             )
         rows.append({k: clean_text(restore(v or "")) for k, v in row.items() if k is not None})
     return header, rows, problems
+
+
+def _cell_text(value: object) -> str:
+    """A spreadsheet or JSON value as the text a CSV would hold (whole floats without ``.0``)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return clean_text(str(value))
+
+
+def _records(records: list[object]) -> tuple[list[str], list[dict[str, str]], list[FileProblem]]:
+    header: list[str] = []
+    rows: list[dict[str, str]] = []
+    for number, record in enumerate(records, start=2):
+        if not isinstance(record, dict):
+            return [], [], [FileProblem(number, None, "each record must be a JSON object")]
+        for key in record:
+            if clean_text(str(key)) not in header:
+                header.append(clean_text(str(key)))
+        rows.append({clean_text(str(k)): _cell_text(v) for k, v in record.items()})
+    for row in rows:
+        for column in header:
+            row.setdefault(column, "")
+    return header, rows, []
+
+
+def read_table(
+    source: Path, sheet: str | None = None, rows_key: str = "rows"
+) -> tuple[list[str], list[dict[str, str]], list[FileProblem]]:
+    """Header, rows and problems of a table the product wrote or an operator saved: CSV (UTF-8),
+    XLSX (the sheet named ``sheet`` when there is one, else the first; row 1 is the header) or
+    JSON (a list of records, or an object whose ``rows_key`` holds one).
+
+    So every file the product writes (results, plans) can be read back by the command that takes
+    it (``sipas score --sipas``, ``sipas draw --plan``).
+    """
+    suffix = source.suffix.lower()
+    if suffix == ".xlsx":
+        return _read_xlsx(source, sheet)
+    if suffix == ".json":
+        import json
+
+        try:
+            data = json.loads(source.read_bytes().decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return [], [], [FileProblem(None, None, f"not a JSON file ({exc})")]
+        if isinstance(data, dict) and isinstance(data.get(rows_key), list):
+            data = data[rows_key]
+        if not isinstance(data, list):
+            return (
+                [],
+                [],
+                [FileProblem(None, None, f"expected a list of records (or {rows_key!r})")],
+            )
+        if not data:
+            return [], [], [FileProblem(None, None, "the file holds no records")]
+        return _records(data)
+    return read_csv(source)
+
+
+def _read_xlsx(
+    source: Path, sheet: str | None
+) -> tuple[list[str], list[dict[str, str]], list[FileProblem]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(source, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        return [], [], [FileProblem(None, None, f"not an XLSX workbook ({exc})")]
+    try:
+        chosen = book[sheet] if sheet and sheet in book.sheetnames else book.worksheets[0]
+        lines = [list(r) for r in chosen.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    lines = [line for line in lines if any(v not in (None, "") for v in line)]
+    if not lines:
+        return [], [], [FileProblem(1, None, "the sheet is empty: it needs a header row")]
+    header = [_cell_text(v) for v in lines[0]]
+    rows = [
+        {name: _cell_text(value) for name, value in zip(header, line, strict=False) if name}
+        for line in lines[1:]
+    ]
+    for row in rows:
+        for name in header:
+            if name:
+                row.setdefault(name, "")
+    return [h for h in header if h], rows, []

@@ -8,7 +8,6 @@ import sys
 import click
 
 from survey_app.cli.common import make_app
-from survey_app.db import get_db
 
 
 @click.group()
@@ -26,6 +25,7 @@ def audit() -> None:
 )
 def verify(start: int | None) -> None:
     """Walk the log's hash chain; report the first broken link (exit 1) or "ok: N rows"."""
+    from survey_app.db import get_db
     from survey_app.staff.audit_chain import chain_key
     from survey_app.staff.audit_chain import verify as verify_chain
 

@@ -1,39 +1,249 @@
-"""What every ``sipas`` command module shares: the app from the environment, and failing with
-every problem listed."""
+"""What every ``sipas`` command module shares: the app from the environment, failing with every
+problem listed, names looked up with "did you mean", and the one place that turns a missing or
+unreachable database into a message instead of a traceback.
+
+Nothing here imports Flask or SQLAlchemy at module level: the file commands and ``sipas --help``
+must start without them (issue 12). Commands that need the database import it inside.
+"""
 
 from __future__ import annotations
 
+import difflib
 import sys
-from collections.abc import Iterable
-from typing import NoReturn
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from flask import Flask
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from flask import Flask
+    from sqlalchemy.orm import Session
+
+    from survey_app.db.models import SurveyRound, Unit
+
+OUTCOME = "không ghi, không lưu gì / nothing written or saved"
 
 
 def make_app() -> Flask:
     """The app configured from the environment (``DATABASE_URL`` etc.), as the server is."""
     from survey_app import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except ValueError as exc:  # a bad setting (e.g. SIGNAL_OPENING_HOURS)
+        raise click.ClickException(f"Cài đặt sai / bad setting: {exc}") from None
+
+
+def bilingual(vietnamese: str, english: str) -> str:
+    """``"Vietnamese / English"``: how every message of the CLI is written."""
+    return f"{vietnamese} / {english}"
 
 
 def fail_with(
     problems: Iterable[object],
     name: str,
-    outcome: str = "nothing written or saved",
+    outcome: str = OUTCOME,
     *,
     total: int | None = None,
 ) -> NoReturn:
-    """Print every problem (``error: FILE: …``), then the count and ``outcome``; exit 1.
+    """Print every problem (``lỗi / error: FILE: …``), then the count and ``outcome``; exit 1.
 
     ``total``: how many there are when ``problems`` lists only the first of them.
     """
     listed = list(problems)
     for problem in listed:
-        click.echo(f"error: {name}: {problem}", err=True)
+        click.echo(f"lỗi / error: {name}: {problem}", err=True)
     count = max(total or 0, len(listed))
     if count > len(listed):
-        click.echo(f"error: {name}: … and {count - len(listed)} more, not listed", err=True)
-    click.echo(f"{count} error(s): {outcome}", err=True)
+        more = count - len(listed)
+        click.echo(
+            f"lỗi / error: {name}: … và {more} lỗi khác / and {more} more, not listed", err=True
+        )
+    click.echo(f"{count} lỗi / {count} error(s): {outcome}", err=True)
     sys.exit(1)
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`` — có phải 'X'? / did you mean 'X'?`` for the closest names (difflib), or ``""``.
+
+    A name that another one starts with or contains also counts ("SIPAS 2023" → "SIPAS 2023
+    (demo)"), since operators often type the short form of a round's name.
+    """
+    pool = sorted(set(choices))
+    lowered = name.casefold().strip()
+    close = [c for c in pool if lowered and lowered in c.casefold()]
+    close += difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
+    close += [c for c in pool if c.casefold() == lowered]
+    unique = list(dict.fromkeys(close))[:3]
+    if not unique:
+        return ""
+    shown = ", ".join(repr(c) for c in unique)
+    return f" — có phải {shown}? / did you mean {shown}?"
+
+
+def round_named(session: Session, name: str) -> SurveyRound:
+    """The round called ``name``, or a ClickException naming the closest ones."""
+    from sqlalchemy import select
+
+    from survey_app.db.models import SurveyRound
+    from survey_app.survey.rounds import find_round
+
+    found = find_round(session, name)
+    if found is not None:
+        return found
+    names = list(session.scalars(select(SurveyRound.name)))
+    hint = did_you_mean(name, names)
+    if not hint:
+        hint = (
+            " (chưa có đợt nào: `sipas rounds create` / no rounds yet)"
+            if not names
+            else " (`sipas rounds list`)"
+        )
+    raise click.ClickException(
+        bilingual(f"không có đợt khảo sát tên {name!r}", f"no round named {name!r}") + hint
+    )
+
+
+def unit_named(session: Session, code: str, day: date, when: str = "hôm nay / today") -> Unit:
+    """The unit of ``code`` valid on ``day``, or a ClickException naming the closest codes."""
+    from sqlalchemy import select
+
+    from survey_app.db.models import Unit
+
+    versions = list(session.scalars(select(Unit).where(Unit.code == code)))
+    found = next((u for u in versions if u.valid_on(day)), None)
+    if found is not None:
+        return found
+    if versions:
+        raise click.ClickException(
+            bilingual(
+                f"đơn vị {code!r} không còn hiệu lực ({when})",
+                f"unit {code!r} is not valid ({when})",
+            )
+        )
+    codes = list(session.scalars(select(Unit.code).distinct()))
+    raise click.ClickException(
+        bilingual(f"không có đơn vị mã {code!r}", f"no unit with code {code!r}")
+        + did_you_mean(code, codes)
+    )
+
+
+def questionnaire_named(questionnaire_id: str, version: int, session: Session | None = None) -> Any:
+    """The questionnaire ``id@version`` — shipped, or with a ``session`` also published in the
+    database — or a ClickException with the closest ``id@version``."""
+    if session is None:
+        from questionnaires.registry import UnknownQuestionnaire, get_questionnaire, shipped
+
+        known = [f"{qid}@{v}" for qid, v in shipped()]
+        try:
+            return get_questionnaire(questionnaire_id, version)
+        except UnknownQuestionnaire:
+            pass
+    else:
+        from survey_app.survey.questionnaire_store import UnknownVersion, available
+        from survey_app.survey.questionnaire_store import get_questionnaire as stored
+
+        known = [v.key for v in available(session)]
+        try:
+            return stored(session, questionnaire_id, version)
+        except UnknownVersion:
+            pass
+    wanted = f"{questionnaire_id}@{version}"
+    hint = did_you_mean(wanted, known) or f" (có / available: {', '.join(known)})"
+    raise click.ClickException(
+        bilingual(f"không có bảng hỏi {wanted!r}", f"no questionnaire {wanted!r}") + hint
+    )
+
+
+def _database_url() -> str:
+    """DATABASE_URL as the app reads it, its password hidden."""
+    from survey_app.config import load_settings
+
+    url = str(load_settings()["DATABASE_URL"])
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+DATABASE_PROBLEMS: Sequence[tuple[tuple[str, ...], str, str]] = (
+    (
+        ("no such table", "does not exist", "undefinedtable", "no such column"),
+        "cơ sở dữ liệu chưa được tạo hoặc chưa được nâng cấp: chạy `sipas db upgrade` "
+        "(với cùng DATABASE_URL)",
+        "the database has no tables yet or an older schema: run `sipas db upgrade` "
+        "(with the same DATABASE_URL)",
+    ),
+    (
+        ("unable to open database file",),
+        "không mở được tệp cơ sở dữ liệu: kiểm tra DATABASE_URL và thư mục của nó, "
+        "rồi chạy `sipas db upgrade`",
+        "cannot open the database file: check DATABASE_URL and its folder, then run "
+        "`sipas db upgrade`",
+    ),
+    (
+        ("connection refused", "could not connect", "connection failed", "timeout expired"),
+        "không kết nối được máy chủ cơ sở dữ liệu: PostgreSQL có đang chạy không? Kiểm tra "
+        "DATABASE_URL",
+        "cannot reach the database server: is PostgreSQL running? Check DATABASE_URL",
+    ),
+)
+
+
+def database_message(exc: BaseException) -> str | None:
+    """What to tell the operator about a database error, or None when ``exc`` is not one.
+
+    Looks at SQLAlchemy's ``OperationalError``/``ProgrammingError`` only when SQLAlchemy is
+    loaded (a command that never opened the database cannot have raised them).
+    """
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    text = str(exc.orig or exc).lower()
+    where = f" [DATABASE_URL={_database_url()}]"
+    for needles, vietnamese, english in DATABASE_PROBLEMS:
+        if any(needle in text for needle in needles):
+            return bilingual(vietnamese, english) + where
+    first = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else ""
+    return bilingual("lỗi cơ sở dữ liệu", "database error") + f": {first}{where}"
+
+
+class Refusal(click.ClickException):
+    """A command's refusal, shown as ``Lỗi / Error: …`` (Vietnamese first) on stderr, exit 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Lỗi / Error: {self.format_message()}", err=True)
+
+
+class SipasGroup(click.Group):
+    """A click group whose commands never show a traceback for a set-up step or a file the
+    operator named: database errors (no tables, no file, no server) and file-system errors
+    (a folder that does not exist, no permission) become one message and exit 1. Refusals are
+    shown as ``Lỗi / Error: …``; usage errors keep click's form (usage, then the message)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.UsageError, Refusal):
+            raise
+        except click.ClickException as exc:
+            raise Refusal(exc.message) from None
+        except OSError as exc:
+            if exc.filename:
+                what = bilingual("không đọc/ghi được tệp", "cannot read or write a file")
+                what += f" ({exc.filename})"
+            else:
+                what = bilingual("lỗi vào/ra", "input/output error")
+            raise Refusal(f"{what}: {exc.strerror or exc}") from None
+        except Exception as exc:
+            message = database_message(exc)
+            if message is None:
+                raise
+            raise Refusal(message) from None

@@ -6,11 +6,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
-from survey_app.cli.common import fail_with, make_app
-from survey_app.db import get_db
-from survey_app.db.models import Unit
+from survey_app.cli.common import bilingual, fail_with, make_app, round_named, unit_named
 
 YEAR = click.option("--year", type=int, required=True, help="the evaluation year")
 
@@ -25,6 +22,7 @@ def par() -> None:
 @YEAR
 def catalog_import(file: Path, year: int) -> None:
     """Import a province's own catalog (CSV or the appendix-shaped XLSX) for the year."""
+    from survey_app.db import get_db
     from survey_app.par.imports import import_catalogs
 
     app = make_app()
@@ -43,6 +41,7 @@ def catalog_import(file: Path, year: int) -> None:
 def rule_import(file: Path) -> None:
     """Import an 8.1 rule (JSON: criterion, unit_type, year, method, max_points, bands/floor/
     ceiling) for its unit type and year; it must agree with that year's catalog."""
+    from survey_app.db import get_db
     from survey_app.par.imports import import_rule81
 
     app = make_app()
@@ -66,6 +65,7 @@ def rule_import(file: Path) -> None:
 )
 def catalog_export(year: int, out: Path) -> None:
     """Write the year's catalogs (imported, else shipped) as XLSX or CSV."""
+    from survey_app.db import get_db
     from survey_app.par.files import catalog_csv, catalog_xlsx
     from survey_app.par.scoring import catalogs_for
 
@@ -91,6 +91,7 @@ def catalog_export(year: int, out: Path) -> None:
 def points_import(file: Path, year: int) -> None:
     """Import self-assessed and final points (CSV unit_code,code,self_points,final_points,note
     or the appendix-shaped XLSX): every row, or none and every error."""
+    from survey_app.db import get_db
     from survey_app.par.imports import import_points
 
     app = make_app()
@@ -115,26 +116,29 @@ def points_import(file: Path, year: int) -> None:
 )
 def par_sipas(year: int, round_name: str | None, results: Path | None) -> None:
     """Keep each unit's SIPAS figure (estimate and interval) that feeds its criterion 8.1."""
+    from survey_app.db import get_db
     from survey_app.par.outputs import read_sipas_results
     from survey_app.par.scoring import sipas_figures, store_sipas
     from survey_app.results.round_results import analyze_round
-    from survey_app.survey.rounds import find_round
 
     if (round_name is None) == (results is None):
-        raise click.UsageError("give either --round NAME or --results FILE")
+        raise click.UsageError(
+            bilingual(
+                "cho --round TÊN hoặc --results TỆP", "give either --round NAME or --results FILE"
+            )
+        )
+    if results is not None:
+        figures, problems = read_sipas_results(results)
+        if problems:
+            fail_with(problems, results.name)
     app = make_app()
     with app.app_context(), get_db().begin() as session:
         if round_name is not None:
-            survey_round = find_round(session, round_name)
-            if survey_round is None:
-                raise click.ClickException(f"no round named {round_name!r}")
+            survey_round = round_named(session, round_name)
             figures = sipas_figures(analyze_round(session, survey_round).result)
             source = f"round {round_name}"
         else:
             assert results is not None
-            figures, problems = read_sipas_results(results)
-            if problems:
-                fail_with(problems, results.name)
             source = f"file {results.name}"
         stored = store_sipas(session, year, figures, source)
     click.echo(f"SIPAS of {stored} unit(s) kept for {year} ({source})")
@@ -158,20 +162,12 @@ def par_sipas(year: int, round_name: str | None, results: Path | None) -> None:
 )
 def status(unit_code: str, year: int, status: str, on: datetime | None) -> None:
     """Move a unit's assessment of the year along draft → submitted → appraised → published."""
+    from survey_app.db import get_db
     from survey_app.par.scoring import ChangeError, lateness, set_status
 
     app = make_app()
     with app.app_context(), get_db().begin() as session:
-        unit = next(
-            (
-                u
-                for u in session.scalars(select(Unit).where(Unit.code == unit_code))
-                if u.valid_on(date(year, 12, 31))
-            ),
-            None,
-        )
-        if unit is None:
-            raise click.ClickException(f"no unit {unit_code!r} in {year}")
+        unit = unit_named(session, unit_code, date(year, 12, 31), f"31/12/{year}")
         try:
             row = set_status(session, year, unit, status, on.date() if on else None)
         except ChangeError as exc:
@@ -230,17 +226,31 @@ def score(
     rule_file: Path | None,
     out: Path,
 ) -> None:
-    """Score and rank every unit of the year (from the database; each file option replaces
-    that part of the input)."""
+    """Score and rank every unit of the year.
+
+    From the database; each file option replaces that part of the input. With --units and
+    --points the database is not opened: the shipped catalogs and 8.1 rules of the year are used
+    unless --catalog and --rule give others, and 8.1 needs --sipas (a results CSV, XLSX or JSON
+    of sipas analyze).
+    """
     from scoring_bridge import ProblemsError
     from survey_app.par.outputs import inputs_with_files, write_report
-    from survey_app.par.scoring import compute, inputs_from_database
+    from survey_app.par.report import compute, shipped_inputs
 
     if out.suffix.lower() not in (".xlsx", ".csv", ".json"):
-        raise click.ClickException(f"{out.name}: write .xlsx, .csv or .json")
-    app = make_app()
-    with app.app_context(), get_db().begin() as session:
-        inputs = inputs_from_database(session, year)
+        raise click.ClickException(
+            bilingual("ghi ra .xlsx, .csv hoặc .json", "write .xlsx, .csv or .json")
+            + f" ({out.name})"
+        )
+    if units_file is not None and points_file is not None:
+        inputs = shipped_inputs(year)
+    else:
+        from survey_app.db import get_db
+        from survey_app.par.scoring import inputs_from_database
+
+        app = make_app()
+        with app.app_context(), get_db().begin() as session:
+            inputs = inputs_from_database(session, year)
     inputs, problems = inputs_with_files(
         inputs,
         units=units_file,
@@ -251,14 +261,32 @@ def score(
     )
     if problems:
         fail_with(problems, "input")
+    if not inputs.units:
+        raise click.ClickException(
+            bilingual(
+                f"chưa có đơn vị nào để chấm điểm năm {year}: nhập đơn vị (`sipas units import`) "
+                "hoặc cho --units TỆP",
+                f"no units to score in {year}: import units or give --units FILE",
+            )
+        )
     try:
         report = compute(inputs)
     except ProblemsError as exc:
         fail_with(list(exc.problems), "scoring")
+    if not report.scores:
+        raise click.ClickException(
+            bilingual(
+                f"không có đơn vị nào được chấm năm {year}: nhập điểm (`sipas par points-import`)",
+                f"no unit could be scored in {year}: import points first",
+            )
+        )
     write_report(report, out)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
-    click.echo(f"{len(report.ranking)} unit(s) scored for {year}, written to {out}")
+    click.echo(
+        f"đã chấm {len(report.ranking)} đơn vị năm {year} / {len(report.ranking)} unit(s) scored "
+        f"for {year}, written to {out}"
+    )
 
 
 COMMANDS = [par, score]

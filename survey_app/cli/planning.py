@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
-from sqlalchemy import select
 
-from sampling import PLAN_METHODS
-from survey_app.cli.common import fail_with, make_app
-from survey_app.db import get_db
-from survey_app.db.models import Unit
+from survey_app.cli.common import bilingual, fail_with, make_app, round_named
+
+# sampling.PLAN_METHODS, written out so that ``sipas --help`` does not load scipy (a test checks
+# that the two agree).
+PLAN_METHODS = ("per-unit", "yamane", "proportional", "neyman", "equal", "power")
 
 # --- sampling -------------------------------------------------------------------------------
 
@@ -60,55 +61,73 @@ def plan(
     out: Path,
 ) -> None:
     """How many answers each unit needs, and the margin of error that gives."""
-    from sampling import SizeParams, build_plan
+    from sampling import SizeParams
     from survey_app.planning.files import PLAN_FORMATS, write_plan
-    from survey_app.planning.plans import save_plan
     from survey_app.planning.populations import read_populations
-    from survey_app.survey.rounds import find_round
 
     if out.suffix.lower() not in PLAN_FORMATS:
-        raise click.ClickException(f"{out.name}: the plan is written as {', '.join(PLAN_FORMATS)}")
-    app = make_app()
-    with app.app_context(), get_db().begin() as session:
-        survey_round = find_round(session, round_name) if round_name else None
-        if round_name and survey_round is None:
-            raise click.ClickException(f"no round named {round_name!r}")
-        if survey_round is not None:
-            known = {u.code for u in survey_round.units}
-            required: set[str] | None = known
-        else:
-            known = set(session.scalars(select(Unit.code))) or None
-            required = None
-        parsed = read_populations(populations, known, required)
-        for warning in parsed.warnings:
-            click.echo(f"warning: {populations.name}: {warning}", err=True)
-        if not parsed.ok:
-            fail_with(parsed.errors, populations.name)
-        try:
-            params = SizeParams(
-                margin=margin, confidence=confidence, p=p, deff=deff, response_rate=response_rate
-            )
-            result = build_plan(
-                parsed.strata,
-                method,
-                params,
-                total=total,
-                minimum=minimum,
-                maximum=maximum,
-                power=power,
-            )
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
+        raise click.ClickException(
+            bilingual("mẫu được ghi ra", "the plan is written as")
+            + f" {', '.join(PLAN_FORMATS)} ({out.name})"
+        )
+    try:
+        params = SizeParams(
+            margin=margin, confidence=confidence, p=p, deff=deff, response_rate=response_rate
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if round_name is None:
+        parsed = read_populations(populations)
+        _report(parsed, populations)
+        result = _build(parsed.strata, method, params, total, minimum, maximum, power)
         write_plan(result, out)
-        if survey_round is not None:
+    else:
+        from survey_app.db import get_db
+        from survey_app.planning.plans import save_plan
+
+        app = make_app()
+        with app.app_context(), get_db().begin() as session:
+            survey_round = round_named(session, round_name)
+            known = {u.code for u in survey_round.units}
+            parsed = read_populations(populations, known, known)
+            _report(parsed, populations)
+            result = _build(parsed.strata, method, params, total, minimum, maximum, power)
+            write_plan(result, out)
             save_plan(session, survey_round, parsed.strata, result, created_by="sipas plan")
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
-    saved = f"; saved for round {round_name!r}" if round_name else ""
+    saved = f"; đã lưu cho đợt / saved for round {round_name!r}" if round_name else ""
     click.echo(
-        f"{result.method}: {result.total} answers over {len(result.rows)} unit(s) "
-        f"written to {out}{saved}"
+        f"{result.method}: {result.total} câu trả lời / answers, {len(result.rows)} đơn vị / "
+        f"unit(s), ghi vào / written to {out}{saved}"
     )
+
+
+def _report(parsed: Any, populations: Path) -> None:
+    """Print the populations file's warnings; stop with every error."""
+    for warning in parsed.warnings:
+        click.echo(f"cảnh báo / warning: {populations.name}: {warning}", err=True)
+    if not parsed.ok:
+        fail_with(parsed.errors, populations.name)
+
+
+def _build(
+    strata: Any,
+    method: str,
+    params: Any,
+    total: int | None,
+    minimum: int,
+    maximum: int | None,
+    power: float,
+) -> Any:
+    from sampling import build_plan
+
+    try:
+        return build_plan(
+            strata, method, params, total=total, minimum=minimum, maximum=maximum, power=power
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command("draw")
@@ -166,6 +185,7 @@ def draw(
     chosen = sum(len(d.selected) for d in draws)
     reserves = sum(len(d.reserves) for d in draws)
     click.echo(
+        f"{chosen} hồ sơ được chọn, {reserves} dự phòng, {len(draws)} đơn vị / "
         f"{chosen} dossier(s) drawn and {reserves} reserve(s) over {len(draws)} unit(s) "
         f"(seed {seed}) written to {out}"
     )

@@ -5,13 +5,22 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
-from sqlalchemy import select
 
-from survey_app.cli.common import fail_with, make_app
-from survey_app.db import get_db
-from survey_app.db.models import Unit
+from survey_app.cli.common import (
+    bilingual,
+    fail_with,
+    make_app,
+    questionnaire_named,
+    round_named,
+)
+
+# survey_app.db.models.CHANNELS, written out so that the option's help needs no SQLAlchemy (a test
+# checks that the two agree).
+CHANNELS = ("counter_qr", "receipt", "public_link", "paper", "simulated")
+VERIFIED_CHANNELS = ("receipt", "paper")
 
 
 # --- analysis -------------------------------------------------------------------------------
@@ -21,7 +30,14 @@ from survey_app.db.models import Unit
     "--responses",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="or a responses export (CSV)",
+    help="or a responses export (CSV): read without opening the database",
+)
+@click.option(
+    "--units",
+    "units_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="with --responses: a units CSV (code,level) for the unit-type aggregates",
 )
 @click.option(
     "--questionnaire",
@@ -85,6 +101,7 @@ from survey_app.db.models import Unit
 def analyze(
     round_name: str | None,
     responses: Path | None,
+    units_file: Path | None,
     questionnaire_ref: str | None,
     populations: Path | None,
     ci_method: str,
@@ -102,30 +119,43 @@ def analyze(
 
     Excluded answers never count; --exclude-flagged leaves out flagged ones too.
     """
-    from questionnaires.registry import get_questionnaire
-    from survey_app.db.models import CHANNELS, VERIFIED_CHANNELS
-    from survey_app.planning.populations import read_populations
-    from survey_app.results.analysis_input import (
-        InputError,
-        parse_questionnaire_ref,
-        read_cell_counts,
-    )
-    from survey_app.results.files import RESULT_FORMATS, write_results
-    from survey_app.results.responses_checks import analyze_responses_file
-    from survey_app.results.round_results import AnalysisOptions, analyze_round, unit_types_of
-    from survey_app.survey.rounds import find_round
+    from survey_app.results.files import RESULT_FORMATS
 
     if (round_name is None) == (responses is None):
-        raise click.UsageError("give either --round NAME or --responses FILE")
+        raise click.UsageError(
+            bilingual(
+                "cho --round TÊN hoặc --responses TỆP",
+                "give either --round NAME or --responses FILE",
+            )
+        )
     if responses is not None and questionnaire_ref is None:
-        raise click.UsageError("--responses needs --questionnaire ID@VERSION")
+        raise click.UsageError(
+            bilingual(
+                "--responses cần --questionnaire ID@PHIÊN_BẢN",
+                "--responses needs --questionnaire ID@VERSION",
+            )
+        )
+    if units_file is not None and responses is None:
+        raise click.UsageError(
+            bilingual("--units chỉ dùng với --responses", "--units goes with --responses")
+        )
     if cell_column is not None and poststratify is None:
-        raise click.UsageError("--cell needs --poststratify FILE")
+        raise click.UsageError(
+            bilingual("--cell cần --poststratify TỆP", "--cell needs --poststratify FILE")
+        )
     if channels is not None and verified_only:
-        raise click.UsageError("give --channels LIST or --verified-only, not both")
+        raise click.UsageError(
+            bilingual(
+                "cho --channels hoặc --verified-only, không cả hai",
+                "give --channels LIST or --verified-only, not both",
+            )
+        )
     if exclude_flagged and round_name is None:
         raise click.UsageError(
-            "--exclude-flagged needs --round NAME: a responses file has no review state"
+            bilingual(
+                "--exclude-flagged cần --round TÊN: tệp câu trả lời không có trạng thái rà soát",
+                "--exclude-flagged needs --round NAME: a responses file has no review state",
+            )
         )
     chosen: tuple[str, ...] | None = VERIFIED_CHANNELS if verified_only else None
     if channels is not None:
@@ -133,78 +163,155 @@ def analyze(
         unknown = [c for c in chosen if c not in CHANNELS]
         if unknown or not chosen:
             raise click.BadParameter(
-                f"{channels!r}: channels are {', '.join(CHANNELS)}", param_hint="--channels"
+                f"{channels!r}: các kênh là / channels are {', '.join(CHANNELS)}",
+                param_hint="--channels",
             )
     if out.suffix.lower() not in RESULT_FORMATS:
         raise click.ClickException(
-            f"{out.name}: results are written as {', '.join(RESULT_FORMATS)}"
+            bilingual("kết quả ghi ra", "results are written as")
+            + f" {', '.join(RESULT_FORMATS)} ({out.name})"
         )
-    app = make_app()
-    with (
-        app.app_context(),
-        get_db().begin() as session,
-        click.progressbar(length=1, label="analysing", file=sys.stderr) as bar,
-    ):
-
-        def step(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
-
-        known = {u.code: u for u in session.scalars(select(Unit)) if u.valid_on(date.today())}
-        pops = None
-        if populations is not None:
-            parsed = read_populations(populations, set(known) or None)
-            if not parsed.ok:
-                fail_with(parsed.errors, populations.name)
-            pops = {s.code: s.population for s in parsed.strata}
-        counts = None
-        if poststratify is not None:
-            try:
-                counts = read_cell_counts(poststratify, set(known) or None)
-            except InputError as exc:
-                fail_with(exc.problems, poststratify.name)
-        options = AnalysisOptions(
-            ci_method=ci_method,
-            aggregation=aggregation,
-            by=by,
-            min_n=min_n,
-            cell_counts=counts,
-            cell_column=cell_column or "service_field",
-            exclude_flagged=exclude_flagged,
-            channels=chosen,
+    settings = dict(
+        ci_method=ci_method,
+        aggregation=aggregation,
+        by=by,
+        min_n=min_n,
+        cell_column=cell_column or "service_field",
+        exclude_flagged=exclude_flagged,
+        channels=chosen,
+    )
+    if responses is not None:
+        assert questionnaire_ref is not None
+        result = _from_file(
+            responses, questionnaire_ref, units_file, populations, poststratify, settings
         )
-        try:
-            if round_name is not None:
-                survey_round = find_round(session, round_name)
-                if survey_round is None:
-                    raise click.ClickException(f"no round named {round_name!r}")
-                result = analyze_round(
-                    session, survey_round, populations=pops, options=options, progress=step
-                ).result
-            else:
-                assert responses is not None and questionnaire_ref is not None
-                qid, version = parse_questionnaire_ref(questionnaire_ref)
-                result = analyze_responses_file(
-                    responses,
-                    get_questionnaire(qid, version),
-                    unit_types=unit_types_of(known),
-                    populations=pops,
-                    options=options,
-                    progress=step,
-                )
-        except InputError as exc:
-            fail_with(
-                exc.problems, (responses or Path(round_name or "round")).name, total=exc.total
-            )
-        except (KeyError, ValueError) as exc:
-            raise click.ClickException(str(exc).strip("'\"")) from None
+    else:
+        assert round_name is not None
+        result = _from_round(round_name, populations, poststratify, settings)
+    from survey_app.results.files import write_results
+
     write_results(result, out)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(
-        f"{len(result.rows)} result rows ({result.aggregation}, {result.ci_method}) "
-        f"written to {out}"
+        f"{len(result.rows)} dòng kết quả / result rows ({result.aggregation}, {result.ci_method}) "
+        f"ghi vào / written to {out}"
     )
+
+
+def _inputs(
+    populations: Path | None, poststratify: Path | None, known: set[str] | None
+) -> tuple[dict[str, int] | None, Any]:
+    """Populations and post-stratification counts from their files; every error at once."""
+    from survey_app.planning.populations import read_populations
+    from survey_app.results.analysis_input import InputError, read_cell_counts
+
+    pops = None
+    if populations is not None:
+        parsed = read_populations(populations, known)
+        if not parsed.ok:
+            fail_with(parsed.errors, populations.name)
+        pops = {s.code: s.population for s in parsed.strata}
+    counts = None
+    if poststratify is not None:
+        try:
+            counts = read_cell_counts(poststratify, known)
+        except InputError as exc:
+            fail_with(exc.problems, poststratify.name)
+    return pops, counts
+
+
+def _progress():  # type: ignore[no-untyped-def]
+    return click.progressbar(length=1, label="analysing", file=sys.stderr)
+
+
+def _stepper(bar):  # type: ignore[no-untyped-def]
+    def step(done: int, total: int) -> None:
+        bar.length = max(total, 1)
+        bar.update(done - bar.pos)
+
+    return step
+
+
+def _estimation_failed(exc: Exception, name: str) -> None:
+    """A ValueError or KeyError of the estimation (e.g. every unit without a population, one a
+    line) printed as the list of problems it is."""
+    lines = [line for line in str(exc).strip("'\"").splitlines() if line.strip()]
+    fail_with(lines or [str(exc)], name)
+
+
+def _from_file(
+    responses: Path,
+    questionnaire_ref: str,
+    units_file: Path | None,
+    populations: Path | None,
+    poststratify: Path | None,
+    settings: dict[str, Any],
+) -> Any:
+    """Analyse a responses file: no database, no Flask, no SQLAlchemy."""
+    from survey_app.results.analysis_input import (
+        AnalysisOptions,
+        InputError,
+        parse_questionnaire_ref,
+    )
+    from survey_app.results.responses_checks import analyze_responses_file
+    from survey_app.results.units_file import read_unit_types
+
+    try:
+        qid, version = parse_questionnaire_ref(questionnaire_ref)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--questionnaire") from None
+    questionnaire = questionnaire_named(qid, version)
+    unit_types: dict[str, str] = {}
+    if units_file is not None:
+        unit_types, problems = read_unit_types(units_file)
+        if problems:
+            fail_with(problems, units_file.name)
+    pops, counts = _inputs(populations, poststratify, set(unit_types) or None)
+    options = AnalysisOptions(cell_counts=counts, **settings)
+    with _progress() as bar:
+        try:
+            return analyze_responses_file(  # by columns (docs/decisions/0019)
+                responses,
+                questionnaire,
+                unit_types=unit_types,
+                populations=pops,
+                options=options,
+                progress=_stepper(bar),
+            )
+        except InputError as exc:
+            fail_with(exc.problems, responses.name, total=exc.total)
+        except (KeyError, ValueError) as exc:
+            _estimation_failed(exc, responses.name)
+
+
+def _from_round(
+    round_name: str,
+    populations: Path | None,
+    poststratify: Path | None,
+    settings: dict[str, Any],
+) -> Any:
+    """Analyse a round from the database (its saved populations unless a file is given)."""
+    from survey_app.db import get_db
+    from survey_app.db.models import Unit
+    from survey_app.results.analysis_input import InputError
+    from survey_app.results.round_results import AnalysisOptions, analyze_round
+
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        survey_round = round_named(session, round_name)
+        known = {u.code for u in session.query(Unit) if u.valid_on(date.today())}
+        pops, counts = _inputs(populations, poststratify, known or None)
+        options = AnalysisOptions(cell_counts=counts, **settings)
+        with _progress() as bar:
+            try:
+                return analyze_round(
+                    session, survey_round, populations=pops, options=options, progress=_stepper(bar)
+                ).result
+            except InputError as exc:
+                fail_with(exc.problems, round_name)
+            except (KeyError, ValueError) as exc:
+                _estimation_failed(exc, round_name)
 
 
 COMMANDS = [analyze]

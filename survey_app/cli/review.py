@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import getpass
 import sys
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.orm import Session
 
-from survey_app.db.models import SurveyRound
-from survey_app.trust import signals
-from survey_app.trust.review import (
-    ReviewError,
-    events_csv,
-    ids_with_flag,
-    set_state,
-)
+from survey_app.cli.common import bilingual, round_named
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from survey_app.db.models import SurveyRound
 
 
 @click.group("review")
@@ -42,10 +41,16 @@ def _ids(text: str) -> list[int]:
 
 def _chosen(session: Session, round_id: int, ids: str | None, flag: str | None) -> list[int]:
     if (ids is None) == (flag is None):
-        raise click.UsageError("give either --ids 1,2,3 or --flag SIGNAL")
+        raise click.UsageError(
+            bilingual(
+                "cho --ids 1,2,3 hoặc --flag DẤU_HIỆU", "give either --ids 1,2,3 or --flag SIGNAL"
+            )
+        )
     if ids is not None:
         return _ids(ids)
     assert flag is not None
+    from survey_app.trust.review import ReviewError, ids_with_flag
+
     try:
         return ids_with_flag(session, round_id, flag)
     except ReviewError as exc:
@@ -53,12 +58,7 @@ def _chosen(session: Session, round_id: int, ids: str | None, flag: str | None) 
 
 
 def _round(session: Session, name: str) -> SurveyRound:
-    from survey_app.survey.rounds import find_round
-
-    survey_round = find_round(session, name)
-    if survey_round is None:
-        raise click.ClickException(f"no round named {name!r}")
-    return survey_round
+    return round_named(session, name)
 
 
 ROUND = click.option("--round", "round_name", required=True, help="the round's name")
@@ -72,6 +72,7 @@ def review_scan(round_name: str, who: str | None) -> None:
     """Recompute every answer's signals with today's thresholds; print counts per signal."""
     from survey_app.cli.common import make_app
     from survey_app.db import get_db
+    from survey_app.trust import signals
 
     app = make_app()
     with app.app_context(), get_db().begin() as session:
@@ -119,7 +120,11 @@ def review_watch(every: float | None, once: bool) -> None:
         )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     with app.app_context():
-        scanner.watch(get_db().begin, app.config, seconds, once=once)
+        # the first scan says what is wrong (no database, no tables) instead of retrying forever
+        scanner.watch(get_db().begin, app.config, seconds, once=True)
+        if not once:
+            time.sleep(seconds)
+            scanner.watch(get_db().begin, app.config, seconds)
 
 
 def _change(
@@ -127,6 +132,7 @@ def _change(
 ) -> None:
     from survey_app.cli.common import make_app
     from survey_app.db import get_db
+    from survey_app.trust.review import ReviewError, set_state
 
     app = make_app()
     with app.app_context(), get_db().begin() as session:
@@ -176,6 +182,7 @@ def review_events(round_name: str, out: Path | None) -> None:
     """The round's audit trail as CSV (to --out FILE, or the screen)."""
     from survey_app.cli.common import make_app
     from survey_app.db import get_db
+    from survey_app.trust.review import events_csv
 
     app = make_app()
     with app.app_context(), get_db().begin() as session:

@@ -5,11 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from sqlalchemy import select
 
-from survey_app.cli.common import make_app
-from survey_app.db import get_db
-from survey_app.db.models import Unit
+from survey_app.cli.common import bilingual, did_you_mean, make_app
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -32,6 +29,10 @@ def users_create(username: str, role: str, unit_code: str | None, password: str)
     """Create a staff account with a hashed password (a unit officer with --unit CODE)."""
     import getpass
 
+    from sqlalchemy import select
+
+    from survey_app.db import get_db
+    from survey_app.db.models import Unit
     from survey_app.staff import audit
     from survey_app.staff.users import UserError, create_user
 
@@ -43,7 +44,13 @@ def users_create(username: str, role: str, unit_code: str | None, password: str)
                 select(Unit).where(Unit.code == unit_code).order_by(Unit.valid_from.desc())
             ).all()
             if not versions:
-                raise click.ClickException(f"no unit with code {unit_code!r}")
+                codes = session.scalars(select(Unit.code).distinct())
+                raise click.ClickException(
+                    bilingual(
+                        f"không có đơn vị mã {unit_code!r}", f"no unit with code {unit_code!r}"
+                    )
+                    + did_you_mean(unit_code, codes)
+                )
             unit = next((u for u in versions if u.valid_on(date.today())), versions[0])
         try:
             create_user(session, username, password, role, unit)
@@ -57,7 +64,7 @@ def users_create(username: str, role: str, unit_code: str | None, password: str)
             detail={"role": role, "unit": unit_code or ""},
         )
     where = f", unit {unit_code}" if unit_code else ""
-    click.echo(f"user {username!r} ({role}{where}) created")
+    click.echo(f"đã tạo tài khoản / user {username!r} ({role}{where}) created")
 
 
 COMMANDS = [users]

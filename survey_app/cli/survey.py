@@ -8,11 +8,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
-from sqlalchemy import select
 
-from survey_app.cli.common import make_app
-from survey_app.db import get_db
-from survey_app.db.models import Counter, Unit
+from survey_app.cli.common import (
+    bilingual,
+    did_you_mean,
+    fail_with,
+    make_app,
+    questionnaire_named,
+    round_named,
+    unit_named,
+)
 
 
 # --- units and counters ---------------------------------------------------------------------
@@ -32,6 +37,7 @@ def units() -> None:
 @click.option("--supersede", is_flag=True, help="close units of the same code still valid")
 def units_import(file: Path, valid_from: datetime | None, supersede: bool) -> None:
     """Import FILE.csv: every row, or none and every error by row and column."""
+    from survey_app.db import get_db
     from survey_app.survey.units_import import import_units
 
     app = make_app()
@@ -47,13 +53,18 @@ def units_import(file: Path, valid_from: datetime | None, supersede: bool) -> No
             if not report.ok:
                 session.rollback()
     for warning in report.warnings:
-        click.echo(f"warning: {file.name}: {warning}", err=True)
+        click.echo(f"cảnh báo / warning: {file.name}: {warning}", err=True)
     if not report.ok:
         for error in report.errors:
-            click.echo(f"error: {file.name}: {error}", err=True)
-        click.echo(f"{len(report.errors)} error(s): nothing imported", err=True)
+            click.echo(f"lỗi / error: {file.name}: {error}", err=True)
+        click.echo(
+            f"{len(report.errors)} lỗi / error(s): không nhập gì / nothing imported", err=True
+        )
         sys.exit(1)
-    click.echo(f"{report.created} unit(s) imported, {report.superseded} superseded")
+    click.echo(
+        f"đã nhập {report.created} đơn vị, {report.superseded} thay thế / "
+        f"{report.created} unit(s) imported, {report.superseded} superseded"
+    )
 
 
 @click.group()
@@ -67,6 +78,7 @@ def counters() -> None:
 @click.option("--name", default="", help="the counter's name as shown on its poster")
 def counters_add(unit_code: str, code: str, name: str) -> None:
     """Add counter CODE to the unit UNIT_CODE valid today."""
+    from survey_app.db import get_db
     from survey_app.survey.counters import (
         DEFAULT_COUNTER_NAME,
         CounterError,
@@ -76,21 +88,12 @@ def counters_add(unit_code: str, code: str, name: str) -> None:
 
     app = make_app()
     with app.app_context(), get_db().begin() as session:
-        unit = next(
-            (
-                u
-                for u in session.scalars(select(Unit).where(Unit.code == unit_code))
-                if u.valid_on(date.today())
-            ),
-            None,
-        )
-        if unit is None:
-            raise click.ClickException(f"no unit {unit_code!r} is valid today")
+        unit = unit_named(session, unit_code, date.today())
         try:
             add_counter(session, unit, code, name or DEFAULT_COUNTER_NAME)
         except CounterError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"counter {code}: {short_url(app.config['BASE_URL'], code)}")
+    click.echo(f"quầy / counter {code}: {short_url(app.config['BASE_URL'], code)}")
 
 
 # --- rounds ---------------------------------------------------------------------------------
@@ -126,15 +129,41 @@ def rounds_create(
     unit_codes: tuple[str, ...],
 ) -> None:
     """Create round NAME covering the units given (by type or code) valid when it opens."""
-    from survey_app.survey.rounds import RoundError, create_round, units_for_round
+    from sqlalchemy import select
 
+    from survey_app.db import get_db
+    from survey_app.db.models import Unit, UnitType
+    from survey_app.survey.rounds import RoundError, create_round
+
+    if not unit_types and not unit_codes:
+        raise click.UsageError(
+            bilingual("cho --unit-type LOẠI hoặc --unit MÃ", "give --unit-type TYPE or --unit CODE")
+        )
     app = make_app()
     zone = app.config["DISPLAY_TIMEZONE"]
     opens_at, closes_at = _local(opens, zone), _local(closes, zone)
     with app.app_context(), get_db().begin() as session:
-        chosen, missing = units_for_round(session, unit_types, unit_codes, opens_at.date())
-        if missing:
-            raise click.ClickException(f"unknown unit code(s): {', '.join(missing)}")
+        questionnaire_named(questionnaire_id, questionnaire_version, session)
+        every = list(session.scalars(select(Unit).join(UnitType)))
+        chosen = [
+            u
+            for u in every
+            if (u.unit_type.code in unit_types or u.code in unit_codes)
+            and u.valid_on(opens_at.date())
+        ]
+        problems = [
+            bilingual(f"không có đơn vị mã {code!r}", f"unknown unit code {code!r}")
+            + did_you_mean(code, {u.code for u in every})
+            for code in sorted(set(unit_codes) - {u.code for u in chosen})
+        ]
+        types = {u.unit_type.code for u in every}
+        problems += [
+            bilingual(f"không có đơn vị loại {kind!r}", f"no unit of type {kind!r}")
+            + did_you_mean(kind, types)
+            for kind in sorted(set(unit_types) - {u.unit_type.code for u in chosen})
+        ]
+        if problems:
+            fail_with(problems, "rounds create", "không tạo đợt / no round created")
         try:
             survey_round = create_round(
                 session,
@@ -147,7 +176,51 @@ def rounds_create(
             )
         except RoundError as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(f"round {survey_round.name!r}: {len(chosen)} unit(s)")
+        click.echo(f"đợt / round {survey_round.name!r}: {len(chosen)} đơn vị / unit(s)")
+
+
+@rounds.command("list")
+def rounds_list() -> None:
+    """Every round: name, questionnaire, opens, closes, units, answers (tab-separated)."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import selectinload
+
+    from survey_app.db import get_db
+    from survey_app.db.models import Response, SurveyRound
+
+    app = make_app()
+    zone = ZoneInfo(app.config["DISPLAY_TIMEZONE"])
+    with app.app_context(), get_db().begin() as session:
+        answers = {
+            round_id: count
+            for round_id, count in session.execute(
+                select(Response.round_id, func.count()).group_by(Response.round_id)
+            )
+        }
+        found = session.scalars(
+            select(SurveyRound)
+            .options(selectinload(SurveyRound.units))
+            .order_by(SurveyRound.opens_at.desc(), SurveyRound.name)
+        ).all()
+        if not found:
+            click.echo(
+                bilingual(
+                    "chưa có đợt khảo sát nào: tạo bằng `sipas rounds create`",
+                    "no rounds yet: create one with `sipas rounds create`",
+                )
+            )
+            return
+        click.echo(
+            "tên / name\tbảng hỏi / questionnaire\tmở / opens\tđóng / closes\t"
+            "đơn vị / units\tcâu trả lời / answers"
+        )
+        for r in found:
+            click.echo(
+                f"{r.name}\t{r.questionnaire_id}@{r.questionnaire_version}\t"
+                f"{r.opens_at.astimezone(zone):%Y-%m-%d %H:%M}\t"
+                f"{r.closes_at.astimezone(zone):%Y-%m-%d %H:%M}\t"
+                f"{len(r.units)}\t{answers.get(r.id, 0)}"
+            )
 
 
 # --- questionnaires -------------------------------------------------------------------------
@@ -184,6 +257,12 @@ def questionnaire_check(file: Path) -> None:
 @click.option("--round", "round_name", required=True, help="the round whose counters to print")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
+    "--base-url",
+    default=None,
+    help="the public address the QR codes carry (default: BASE_URL; refused while BASE_URL is "
+    "unset, since phones cannot open http://127.0.0.1:5000)",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["pdf", "zip"]),
@@ -191,22 +270,44 @@ def questionnaire_check(file: Path) -> None:
     show_default=True,
     help="pdf: one poster a page; zip: PNG and SVG per counter",
 )
-def qr(round_name: str, out: Path, fmt: str) -> None:
+def qr(round_name: str, out: Path, base_url: str | None, fmt: str) -> None:
     """Write every counter's poster (or codes) of a round's units into one file."""
-    from survey_app.survey.counters import counters_for_units, short_url
+    from survey_app.db import get_db
+    from survey_app.survey.counters import (
+        BASE_URL_UNSET,
+        base_url_unset,
+        counters_for_units,
+        short_url,
+    )
     from survey_app.survey.poster_pages import poster_spec
     from survey_app.survey.qr import codes_zip, poster_pdf
-    from survey_app.survey.rounds import find_round
 
     app = make_app()
-    base = app.config["BASE_URL"]
+    if base_url is not None:
+        if not base_url.startswith(("http://", "https://")) or base_url[-3:] == "://":
+            raise click.BadParameter(
+                bilingual(
+                    f"{base_url!r} phải là địa chỉ http(s)://…", f"{base_url!r} must be http(s)://…"
+                ),
+                param_hint="--base-url",
+            )
+        base = base_url
+    elif base_url_unset(app.config):
+        raise click.ClickException(
+            bilingual(*BASE_URL_UNSET) + " — hoặc / or: sipas qr … --base-url https://…"
+        )
+    else:
+        base = app.config["BASE_URL"]
     with app.app_context(), get_db().begin() as session:
-        survey_round = find_round(session, round_name)
-        if survey_round is None:
-            raise click.ClickException(f"no round named {round_name!r}")
-        found: list[Counter] = counters_for_units(session, [u.id for u in survey_round.units])
+        survey_round = round_named(session, round_name)
+        found = counters_for_units(session, [u.id for u in survey_round.units])
         if not found:
-            raise click.ClickException(f"round {round_name!r} has no counters")
+            raise click.ClickException(
+                bilingual(
+                    f"đợt {round_name!r} chưa có quầy nào: thêm bằng `sipas counters add`",
+                    f"round {round_name!r} has no counters: add them with `sipas counters add`",
+                )
+            )
         with click.progressbar(
             length=len(found), label=f"{fmt.upper()} {out.name}", file=sys.stderr
         ) as bar:
@@ -221,7 +322,7 @@ def qr(round_name: str, out: Path, fmt: str) -> None:
             else:
                 data = codes_zip([(c.code, short_url(base, c.code)) for c in found], progress=step)
     out.write_bytes(data)
-    click.echo(f"{len(found)} counter(s) written to {out}")
+    click.echo(f"{len(found)} quầy / counter(s) ghi vào / written to {out} ({base})")
 
 
 @click.group("export")
@@ -244,23 +345,26 @@ def export_group() -> None:
 )
 def export_responses(round_name: str | None, out: Path, include_excluded: bool) -> None:
     """Export the answers as CSV or XLSX (the format follows the file's extension)."""
+    from survey_app.db import get_db
     from survey_app.survey.export import to_csv, write_xlsx
-    from survey_app.survey.rounds import find_round
 
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise click.ClickException(f"{out.name}: the file must end in .csv or .xlsx")
+        raise click.ClickException(
+            bilingual("tệp phải có đuôi .csv hoặc .xlsx", "the file must end in .csv or .xlsx")
+            + f" ({out.name})"
+        )
     app = make_app()
     with app.app_context(), get_db().begin() as session:
-        if round_name and find_round(session, round_name) is None:
-            raise click.ClickException(f"no round named {round_name!r}")
+        if round_name:
+            round_named(session, round_name)
         if suffix == ".csv":
             with out.open("w", encoding="utf-8", newline="") as handle:
                 for chunk in to_csv(session, round_name, include_excluded=include_excluded):
                     handle.write(chunk)
         else:
             write_xlsx(session, out, round_name, include_excluded=include_excluded)
-    click.echo(f"responses written to {out}")
+    click.echo(f"câu trả lời ghi vào / responses written to {out}")
 
 
 COMMANDS = [units, counters, rounds, questionnaire, qr, export_group]

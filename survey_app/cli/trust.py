@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from survey_app.cli.common import fail_with, make_app
-from survey_app.db import get_db, utcnow
+from survey_app.cli.common import fail_with, make_app, round_named
 
 
 @click.group("tokens")
@@ -56,7 +55,7 @@ def issue(
     Asking again for a dossier gives its code again. OUT gets the frame's columns plus
     code,url,expires_on; the database keeps neither the dossier codes nor the codes.
     """
-    from survey_app.survey.rounds import find_round
+    from survey_app.db import get_db, utcnow
     from survey_app.trust.frame_codes import issue_for_frame, read_chosen
 
     if not os.environ.get("SECRET_KEY"):
@@ -66,14 +65,12 @@ def issue(
     source = frame.read_bytes()
     header, chosen, problems = read_chosen(source, with_reserves)
     if not header:
-        fail_with(problems, frame.name, "nothing issued")
+        fail_with(problems, frame.name, "không cấp mã nào / nothing issued")
     app = make_app()
     with app.app_context():
         session = get_db().factory()
         with session.begin():
-            survey_round = find_round(session, round_name)
-            if survey_round is None:
-                raise click.ClickException(f"no round named {round_name!r}")
+            survey_round = round_named(session, round_name)
             if survey_round.closes_at <= utcnow():
                 raise click.ClickException(
                     f"round {round_name!r} is closed: its codes could not be used"
@@ -91,7 +88,7 @@ def issue(
                     progress=_stepper(bar),
                 )
             if not result.ok:
-                fail_with(result.problems, frame.name, "nothing issued")
+                fail_with(result.problems, frame.name, "không cấp mã nào / nothing issued")
         session.close()
     out.write_text(result.csv_text(), encoding="utf-8")
     issued = len(result.records)
@@ -117,6 +114,7 @@ def api_clients() -> None:
 @click.argument("name")
 def api_clients_create(name: str) -> None:
     """Add client NAME and print its key (once: only a hash of it is kept)."""
+    from survey_app.db import get_db
     from survey_app.trust.api_clients import ApiClientError, create_client
 
     app = make_app()
@@ -133,6 +131,7 @@ def api_clients_create(name: str) -> None:
 @click.argument("name")
 def api_clients_revoke(name: str) -> None:
     """Revoke client NAME's key: its requests get 401 from now on."""
+    from survey_app.db import get_db
     from survey_app.trust.api_clients import ApiClientError, revoke_client
 
     app = make_app()
@@ -147,6 +146,7 @@ def api_clients_revoke(name: str) -> None:
 @api_clients.command("list")
 def api_clients_list() -> None:
     """Every client, whether its key works, and when it was made."""
+    from survey_app.db import get_db
     from survey_app.trust.api_clients import all_clients
 
     app = make_app()

@@ -7,10 +7,12 @@ package's services; never ``cli``.
 from __future__ import annotations
 
 import os
+import random
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import select
@@ -67,25 +69,32 @@ def seed(session: Session) -> None:
         name=DEMO_ROUND,
         questionnaire_id="sipas-2023",
         questionnaire_version=1,
-        opens_at=now - timedelta(days=1),
+        opens_at=now - timedelta(days=30),
         closes_at=now + timedelta(days=365),
         units=surveyed,
     )
 
 
-def simulate_responses(session: Session, per_unit: int, seed: int = 2023) -> int:
-    """Add ``per_unit`` made-up answers to every unit of the demo round (channel ``simulated``).
+def simulate_responses(
+    session: Session,
+    per_unit: int,
+    seed: int = 2023,
+    round_name: str = DEMO_ROUND,
+    days: int = 28,
+    shift: float = 0.0,
+) -> int:
+    """Add ``per_unit`` made-up answers to every unit of the round (channel ``simulated``).
 
-    Each unit gets its own satisfaction level (70–97 % answer 4 or 5) so results pages have
-    something to show; a comment now and then. Never used outside the demo.
+    Each unit gets its own satisfaction level (70–97 % answer 4 or 5, plus ``shift``) so results
+    pages have something to show; a comment now and then. Answers are spread over the last
+    ``days`` days before the round closes (or now), on weekdays between 08:00 and 16:30 local
+    time, so that only answers made to be doubtful get flagged. Never used outside the demo.
     """
-    import random
-
     from survey_app.db.models import Response
     from survey_app.survey.questionnaire_store import questionnaire_of
 
     rng = random.Random(seed)
-    survey_round = session.scalar(select(SurveyRound).where(SurveyRound.name == DEMO_ROUND))
+    survey_round = session.scalar(select(SurveyRound).where(SurveyRound.name == round_name))
     if survey_round is None:
         raise DemoError("the demo round is missing: delete the demo database and rerun")
     questionnaire = questionnaire_of(survey_round)
@@ -93,9 +102,10 @@ def simulate_responses(session: Session, per_unit: int, seed: int = 2023) -> int
     fields = (
         [o.code for o in questionnaire.service_field.options] if questionnaire.service_field else []
     )
+    end = min(utcnow(), survey_round.closes_at)
     added = 0
     for unit in survey_round.units:
-        level = rng.uniform(0.70, 0.97)
+        level = min(0.995, max(0.3, rng.uniform(0.70, 0.97) + shift))
         for _ in range(per_unit):
             answers: dict[str, int | str] = {}
             for item in questionnaire.items:
@@ -112,12 +122,13 @@ def simulate_responses(session: Session, per_unit: int, seed: int = 2023) -> int
                     unit_id=unit.id,
                     counter_id=counters[unit.id].id,
                     channel="simulated",
-                    submitted_at=utcnow() - timedelta(minutes=rng.randint(0, 1440)),
+                    submitted_at=office_hours(rng, end, days),
                     questionnaire_id=survey_round.questionnaire_id,
                     questionnaire_version=survey_round.questionnaire_version,
                     answers=answers,
                     service_field=rng.choice(fields) if fields else None,
                     profile={"gender": rng.choice(("nam", "nu"))},
+                    elapsed_seconds=rng.uniform(45, 240),
                     comment=rng.choice(
                         (
                             None,
@@ -135,10 +146,22 @@ def simulate_responses(session: Session, per_unit: int, seed: int = 2023) -> int
     return added
 
 
+def office_hours(rng: random.Random, end: datetime, days: int) -> datetime:
+    """A moment on a weekday between 08:00 and 16:30 Asia/Ho_Chi_Minh, within ``days`` before
+    ``end`` (and before it)."""
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    local_end = end.astimezone(zone)
+    for _ in range(100):
+        day = local_end.date() - timedelta(days=rng.randint(1, max(days, 1)))
+        if day.weekday() < 5:
+            break
+    minute = rng.randint(8 * 60, 16 * 60 + 30)
+    moment = datetime.combine(day, time(minute // 60, minute % 60), zone)
+    return moment.astimezone(UTC)
+
+
 def seed_par(session: Session, year: int = 2023, seed: int = 2023) -> int:
     """Made-up PAR points for every unit (illustrative) and 8.1's SIPAS from the demo round."""
-    import random
-
     from survey_app.db.models import ParPoints
     from survey_app.par.scoring import catalogs_for, sipas_figures, store_sipas, year_units
     from survey_app.results.round_results import analyze_round
@@ -171,8 +194,12 @@ def seed_par(session: Session, year: int = 2023, seed: int = 2023) -> int:
     return store_sipas(session, year, sipas_figures(result), f"round {DEMO_ROUND}")
 
 
-def prepare(url: str, simulate: int = 0) -> DemoInfo:
-    """Migrate; fill the database if it is empty; give the demo admin a fresh password."""
+def prepare(url: str, simulate: int = 0, showcase: bool = True) -> DemoInfo:
+    """Migrate; fill the database if it is empty; give the demo admin a fresh password.
+
+    With ``simulate`` answers per unit, also PAR points and, with ``showcase``, what makes every
+    page show something (``showcase``: a plan, an earlier round, flagged answers, PAR statuses).
+    """
     created = migrate.is_empty(url)
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url})
@@ -182,7 +209,16 @@ def prepare(url: str, simulate: int = 0) -> DemoInfo:
             seed(session)
             if simulate:
                 simulate_responses(session, simulate)
+                if showcase:
+                    from survey_app.demo.showcase import add_showcase, assessments
+
+                    demo_round = session.scalar(
+                        select(SurveyRound).where(SurveyRound.name == DEMO_ROUND)
+                    )
+                    add_showcase(session, demo_round, app.config, simulate)
                 seed_par(session)
+                if showcase:
+                    assessments(session, 2023)
         admin = session.scalar(select(User).where(User.username == DEMO_ADMIN))
         if admin is None:
             create_user(session, DEMO_ADMIN, password, "admin")

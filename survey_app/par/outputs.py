@@ -6,11 +6,11 @@ The SIPAS results file is the analysis contract (``results_files``): its ``overa
 
 from __future__ import annotations
 
-import csv
 from dataclasses import replace
 from pathlib import Path
 
 from scoring_bridge import Catalog, Problem, SipasFigure, load_rule81_file
+from survey_app.csv_files import read_table
 from survey_app.par.files import (
     check_points,
     ranking_csv,
@@ -20,8 +20,7 @@ from survey_app.par.files import (
     read_scoring_units_csv,
     score_workbook,
 )
-from survey_app.par.scoring import ScoreReport, ScoringInputs, ScoringUnit
-from survey_app.spreadsheets import restore
+from survey_app.par.report import ScoreReport, ScoringInputs, ScoringUnit
 
 
 def _names(report: ScoreReport) -> dict[str, str]:
@@ -80,33 +79,35 @@ def write_report(report: ScoreReport, out: Path) -> None:
 
 
 def read_sipas_results(path: Path) -> tuple[dict[str, SipasFigure], list[Problem]]:
-    """Each unit's overall SIPAS figure from a results CSV (suppressed rows are left out)."""
+    """Each unit's overall SIPAS figure from a results file as ``sipas analyze`` writes it (CSV,
+    XLSX's ``results`` sheet or JSON); suppressed rows are left out."""
     figures: dict[str, SipasFigure] = {}
     problems: list[Problem] = []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        needed = {"unit_code", "level", "key", "estimate", "ci_low", "ci_high"}
-        missing = needed - set(reader.fieldnames or [])
-        if missing:
-            return {}, [
-                Problem(
-                    "row 1",
-                    f"not a SIPAS results file: missing columns {', '.join(sorted(missing))}",
-                )
-            ]
-        for number, raw in enumerate(reader, start=2):
-            # cells quoted by the product's writer read back as written (survey_app.spreadsheets)
-            row = {k: restore(v) if isinstance(v, str) else v for k, v in raw.items()}
-            if row["level"] != "overall" or row["key"] != "SIPAS" or row.get("group"):
-                continue
-            if not row["estimate"]:
-                continue
-            try:
-                figures[row["unit_code"]] = SipasFigure(
-                    float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
-                )
-            except ValueError as exc:
-                problems.append(Problem(f"row {number}", str(exc)))
+    if path.suffix.lower() == ".sav":
+        return {}, [Problem("file", "read the results as CSV, XLSX or JSON, not SPSS .sav")]
+    header, rows, found = read_table(path, sheet="results")
+    if found:
+        return {}, [Problem(f"row {p.row}" if p.row else "file", p.message) for p in found]
+    needed = {"unit_code", "level", "key", "estimate", "ci_low", "ci_high"}
+    missing = needed - set(header)
+    if missing:
+        return {}, [
+            Problem(
+                "row 1",
+                f"not a SIPAS results file: missing columns {', '.join(sorted(missing))}",
+            )
+        ]
+    for number, row in enumerate(rows, start=2):
+        if row["level"] != "overall" or row["key"] != "SIPAS" or row.get("group"):
+            continue
+        if not row["estimate"]:
+            continue
+        try:
+            figures[row["unit_code"]] = SipasFigure(
+                float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
+            )
+        except ValueError as exc:
+            problems.append(Problem(f"row {number}", str(exc)))
     return figures, problems
 
 

@@ -1,14 +1,12 @@
-"""The PAR index of a year: gather catalogs, points, SIPAS results and rules; score and rank.
+"""The PAR index of a year from the database: gather catalogs, points, SIPAS results and rules
+into :class:`ScoringInputs` (``report``), statuses and the council's changes.
 
-One path for the database and for files: :class:`ScoringInputs` holds plain values, and
-:func:`compute` turns them into a :class:`ScoreReport` with ``scoring_bridge``. Where a unit's
-``ministry_survey`` points of the year are missing, last year's are used and the report says so.
+One path for the database and for files: ``report.compute`` scores what either gathered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -16,153 +14,20 @@ from sqlalchemy.orm import Session
 
 from scoring_bridge import (
     Catalog,
-    Points81,
     Problem,
-    ProblemsError,
-    RankRow,
     Rule81,
     SipasFigure,
-    UnitPoints,
-    UnitScore,
     load_catalog,
     load_catalog_data,
     load_rule81,
     load_rule81_data,
-    points_81,
-    rank_units,
-    score_units,
 )
 from scoring_bridge.workflow import is_late, transition
 from survey_app.db.models import ParAssessment, ParCatalog, ParChange, ParPoints, ParSipas, Unit
 from survey_app.par.labels import source_label, status_refusal
+from survey_app.par.report import ScoreReport, ScoringInputs, ScoringUnit, compute
 
-
-@dataclass(frozen=True)
-class ScoringUnit:
-    """A unit as scoring sees it."""
-
-    code: str
-    name: str
-    unit_type: str
-    ranked: bool
-
-
-@dataclass
-class ScoringInputs:
-    """Everything a year's scoring needs, as plain values."""
-
-    year: int
-    units: list[ScoringUnit]
-    catalogs: dict[str, Catalog]
-    rules: dict[str, Rule81]
-    points: dict[str, dict[str, float]]  # unit → leaf code → final points (this year)
-    previous_points: dict[str, dict[str, float]] = field(default_factory=dict)
-    sipas: dict[str, tuple[SipasFigure, str]] = field(default_factory=dict)  # unit → (fig, src)
-    self_points: dict[str, dict[str, float | None]] = field(default_factory=dict)
-    notes_: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ScoreReport:
-    """Scores, ranking and everything needed to show where each number came from."""
-
-    year: int
-    units: dict[str, ScoringUnit]
-    catalogs: dict[str, Catalog]
-    rules: dict[str, Rule81]
-    scores: dict[str, UnitScore]
-    ranking: list[RankRow]
-    points81: dict[str, tuple[Points81, SipasFigure, str]]
-    inputs: ScoringInputs
-    notes: tuple[str, ...]
-
-
-def compute(inputs: ScoringInputs) -> ScoreReport:
-    """Score every unit whose type has a catalog; raise ProblemsError with every problem."""
-    problems: list[Problem] = []
-    unit_points: list[UnitPoints] = []
-    points81: dict[str, tuple[Points81, SipasFigure, str]] = {}
-    previous_used: set[str] = set()
-    for unit in inputs.units:
-        catalog = inputs.catalogs.get(unit.unit_type)
-        if catalog is None:
-            problems.append(
-                Problem(
-                    f"unit {unit.code}",
-                    f"no catalog for unit type {unit.unit_type!r} in {inputs.year}",
-                )
-            )
-            continue
-        given = dict(inputs.points.get(unit.code, {}))
-        previous = inputs.previous_points.get(unit.code, {})
-        from_previous: set[str] = set()
-        for leaf in catalog.leaves:
-            if (
-                leaf.source == "ministry_survey"
-                and leaf.code not in given
-                and leaf.code in previous
-            ):
-                given[leaf.code] = previous[leaf.code]
-                from_previous.add(leaf.code)
-            if leaf.source == "sipas":
-                rule = inputs.rules.get(unit.unit_type)
-                figure = inputs.sipas.get(unit.code)
-                if rule is None:
-                    problems.append(
-                        Problem(
-                            f"unit {unit.code}",
-                            f"no 8.1 rule for {unit.unit_type!r} in {inputs.year}",
-                            leaf.code,
-                        )
-                    )
-                elif figure is None:
-                    problems.append(
-                        Problem(
-                            f"unit {unit.code}",
-                            f"no SIPAS result for {inputs.year}: analyse the "
-                            "round or import a results file",
-                            leaf.code,
-                        )
-                    )
-                else:
-                    scored = points_81(rule, figure[0])
-                    given[leaf.code] = scored.points
-                    points81[unit.code] = (scored, figure[0], figure[1])
-        if from_previous:
-            previous_used.add(unit.code)
-        unit_points.append(
-            UnitPoints(unit.code, unit.unit_type, unit.ranked, given, frozenset(from_previous))
-        )
-    scores: list[UnitScore] = []
-    try:
-        scores = score_units(inputs.catalogs.values(), unit_points)
-    except ProblemsError as exc:
-        problems.extend(exc.problems)
-    if problems:
-        raise ProblemsError(problems)
-    notes = []
-    if any(c.illustrative for c in inputs.catalogs.values()):
-        notes.append(
-            "Khung điểm minh họa (chưa phải phụ lục chính thức) | "
-            "Illustrative points catalog, not the official appendix"
-        )
-    if previous_used:
-        notes.append(
-            f"Điểm điều tra xã hội học của năm {inputs.year - 1} được dùng cho: "
-            f"{', '.join(sorted(previous_used))} | Last year's Ministry survey points "
-            "used for these units"
-        )
-    return ScoreReport(
-        year=inputs.year,
-        units={u.code: u for u in inputs.units},
-        catalogs=inputs.catalogs,
-        rules=inputs.rules,
-        scores={s.unit_code: s for s in scores},
-        ranking=rank_units(scores),
-        points81=points81,
-        inputs=inputs,
-        notes=tuple(notes),
-    )
+__all__ = ["ScoreReport", "ScoringInputs", "ScoringUnit", "compute"]  # re-exported
 
 
 # --- from the database ------------------------------------------------------------------------
@@ -256,7 +121,6 @@ def store_sipas(
     return stored
 
 
-# --- changes by the appraisal council ---------------------------------------------------------
 def sipas_figures(result: object) -> dict[str, object]:
     """unit_code → SipasFigure from an analysis result's overall rows (suppressed ones left out)."""
     from scoring_bridge import SipasFigure
@@ -268,6 +132,7 @@ def sipas_figures(result: object) -> dict[str, object]:
     return figures
 
 
+# --- changes by the appraisal council ---------------------------------------------------------
 class ChangeError(ValueError):
     """A points change that cannot be made as asked."""
 

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from sampling import Draw, Plan
-from survey_app.csv_files import FileProblem, read_csv
+from survey_app.csv_files import FileProblem, read_csv, read_table
 from survey_app.spreadsheets import append_row, dict_writer
 
 PLAN_COLUMNS = ("unit_code", "population", "sample_size", "expected_answers", "expected_margin")
@@ -105,8 +105,12 @@ def write_plan(plan: Plan, path: Path) -> None:
 
 
 def read_plan_sizes(source: Path | bytes) -> tuple[dict[str, int], list[FileProblem]]:
-    """``unit_code → sample_size`` from a plan CSV (a total row, if any, is skipped)."""
-    header, rows, problems = read_csv(source)
+    """``unit_code → sample_size`` from a plan as ``sipas plan`` writes it (CSV, XLSX's ``plan``
+    sheet or JSON's ``rows``; bytes are CSV); a total row, if any, is skipped."""
+    if isinstance(source, bytes):
+        header, rows, problems = read_csv(source)
+    else:
+        header, rows, problems = read_table(Path(source), sheet="plan")
     for column in ("unit_code", "sample_size"):
         if header and column not in header:
             problems.append(FileProblem(1, column, f"required column {column!r} is missing"))

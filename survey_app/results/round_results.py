@@ -7,7 +7,7 @@ review state), ``AnalysisOptions.channels`` keeps answers of those channels only
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
@@ -15,22 +15,22 @@ from sqlalchemy.orm import Session
 
 from analysis import SipasResult, analyze_sipas
 from questionnaires import Questionnaire
-from survey_app.csv_files import FileProblem
 from survey_app.db.models import RoundPopulation, SurveyRound, Unit
-from survey_app.results.analysis_input import (
-    DEFAULT_OPTIONS,
-    AnalysisOptions,
-    InputError,
-    ResponsesTable,
-    post_strata_of,
-    table_from_rows,
-    to_sipas_data,
-)
+from survey_app.results.analysis_input import DEFAULT_OPTIONS, table_from_rows
 from survey_app.results.round_columns import NotColumnar, round_columns
+from survey_app.results.table_analysis import AnalysisOptions, analyze_table, only_channels
 from survey_app.survey.export import response_rows
 from survey_app.survey.questionnaire_store import questionnaire_of
 
-__all__ = ["AnalysisOptions", "RoundAnalysis", "analyze_round", "analyze_table"]
+__all__ = [  # the table analysis is re-exported: pages and tests import it from here
+    "AnalysisOptions",
+    "RoundAnalysis",
+    "analyze_round",
+    "analyze_table",
+    "only_channels",
+    "round_populations",
+    "unit_types_of",
+]
 
 
 @dataclass(frozen=True)
@@ -55,49 +55,6 @@ def round_populations(session: Session, survey_round: SurveyRound) -> dict[str, 
 def unit_types_of(units: Mapping[str, Unit]) -> dict[str, str]:
     """unit_code → unit type code (the aggregates' ``unit_code``)."""
     return {code: unit.unit_type.code for code, unit in units.items()}
-
-
-def only_channels(table: ResponsesTable, channels: Collection[str]) -> ResponsesTable:
-    """The rows of ``table`` whose ``channel`` column is one of ``channels``."""
-    if "channel" not in table.header:
-        raise InputError(
-            [FileProblem(1, "channel", "the file has no 'channel' column to choose channels by")]
-        )
-    wanted = set(channels)
-    return ResponsesTable(table.header, [r for r in table.rows if r.get("channel") in wanted])
-
-
-def analyze_table(
-    table: ResponsesTable,
-    questionnaire: Questionnaire,
-    *,
-    unit_types: Mapping[str, str],
-    populations: Mapping[str, int] | None,
-    options: AnalysisOptions = DEFAULT_OPTIONS,
-    progress: Callable[[int, int], None] | None = None,
-) -> SipasResult:
-    """The SIPAS analysis of a responses table (from the database or an exported file)."""
-    if options.exclude_flagged:
-        raise ValueError(
-            "leaving out flagged answers needs their review state: analyse a round from the "
-            "database (--round), not a file"
-        )
-    if options.channels is not None:
-        table = only_channels(table, options.channels)
-    data = to_sipas_data(
-        table, questionnaire, unit_types=unit_types, populations=populations, by=options.by
-    )
-    post = None
-    if options.cell_counts is not None:
-        post = post_strata_of(table, options.cell_counts, options.cell_column)
-    return analyze_sipas(
-        data,
-        ci_method=options.ci_method,
-        aggregation=options.aggregation,
-        min_n=options.min_n,
-        progress=progress,
-        post_strata=post,
-    )
 
 
 def analyze_round(

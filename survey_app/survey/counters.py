@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +17,22 @@ DEFAULT_COUNTER_NAME = "Bộ phận tiếp nhận và trả kết quả"
 
 class CounterError(ValueError):
     """A counter that cannot be added as asked."""
+
+
+BASE_URL_UNSET = (
+    "Chưa đặt BASE_URL: mã QR sẽ trỏ tới http://127.0.0.1:5000, điện thoại của người dân không "
+    "mở được. Quản trị viên hãy đặt biến môi trường BASE_URL là địa chỉ công khai của máy chủ "
+    "(ví dụ https://sipas.tinh.gov.vn) rồi khởi động lại.",
+    "BASE_URL is not set: QR codes would point at http://127.0.0.1:5000, which citizens' phones "
+    "cannot open. The administrator must set the BASE_URL environment variable to the server's "
+    "public address (e.g. https://sipas.province.gov.vn) and restart.",
+)
+
+
+def base_url_unset(config: Mapping[str, Any]) -> bool:
+    """True while BASE_URL is the shipped default that nobody chose (``app_factory``): QR codes
+    and posters are refused then, since they would carry an address phones cannot reach."""
+    return bool(config.get("BASE_URL_IS_DEFAULT", False))
 
 
 def short_url(base_url: str, counter_code: str) -> str:

@@ -28,9 +28,9 @@ from survey_app.db.models import Response as SurveyResponse
 from survey_app.staff import audit
 from survey_app.staff.access import attachment, own_unit_code, round_or_404, staff_blueprint
 from survey_app.staff.users import COUNCIL
-from survey_app.survey.counters import short_url
+from survey_app.survey.counters import BASE_URL_UNSET, base_url_unset, short_url
 from survey_app.survey.export import to_csv, xlsx_file
-from survey_app.survey.poster_pages import poster_spec
+from survey_app.survey.poster_pages import base_url_refusal, poster_spec
 from survey_app.survey.qr import poster_pdf
 from survey_app.survey.rounds import counts_by_unit, find_round, open_rounds
 
@@ -103,12 +103,16 @@ def _counters_page(query: Select[tuple[Counter]], unit_code: str | None) -> Resp
         units=session().scalars(select(Unit).order_by(Unit.code)).all()
         if unit_code is None
         else [],
+        base_url_unset=BASE_URL_UNSET if base_url_unset(current_app.config) else None,
     )
 
 
 @bp.get("/units/<code>/posters.pdf")
-def unit_posters(code: str) -> Response:
+def unit_posters(code: str) -> ResponseReturnValue:
     """The posters of one unit's active counters, one page each."""
+    refused = base_url_refusal()
+    if refused is not None:
+        return refused
     found = (
         session()
         .scalars(
@@ -144,8 +148,11 @@ def rounds() -> ResponseReturnValue:
 
 
 @bp.get("/rounds/<int:round_id>/posters.pdf")
-def round_posters(round_id: int) -> Response:
+def round_posters(round_id: int) -> ResponseReturnValue:
     """Every counter's poster of a round's units, one page each."""
+    refused = base_url_refusal()
+    if refused is not None:
+        return refused
     survey_round = round_or_404(round_id)
     unit_ids = [u.id for u in survey_round.units]
     counters_ = (

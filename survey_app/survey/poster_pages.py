@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, has_app_context
+from flask import Blueprint, Response, abort, current_app, has_app_context, render_template
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from survey_app.db import session
 from survey_app.db.models import Counter
-from survey_app.survey.counters import short_url
+from survey_app.survey.counters import BASE_URL_UNSET, base_url_unset, short_url
 from survey_app.survey.qr import PosterSpec, poster_pdf, qr_png, qr_svg
 
 bp = Blueprint("posters", __name__)
@@ -34,22 +35,45 @@ def poster_spec(counter: Counter, base_url: str, authority: str | None = None) -
     )
 
 
+def base_url_refusal() -> ResponseReturnValue | None:
+    """The page saying to set BASE_URL (503) while it is the unchosen default, else None."""
+    if not base_url_unset(current_app.config):
+        return None
+    vietnamese, english = BASE_URL_UNSET
+    html = render_template(
+        "citizen/error.html",
+        title="Chưa đặt BASE_URL / BASE_URL is not set",
+        body=vietnamese,
+        body_en=english,
+    )
+    return html, 503
+
+
 def _url(code: str) -> str:
     return short_url(current_app.config["BASE_URL"], _counter(code).code)
 
 
 @bp.get("/qr/<code>.png")
-def png(code: str) -> Response:
+def png(code: str) -> ResponseReturnValue:
+    refused = base_url_refusal()
+    if refused is not None:
+        return refused
     return Response(qr_png(_url(code)), mimetype="image/png", headers={"Cache-Control": CACHE})
 
 
 @bp.get("/qr/<code>.svg")
-def svg(code: str) -> Response:
+def svg(code: str) -> ResponseReturnValue:
+    refused = base_url_refusal()
+    if refused is not None:
+        return refused
     return Response(qr_svg(_url(code)), mimetype="image/svg+xml", headers={"Cache-Control": CACHE})
 
 
 @bp.get("/posters/<code>.pdf")
-def poster(code: str) -> Response:
+def poster(code: str) -> ResponseReturnValue:
+    refused = base_url_refusal()
+    if refused is not None:
+        return refused
     pdf = poster_pdf([poster_spec(_counter(code), current_app.config["BASE_URL"])])
     return Response(
         pdf,

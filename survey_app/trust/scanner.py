@@ -183,7 +183,8 @@ def scan_new(
 
 
 def watch(make_session: Any, config: Mapping[str, Any], every: float, once: bool = False) -> None:
-    """Scan every ``every`` seconds until stopped; a failed scan is logged and tried again.
+    """Scan every ``every`` seconds until stopped; a failed scan is logged and tried again
+    (with ``once``, a failed scan raises).
 
     ``make_session``: a context manager giving a session that commits (``Database.begin``).
     """
@@ -200,6 +201,8 @@ def watch(make_session: Any, config: Mapping[str, Any], every: float, once: bool
                     report.changed,
                 )
         except SQLAlchemyError:
+            if once:  # one scan asked for: say why it failed (sipas turns it into a message)
+                raise
             log.exception("signals scan failed (the database?); trying again")
         if once:
             return

@@ -94,10 +94,14 @@ def test_analyze_an_exported_file_gives_the_same_numbers(
     assert sipas("export", "responses", "--round", "Đợt thử", "--out", str(export)).exit_code == 0
     from_db, from_file = tmp_path / "a.csv", tmp_path / "b.csv"
     assert sipas("analyze", "--round", "Đợt thử", "--out", str(from_db)).exit_code == 0
+    units = tmp_path / "units.csv"  # the file path opens no database: unit types come from here
+    units.write_text("code,level\nSNV,department\nBDT,department\n", encoding="utf-8")
     result = sipas(
         "analyze",
         "--responses",
         str(export),
+        "--units",
+        str(units),
         "--questionnaire",
         "sipas-2023@1",
         "--out",

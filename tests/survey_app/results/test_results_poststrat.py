@@ -95,10 +95,14 @@ def test_poststratified_export_file_gives_the_same_numbers(
     from_db, from_file = tmp_path / "a.csv", tmp_path / "b.csv"
     args = ("--poststratify", counts, "--cell", "service_field")
     assert sipas("analyze", "--round", "Đợt thử", *args, "--out", str(from_db)).exit_code == 0
+    units = tmp_path / "units.csv"  # the file path opens no database: unit types come from here
+    units.write_text("code,level\nSNV,department\nBDT,department\n", encoding="utf-8")
     result = sipas(
         "analyze",
         "--responses",
         str(export),
+        "--units",
+        str(units),
         "--questionnaire",
         "sipas-2023@1",
         *args,
@@ -133,7 +137,7 @@ def test_a_bad_counts_file_lists_every_problem_and_writes_nothing(
         "counts.csv: row 5, column 'count': count (-3) must not be negative",
         "counts.csv: row 6, column 'cell': unit SNV, cell 'dat_dai' is also on row 2",
         "counts.csv: row 7, column 'cell': the cell is missing",
-        "5 error(s): nothing written or saved",
+        "5 error(s): không ghi, không lưu gì / nothing written or saved",
     ]:
         assert expected in result.output
     assert not out.exists()

@@ -435,7 +435,7 @@ def test_the_cli_refuses_a_bad_frame_with_every_error_and_issues_nothing(
         "bad.csv: row 5, column 'dossier_code': dossier 'HS-1' is also on row 2",
         "bad.csv: row 6, column 'dossier_code': the dossier code is missing",
         "bad.csv: row 7, column 'reserve'",
-        "5 error(s): nothing issued",
+        "5 error(s): không cấp mã nào / nothing issued",
     ):
         assert expected in result.output
     assert not out.exists()
