@@ -50,7 +50,10 @@ STATUS_LABELS: Mapping[Status, tuple[str, str]] = MappingProxyType(
         Status.DRAFT: ("Đang tự đánh giá", "Self-assessment in progress"),
         Status.SUBMITTED: ("Đã gửi kết quả tự đánh giá", "Self-assessment submitted"),
         Status.RETURNED: ("Trả lại để giải trình", "Returned for explanation"),
-        Status.EXPLAINED: ("Đã giải trình, chờ thẩm định lần 2", "Explained, awaiting 2nd appraisal"),
+        Status.EXPLAINED: (
+            "Đã giải trình, chờ thẩm định lần 2",
+            "Explained, awaiting 2nd appraisal",
+        ),
         Status.APPRAISED: ("Đã thẩm định", "Appraised"),
         Status.PUBLISHED: ("Đã công bố", "Published"),
     }
