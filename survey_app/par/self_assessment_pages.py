@@ -20,6 +20,7 @@ from survey_app.db.models import ParEvidence, Unit
 from survey_app.par import appraisal, self_assessment
 from survey_app.par.evidence import EvidenceError, Upload, add_evidence, withdraw
 from survey_app.par.evidence_store import store_from_settings
+from survey_app.par.publication import publish_year
 from survey_app.par.scoring import catalogs_for, year_units
 from survey_app.par.self_assessment import Sheet, SheetError, load_sheet, lock_reason
 from survey_app.staff import audit
@@ -89,6 +90,7 @@ def overview(year: int) -> ResponseReturnValue:
         rows=rows,
         labels=STATUS_LABELS,
         drafts=len(drafts),
+        message=request.args.get("ok"),
         late=sum(1 for sheet in drafts if (sheet.days_left(today()) or 0) < 0),
     )
 
@@ -258,3 +260,16 @@ def appraise(year: int, code: str) -> ResponseReturnValue:
         session().rollback()
         return _render("admin/par_appraise.html", _sheet(year, code), exc.errors, 422)
     return redirect(url_for("parself.appraise", year=year, code=code, ok=done), code=303)
+
+
+@bp.post("/<int:year>/publish")
+def publish(year: int) -> ResponseReturnValue:
+    """The council locks the year: appraised units are published on the public page."""
+    moved, pending = publish_year(session(), year)
+    audit.note(published=moved, pending=pending)
+    session().commit()
+    done = (
+        f"Đã công bố {moved} đơn vị; {pending} đơn vị còn chờ. "
+        f"/ Published {moved} unit(s); {pending} pending."
+    )
+    return redirect(url_for("parself.overview", year=year, ok=done), code=303)

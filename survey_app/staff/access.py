@@ -94,6 +94,7 @@ ACCESS: dict[str, Access] = {
     "parself.evidence_file": Access(PAR_YEAR),
     "parself.reopen": Access(ADMIN_ONLY),
     "parself.appraise": Access(PAR, write=PAR),
+    "parself.publish": Access(PAR, write=PAR),
     # paper keying and the audit log: admin only
     "paper.index": Access(ADMIN_ONLY),
     "paper.key": Access(ADMIN_ONLY),

@@ -45,7 +45,8 @@ MAY_REACH: dict[str, set[tuple[str, str]]] = {
         )
     },
     "council": {("GET", "admin.dashboard"), ("GET", "charts.*"), ("GET", "par.*")}
-    | {("GET", "parself.*"), ("POST", "par.unit"), ("POST", "parself.appraise")},
+    | {("GET", "parself.*"), ("POST", "par.unit"), ("POST", "parself.appraise")}
+    | {("POST", "parself.publish")},
     "unit_officer": {
         ("GET", pattern)
         for pattern in (
