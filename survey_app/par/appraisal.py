@@ -13,11 +13,27 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy.orm import Session
 
+from scoring_bridge.appraisers import appraiser_of
 from scoring_bridge.workflow import Status, transition
-from survey_app.db.models import ParPoints
+from survey_app.db.models import ParPoints, Unit
 from survey_app.par.self_assessment import Sheet, SheetError, parse_points, step_row
+from survey_app.staff.users import ADMIN, COUNCIL, UNIT_OFFICER
 
 APPRAISABLE = (Status.SUBMITTED.value, Status.EXPLAINED.value)
+
+
+def may_appraise(role: str, own_unit: Unit | None, unit: Unit, year: int) -> bool:
+    """Whether an account appraises ``unit`` in ``year`` (``scoring_bridge.appraisers``).
+
+    Sở Nội vụ (admin) oversees every unit; the council appraises the units the province
+    appraises; a district's officers appraise their own communes where the year says so.
+    """
+    if role == ADMIN:
+        return True
+    rule = appraiser_of(unit.unit_type.code, year)
+    if rule == "province":
+        return role == COUNCIL
+    return role == UNIT_OFFICER and own_unit is not None and unit.parent_id == own_unit.id
 
 
 def _require(sheet: Sheet, statuses: Iterable[str], what: str) -> None:
@@ -43,7 +59,8 @@ def save_appraisal(session: Session, sheet: Sheet, form: Mapping[str, str], who:
             continue
         own = row.points.self_points if row.points else None
         comment = (form.get(f"comment-{row.code}") or "").strip()
-        if parsed[row.code] is not None and parsed[row.code] != own and not comment:
+        differs = parsed[row.code] is not None and parsed[row.code] != own
+        if differs and not row.by_appraiser and not comment:
             errors[f"comment-{row.code}"] = (
                 f"{row.code}: điểm thẩm định khác điểm tự chấm, cần ghi lý do. "
                 "/ A reason is required where the points differ from the unit's."

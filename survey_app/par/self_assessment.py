@@ -25,6 +25,7 @@ from survey_app.par.evidence import evidence_of
 from survey_app.par.scoring import assessment, catalogs_for
 
 SELF_SOURCE = "appraisal"
+APPRAISER_SOURCE = "district_offices"
 EDITABLE = (Status.DRAFT.value,)
 
 
@@ -45,6 +46,8 @@ class SheetRow:
     max_points: float
     points: ParPoints | None
     evidence: tuple[ParEvidence, ...]
+    by_appraiser: bool = False
+    """True for criteria the appraisers score themselves (``district_offices``): no self points."""
 
 
 @dataclass(frozen=True)
@@ -59,12 +62,17 @@ class Sheet:
     deadline_text: str
 
     @property
+    def own_rows(self) -> tuple[SheetRow, ...]:
+        """The rows the unit scores itself."""
+        return tuple(r for r in self.rows if not r.by_appraiser)
+
+    @property
     def scored(self) -> int:
-        return sum(1 for r in self.rows if r.points and r.points.self_points is not None)
+        return sum(1 for r in self.own_rows if r.points and r.points.self_points is not None)
 
     @property
     def evidenced(self) -> int:
-        return sum(1 for r in self.rows if r.evidence)
+        return sum(1 for r in self.own_rows if r.evidence)
 
     def days_left(self, today: date) -> int | None:
         return None if self.last_day is None else (self.last_day - today).days
@@ -73,6 +81,12 @@ class Sheet:
 def self_assessed_leaves(catalog: Catalog) -> list:
     """The sub-criteria a unit scores itself (source ``appraisal``), in catalog order."""
     return [c for c in catalog.leaves if c.source == SELF_SOURCE]
+
+
+def sheet_leaves(catalog: Catalog) -> list:
+    """The sheet's sub-criteria: self-assessed ones, and those the appraisers score themselves
+    (a commune's ``district_offices`` criteria), in catalog order."""
+    return [c for c in catalog.leaves if c.source in (SELF_SOURCE, APPRAISER_SOURCE)]
 
 
 def load_sheet(session: Session, year: int, unit: Unit) -> Sheet:
@@ -88,8 +102,15 @@ def load_sheet(session: Session, year: int, unit: Unit) -> Sheet:
     }
     files = evidence_of(session, year, unit)
     rows = tuple(
-        SheetRow(c.code, c.name, c.max_points, points.get(c.code), tuple(files.get(c.code, ())))
-        for c in self_assessed_leaves(catalog)
+        SheetRow(
+            c.code,
+            c.name,
+            c.max_points,
+            points.get(c.code),
+            tuple(files.get(c.code, ())),
+            c.source == APPRAISER_SOURCE,
+        )
+        for c in sheet_leaves(catalog)
     )
     try:
         found = deadline(unit.unit_type.code, year, "self_assessment")
@@ -143,7 +164,7 @@ def save_draft(
         raise SheetError({"": reason})
     errors: dict[str, str] = {}
     parsed: dict[str, float | None] = {}
-    for row in sheet.rows:
+    for row in sheet.own_rows:
         try:
             parsed[row.code] = parse_points(form.get(f"points-{row.code}", ""), row.max_points)
         except ValueError as exc:
@@ -151,7 +172,7 @@ def save_draft(
     if errors:
         raise SheetError(errors)
     changed = 0
-    for row in sheet.rows:
+    for row in sheet.own_rows:
         current = row.points or _points_row(session, sheet, row.code)
         value = parsed[row.code]
         if value != current.self_points:
@@ -167,7 +188,7 @@ def save_draft(
 def submit_problems(sheet: Sheet) -> dict[str, str]:
     """What stops a submission: unscored rows, points claimed without evidence or explanation."""
     problems: dict[str, str] = {}
-    for row in sheet.rows:
+    for row in sheet.own_rows:
         p = row.points
         if p is None or p.self_points is None:
             problems[f"points-{row.code}"] = f"{row.code}: chưa chấm điểm. / Not scored."

@@ -18,6 +18,7 @@ from scoring_bridge.workflow import STATUS_LABELS
 from survey_app.db import session
 from survey_app.db.models import ParEvidence, Unit
 from survey_app.par import appraisal, self_assessment
+from survey_app.par.appraisal import may_appraise
 from survey_app.par.evidence import EvidenceError, Upload, add_evidence, withdraw
 from survey_app.par.evidence_store import store_from_settings
 from survey_app.par.publication import publish_year
@@ -74,12 +75,13 @@ def _render(template: str, sheet: Sheet, errors: dict[str, str], status: int = 2
 def overview(year: int) -> ResponseReturnValue:
     """Every unit's progress (Sở Nội vụ, council); a unit officer goes to their own sheet."""
     own = own_unit_code()
-    if own is not None:
-        return redirect(url_for("parself.sheet", year=year, code=own))
     db = session()
     catalogs = catalogs_for(db, year)
+    units = [u for u in year_units(db, year, set(catalogs)) if own is None or _appraises(u, year)]
+    if own is not None and not units:
+        return redirect(url_for("parself.sheet", year=year, code=own))
     rows = []
-    for unit in year_units(db, year, set(catalogs)):
+    for unit in units:
         sheet = load_sheet(db, year, unit)
         rows.append((sheet, sheet.days_left(today())))
     db.commit()
@@ -197,7 +199,8 @@ def evidence_file(year: int, evidence_id: str) -> ResponseReturnValue:
     row = session().get(ParEvidence, evidence_id)
     if row is None or row.year != year:
         abort(404)
-    if current_user.role == UNIT_OFFICER and row.unit.code != own_unit_code():
+    own_file = row.unit.code == own_unit_code()
+    if current_user.role == UNIT_OFFICER and not own_file and not _appraises(row.unit, year):
         abort(404)
     try:
         data = store_from_settings(current_app.config, session()).get(row.sha256)
@@ -229,10 +232,28 @@ def reopen(year: int, code: str) -> ResponseReturnValue:
     )
 
 
-@bp.route("/<int:year>/appraise/<code>", methods=["GET", "POST"])
-def appraise(year: int, code: str) -> ResponseReturnValue:
-    """The appraisal table: appraised points and comments, return for explanation, finalise."""
+def _own_unit() -> Unit | None:
+    code = own_unit_code()
+    if code is None:
+        return None
+    return session().scalar(select(Unit).where(Unit.code == code).order_by(Unit.valid_from.desc()))
+
+
+def _appraises(unit: Unit, year: int) -> bool:
+    return may_appraise(current_user.role, _own_unit(), unit, year)
+
+
+@bp.route("/<int:year>/appraise/<target>", methods=["GET", "POST"])
+def appraise(year: int, target: str) -> ResponseReturnValue:
+    """The appraisal table: appraised points and comments, return for explanation, finalise.
+
+    The address names the unit as ``target`` (not ``code``): a district's officers reach their
+    communes here, which the access table's own-unit rule would refuse; `may_appraise` decides.
+    """
+    code = target
     current = _sheet(year, code)
+    if not _appraises(current.unit, year):
+        abort(404)
     if request.method == "GET":
         session().commit()
         return _render("admin/par_appraise.html", current, {})
@@ -259,7 +280,7 @@ def appraise(year: int, code: str) -> ResponseReturnValue:
     except SheetError as exc:
         session().rollback()
         return _render("admin/par_appraise.html", _sheet(year, code), exc.errors, 422)
-    return redirect(url_for("parself.appraise", year=year, code=code, ok=done), code=303)
+    return redirect(url_for("parself.appraise", year=year, target=code, ok=done), code=303)
 
 
 @bp.post("/<int:year>/publish")

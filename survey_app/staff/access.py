@@ -93,7 +93,9 @@ ACCESS: dict[str, Access] = {
     "parself.withdraw_file": Access(PAR_YEAR, write=(ADMIN, UNIT_OFFICER)),
     "parself.evidence_file": Access(PAR_YEAR),
     "parself.reopen": Access(ADMIN_ONLY),
-    "parself.appraise": Access(PAR, write=PAR),
+    # appraisal: the council (units the province appraises), a district's officers (their
+    # communes, where the year says so: scoring_bridge/data/workflow/appraisers.json)
+    "parself.appraise": Access(PAR_YEAR, write=PAR_YEAR),
     "parself.publish": Access(PAR, write=PAR),
     # paper keying and the audit log: admin only
     "paper.index": Access(ADMIN_ONLY),

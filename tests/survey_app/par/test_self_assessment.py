@@ -294,3 +294,53 @@ def test_sozv_sees_who_is_late_or_incomplete(year_app: Flask, officer: FlaskClie
     page = admin.get(f"/admin/par/{YEAR}/self").get_data(as_text=True)
     assert "2 đơn vị · 1 chưa gửi · 1 trễ hạn" in page
     assert officer.get(f"/admin/par/{YEAR}/self").headers["Location"].endswith(SHEET)
+
+
+@pytest.fixture
+def districts(year_app: Flask) -> Flask:
+    """Two districts of 2023, each with communes (a district appraises its own communes)."""
+    from survey_app.survey.units_import import import_units
+
+    with year_app.app_context(), get_db().begin() as session:
+        report = import_units(
+            session,
+            (
+                "code,name,level,parent_code,ranked\n"
+                "H1,Huyện Một,district,86,true\nH2,Huyện Hai,district,86,true\n"
+                "X11,Xã Một Một,commune,H1,true\nX12,Xã Một Hai,commune,H1,true\n"
+                "X21,Xã Hai Một,commune,H2,true\n"
+            ).encode(),
+            valid_from=date(2020, 1, 1),
+        )
+        assert report.ok, report.errors
+    year_app.config["PAR_TODAY"] = date(2023, 11, 1)
+    return year_app
+
+
+def test_a_district_appraises_its_own_communes_and_nobody_else(districts: Flask) -> None:
+    district = login_as(districts, role="unit_officer", unit="H1", username="nv.h1")
+    overview = district.get(f"/admin/par/{YEAR}/self").get_data(as_text=True)
+    assert "Xã Một Một" in overview and "Xã Một Hai" in overview
+    assert "Xã Hai Một" not in overview and "<td>Sở Nội vụ</td>" not in overview
+    assert district.get(f"/admin/par/{YEAR}/appraise/X11").status_code == 200
+    for other in ("X21", "SNV", "H1", "H2"):
+        assert district.get(f"/admin/par/{YEAR}/appraise/{other}").status_code == 404, other
+    assert district.get(f"/admin/par/{YEAR}/self/X11").status_code == 404  # not their sheet
+    council = login_as(districts, role="council")
+    assert council.get(f"/admin/par/{YEAR}/appraise/X11").status_code == 404  # 2023: districts
+    assert council.get(f"/admin/par/{YEAR}/appraise/H1").status_code == 200
+    commune = login_as(districts, role="unit_officer", unit="X11", username="nv.x11")
+    assert commune.get(f"/admin/par/{YEAR}/appraise/X12").status_code == 404
+    sheet = commune.get(f"/admin/par/{YEAR}/self/X11").get_data(as_text=True)
+    assert "do các phòng ban cấp huyện đánh giá" in sheet  # areas 5–7 survey criteria
+    commune_leaves = self_assessed_leaves(load_catalog("commune", YEAR).unwrap())
+    assert f'name="points-{commune_leaves[0].code}"' in sheet
+    evidence = _upload(
+        commune, commune_leaves[0].code, "kh.pdf", PDF, url=f"/admin/par/{YEAR}/self/X11"
+    )
+    assert evidence.status_code == 303
+    with districts.app_context():
+        file_id = get_db().session.scalar(select(ParEvidence.id))
+    assert district.get(f"/admin/par/{YEAR}/evidence/{file_id}").status_code == 200
+    outsider = login_as(districts, role="unit_officer", unit="H2", username="nv.h2")
+    assert outsider.get(f"/admin/par/{YEAR}/evidence/{file_id}").status_code == 404

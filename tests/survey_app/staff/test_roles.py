@@ -112,6 +112,7 @@ def parameters(answered: dict, own_evidence: str) -> dict[str, object]:
         "fmt": "csv",
         "form_number": "1",
         "evidence_id": own_evidence,
+        "target": OWN,
     }
 
 
