@@ -8,6 +8,7 @@ unit's sheet (the ``code`` in the address) and its files (checked here for file 
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -35,7 +36,9 @@ UPLOAD_OVERHEAD = 64 * 1024
 def today() -> date:
     """Today in the display time zone (tests move it with ``app.config['PAR_TODAY']``)."""
     fixed = current_app.config.get("PAR_TODAY")
-    return fixed if isinstance(fixed, date) else date.today()
+    if isinstance(fixed, date):
+        return fixed
+    return datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
 
 
 def _unit(code: str, year: int) -> Unit:
