@@ -263,13 +263,14 @@ def appraise(year: int, target: str) -> ResponseReturnValue:
     action = request.form.get("action", "save")
     audit.note(action=action[:20])
     try:
-        if action in {"save", "return"}:
+        if action in {"save", "return", "finalise"}:  # the table's figures are saved first
             appraisal.save_appraisal(session(), current, request.form, current_user.username)
-        if action == "return":
             session().flush()
+            current = load_sheet(session(), year, current.unit)
+        if action == "return":
             appraisal.return_for_explanation(
                 session(),
-                load_sheet(session(), year, current.unit),
+                current,
                 request.form.getlist("return"),
                 current_user.username,
             )
