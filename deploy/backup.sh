@@ -7,6 +7,9 @@
 #   DATABASE_URL       the app's database (postgresql:// or postgresql+psycopg://); required
 #   BACKUP_DIR         where dumps go (default /var/backups/sipas)
 #   BACKUP_KEEP_DAYS   dumps older than this many days are deleted (default 14; 0 keeps all)
+#   EVIDENCE_DIR       the PAR evidence folder (EVIDENCE_STORE=local); when it exists, its files
+#                      go beside the dump as sipas-STAMP.evidence.tar (with EVIDENCE_STORE=database
+#                      the files are inside the dump already)
 # Prints the dump's path. Exit status non-zero when anything failed (no half-written dump is
 # ever left under the final name: it is written as .partial, checked, then renamed).
 set -euo pipefail
@@ -38,8 +41,20 @@ pg_restore --list "$partial" >/dev/null
 mv "$partial" "$final"
 trap - EXIT
 
+# evidence files: content-addressed and never changed, so a tar taken after the dump holds every
+# file the dump's rows name (a file uploaded meanwhile is only extra)
+evidence="${EVIDENCE_DIR:-}"
+if [ -n "$evidence" ] && [ -d "$evidence" ]; then
+  tar_final="$dir/sipas-$stamp.evidence.tar"
+  tar --create --file="$tar_final.partial" --directory="$evidence" --exclude='.upload-*' .
+  tar --list --file="$tar_final.partial" >/dev/null
+  mv "$tar_final.partial" "$tar_final"
+  echo "$tar_final" >&2
+fi
+
 if [ "$keep" -gt 0 ]; then
-  find "$dir" -maxdepth 1 -name 'sipas-*.dump' -type f -mtime +"$keep" -print -delete |
+  find "$dir" -maxdepth 1 \( -name 'sipas-*.dump' -o -name 'sipas-*.evidence.tar' \) -type f \
+    -mtime +"$keep" -print -delete |
     sed 's/^/backup.sh: deleted old /' >&2
 fi
 find "$dir" -maxdepth 1 -name 'sipas-*.dump.partial' -type f -mmin +60 -delete

@@ -9,6 +9,8 @@
 # Objects get the connecting role as owner (--no-owner), so the dump restores under another
 # role name. Afterwards it prints every table's row count; then run `sipas db upgrade` with
 # DATABASE_URL set to the target if the dump comes from an older release.
+# With EVIDENCE_DIR set, the evidence files saved beside the dump (DUMP minus .dump, plus
+# .evidence.tar) are unpacked into that folder (existing files are kept: names are checksums).
 set -euo pipefail
 
 if [ $# -lt 2 ] || [ $# -gt 3 ] || { [ $# -eq 3 ] && [ "$3" != "--force" ]; }; then
@@ -39,6 +41,13 @@ fi
 
 pg_restore --dbname="$url" --no-owner --single-transaction --exit-on-error "${clean[@]}" "$dump"
 
+evidence_tar="${dump%.dump}.evidence.tar"
+if [ -n "${EVIDENCE_DIR:-}" ] && [ -r "$evidence_tar" ]; then
+  mkdir -p "$EVIDENCE_DIR"
+  tar --extract --file="$evidence_tar" --directory="$EVIDENCE_DIR" --keep-old-files 2>/dev/null \
+    || tar --extract --file="$evidence_tar" --directory="$EVIDENCE_DIR" --skip-old-files
+  echo "restored evidence files into $EVIDENCE_DIR"
+fi
 echo "restored $dump; rows per table:"
 psql --no-psqlrc -X -At -F ' ' -v ON_ERROR_STOP=1 --dbname="$url" <<'SQL'
 SELECT table_name,

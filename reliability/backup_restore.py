@@ -12,6 +12,7 @@ database after ``sipas db upgrade``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -32,6 +33,8 @@ from harness import (
 )
 
 DEPLOY = ROOT / "deploy"
+sys.path.insert(0, str(ROOT))
+from survey_app.par.evidence_store import LocalStore  # noqa: E402
 
 
 def table_facts(url: str) -> dict[str, tuple[int, str]]:
@@ -97,6 +100,8 @@ def body(report: Report, workdir) -> None:  # type: ignore[no-untyped-def]
     stale.write_bytes(b"an old dump")
     os.utime(stale, (time.time() - 30 * 86400,) * 2)
     source = table_facts(url)
+    evidence = workdir / "evidence"
+    kept = [LocalStore(evidence).put(f"%PDF-1.4 evidence {n}".encode()) for n in range(3)]
     result = run(
         [str(DEPLOY / "backup.sh")],
         {
@@ -105,6 +110,7 @@ def body(report: Report, workdir) -> None:  # type: ignore[no-untyped-def]
             "DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg://"),
             "BACKUP_DIR": str(backups),
             "BACKUP_KEEP_DAYS": "14",
+            "EVIDENCE_DIR": str(evidence),
         },
     )
     report.check("backup.sh succeeded", result.returncode == 0, result.stderr.strip()[-300:])
@@ -121,8 +127,20 @@ def body(report: Report, workdir) -> None:  # type: ignore[no-untyped-def]
     clock.mark("backup.sh done")
 
     scratch = pg.create_database("sipas_restore_check")
-    result = run([str(DEPLOY / "restore.sh"), dump, scratch], tools)
+    evidence_back = workdir / "evidence-restored"
+    result = run(
+        [str(DEPLOY / "restore.sh"), dump, scratch],
+        {**tools, "EVIDENCE_DIR": str(evidence_back)},
+    )
     report.check("restore.sh succeeded", result.returncode == 0, result.stderr.strip()[-300:])
+    restored_store = LocalStore(evidence_back)
+    report.check(
+        "evidence files restored whole",
+        all(hashlib.sha256(restored_store.get(k)).hexdigest() == k for k in kept)
+        if evidence_back.exists()
+        else False,
+        str(sorted(p.name for p in evidence_back.rglob("*") if p.is_file()))[:200],
+    )
     clock.mark("restore.sh done")
     restored = table_facts(scratch)
     report.fact("tables", len(source))

@@ -10,7 +10,9 @@ sub-criterion.
 counts 3 criteria and 2 sub-criteria in the communes' area 4, so some criteria are scored
 directly). Areas are never scored directly. Each leaf has a ``source``: ``appraisal`` (self-
 assessed, then appraised by the council), ``ministry_survey`` (set by the council from the
-Ministry of Home Affairs' sociological survey) or ``sipas`` (criterion 8.1 only).
+Ministry of Home Affairs' sociological survey), ``district_offices`` (a commune's criteria the
+decision has assessed "from the comments of the district's offices": entered by those appraisers,
+never taken from last year's Ministry points) or ``sipas`` (criterion 8.1 only).
 
 Loading runs in stages, read JSON → structure → meaning → build, and collects every problem
 (:class:`~scoring_bridge.problems.LoadResult`); a catalog is built only when there are none.
@@ -44,11 +46,11 @@ from scoring_bridge.problems import (
 )
 
 Level = Literal["area", "criterion", "sub"]
-Source = Literal["appraisal", "ministry_survey", "sipas"]
+Source = Literal["appraisal", "ministry_survey", "district_offices", "sipas"]
 
 LEVELS: tuple[Level, ...] = ("area", "criterion", "sub")
-SOURCES: tuple[Source, ...] = ("appraisal", "ministry_survey", "sipas")
-SURVEY_SOURCES: frozenset[str] = frozenset({"ministry_survey", "sipas"})
+SOURCES: tuple[Source, ...] = ("appraisal", "ministry_survey", "district_offices", "sipas")
+SURVEY_SOURCES: frozenset[str] = frozenset({"ministry_survey", "district_offices", "sipas"})
 SIPAS_CRITERION = "8.1"
 TOTAL_POINTS = 100.0
 ROW_COLUMNS: tuple[str, ...] = (
@@ -600,7 +602,8 @@ def _fill_entry(entry: _Entry, item: Mapping[str, Any], out: Problems) -> None:
             hint = did_you_mean(source, SOURCES) if isinstance(source, str) else None
             out.add(
                 entry.loc("source"),
-                f"source {show(source)} must be one of 'appraisal', 'ministry_survey', 'sipas'",
+                f"source {show(source)} must be one of 'appraisal', 'ministry_survey', "
+                "'district_offices', 'sipas'",
                 c,
                 hint,
             )
@@ -788,7 +791,7 @@ def _check_meaning(
                 out.add(
                     e.loc("source"),
                     f"{code!r} is a scored leaf, so it needs a source: 'appraisal', "
-                    "'ministry_survey' or 'sipas'",
+                    "'ministry_survey', 'district_offices' or 'sipas'",
                     code,
                 )
             in_sipas = code == sipas or code.startswith(sipas + ".")
@@ -855,7 +858,7 @@ def _check_meaning(
         survey = math.fsum(cast(float, e.max_points) for e in leaves if e.source in SURVEY_SOURCES)
         for key, got, want, what in (
             ("appraisal", appraisal, split.appraisal, "appraisal leaves"),
-            ("survey", survey, split.survey, "survey leaves (ministry_survey + sipas)"),
+            ("survey", survey, split.survey, "survey leaves (ministry_survey + sipas + …)"),
         ):
             if abs(got - want) > TOLERANCE:
                 out.add(

@@ -39,6 +39,8 @@ class Status(StrEnum):
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    RETURNED = "returned"
+    EXPLAINED = "explained"
     APPRAISED = "appraised"
     PUBLISHED = "published"
 
@@ -47,6 +49,11 @@ STATUS_LABELS: Mapping[Status, tuple[str, str]] = MappingProxyType(
     {
         Status.DRAFT: ("Đang tự đánh giá", "Self-assessment in progress"),
         Status.SUBMITTED: ("Đã gửi kết quả tự đánh giá", "Self-assessment submitted"),
+        Status.RETURNED: ("Trả lại để giải trình", "Returned for explanation"),
+        Status.EXPLAINED: (
+            "Đã giải trình, chờ thẩm định lần 2",
+            "Explained, awaiting 2nd appraisal",
+        ),
         Status.APPRAISED: ("Đã thẩm định", "Appraised"),
         Status.PUBLISHED: ("Đã công bố", "Published"),
     }
@@ -56,8 +63,11 @@ STATUS_LABELS: Mapping[Status, tuple[str, str]] = MappingProxyType(
 TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType(
     {
         Status.DRAFT: frozenset({Status.SUBMITTED}),
-        # The appraisers may return a submission for completion (thiếu tài liệu kiểm chứng).
-        Status.SUBMITTED: frozenset({Status.APPRAISED, Status.DRAFT}),
+        # The appraisers may return a submission for completion (thiếu tài liệu kiểm chứng), or
+        # return some sub-criteria for explanation (giải trình), then appraise a second time.
+        Status.SUBMITTED: frozenset({Status.APPRAISED, Status.DRAFT, Status.RETURNED}),
+        Status.RETURNED: frozenset({Status.EXPLAINED}),
+        Status.EXPLAINED: frozenset({Status.APPRAISED, Status.RETURNED}),
         Status.APPRAISED: frozenset({Status.PUBLISHED}),
         Status.PUBLISHED: frozenset(),
     }

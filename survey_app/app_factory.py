@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey_app.citizen import pages as citizen
     from survey_app.citizen import receipt_pages
     from survey_app.par import pages as par_admin
+    from survey_app.par import public_pages, self_assessment_pages
     from survey_app.par import upload_pages as par_uploads
     from survey_app.planning import pages as plans_admin
     from survey_app.results import pages as results_admin
@@ -66,6 +67,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(plans_admin.bp)
     app.register_blueprint(results_admin.bp)
     app.register_blueprint(par_admin.bp)
+    app.register_blueprint(self_assessment_pages.bp)
+    app.register_blueprint(public_pages.bp)
     app.register_blueprint(receipt_pages.bp)
     app.register_blueprint(api.bp)
     extensions.csrf.exempt(api.bp)

@@ -75,6 +75,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SESSION_IDLE_MINUTES", "30", "minutes without a request that end a staff session"),
     Setting("SESSION_MAX_HOURS", "12", "hours after its login that a staff session ends"),
+    Setting("EVIDENCE_STORE", "local", "PAR evidence files: local (a folder) or database"),
+    Setting("EVIDENCE_DIR", "instance/evidence", "folder of evidence files (local store)"),
+    Setting("EVIDENCE_MAX_BYTES", "20000000", "largest evidence file in bytes"),
 )
 
 

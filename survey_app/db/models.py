@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -358,6 +359,9 @@ class ParAssessment(Base):
     status: Mapped[str] = mapped_column(String(20), default="draft")
     submitted_on: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Sở Nội vụ may reopen a sheet locked by its deadline, until this day (inclusive), and why.
+    reopened_until: Mapped[date | None] = mapped_column(Date)
+    reopen_reason: Mapped[str] = mapped_column(Text, default="")
 
     unit: Mapped[Unit] = relationship()
 
@@ -373,8 +377,67 @@ class ParPoints(Base):
     self_points: Mapped[float | None] = mapped_column()
     final_points: Mapped[float | None] = mapped_column()
     note: Mapped[str] = mapped_column(Text, default="")
+    # Online self-assessment and appraisal (docs/decisions/0018): the unit's explanation where
+    # points are claimed without evidence; the appraisers' points and comment; whether the
+    # sub-criterion is returned for explanation, and the unit's reply.
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    appraised_points: Mapped[float | None] = mapped_column()
+    appraisal_comment: Mapped[str] = mapped_column(Text, default="")
+    returned: Mapped[bool] = mapped_column(Boolean, default=False)
+    reply: Mapped[str] = mapped_column(Text, default="")
 
     unit: Mapped[Unit] = relationship()
+
+
+class ParStep(Base):
+    """One step of a sub-criterion's year, kept for good: self points, each appraisal, the
+    unit's explanation, the final points, with who, when and why (append-only by the app)."""
+
+    __tablename__ = "par_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    step: Mapped[str] = mapped_column(String(20))
+    points: Mapped[float | None] = mapped_column()
+    text: Mapped[str] = mapped_column(Text, default="")
+    who: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ParEvidence(Base):
+    """An evidence file of a unit's sub-criterion: its metadata here, its bytes in the store.
+
+    ``id`` is random (the file's address reveals nothing); ``sha256`` names the stored bytes.
+    A file is never deleted once its sheet is submitted: a new version supersedes it.
+    """
+
+    __tablename__ = "par_evidence"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(20), default="self")
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class ParEvidenceBlob(Base):
+    """The bytes of an evidence file, when the store is the database (EVIDENCE_STORE=database)."""
+
+    __tablename__ = "par_evidence_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ParSipas(Base):

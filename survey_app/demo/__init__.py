@@ -219,6 +219,9 @@ def prepare(url: str, simulate: int = 0, showcase: bool = True) -> DemoInfo:
                 seed_par(session)
                 if showcase:
                     assessments(session, 2023)
+            from survey_app.demo.par_year import seed_par_year
+
+            seed_par_year(session)
         admin = session.scalar(select(User).where(User.username == DEMO_ADMIN))
         if admin is None:
             create_user(session, DEMO_ADMIN, password, "admin")
@@ -238,6 +241,7 @@ def run_demo(*, host: str, port: int, db_path: Path, simulate: int = 0) -> None:
     url = sqlite_url(db_path)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("BASE_URL", f"http://{host}:{port}")
+    os.environ.setdefault("EVIDENCE_STORE", "database")  # the demo's evidence lives in its file
     info = prepare(url, simulate)
     app = create_app({"DATABASE_URL": url})
     base = app.config["BASE_URL"]

@@ -140,9 +140,17 @@ class ChangeError(ValueError):
 def change_points(
     session: Session, *, year: int, unit: Unit, code: str, new: float, reason: str, who: str
 ) -> ParChange:
-    """Set a leaf's final points, keeping who, when, old, new and why in the audit trail."""
+    """Set a leaf's final points, keeping who, when, old, new and why in the audit trail.
+
+    Not while the unit is still self-assessing (draft): nothing is appraised before it submits.
+    """
     if not reason.strip():
         raise ChangeError("Cần ghi lý do điều chỉnh / a change needs a reason")
+    if assessment(session, year, unit).status == "draft":
+        raise ChangeError(
+            "đơn vị chưa gửi kết quả tự đánh giá: chưa thể thẩm định "
+            "/ the unit has not submitted its self-assessment yet"
+        )
     catalogs = catalogs_for(session, year, {unit.unit_type.code})
     catalog = catalogs.get(unit.unit_type.code)
     if catalog is None:

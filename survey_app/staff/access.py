@@ -33,6 +33,7 @@ ADMIN_ONLY = (ADMIN,)
 ANALYSTS = (ADMIN, ANALYST)
 RESULTS_READERS = (ADMIN, ANALYST, UNIT_OFFICER)
 PAR = (ADMIN, COUNCIL)
+PAR_YEAR = (ADMIN, COUNCIL, UNIT_OFFICER)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,19 @@ ACCESS: dict[str, Access] = {
     "par.ranking": Access(PAR),
     "par.download": Access(PAR),
     "par.unit": Access(PAR, write=PAR),
+    # the PAR year online: a unit officer self-assesses their own unit (evidence, explanation;
+    # Sở Nội vụ may key a sheet for a unit, recorded under its own name);
+    # Sở Nội vụ and the council appraise; only Sở Nội vụ reopens a locked sheet
+    "parself.overview": Access(PAR_YEAR),
+    "parself.sheet": Access(PAR_YEAR, write=(ADMIN, UNIT_OFFICER)),
+    "parself.upload": Access(PAR_YEAR, write=(ADMIN, UNIT_OFFICER)),
+    "parself.withdraw_file": Access(PAR_YEAR, write=(ADMIN, UNIT_OFFICER)),
+    "parself.evidence_file": Access(PAR_YEAR),
+    "parself.reopen": Access(ADMIN_ONLY),
+    # appraisal: the council (units the province appraises), a district's officers (their
+    # communes, where the year says so: scoring_bridge/data/workflow/appraisers.json)
+    "parself.appraise": Access(PAR_YEAR, write=PAR_YEAR),
+    "parself.publish": Access(PAR, write=PAR),
     # paper keying and the audit log: admin only
     "paper.index": Access(ADMIN_ONLY),
     "paper.key": Access(ADMIN_ONLY),

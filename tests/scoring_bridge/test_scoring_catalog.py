@@ -48,7 +48,8 @@ EXPECTED: dict[str, list[tuple[str, str | None, str]]] = {
         (
             "split.survey",
             None,
-            "the survey leaves (ministry_survey + sipas) add up to 40 points, not the split's 34",
+            "the survey leaves (ministry_survey + sipas + …) add up to 40 points, "
+            "not the split's 34",
         ),
     ],
     "total_not_100.json": [("criteria", None, "the areas' maxima add up to 90, not 100")],
@@ -85,7 +86,8 @@ EXPECTED: dict[str, list[tuple[str, str | None, str]]] = {
         (
             "criteria[2].source",
             "1.1.1",
-            "source 'apraisal' must be one of 'appraisal', 'ministry_survey', 'sipas'",
+            "source 'apraisal' must be one of 'appraisal', 'ministry_survey', 'district_offices', "
+            "'sipas'",
         ),
         ("criteria[4].level", "1.2", "level 'subb' must be one of 'area', 'criterion', 'sub'"),
         ("criteria[8].max_points", "8.2.1", "max_points -1 must be a number > 0"),
@@ -102,8 +104,8 @@ EXPECTED: dict[str, list[tuple[str, str | None, str]]] = {
         (
             "criteria[4].source",
             "1.2",
-            "'1.2' is a scored leaf, so it needs a source: 'appraisal', 'ministry_survey' or "
-            "'sipas'",
+            "'1.2' is a scored leaf, so it needs a source: 'appraisal', 'ministry_survey', "
+            "'district_offices' or 'sipas'",
         ),
         ("criteria[5]", "2", "area '2' has no criteria"),
     ],
@@ -257,7 +259,10 @@ def test_shipped_catalogs_match_the_decision(unit_type: str, shipped: dict[str, 
     assert catalog.split == SPLITS[unit_type]
     appraisal, survey = SPLITS[unit_type]
     assert catalog.leaf_total("appraisal") == appraisal
-    assert catalog.leaf_total("ministry_survey", "sipas") == survey
+    assert catalog.leaf_total("ministry_survey", "district_offices", "sipas") == survey
+    # a commune's areas 5–7 survey criteria are assessed by the district's offices (mục III.3.b)
+    offices = {c.code.split(".")[0] for c in catalog.leaves if c.source == "district_offices"}
+    assert offices == ({"5", "6", "7"} if unit_type == "commune" else set())
     sipas = catalog.get("8.1")
     assert (sipas.name, sipas.source, catalog.is_leaf("8.1")) == (
         "Kết quả chỉ số hài lòng (SIPAS)",
@@ -303,6 +308,7 @@ def test_rows_round_trip(unit_type: str, shipped: dict[str, Catalog]) -> None:
         unit_type,
         rows,
         year=2023,
+        version=catalog.version,
         split=catalog.split,
         illustrative=True,
         note=catalog.note,
@@ -365,7 +371,8 @@ def test_row_problems_name_the_spreadsheet_row_and_column() -> None:
         (
             "row 10, column source",
             "8.1",
-            "source 'sipa' must be one of 'appraisal', 'ministry_survey', 'sipas'",
+            "source 'sipa' must be one of 'appraisal', 'ministry_survey', 'district_offices', "
+            "'sipas'",
             "did you mean 'sipas'?",
         ),
         # 1.2 is lost, so area 1's children add up to 30 only

@@ -23,5 +23,6 @@ def test_the_data_is_json_beside_the_code() -> None:
         "rules81/2023/commune.json",
         "rules81/2023/department.json",
         "rules81/2023/district.json",
+        "workflow/appraisers.json",
         "workflow/deadlines.json",
     ]

@@ -25,6 +25,10 @@ ALLOWED = {
     (Status.DRAFT, Status.SUBMITTED),
     (Status.SUBMITTED, Status.APPRAISED),
     (Status.SUBMITTED, Status.DRAFT),  # returned for completion
+    (Status.SUBMITTED, Status.RETURNED),  # some sub-criteria returned for explanation
+    (Status.RETURNED, Status.EXPLAINED),
+    (Status.EXPLAINED, Status.APPRAISED),  # second appraisal
+    (Status.EXPLAINED, Status.RETURNED),
     (Status.APPRAISED, Status.PUBLISHED),
 }
 

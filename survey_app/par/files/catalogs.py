@@ -61,6 +61,11 @@ _SOURCE_ALIASES = {
             "điều tra của bộ nội vụ",
             "bộ nội vụ",
         ),
+        "district_offices": (
+            "district_offices",
+            "phòng ban cấp huyện",
+            "ý kiến các phòng ban cấp huyện",
+        ),
         "sipas": ("sipas", "khảo sát sipas", "chỉ số hài lòng (sipas)"),
     }.items()
     for alias in aliases
@@ -246,7 +251,8 @@ def _catalog_sheet(sheet: _Appendix, unit_type: str, year: int) -> LoadResult[Ca
                     sheet.where(sheet.header_row),
                     f"the header row has no column {APPENDIX_HEADER[key]!r}",
                     None,
-                    "add it; Nguồn holds appraisal, ministry_survey or sipas for each scored leaf"
+                    "add it; Nguồn holds appraisal, ministry_survey, district_offices or sipas "
+                    "for each scored leaf"
                     if key == "source"
                     else f"the header row holds {', '.join(APPENDIX_HEADER.values())}",
                 )
@@ -330,7 +336,8 @@ def _catalog_sheet(sheet: _Appendix, unit_type: str, year: int) -> LoadResult[Ca
     if result.value is not None:
         catalog = result.value
         split = Split(
-            catalog.leaf_total("appraisal"), catalog.leaf_total("ministry_survey", "sipas")
+            catalog.leaf_total("appraisal"),
+            catalog.leaf_total("ministry_survey", "district_offices", "sipas"),
         )
         result = LoadResult(replace(catalog, split=split), result.problems, result.warnings)
     return _merge(result, (), warnings)

@@ -189,6 +189,13 @@ def test_council_changes_points_with_a_reason_and_the_ranking_follows(
     url = f"/admin/par/{YEAR}/units/SNV"
     token = form_tokens(council.get(url).get_data(as_text=True))["csrf_token"]
     leaf = LEAVES[0]
+    change = {"csrf_token": token, "action": "points", "code": leaf.code, "points": "0"}
+    draft = council.post(url, data={**change, "reason": "too early"})
+    assert draft.status_code == 422 and "chưa gửi" in draft.get_data(as_text=True)
+    submitted = council.post(
+        url, data={"csrf_token": token, "action": "status", "status": "submitted"}
+    )
+    assert submitted.status_code == 200
     refused = council.post(
         url,
         data={

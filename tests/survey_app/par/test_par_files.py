@@ -119,6 +119,7 @@ def test_catalog_csv_round_trip_of_the_shipped_catalogs(
     back = read_catalog_csv(
         text.encode(),
         year=2023,
+        version=catalog.version,
         split=catalog.split,
         illustrative=True,
         note=catalog.note,

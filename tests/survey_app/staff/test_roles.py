@@ -21,6 +21,8 @@ from support import form_tokens, full_answers, login_as
 
 from survey_app.db import get_db, utcnow
 from survey_app.db.models import Unit, User
+from survey_app.par.evidence import Upload, add_evidence
+from survey_app.par.evidence_store import LocalStore
 from survey_app.staff.access import ACCESS, is_staff
 from survey_app.staff.users import ROLES, UserError, create_user
 from survey_app.survey.rounds import create_round
@@ -43,7 +45,8 @@ MAY_REACH: dict[str, set[tuple[str, str]]] = {
         )
     },
     "council": {("GET", "admin.dashboard"), ("GET", "charts.*"), ("GET", "par.*")}
-    | {("POST", "par.unit")},
+    | {("GET", "parself.*"), ("POST", "par.unit"), ("POST", "parself.appraise")}
+    | {("POST", "parself.publish")},
     "unit_officer": {
         ("GET", pattern)
         for pattern in (
@@ -55,8 +58,12 @@ MAY_REACH: dict[str, set[tuple[str, str]]] = {
             "plans.progress_*",
             "results.unit",
             "results.glossary",
+            "parself.overview",
+            "parself.sheet",
+            "parself.evidence_file",
         )
-    },
+    }
+    | {("POST", "parself.sheet"), ("POST", "parself.upload"), ("POST", "parself.withdraw_file")},
 }
 
 
@@ -79,7 +86,24 @@ def answered(app: Flask, survey: dict) -> dict:
 
 
 @pytest.fixture
-def parameters(answered: dict) -> dict[str, object]:
+def own_evidence(app: Flask, answered: dict, tmp_path) -> str:
+    """An evidence file of the unit officer's unit (PAR 2023), in a private folder."""
+    app.config["EVIDENCE_DIR"] = str(tmp_path / "evidence")
+    with app.app_context(), get_db().begin() as session:
+        unit = session.scalar(select(Unit).where(Unit.code == OWN))
+        row = add_evidence(
+            session,
+            LocalStore(app.config["EVIDENCE_DIR"]),
+            year=2023,
+            unit=unit,
+            upload=Upload("1.1.1", "kh.pdf", b"%PDF-1.4 test", "nv.unit_officer"),
+            max_bytes=1000,
+        )
+        return row.id
+
+
+@pytest.fixture
+def parameters(answered: dict, own_evidence: str) -> dict[str, object]:
     """A value for every parameter name of an admin address (a unit officer's own unit)."""
     return {
         "round_id": answered["round_id"],
@@ -96,6 +120,8 @@ def parameters(answered: dict) -> dict[str, object]:
         "draft_id": 999999,
         "questionnaire_id": "sipas-2023",
         "version": 1,
+        "evidence_id": own_evidence,
+        "target": OWN,
     }
 
 
@@ -159,7 +185,7 @@ def test_each_role_reaches_its_pages_and_no_other(
         if may_reach(role, method, endpoint):
             good = status < 500 and status != 403
             if role == "unit_officer":  # their own unit: the page itself, or the way to it
-                good = status in (200, 302)
+                good = status in (200, 302) or (method == "POST" and status in (303, 422))
         else:
             good = status in (403, 404)
         if not good:

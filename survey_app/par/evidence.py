@@ -1,0 +1,151 @@
+"""Evidence files of a unit's self-assessment ("tài liệu kiểm chứng", Decision 1877 §III):
+accepted by what their bytes are, not by their names; kept for good once the sheet is submitted.
+
+Accepted: PDF (``%PDF-``), PNG, JPEG, DOCX and XLSX (ZIP files whose ``[Content_Types].xml``
+declares a Word or an Excel main part). Refused with a message, nothing stored: an empty file, a
+file over ``EVIDENCE_MAX_BYTES``, anything else (an executable renamed ``.pdf`` is refused by its
+bytes).
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey_app.db import utcnow
+from survey_app.db.models import ParEvidence, Unit
+from survey_app.par.evidence_store import EvidenceStore
+
+PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KINDS = {PDF: "PDF", PNG: "ảnh PNG", JPEG: "ảnh JPEG", DOCX: "Word (.docx)", XLSX: "Excel (.xlsx)"}
+EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", DOCX: ".docx", XLSX: ".xlsx"}
+ACCEPTED_TEXT = "PDF, PNG, JPEG, DOCX, XLSX"
+
+
+class EvidenceError(ValueError):
+    """An upload that cannot be accepted; the message says why and what to do."""
+
+
+def media_type(data: bytes) -> str | None:
+    """The accepted type of ``data`` from its first bytes (and a ZIP's manifest), or None."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                manifest = archive.read("[Content_Types].xml")
+        except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+            return None
+        if b"wordprocessingml.document.main" in manifest:
+            return DOCX
+        if b"spreadsheetml.sheet.main" in manifest:
+            return XLSX
+    return None
+
+
+def check_upload(filename: str, data: bytes, max_bytes: int) -> str:
+    """The media type of an acceptable upload; `EvidenceError` with a message otherwise."""
+    name = clean_filename(filename)
+    if not data:
+        raise EvidenceError(f"Tệp «{name}» rỗng. / The file is empty.")
+    if len(data) > max_bytes:
+        raise EvidenceError(
+            f"Tệp «{name}» lớn {len(data):,} byte, quá giới hạn {max_bytes:,} byte. "
+            f"/ The file is larger than {max_bytes:,} bytes."
+        )
+    kind = media_type(data)
+    if kind is None:
+        raise EvidenceError(
+            f"Tệp «{name}» không phải {ACCEPTED_TEXT} (kiểm tra theo nội dung, không theo tên). "
+            f"/ Not a {ACCEPTED_TEXT} file (checked by its content)."
+        )
+    return kind
+
+
+def clean_filename(filename: str | None) -> str:
+    """The file's own name (no folders), NFC, printable, at most 200 characters."""
+    name = PurePath((filename or "").replace("\\", "/")).name
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if ch.isprintable())
+    return name.strip()[:200] or "tep"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What a page hands over: the sub-criterion, the file's name and bytes, who sent it."""
+
+    code: str
+    filename: str
+    data: bytes
+    who: str
+    stage: str = "self"
+
+
+def add_evidence(
+    session: Session,
+    store: EvidenceStore,
+    *,
+    year: int,
+    unit: Unit,
+    upload: Upload,
+    max_bytes: int,
+) -> ParEvidence:
+    """Check the file, store its bytes durably, then add its row (the caller commits)."""
+    kind = check_upload(upload.filename, upload.data, max_bytes)
+    name = clean_filename(upload.filename)
+    if not name.lower().endswith(EXTENSIONS[kind]) and not (
+        kind == JPEG and name.lower().endswith(".jpeg")
+    ):
+        name = f"{name}{EXTENSIONS[kind]}"
+    sha256 = store.put(upload.data)
+    row = ParEvidence(
+        id=secrets.token_hex(16),
+        year=year,
+        unit_id=unit.id,
+        code=upload.code,
+        stage=upload.stage,
+        filename=name,
+        media_type=kind,
+        size=len(upload.data),
+        sha256=sha256,
+        uploaded_by=upload.who,
+        uploaded_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def evidence_of(session: Session, year: int, unit: Unit) -> dict[str, list[ParEvidence]]:
+    """The unit's evidence files of the year that are not withdrawn, by sub-criterion."""
+    found: dict[str, list[ParEvidence]] = {}
+    rows = session.scalars(
+        select(ParEvidence)
+        .where(
+            ParEvidence.year == year,
+            ParEvidence.unit_id == unit.id,
+            ParEvidence.withdrawn_at.is_(None),
+        )
+        .order_by(ParEvidence.uploaded_at, ParEvidence.id)
+    )
+    for row in rows:
+        found.setdefault(row.code, []).append(row)
+    return found
+
+
+def withdraw(session: Session, row: ParEvidence) -> None:
+    """Take a draft's file off the sheet (its row and bytes stay: nothing is ever deleted)."""
+    row.withdrawn_at = utcnow()
+    session.flush()

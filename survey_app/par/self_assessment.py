@@ -1,0 +1,260 @@
+"""A unit's self-assessment of the year, online (Decision 1877 §III.1.c, §IV.2).
+
+The unit scores every sub-criterion assessed by appraisal (``source == "appraisal"``: the survey
+criteria come from the Ministry's survey and from SIPAS), writes a note, attaches evidence, and
+explains where it claims points without evidence. It saves drafts at any time and submits once;
+a submitted sheet is read-only. After the self-assessment deadline of its unit type
+(``scoring_bridge/data/workflow/deadlines.json``) a draft locks, unless Sở Nội vụ reopened it
+for that unit until a given day (recorded, with the reason).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scoring_bridge import Catalog
+from scoring_bridge.workflow import Status, deadline, transition
+from survey_app.db.models import ParAssessment, ParEvidence, ParPoints, ParStep, Unit
+from survey_app.par.evidence import evidence_of
+from survey_app.par.scoring import assessment, catalogs_for
+
+SELF_SOURCE = "appraisal"
+APPRAISER_SOURCE = "district_offices"
+EDITABLE = (Status.DRAFT.value,)
+
+
+class SheetError(ValueError):
+    """A step that cannot be taken; ``errors`` maps a field (or ``""``) to its message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = dict(errors)
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One sub-criterion on the sheet with what the unit and the appraisers wrote."""
+
+    code: str
+    name: str
+    max_points: float
+    points: ParPoints | None
+    evidence: tuple[ParEvidence, ...]
+    by_appraiser: bool = False
+    """True for criteria the appraisers score themselves (``district_offices``): no self points."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The unit's sheet: its rows, its status, its deadline and its progress."""
+
+    unit: Unit
+    year: int
+    state: ParAssessment
+    rows: tuple[SheetRow, ...]
+    last_day: date | None
+    deadline_text: str
+
+    @property
+    def own_rows(self) -> tuple[SheetRow, ...]:
+        """The rows the unit scores itself."""
+        return tuple(r for r in self.rows if not r.by_appraiser)
+
+    @property
+    def scored(self) -> int:
+        return sum(1 for r in self.own_rows if r.points and r.points.self_points is not None)
+
+    @property
+    def evidenced(self) -> int:
+        return sum(1 for r in self.own_rows if r.evidence)
+
+    def days_left(self, today: date) -> int | None:
+        return None if self.last_day is None else (self.last_day - today).days
+
+
+def self_assessed_leaves(catalog: Catalog) -> list:
+    """The sub-criteria a unit scores itself (source ``appraisal``), in catalog order."""
+    return [c for c in catalog.leaves if c.source == SELF_SOURCE]
+
+
+def sheet_leaves(catalog: Catalog) -> list:
+    """The sheet's sub-criteria: self-assessed ones, and those the appraisers score themselves
+    (a commune's ``district_offices`` criteria), in catalog order."""
+    return [c for c in catalog.leaves if c.source in (SELF_SOURCE, APPRAISER_SOURCE)]
+
+
+def load_sheet(session: Session, year: int, unit: Unit) -> Sheet:
+    """The unit's sheet of ``year`` (its assessment row is created as a draft when missing)."""
+    catalog = catalogs_for(session, year, {unit.unit_type.code}).get(unit.unit_type.code)
+    if catalog is None:
+        raise SheetError({"": f"Chưa có bộ tiêu chí năm {year} cho loại đơn vị này. / No catalog."})
+    points = {
+        p.code: p
+        for p in session.scalars(
+            select(ParPoints).where(ParPoints.year == year, ParPoints.unit_id == unit.id)
+        )
+    }
+    files = evidence_of(session, year, unit)
+    rows = tuple(
+        SheetRow(
+            c.code,
+            c.name,
+            c.max_points,
+            points.get(c.code),
+            tuple(files.get(c.code, ())),
+            c.source == APPRAISER_SOURCE,
+        )
+        for c in sheet_leaves(catalog)
+    )
+    try:
+        found = deadline(unit.unit_type.code, year, "self_assessment")
+        last_day, text = found.last_day(year), found.text
+    except ValueError:
+        last_day, text = None, ""
+    return Sheet(unit, year, assessment(session, year, unit), rows, last_day, text)
+
+
+def lock_reason(sheet: Sheet, today: date) -> str | None:
+    """Why the unit cannot change its sheet today, or None when it can."""
+    state = sheet.state
+    if state.status not in EDITABLE:
+        return "Đã gửi: bảng tự chấm chỉ còn để xem. / Submitted: the sheet is read-only."
+    if sheet.last_day is not None and today > sheet.last_day:
+        if state.reopened_until is not None and today <= state.reopened_until:
+            return None
+        return (
+            f"Đã quá hạn tự đánh giá ({sheet.last_day:%d/%m/%Y}); liên hệ Sở Nội vụ để được mở "
+            "lại. / Past the self-assessment deadline: ask Sở Nội vụ to reopen the sheet."
+        )
+    return None
+
+
+def parse_points(raw: str, max_points: float) -> float | None:
+    """``"0,5"`` → 0.5 (a comma or a point); empty → None; ValueError with a message otherwise."""
+    text = (raw or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"«{raw.strip()}» không phải là số. / Not a number.") from None
+    if not math.isfinite(value) or value < 0 or value > max_points + 1e-9:
+        raise ValueError(
+            f"Điểm phải từ 0 đến {max_points:g}. / Points must be between 0 and {max_points:g}."
+        )
+    return value
+
+
+def save_draft(
+    session: Session, sheet: Sheet, form: Mapping[str, str], who: str, today: date
+) -> int:
+    """Save points, notes and explanations of every row; nothing is saved when any is wrong.
+
+    Form fields: ``points-<code>``, ``note-<code>``, ``explanation-<code>``. Returns the number
+    of rows whose self points changed (each change is kept as a ``self`` step).
+    """
+    reason = lock_reason(sheet, today)
+    if reason:
+        raise SheetError({"": reason})
+    errors: dict[str, str] = {}
+    parsed: dict[str, float | None] = {}
+    for row in sheet.own_rows:
+        try:
+            parsed[row.code] = parse_points(form.get(f"points-{row.code}", ""), row.max_points)
+        except ValueError as exc:
+            errors[f"points-{row.code}"] = f"{row.code}: {exc}"
+    if errors:
+        raise SheetError(errors)
+    changed = 0
+    for row in sheet.own_rows:
+        current = row.points or _points_row(session, sheet, row.code)
+        value = parsed[row.code]
+        if value != current.self_points:
+            changed += 1
+            session.add(step_row(sheet, row.code, "self", value, "", who))
+        current.self_points = value
+        current.note = (form.get(f"note-{row.code}") or "").strip()[:4000]
+        current.explanation = (form.get(f"explanation-{row.code}") or "").strip()[:4000]
+    session.flush()
+    return changed
+
+
+def submit_problems(sheet: Sheet) -> dict[str, str]:
+    """What stops a submission: unscored rows, points claimed without evidence or explanation."""
+    problems: dict[str, str] = {}
+    for row in sheet.own_rows:
+        p = row.points
+        if p is None or p.self_points is None:
+            problems[f"points-{row.code}"] = f"{row.code}: chưa chấm điểm. / Not scored."
+        elif p.self_points > 0 and not row.evidence and not (p.explanation or "").strip():
+            problems[f"explanation-{row.code}"] = (
+                f"{row.code}: có điểm nhưng chưa có tài liệu kiểm chứng — đính kèm tệp hoặc giải "
+                "thích vì sao. / Points claimed without evidence: attach a file or explain why."
+            )
+    return problems
+
+
+def submit(session: Session, sheet: Sheet, who: str, today: date) -> None:
+    """Send the sheet for appraisal: every row scored, evidence or an explanation where needed."""
+    reason = lock_reason(sheet, today)
+    if reason:
+        raise SheetError({"": reason})
+    problems = submit_problems(sheet)
+    if problems:
+        raise SheetError(problems)
+    sheet.state.status = transition(sheet.state.status, Status.SUBMITTED).value
+    sheet.state.submitted_on = today
+    session.add(step_row(sheet, "", "submitted", None, "", who))
+    session.flush()
+
+
+def reopen(session: Session, sheet: Sheet, until: date, reason: str, who: str) -> None:
+    """Sở Nội vụ reopens a locked draft until ``until`` (inclusive), with a reason (recorded)."""
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = "Cần ghi lý do mở lại. / A reason is required."
+    if sheet.state.status not in EDITABLE:
+        errors[""] = "Chỉ mở lại được bảng chưa gửi. / Only a sheet not yet submitted can reopen."
+    if errors:
+        raise SheetError(errors)
+    sheet.state.reopened_until = until
+    sheet.state.reopen_reason = reason.strip()
+    session.add(step_row(sheet, "", "reopened", None, f"{until:%d/%m/%Y}: {reason.strip()}", who))
+    session.flush()
+
+
+def _points_row(session: Session, sheet: Sheet, code: str) -> ParPoints:
+    row = ParPoints(year=sheet.year, unit_id=sheet.unit.id, code=code, note="")
+    session.add(row)
+    return row
+
+
+def step_row(
+    sheet: Sheet, code: str, step: str, points: float | None, text: str, who: str
+) -> ParStep:
+    return ParStep(
+        year=sheet.year,
+        unit_id=sheet.unit.id,
+        code=code,
+        step=step,
+        points=points,
+        text=text,
+        who=who,
+    )
+
+
+def history(session: Session, year: int, unit: Unit) -> list[ParStep]:
+    """Every step of the unit's year, oldest first."""
+    return list(
+        session.scalars(
+            select(ParStep)
+            .where(ParStep.year == year, ParStep.unit_id == unit.id)
+            .order_by(ParStep.at, ParStep.id)
+        )
+    )
