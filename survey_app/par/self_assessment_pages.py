@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -50,10 +59,13 @@ def _unit(code: str, year: int) -> Unit:
 
 
 def _sheet(year: int, code: str) -> Sheet:
+    """The unit's sheet; a year without a catalog answers a page saying what to do."""
+    unit = _unit(code, year)
     try:
-        return load_sheet(session(), year, _unit(code, year))
-    except SheetError:
-        abort(404)
+        return load_sheet(session(), year, unit)
+    except SheetError as exc:
+        page = render_template("admin/par_no_catalog.html", year=year, unit=unit, problem=exc)
+        abort(make_response(page, 200))
 
 
 def _render(template: str, sheet: Sheet, errors: dict[str, str], status: int = 200, **extra):
