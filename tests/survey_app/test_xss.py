@@ -138,8 +138,6 @@ def test_people_s_text_is_escaped_on_every_page_that_shows_it(hostile: dict, pat
 
 def test_the_staff_audit_page_escapes_too(app: Flask, hostile: dict) -> None:
     """The audit log (another change's page) shows reasons and names: escaped as well."""
-    if "audit.index" not in app.view_functions:
-        pytest.skip("no audit log page in this version")
     reply = hostile["client"].get("/admin/audit")
     assert reply.status_code == 200
     assert RAW_MARKUP.search(reply.get_data(as_text=True)) is None
