@@ -336,8 +336,9 @@ def test_sipas_analyze_lists_the_first_100_and_the_count(
     )
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if "analysing" not in line]
-    assert lines[0] == "error: bad.csv: row 2, column 'q15': '6' is not an answer 1–5 (or empty)"
-    assert sum(line.startswith("error: bad.csv: row") for line in lines) == 100
-    assert "error: bad.csv: … and 200 more, not listed" in lines
-    assert lines[-1] == "300 error(s): nothing written or saved"
+    first = "lỗi / error: bad.csv: row 2, column 'q15': '6' is not an answer 1–5 (or empty)"
+    assert lines[0] == first
+    assert sum(line.startswith("lỗi / error: bad.csv: row") for line in lines) == 100
+    assert "lỗi / error: bad.csv: … và 200 lỗi khác / and 200 more, not listed" in lines
+    assert lines[-1] == "300 lỗi / 300 error(s): không ghi, không lưu gì / nothing written or saved"
     assert not (tmp_path / "x.csv").exists()
