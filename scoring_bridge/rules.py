@@ -121,8 +121,12 @@ class Rules:
         return out
 
     def not_applicable_rule(self, code: str) -> NotApplicable | None:
-        """The rule that lets ``code`` be marked not applicable, or None."""
-        return next((r for r in self.not_applicable if r.code == code), None)
+        """The rule that lets ``code`` be marked not applicable (its own, or its criterion's
+        when ``code`` is beneath a rule's code), or None."""
+        return next(
+            (r for r in self.not_applicable if code == r.code or code.startswith(r.code + ".")),
+            None,
+        )
 
 
 class Adjusted(NamedTuple):

@@ -110,6 +110,8 @@ def test_a_criterion_wholly_not_applicable_has_no_component() -> None:
     s = score(cat, {k: v for k, v in ALL.items() if not k.startswith("8.2")}, {"8.2"})
     assert "8.2" not in s.criteria and {"8.2", "8.2.1", "8.2.2"} <= s.not_applicable
     assert s.areas["8"] == (20.0, 25.0, 80.0)
+    leaves = {"8.2.1", "8.2.2"}  # marking the leaves beneath a rule's criterion: the same
+    assert score(cat, {k: v for k, v in ALL.items() if k not in leaves}, leaves) == s
 
 
 def test_bonus_and_penalty_are_capped_then_added_to_the_index() -> None:
