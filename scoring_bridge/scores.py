@@ -87,6 +87,11 @@ class UnitScore:
     class. Without rules these keep their defaults (``base_index`` None).
     """
 
+    @property
+    def not_applicable_codes(self) -> tuple[str, ...]:
+        """:func:`highest_codes` of ``not_applicable``."""
+        return highest_codes(self.not_applicable)
+
     unit_code: str
     unit_type: str
     ranked: bool
@@ -108,6 +113,14 @@ class UnitScore:
     not_applicable: frozenset[str] = frozenset()
     band: ClassBand | None = None
     has_rules: bool = False
+
+
+def highest_codes(codes: Iterable[str]) -> tuple[str, ...]:
+    """The codes none of whose ancestors is among them, in catalog order (``8.2`` rather than
+    ``8.2``, ``8.2.1``, ``8.2.2``): how a person reads a set of criteria that do not apply."""
+    found = set(codes)
+    top = [c for c in found if not any(c.startswith(o + ".") for o in found)]
+    return tuple(sorted(top, key=lambda c: tuple(int(p) for p in c.split("."))))
 
 
 class MinistryPoints(NamedTuple):
@@ -459,6 +472,11 @@ class RankRow:
     not_applicable: frozenset[str] = frozenset()
     band: ClassBand | None = None
     has_rules: bool = False
+
+    @property
+    def not_applicable_codes(self) -> tuple[str, ...]:
+        """:func:`highest_codes` of ``not_applicable``."""
+        return highest_codes(self.not_applicable)
 
     def as_record(self) -> dict[str, Any]:
         """A flat record for a CSV/XLSX writer: area columns ``area_<code>_points/_index``; with

@@ -46,13 +46,6 @@ RULE_HEADER = ("Chỉ số trước điểm thưởng, điểm trừ (%)", "Đi�
 """The ranking sheet's columns of the province rules, for people (before Ghi chú)."""
 
 
-def _not_applicable_codes(r: RankRow | UnitScore, catalog: Catalog | None) -> str:
-    """The highest codes that do not apply (a criterion rather than each of its leaves)."""
-    codes = set(r.not_applicable)
-    top = [c for c in codes if not any(c.startswith(o + ".") for o in codes)]
-    return ", ".join(sorted(top, key=code_key))
-
-
 def _areas_of(rank_rows: Iterable[RankRow]) -> list[str]:
     codes = set(RANKING_AREAS)
     for r in rank_rows:
@@ -127,7 +120,7 @@ def _rule_record(r: RankRow) -> dict[str, Any]:
         return dict.fromkeys(RULE_COLUMNS, "")
     return {
         "catalog_max_points": round_half_up(r.full_max or 0.0),
-        "not_applicable": " ".join(sorted(r.not_applicable, key=code_key)),
+        "not_applicable": " ".join(r.not_applicable_codes),
         "base_index": round_half_up(r.base_index or 0.0),
         "bonus_points": round_half_up(r.bonus),
         "penalty_points": round_half_up(r.penalty),
@@ -279,9 +272,8 @@ def _score_workbook_into(
                 remarks.append(NOT_RANKED)
             if r.from_previous_year:
                 remarks.append("điều tra BNV năm trước")
-            leaves = _not_applicable_codes(r, by_type.get(unit_type))
-            if leaves:
-                remarks.append(f"không áp dụng: {leaves}")
+            if r.not_applicable:
+                remarks.append(f"không áp dụng: {', '.join(r.not_applicable_codes)}")
             row = writer.values(
                 [
                     record["rank"] if record["rank"] != "" else None,
