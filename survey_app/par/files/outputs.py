@@ -377,10 +377,8 @@ def _unit_sheet(
     writer.values(["", "Xếp hạng trong nhóm", None, None, rank_text], bold=True)
     if rules is not None and rules.bands:
         band = score.band.label if score.band is not None else "chưa xếp loại"
-        writer.values(["", "Xếp loại", None, None, band], bold=True)
-        writer.line(
-            "Xếp loại: " + ", ".join(f"≥ {_fmt(b.min_index)} %: {b.label}" for b in rules.bands)
-        )
+        legend = ", ".join(f"≥ {_fmt(b.min_index)} %: {b.label}" for b in rules.bands)
+        writer.values(["", "Xếp loại", None, None, band, legend], bold=True)
 
 
 def _rule_rows(
