@@ -24,7 +24,7 @@ from survey_app.demo.par_year import DEMO_RULES
 from survey_app.par.files import catalogs_json, read_catalogs_json, read_points_xlsx
 from survey_app.par.imports import import_catalogs, import_points
 from survey_app.par.outputs import inputs_with_files, report_csv, report_json, report_xlsx
-from survey_app.par.report import ScoringInputs, ScoringUnit, compute
+from survey_app.par.report import ScoringInputs, compute
 from survey_app.par.self_assessment import self_assessed_leaves
 
 YEAR = 2023
@@ -52,7 +52,8 @@ def _points_csv(unit: str, share: float, *, na: bool, items: dict[str, float]) -
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("rules")
     (folder / "units.csv").write_text(
-        "code,name,unit_type,ranked\nSNV,Sở Nội vụ,department,true\nSTP,Sở Tư pháp,department,true\n",
+        "code,name,unit_type,ranked\n"
+        "SNV,Sở Nội vụ,department,true\nSTP,Sở Tư pháp,department,true\n",
         encoding="utf-8",
     )
     lines = ["unit_code,code,self_points,final_points,note"]
