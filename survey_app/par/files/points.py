@@ -22,6 +22,7 @@ from survey_app.par.files.common import (
 )
 from survey_app.par.files.sheets import (
     _CODE_TEXT,
+    _INPUT_FILL,
     _STT_HINT,
     _WIDTHS,
     _Appendix,
@@ -350,6 +351,21 @@ def points_xlsx_template(
     first = writer.row + 2  # the row after the header
     totals = tuple("=" + "+".join(f"{col}{first + i}" for i in area_rows) for col in ("D", "E"))
     _table(writer, catalog, cells, (totals[0], totals[1]), inputs=True)
+    rules = catalog.rules
+    if rules is not None:
+        for kind, items in (("Điểm thưởng", rules.bonus), ("Điểm trừ", rules.penalty)):
+            for item in items:
+                writer.values([item.code, f"{kind}: {item.name}", item.max_points])
+                for col in (4, 5):
+                    writer.sheet.cell(writer.row, col).fill = _INPUT_FILL
+        for rule in rules.not_applicable:
+            writer.values(
+                [
+                    None,
+                    f"Tiêu chí {rule.code} có thể không áp dụng ({rule.when}): ghi "
+                    f"«{NOT_APPLICABLE_CELL}» vào ô điểm của các tiêu chí thành phần của nó.",
+                ]
+            )
     return _save(book)
 
 

@@ -269,3 +269,77 @@ def test_the_demo_shows_the_rules(app: Flask) -> None:
         code = draft.unit.code
     sheet = admin.get(f"/admin/par/2026/self/{code}").get_data(as_text=True)
     assert "Không áp dụng" in sheet and "Điểm thưởng" in sheet
+
+
+def test_sipas_score_writes_the_rules_and_every_file_reads_back(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from survey_app.cli.main import main
+
+    results = tmp_path / "results.csv"
+    results.write_text(
+        "unit_code,level,key,group,estimate,ci_low,ci_high\n"
+        "SNV,overall,SIPAS,,80,75,85\nSTP,overall,SIPAS,,80,75,85\n",
+        encoding="utf-8",
+    )
+    common = ["score", "--year", str(YEAR), "--units", str(files["units"]), "--points"]
+    common += [str(files["points"]), "--catalog", str(files["catalog"]), "--sipas", str(results)]
+    runner = CliRunner()
+    for suffix in ("csv", "json", "xlsx"):
+        out = tmp_path / f"ranking.{suffix}"
+        done = runner.invoke(main, [*common, "--out", str(out)], catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        assert "Xếp loại theo chỉ số" in done.output  # the rules are said beside the figures
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "ranking.csv").read_text("utf-8"))))
+    assert [(r["unit_code"], r["class"], r["not_applicable"]) for r in rows] == [
+        ("SNV", "Tốt", "3.4"),
+        ("STP", "Trung bình", ""),
+    ]
+    records = json.loads((tmp_path / "ranking.json").read_text("utf-8"))
+    assert [r["index"] for r in records] == [float(r["index"]) for r in rows]
+    points, problems = read_points_xlsx((tmp_path / "ranking.xlsx").read_bytes())
+    assert problems == [] and points["SNV"]["3.4.2"].not_applicable
+    # a bad rules section says where, in Vietnamese and English, and nothing is written
+    bad = json.loads(files["catalog"].read_text("utf-8"))
+    bad[0]["rules"]["classes"]["bands"][1]["min_index"] = 95
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
+    args = [*common, "--out", str(tmp_path / "no.csv")]
+    args[args.index(str(files["catalog"]))] = str(wrong)
+    done = runner.invoke(main, args)
+    assert done.exit_code != 0 and "Traceback" not in done.output
+    assert "rules.classes.bands[1].min_index" in done.output and "từ cao xuống thấp" in done.output
+    assert not (tmp_path / "no.csv").exists()
+
+
+def test_the_points_template_offers_the_items_and_reads_the_marks_back() -> None:
+    from survey_app.par.files import points_xlsx_template
+
+    book = load_workbook(io.BytesIO(points_xlsx_template(RULED, "SNV", "Sở Nội vụ")))
+    sheet = book.worksheets[0]
+    rows = {row[0].value: row for row in sheet.iter_rows() if row[0].value}
+    assert {"T1", "T2", "D1", "D2"} <= set(rows)
+    for code in NA:
+        rows[code][3].value = "Không áp dụng"
+    rows["3.1.1"][3].value = 1
+    rows["T1"][3].value = 1.5
+    buffer = io.BytesIO()
+    book.save(buffer)
+    points, problems = read_points_xlsx(buffer.getvalue())
+    assert problems == []
+    assert points["SNV"]["3.4.1"].not_applicable and points["SNV"]["T1"].self_points == 1.5
+    assert points["SNV"]["3.1.1"] == (1.0, None, "", False)
+
+
+def test_a_rules_problem_reads_vietnamese_first() -> None:
+    from scoring_bridge import UnitPoints, check_unit_points
+    from survey_app.par.labels import problem_label
+
+    found = check_unit_points(
+        RULED, UnitPoints("SNV", "department", True, {"T1": 9}, frozenset(), {"1.1"})
+    )
+    labels = [str(problem_label(p)) for p in found if p.code in ("T1", "1.1")]
+    assert labels[0].startswith("đơn vị SNV: tiêu chí 1.1 không thể đánh dấu không áp dụng")
+    assert '<span class="en">unit' in labels[0]
