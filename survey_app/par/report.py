@@ -176,11 +176,15 @@ def rule_notes(catalog: Catalog, unit_type: str) -> list[str]:
     rules = catalog.rules
     if rules is None:
         return []
-    head = f"Quy tắc của tỉnh cho {unit_type} (khung điểm phiên bản {catalog.version})"
-    lines = [f"{head}: {line}" for line in rules_text(rules)]
-    if rules.illustrative:
-        lines.append(f"{head}: MINH HỌA — {rules.note} | illustrative rules")
-    return lines
+    from survey_app.par.files.common import _type_name
+
+    name = _type_name(unit_type, None)
+    lines = [
+        f"Quy tắc của tỉnh cho {name}, theo khung điểm phiên bản {catalog.version} | "
+        "the province's rules"
+        + (f" — MINH HỌA: {rules.note}" if rules.illustrative else "")
+    ]
+    return lines + [f"{name}: {line}" for line in rules_text(rules)]
 
 
 def shipped_inputs(year: int, types: set[str] | None = None) -> ScoringInputs:
