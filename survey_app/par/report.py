@@ -181,8 +181,7 @@ def rule_notes(catalog: Catalog, unit_type: str) -> list[str]:
     name = _type_name(unit_type, None)
     lines = [
         f"Quy tắc của tỉnh cho {name}, theo khung điểm phiên bản {catalog.version} | "
-        "the province's rules"
-        + (f" — MINH HỌA: {rules.note}" if rules.illustrative else "")
+        "the province's rules" + (f" — MINH HỌA: {rules.note}" if rules.illustrative else "")
     ]
     return lines + [f"{name}: {line}" for line in rules_text(rules)]
 
