@@ -8,6 +8,8 @@ standard library only (the web layer reads and writes CSV/XLSX and maps rows to 
 * :mod:`scoring_bridge.catalog`: :class:`Catalog` of areas, criteria, sub-criteria; loaders
   (JSON, rows) that collect every problem; the shipped 2023 catalogs (illustrative points).
 * :mod:`scoring_bridge.rule81`: the 8.1 rule (proportional, bands, linear) as data; points_81.
+* :mod:`scoring_bridge.rules`: a province's rules in the catalog (not applicable criteria with
+  the index rescaled, bonus and penalty with caps, classification bands).
 * :mod:`scoring_bridge.scores`: score_unit, ministry_points (last year's fallback), rank_units,
   change_since.
 * :mod:`scoring_bridge.workflow`: statuses, deadlines (data), appraisal changes with a reason.
@@ -58,6 +60,15 @@ from scoring_bridge.rule81 import (
     points_81,
     shipped_rules81,
 )
+from scoring_bridge.rules import (
+    Adjustment,
+    ClassBand,
+    NotApplicable,
+    Rules,
+    adjust_index,
+    classify,
+    rules_text,
+)
 from scoring_bridge.scores import (
     Component,
     MinistryPoints,
@@ -100,20 +111,24 @@ __all__ = [
     "SURVEY_SOURCES",
     "TOLERANCE",
     "TRANSITIONS",
+    "Adjustment",
     "AppraisalChange",
     "Band",
     "Catalog",
+    "ClassBand",
     "Component",
     "Criterion",
     "Deadline",
     "Level",
     "LoadResult",
     "MinistryPoints",
+    "NotApplicable",
     "Points81",
     "Problem",
     "ProblemsError",
     "RankRow",
     "Rule81",
+    "Rules",
     "Schedule",
     "SipasFigure",
     "Source",
@@ -121,6 +136,7 @@ __all__ = [
     "Status",
     "UnitPoints",
     "UnitScore",
+    "adjust_index",
     "apply_changes",
     "catalog_from_rows",
     "catalog_to_data",
@@ -128,6 +144,7 @@ __all__ = [
     "change_since",
     "check_rule81",
     "check_unit_points",
+    "classify",
     "deadline",
     "is_late",
     "load_catalog",
@@ -144,6 +161,7 @@ __all__ = [
     "points_81",
     "rank_units",
     "round_half_up",
+    "rules_text",
     "score_unit",
     "score_units",
     "shipped_catalogs",

@@ -25,7 +25,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, cast
 
@@ -44,6 +44,7 @@ from scoring_bridge.problems import (
     num,
     show,
 )
+from scoring_bridge.rules import Rules, load_rules_data, rules_to_data
 
 Level = Literal["area", "criterion", "sub"]
 Source = Literal["appraisal", "ministry_survey", "district_offices", "sipas"]
@@ -107,8 +108,11 @@ class Catalog:
     """The criteria of one unit type and year (one of Phụ lục I, II, III of 1877/QĐ-UBND).
 
     ``illustrative`` is True when the points are a stand-in (the appendices are not public);
-    every report built on such a catalog must say so. Build one with :func:`load_catalog` or the
-    other loaders, which check everything; the constructor checks only what its indexes need.
+    every report built on such a catalog must say so. ``rules`` are the province's additions
+    (not applicable criteria, bonus and penalty, classes: :mod:`scoring_bridge.rules`), None
+    when the catalog has none (then the index is the decision's plain ratio). Build one with
+    :func:`load_catalog` or the other loaders, which check everything; the constructor checks
+    only what its indexes need.
     """
 
     unit_type: str
@@ -120,6 +124,7 @@ class Catalog:
     criteria: tuple[Criterion, ...]
     sipas_criterion: str = SIPAS_CRITERION
     decision: str = ""
+    rules: Rules | None = None
     _by_code: Mapping[str, Criterion] = field(init=False, repr=False, compare=False)
     _children: Mapping[str | None, tuple[Criterion, ...]] = field(
         init=False, repr=False, compare=False
@@ -291,7 +296,7 @@ class _Entry:
 
 
 _TOP_REQUIRED = ("unit_type", "year", "version", "illustrative", "note", "split", "criteria")
-_TOP_OPTIONAL = ("sipas_criterion", "decision")
+_TOP_OPTIONAL = ("sipas_criterion", "decision", "rules")
 _ENTRY_REQUIRED = ("code", "level", "name", "max_points")
 _ENTRY_OPTIONAL = ("parent", "source")
 
@@ -351,7 +356,11 @@ def load_catalog_data(data: object, *, out: Problems | None = None) -> LoadResul
     check_keys(data, "", "catalog", _TOP_REQUIRED, _TOP_OPTIONAL, out)
     header = _check_header(data, out)
     entries = _json_entries(data.get("criteria"), out)
-    return _finish(header, entries, out)
+    result = _finish(header, entries, out)
+    if result.value is None or "rules" not in data:
+        return result
+    rules = load_rules_data(data["rules"], result.value, out)
+    return out.result(replace(result.value, rules=rules))
 
 
 def catalog_from_rows(
@@ -431,7 +440,7 @@ def catalog_to_data(catalog: Catalog) -> dict[str, Any]:
         "split": None if split is None else {"appraisal": split[0], "survey": split[1]},
         "sipas_criterion": catalog.sipas_criterion,
         "criteria": criteria,
-    }
+    } | ({} if catalog.rules is None else {"rules": rules_to_data(catalog.rules)})
 
 
 def _split_as_data(split: object) -> object:

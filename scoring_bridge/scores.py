@@ -25,6 +25,7 @@ from scoring_bridge.problems import (
     round_half_up,
     show,
 )
+from scoring_bridge.rules import ClassBand, Rules, adjust_index, classify, not_applicable_leaves
 
 
 def _text(value: object, what: str) -> str:
@@ -39,7 +40,10 @@ class UnitPoints:
 
     ``from_previous_year`` names the ``ministry_survey`` leaves whose points come from last
     year's Ministry survey because this year's was not published (mục III.1.c); see
-    :func:`ministry_points`. Values are checked against the catalog by :func:`score_unit`.
+    :func:`ministry_points`. ``not_applicable`` names the criteria (or leaves) marked as not
+    applicable to the unit, which the catalog's rules must allow; ``points`` may also hold the
+    rules' bonus and penalty items by their codes (a missing item counts 0). Values are checked
+    against the catalog by :func:`score_unit`.
     """
 
     unit_code: str
@@ -47,6 +51,7 @@ class UnitPoints:
     ranked: bool
     points: Mapping[str, float]
     from_previous_year: frozenset[str] = frozenset()
+    not_applicable: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         _text(self.unit_code, "unit_code")
@@ -57,6 +62,7 @@ class UnitPoints:
             raise ValueError(f"points must map leaf codes to points, got {show(self.points)}")
         object.__setattr__(self, "points", MappingProxyType(dict(self.points)))
         object.__setattr__(self, "from_previous_year", frozenset(self.from_previous_year))
+        object.__setattr__(self, "not_applicable", frozenset(self.not_applicable))
 
 
 class Component(NamedTuple):
@@ -73,7 +79,18 @@ class UnitScore:
 
     ``from_previous_year`` lists leaves scored from last year's Ministry survey; ``illustrative``
     is the catalog's flag: reports must show both.
+
+    With province rules (``has_rules``): ``total`` and ``max`` are over the applicable leaves,
+    ``full_max`` is the catalog's maximum, ``base_index`` the index before bonus and penalty
+    (``bonus``/``penalty`` as counted after their caps, ``*_claimed`` before), ``index`` the
+    final one; ``not_applicable`` holds the leaves and criteria that do not apply; ``band`` the
+    class. Without rules these keep their defaults (``base_index`` None).
     """
+
+    @property
+    def not_applicable_codes(self) -> tuple[str, ...]:
+        """:func:`highest_codes` of ``not_applicable``."""
+        return highest_codes(self.not_applicable)
 
     unit_code: str
     unit_type: str
@@ -87,6 +104,23 @@ class UnitScore:
     year: int = 0
     catalog_version: int = 0
     illustrative: bool = False
+    base_index: float | None = None
+    full_max: float | None = None
+    bonus: float = 0.0
+    bonus_claimed: float = 0.0
+    penalty: float = 0.0
+    penalty_claimed: float = 0.0
+    not_applicable: frozenset[str] = frozenset()
+    band: ClassBand | None = None
+    has_rules: bool = False
+
+
+def highest_codes(codes: Iterable[str]) -> tuple[str, ...]:
+    """The codes none of whose ancestors is among them, in catalog order (``8.2`` rather than
+    ``8.2``, ``8.2.1``, ``8.2.2``): how a person reads a set of criteria that do not apply."""
+    found = set(codes)
+    top = [c for c in found if not any(c.startswith(o + ".") for o in found)]
+    return tuple(sorted(top, key=lambda c: tuple(int(p) for p in c.split("."))))
 
 
 class MinistryPoints(NamedTuple):
@@ -130,7 +164,36 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
             )
         )
     leaves = {c.code: c for c in catalog.leaves}
+    rules = catalog.rules
+    items = rules.adjustments if rules is not None else {}
+    out += _check_marks(catalog, unit, where)
+    skipped = not_applicable_leaves(catalog, unit.not_applicable) if unit.not_applicable else ()
     for code, value in unit.points.items():
+        if code in items:
+            top = items[code][1].max_points
+            if not (is_number(value) and 0 <= value <= top):
+                out.append(
+                    Problem(
+                        where,
+                        f"đơn vị {unit.unit_code}, {code}: {show(value)} điểm phải từ 0 đến "
+                        f"{num(top)} / unit {unit.unit_code!r}, {code!r}: {show(value)} points "
+                        f"must be a number from 0 to {num(top)}",
+                        code,
+                    )
+                )
+            continue
+        if code in skipped:
+            out.append(
+                Problem(
+                    where,
+                    f"đơn vị {unit.unit_code}: {code} được đánh dấu không áp dụng nhưng vẫn có "
+                    f"điểm / unit {unit.unit_code!r}: {code!r} is marked not applicable but has "
+                    "points",
+                    code,
+                    "bỏ điểm hoặc bỏ đánh dấu / remove the points or the mark",
+                )
+            )
+            continue
         if code not in leaves:
             if code in catalog:
                 subs = ", ".join(c.code for c in catalog.leaves_under(code))
@@ -181,7 +244,7 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
                 )
             )
     for code, leaf in leaves.items():
-        if code not in unit.points:
+        if code not in unit.points and code not in skipped:
             out.append(
                 Problem(
                     where,
@@ -204,6 +267,38 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
     return tuple(out)
 
 
+def _check_marks(catalog: Catalog, unit: UnitPoints, where: str) -> list[Problem]:
+    """Problems of the unit's not-applicable marks: each must be allowed by the rules."""
+    out: list[Problem] = []
+    rules = catalog.rules
+    for code in sorted(unit.not_applicable):
+        rule = rules.not_applicable_rule(code) if rules is not None else None
+        if rule is None:
+            allowed = ", ".join(r.code for r in rules.not_applicable) if rules else ""
+            out.append(
+                Problem(
+                    where,
+                    f"đơn vị {unit.unit_code}: tiêu chí {code} không thể đánh dấu không áp dụng "
+                    f"(quy tắc của khung điểm không cho phép) / unit {unit.unit_code!r}: "
+                    f"{code!r} cannot be marked not applicable: the catalog's rules do not "
+                    "allow it",
+                    code,
+                    f"các tiêu chí có thể không áp dụng: {allowed}" if allowed else None,
+                )
+            )
+        elif not rule.allows(unit.unit_code):
+            out.append(
+                Problem(
+                    where,
+                    f"đơn vị {unit.unit_code}: tiêu chí {code} chỉ không áp dụng với "
+                    f"{', '.join(rule.units)} / {code!r} may be not applicable only to "
+                    f"{', '.join(rule.units)}",
+                    code,
+                )
+            )
+    return out
+
+
 def score_unit(catalog: Catalog, unit: UnitPoints) -> UnitScore:
     """The unit's index = 100 × Σ points / Σ maxima, and the same ratio per area and criterion.
 
@@ -218,6 +313,8 @@ def score_unit(catalog: Catalog, unit: UnitPoints) -> UnitScore:
 
 def _score_checked(catalog: Catalog, unit: UnitPoints) -> UnitScore:
     """:func:`score_unit` of points :func:`check_unit_points` found nothing wrong with."""
+    if catalog.rules is not None:
+        return _score_with_rules(catalog, catalog.rules, unit)
     got = {code: float(v) for code, v in unit.points.items()}
     fsum = math.fsum  # exactly rounded: the same sum whatever the order (maxima precomputed)
     area_plan, criterion_plan = catalog.component_plan
@@ -244,6 +341,82 @@ def _score_checked(catalog: Catalog, unit: UnitPoints) -> UnitScore:
         year=catalog.year,
         catalog_version=catalog.version,
         illustrative=catalog.illustrative,
+    )
+
+
+def _score_with_rules(catalog: Catalog, rules: Rules, unit: UnitPoints) -> UnitScore:
+    """The score under the catalog's rules (module doc of :mod:`scoring_bridge.rules`)::
+
+        base = 100 × Σ_applicable points / Σ_applicable max; index = clamp(base ± bonus/penalty)
+
+    Components over their applicable leaves; a criterion with none applicable has none.
+    """
+    items = rules.adjustments
+    skipped = not_applicable_leaves(catalog, unit.not_applicable)
+    got = {c: float(v) for c, v in unit.points.items() if c not in items and c not in skipped}
+    tops = {c.code: c.max_points for c in catalog.leaves}
+    fsum = math.fsum
+    area_plan, criterion_plan = catalog.component_plan
+    gone: set[str] = set(skipped)
+
+    def component(leaves: tuple[str, ...], top: float) -> Component | None:
+        if skipped and any(c in skipped for c in leaves):
+            kept = [c for c in leaves if c not in skipped]
+            if not kept:
+                return None
+            top = fsum([tops[c] for c in kept])
+            leaves = tuple(kept)
+        points = fsum([got[c] for c in leaves])
+        return Component(points, top, 100 * (points / top))
+
+    areas: dict[str, Component] = {}
+    for code, leaves, top in area_plan:
+        found = component(leaves, top)
+        if found is not None:  # the rules keep one applicable leaf in every area
+            areas[code] = found
+    criteria: dict[str, Component] = {}
+    for code, leaves, top in criterion_plan:
+        found = component(leaves, top)
+        if found is None:
+            gone.add(code)
+        else:
+            criteria[code] = found
+    total = fsum(got.values())
+    full = catalog.max_under()
+    top = fsum([m for c, m in tops.items() if c not in skipped]) if skipped else full
+    bonus = [
+        float(unit.points[c])
+        for c, (kind, _) in items.items()
+        if kind == "bonus" and c in unit.points
+    ]
+    penalty = [
+        float(unit.points[c])
+        for c, (kind, _) in items.items()
+        if kind == "penalty" and c in unit.points
+    ]
+    adjusted = adjust_index(rules, total, top, bonus, penalty)
+    return UnitScore(
+        unit_code=unit.unit_code,
+        unit_type=unit.unit_type,
+        ranked=unit.ranked,
+        total=total,
+        max=top,
+        index=adjusted.index,
+        areas=MappingProxyType(areas),
+        criteria=MappingProxyType(criteria),
+        from_previous_year=tuple(sorted(unit.from_previous_year)),
+        year=catalog.year,
+        catalog_version=catalog.version,
+        illustrative=catalog.illustrative or rules.illustrative,
+        base_index=100 * (total / top),
+        full_max=full,
+        bonus=adjusted.bonus,
+        bonus_claimed=adjusted.bonus_claimed,
+        penalty=adjusted.penalty,
+        penalty_claimed=adjusted.penalty_claimed,
+        not_applicable=frozenset(gone),
+        band=classify(rules, adjusted.index) if rules.bands else None,
+        has_rules=True,
     )
 
 
@@ -292,9 +465,22 @@ class RankRow:
     ranked: bool = True
     from_previous_year: bool = False
     illustrative: bool = False
+    base_index: float | None = None
+    full_max: float | None = None
+    bonus: float = 0.0
+    penalty: float = 0.0
+    not_applicable: frozenset[str] = frozenset()
+    band: ClassBand | None = None
+    has_rules: bool = False
+
+    @property
+    def not_applicable_codes(self) -> tuple[str, ...]:
+        """:func:`highest_codes` of ``not_applicable``."""
+        return highest_codes(self.not_applicable)
 
     def as_record(self) -> dict[str, Any]:
-        """A flat record for a CSV/XLSX writer: area columns ``area_<code>_points/_index``."""
+        """A flat record for a CSV/XLSX writer: area columns ``area_<code>_points/_index``; with
+        province rules also ``base_index``, ``full_max``, ``bonus``, ``penalty``, ``class``."""
         record: dict[str, Any] = {
             "unit_type": self.unit_type,
             "rank": self.rank,
@@ -309,6 +495,12 @@ class RankRow:
         record["ranked"] = self.ranked
         record["from_previous_year"] = self.from_previous_year
         record["illustrative"] = self.illustrative
+        if self.has_rules:
+            record["base_index"] = self.base_index
+            record["full_max"] = self.full_max
+            record["bonus"] = self.bonus
+            record["penalty"] = self.penalty
+            record["class"] = self.band.label if self.band is not None else None
         return record
 
 
@@ -361,6 +553,13 @@ def _row(score: UnitScore, rank: int | None) -> RankRow:
         ranked=score.ranked,
         from_previous_year=bool(score.from_previous_year),
         illustrative=score.illustrative,
+        base_index=score.base_index,
+        full_max=score.full_max,
+        bonus=score.bonus,
+        penalty=score.penalty,
+        not_applicable=score.not_applicable,
+        band=score.band,
+        has_rules=score.has_rules,
     )
 
 

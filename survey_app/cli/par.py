@@ -21,7 +21,8 @@ def par() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @YEAR
 def catalog_import(file: Path, year: int) -> None:
-    """Import a province's own catalog (CSV or the appendix-shaped XLSX) for the year."""
+    """Import a province's own catalog (CSV, the appendix-shaped XLSX, or JSON with the
+    province's rules) for the year."""
     from survey_app.db import get_db
     from survey_app.par.imports import import_catalogs
 
@@ -34,6 +35,8 @@ def catalog_import(file: Path, year: int) -> None:
                 session.rollback()
                 fail_with(outcome.problems, file.name)
     click.echo(f"{len(outcome.saved)} catalog(s) imported for {year}: {', '.join(outcome.saved)}")
+    if "rules" in outcome.summary:
+        click.echo(outcome.summary, err=True)
 
 
 @par.command("rule-import")
@@ -61,12 +64,13 @@ def rule_import(file: Path) -> None:
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="FILE.xlsx (appendix shape) or FILE.csv",
+    help="FILE.xlsx (appendix shape), FILE.csv, or FILE.json (with the province's rules)",
 )
 def catalog_export(year: int, out: Path) -> None:
-    """Write the year's catalogs (imported, else shipped) as XLSX or CSV."""
+    """Write the year's catalogs (imported, else shipped) as XLSX, CSV or JSON (the only form
+    that keeps the province's rules)."""
     from survey_app.db import get_db
-    from survey_app.par.files import catalog_csv, catalog_xlsx
+    from survey_app.par.files import catalog_csv, catalog_xlsx, catalogs_json
     from survey_app.par.scoring import catalogs_for
 
     app = make_app()
@@ -76,6 +80,8 @@ def catalog_export(year: int, out: Path) -> None:
         raise click.ClickException(f"no catalog for {year}")
     if out.suffix.lower() == ".xlsx":
         out.write_bytes(catalog_xlsx(list(catalogs.values())))
+    elif out.suffix.lower() == ".json":
+        out.write_text(catalogs_json(list(catalogs.values())), encoding="utf-8")
     else:
         text = "".join(
             catalog_csv(c) if i == 0 else catalog_csv(c).split("\n", 1)[1]

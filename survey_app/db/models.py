@@ -385,6 +385,9 @@ class ParPoints(Base):
     appraisal_comment: Mapped[str] = mapped_column(Text, default="")
     returned: Mapped[bool] = mapped_column(Boolean, default=False)
     reply: Mapped[str] = mapped_column(Text, default="")
+    # The criterion does not apply to the unit, as the catalog's rules allow (decision 0025):
+    # no points, and the index is over the applicable maximum.
+    not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
 
     unit: Mapped[Unit] = relationship()
 

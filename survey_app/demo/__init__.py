@@ -217,6 +217,9 @@ def prepare(url: str, simulate: int = 0, showcase: bool = True) -> DemoInfo:
                     )
                     add_showcase(session, demo_round, app.config, simulate)
                 seed_par(session)
+                from survey_app.demo.par_year import seed_rules
+
+                seed_rules(session, 2023)
                 if showcase:
                     assessments(session, 2023)
             from survey_app.demo.par_year import seed_par_year

@@ -128,13 +128,20 @@ def explain(session: Session, sheet: Sheet, form: Mapping[str, str], who: str) -
 def finalise(session: Session, sheet: Sheet, who: str) -> None:
     """The council finalises: appraised points become final; the unit is locked (appraised)."""
     _require(sheet, APPRAISABLE, "chốt điểm")
-    missing = [r.code for r in sheet.rows if not r.points or r.points.appraised_points is None]
+    missing = [
+        r.code
+        for r in sheet.rows
+        if r.kind == "criterion"
+        and not r.not_applicable
+        and (not r.points or r.points.appraised_points is None)
+    ]
     if missing:
         raise SheetError(
             {"": f"Chưa thẩm định: {', '.join(missing[:20])}. / Not appraised yet: {len(missing)}."}
         )
     for row in sheet.rows:
-        assert row.points is not None  # checked above
+        if row.points is None:  # an item nobody claimed, or a row that does not apply
+            continue
         row.points.final_points = row.points.appraised_points
         row.points.returned = False
         session.add(step_row(sheet, row.code, "final", row.points.final_points, "", who))

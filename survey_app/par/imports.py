@@ -18,6 +18,7 @@ from survey_app.db.models import ParCatalog, ParPoints
 from survey_app.par.files import (
     read_catalog_xlsx,
     read_catalogs_csv,
+    read_catalogs_json,
     read_points_csv,
     read_points_xlsx,
 )
@@ -45,21 +46,35 @@ def _catalog_row(session: Session, year: int, unit_type: str) -> ParCatalog:
 
 
 def import_catalogs(session: Session, data: bytes, filename: str, year: int) -> ImportOutcome:
-    """A catalog file (CSV, or the appendix-shaped XLSX by its ``.xlsx`` name) for ``year``."""
-    if filename.lower().endswith(".xlsx"):
+    """A catalog file (CSV, the appendix-shaped XLSX by its ``.xlsx`` name, or JSON with the
+    province's rules by its ``.json`` name) for ``year``. Rules live only in the JSON form: a
+    CSV or XLSX catalog replaces the type's catalog and its rules (the summary says so)."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
         results = read_catalog_xlsx(data, year=year)
+    elif name.endswith(".json"):
+        results = read_catalogs_json(data, year=year)
     else:
         results = read_catalogs_csv(data, year=year)
     problems = [str(p) for r in results.values() for p in r.problems]
     if problems or not results:
         return ImportOutcome(problems or ["no catalog found in the file"])
+    dropped: list[str] = []
     for unit_type, result in results.items():
         row = _catalog_row(session, year, unit_type)
+        if row.data and row.data.get("rules") and result.value.rules is None:
+            dropped.append(unit_type)
         row.data = catalog_to_data(result.value)
         session.add(row)
     session.flush()
     saved = sorted(results)
-    return ImportOutcome(saved=saved, summary=f"{len(saved)} catalog(s) for {year}")
+    summary = f"{len(saved)} catalog(s) for {year}"
+    if dropped:
+        summary += (
+            f"; quy tắc của tỉnh ({', '.join(dropped)}) không còn: nhập khung điểm dạng JSON có "
+            "phần rules / the province rules of these types were replaced: import the JSON form"
+        )
+    return ImportOutcome(saved=saved, summary=summary)
 
 
 def import_rule81(session: Session, data: bytes) -> ImportOutcome:
@@ -99,11 +114,12 @@ def import_points(session: Session, data: bytes, filename: str, year: int) -> Im
     if problems:
         return ImportOutcome([str(p) for p in problems])
     for code, leaves in points.items():
-        for leaf, (own, final, note) in leaves.items():
+        for leaf, entry in leaves.items():
             row = session.get(ParPoints, (year, units[code].id, leaf)) or ParPoints(
                 year=year, unit_id=units[code].id, code=leaf
             )
-            row.self_points, row.final_points, row.note = own, final, note or ""
+            row.self_points, row.final_points, row.note = entry[0], entry[1], entry[2] or ""
+            row.not_applicable = len(entry) > 3 and bool(entry[3])
             session.add(row)
     session.flush()
     return ImportOutcome(

@@ -58,6 +58,12 @@ def problem_label(problem: Problem, type_names: Mapping[str, str] | None = None)
     """A scoring problem in Vietnamese (where it is, what to do) with the English as a gloss."""
     names = type_names or {}
     where = re.sub(r"^unit ", "đơn vị ", problem.location or "")
+    vietnamese, _, english = problem.message.partition(" / ")
+    if english:  # the province rules' problems are said in both languages already
+        text = (
+            vietnamese if vietnamese.startswith("đơn vị") or not where else f"{where}: {vietnamese}"
+        )
+        return Markup('{} <span class="en">{}</span>').format(text, english)
     for pattern, say in _PATTERNS:
         found = pattern.fullmatch(problem.message)
         if found:

@@ -16,6 +16,7 @@ from survey_app.par.files import (
     ranking_csv,
     ranking_json,
     read_catalogs_csv,
+    read_catalogs_json,
     read_points_csv,
     read_scoring_units_csv,
     score_workbook,
@@ -27,9 +28,10 @@ def _names(report: ScoreReport) -> dict[str, str]:
     return {code: unit.name for code, unit in report.units.items()}
 
 
-def _points(report: ScoreReport) -> dict[str, dict[str, tuple[object, object, str]]]:
-    """unit → leaf → (self, final, note) as used, 8.1 included."""
-    out: dict[str, dict[str, tuple[object, object, str]]] = {}
+def _points(report: ScoreReport) -> dict[str, dict[str, tuple[object, ...]]]:
+    """unit → leaf → (self, final, note) as used, 8.1 included; a leaf that does not apply
+    (None, None, "", True)."""
+    out: dict[str, dict[str, tuple[object, ...]]] = {}
     for code in report.scores:
         own = report.inputs.self_points.get(code, {})
         final = dict(report.inputs.points.get(code, {}))
@@ -39,6 +41,8 @@ def _points(report: ScoreReport) -> dict[str, dict[str, tuple[object, object, st
         if code in report.points81:
             final["8.1"] = report.points81[code][0].points
         out[code] = {leaf: (own.get(leaf), value, "") for leaf, value in final.items()}
+        for leaf in report.scores[code].not_applicable:
+            out[code][leaf] = (None, None, "", True)
     return out
 
 
@@ -127,7 +131,11 @@ def inputs_with_files(
         problems += found
         inputs = replace(inputs, units=[ScoringUnit(c, n, t, r) for c, n, t, r in rows])
     if catalog is not None:
-        results = read_catalogs_csv(catalog, year=inputs.year)
+        if catalog.suffix.lower() == ".json":
+            results = read_catalogs_json(catalog.read_bytes(), year=inputs.year)
+            results = {k: v.located_in(catalog.name) for k, v in results.items()}
+        else:
+            results = read_catalogs_csv(catalog, year=inputs.year)
         catalogs: dict[str, Catalog] = dict(inputs.catalogs)
         for unit_type, result in results.items():
             problems += list(result.problems)
@@ -152,10 +160,19 @@ def inputs_with_files(
             for unit, leaves in given.items()
         }
         own = {
-            unit: {leaf: p.self_points for leaf, p in leaves.items()}
+            unit: {leaf: p.self_points for leaf, p in leaves.items() if not p.not_applicable}
             for unit, leaves in given.items()
         }
-        inputs = replace(inputs, points=final, self_points=own)
+        marks = {
+            unit: {leaf for leaf, p in leaves.items() if p.not_applicable}
+            for unit, leaves in given.items()
+        }
+        inputs = replace(
+            inputs,
+            points=final,
+            self_points=own,
+            not_applicable={unit: codes for unit, codes in marks.items() if codes},
+        )
     if sipas is not None:
         figures, found = read_sipas_results(sipas)
         problems += found

@@ -23,8 +23,10 @@ from scoring_bridge import (
     load_rule81,
     points_81,
     rank_units,
+    rules_text,
     score_units,
 )
+from scoring_bridge.rules import not_applicable_leaves
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class ScoringInputs:
     sipas: dict[str, tuple[SipasFigure, str]] = field(default_factory=dict)  # unit → (fig, src)
     self_points: dict[str, dict[str, float | None]] = field(default_factory=dict)
     notes_: dict[str, dict[str, str]] = field(default_factory=dict)
+    not_applicable: dict[str, set[str]] = field(default_factory=dict)  # unit → marked codes
 
 
 @dataclass(frozen=True)
@@ -85,12 +88,15 @@ def compute(inputs: ScoringInputs) -> ScoreReport:
             continue
         given = dict(inputs.points.get(unit.code, {}))
         previous = inputs.previous_points.get(unit.code, {})
+        marked = inputs.not_applicable.get(unit.code, set())
+        skipped = not_applicable_leaves(catalog, [c for c in marked if c in catalog])
         from_previous: set[str] = set()
         for leaf in catalog.leaves:
             if (
                 leaf.source == "ministry_survey"
                 and leaf.code not in given
                 and leaf.code in previous
+                and leaf.code not in skipped
             ):
                 given[leaf.code] = previous[leaf.code]
                 from_previous.add(leaf.code)
@@ -121,7 +127,14 @@ def compute(inputs: ScoringInputs) -> ScoreReport:
         if from_previous:
             previous_used.add(unit.code)
         unit_points.append(
-            UnitPoints(unit.code, unit.unit_type, unit.ranked, given, frozenset(from_previous))
+            UnitPoints(
+                unit.code,
+                unit.unit_type,
+                unit.ranked,
+                given,
+                frozenset(from_previous),
+                frozenset(marked),
+            )
         )
     scores: list[UnitScore] = []
     try:
@@ -136,6 +149,9 @@ def compute(inputs: ScoringInputs) -> ScoreReport:
             "Khung điểm minh họa (chưa phải phụ lục chính thức) | "
             "Illustrative points catalog, not the official appendix"
         )
+    for unit_type, catalog in inputs.catalogs.items():
+        if catalog.rules is not None and any(s.unit_type == unit_type for s in scores):
+            notes += rule_notes(catalog, unit_type)
     if previous_used:
         notes.append(
             f"Điểm điều tra xã hội học của năm {inputs.year - 1} được dùng cho: "
@@ -153,6 +169,21 @@ def compute(inputs: ScoringInputs) -> ScoreReport:
         inputs=inputs,
         notes=tuple(notes),
     )
+
+
+def rule_notes(catalog: Catalog, unit_type: str) -> list[str]:
+    """The lines saying a catalog's province rules, for every report built on it."""
+    rules = catalog.rules
+    if rules is None:
+        return []
+    from survey_app.par.files.common import _type_name
+
+    name = _type_name(unit_type, None)
+    lines = [
+        f"Quy tắc của tỉnh cho {name}, theo khung điểm phiên bản {catalog.version} | "
+        "the province's rules" + (f" — MINH HỌA: {rules.note}" if rules.illustrative else "")
+    ]
+    return lines + [f"{name}: {line}" for line in rules_text(rules)]
 
 
 def shipped_inputs(year: int, types: set[str] | None = None) -> ScoringInputs:

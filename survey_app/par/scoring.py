@@ -69,11 +69,17 @@ def rules_for(session: Session, year: int, types: set[str]) -> dict[str, Rule81]
 
 
 def _points(
-    session: Session, year: int
+    session: Session, year: int, marks: dict[str, set[str]] | None = None
 ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float | None]]]:
+    """(final, self) points by unit and code; codes marked not applicable go to ``marks``
+    (when given) instead, without points."""
     final: dict[str, dict[str, float]] = {}
     own: dict[str, dict[str, float | None]] = {}
     for row in session.scalars(select(ParPoints).where(ParPoints.year == year)):
+        if row.not_applicable:
+            if marks is not None:
+                marks.setdefault(row.unit.code, set()).add(row.code)
+            continue
         if row.final_points is not None:
             final.setdefault(row.unit.code, {})[row.code] = row.final_points
         own.setdefault(row.unit.code, {})[row.code] = row.self_points
@@ -88,7 +94,8 @@ def inputs_from_database(session: Session, year: int) -> ScoringInputs:
         ScoringUnit(u.code, u.name, u.unit_type.code, u.ranked)
         for u in year_units(session, year, set(catalogs))
     ]
-    points, own = _points(session, year)
+    marks: dict[str, set[str]] = {}
+    points, own = _points(session, year, marks)
     previous, _ = _points(session, year - 1)
     sipas = {
         row.unit.code: (
@@ -98,7 +105,15 @@ def inputs_from_database(session: Session, year: int) -> ScoringInputs:
         for row in session.scalars(select(ParSipas).where(ParSipas.year == year))
     }
     return ScoringInputs(
-        year, units, catalogs, rules_for(session, year, set(catalogs)), points, previous, sipas, own
+        year,
+        units,
+        catalogs,
+        rules_for(session, year, set(catalogs)),
+        points,
+        previous,
+        sipas,
+        own,
+        not_applicable=marks,
     )
 
 
@@ -251,7 +266,30 @@ def points_problems(
             problems.append(Problem(f"unit {unit}", "unknown unit, or its type has no catalog"))
             continue
         catalog = catalogs[unit_type]
+        items = catalog.rules.adjustments if catalog.rules is not None else {}
         for code, values in leaves.items():
+            if code in items:
+                top = items[code][1].max_points
+                for what, value in (("self_points", values[0]), ("final_points", values[1])):
+                    if value is not None and not 0 <= value <= top:
+                        problems.append(
+                            Problem(
+                                f"unit {unit}",
+                                f"{what} {value:g} is outside 0–{top:g} ({items[code][1].name})",
+                                code,
+                            )
+                        )
+                continue
+            if len(values) > 3 and values[3] and not _may_be_marked(catalog, unit, code):
+                problems.append(
+                    Problem(
+                        f"unit {unit}",
+                        f"{code!r} cannot be marked not applicable: the catalog's rules do not "
+                        "allow it for this unit",
+                        code,
+                    )
+                )
+                continue
             if code not in catalog or not catalog.is_leaf(code):
                 problems.append(
                     Problem(
@@ -280,3 +318,9 @@ def points_problems(
                         )
                     )
     return problems
+
+
+def _may_be_marked(catalog: Catalog, unit: str, code: str) -> bool:
+    """Whether the catalog's rules let ``unit`` mark ``code`` as not applicable."""
+    rule = catalog.rules.not_applicable_rule(code) if catalog.rules is not None else None
+    return rule is not None and rule.allows(unit) and code in catalog

@@ -48,6 +48,23 @@ class SheetRow:
     evidence: tuple[ParEvidence, ...]
     by_appraiser: bool = False
     """True for criteria the appraisers score themselves (``district_offices``): no self points."""
+    kind: str = "criterion"
+    """``criterion``, or ``bonus`` / ``penalty`` for the catalog rules' items (optional rows)."""
+    na_rule: str | None = None
+    """The code of the rule that lets the unit mark this row not applicable (decision 0025)."""
+    na_when: str = ""
+    na_first: bool = False
+    """The first row of its rule's criterion: the sheet's "not applicable" box is here."""
+
+    @property
+    def not_applicable(self) -> bool:
+        """True when the row is marked not applicable: no points, not required."""
+        return bool(self.points is not None and self.points.not_applicable)
+
+    @property
+    def required(self) -> bool:
+        """The unit must score this row before submitting (not an item, not marked N/A)."""
+        return self.kind == "criterion" and not self.by_appraiser and not self.not_applicable
 
 
 @dataclass(frozen=True)
@@ -67,12 +84,17 @@ class Sheet:
         return tuple(r for r in self.rows if not r.by_appraiser)
 
     @property
+    def required_rows(self) -> tuple[SheetRow, ...]:
+        """The rows the unit must score (its own criteria that apply to it)."""
+        return tuple(r for r in self.rows if r.required)
+
+    @property
     def scored(self) -> int:
-        return sum(1 for r in self.own_rows if r.points and r.points.self_points is not None)
+        return sum(1 for r in self.required_rows if r.points and r.points.self_points is not None)
 
     @property
     def evidenced(self) -> int:
-        return sum(1 for r in self.own_rows if r.evidence)
+        return sum(1 for r in self.required_rows if r.evidence)
 
     def days_left(self, today: date) -> int | None:
         return None if self.last_day is None else (self.last_day - today).days
@@ -101,23 +123,45 @@ def load_sheet(session: Session, year: int, unit: Unit) -> Sheet:
         )
     }
     files = evidence_of(session, year, unit)
-    rows = tuple(
-        SheetRow(
-            c.code,
-            c.name,
-            c.max_points,
-            points.get(c.code),
-            tuple(files.get(c.code, ())),
-            c.source == APPRAISER_SOURCE,
+    rules = catalog.rules
+    rows: list[SheetRow] = []
+    boxed: set[str] = set()
+    for c in sheet_leaves(catalog):
+        rule = rules.not_applicable_rule(c.code) if rules is not None else None
+        if rule is not None and not rule.allows(unit.code):
+            rule = None
+        rows.append(
+            SheetRow(
+                c.code,
+                c.name,
+                c.max_points,
+                points.get(c.code),
+                tuple(files.get(c.code, ())),
+                c.source == APPRAISER_SOURCE,
+                na_rule=rule.code if rule is not None else None,
+                na_when=rule.when if rule is not None else "",
+                na_first=rule is not None and rule.code not in boxed,
+            )
         )
-        for c in sheet_leaves(catalog)
-    )
+        if rule is not None:
+            boxed.add(rule.code)
+    for code, (kind, item) in (rules.adjustments if rules is not None else {}).items():
+        rows.append(
+            SheetRow(
+                code,
+                item.name,
+                item.max_points,
+                points.get(code),
+                tuple(files.get(code, ())),
+                kind=kind,
+            )
+        )
     try:
         found = deadline(unit.unit_type.code, year, "self_assessment")
         last_day, text = found.last_day(year), found.text
     except ValueError:
         last_day, text = None, ""
-    return Sheet(unit, year, assessment(session, year, unit), rows, last_day, text)
+    return Sheet(unit, year, assessment(session, year, unit), tuple(rows), last_day, text)
 
 
 def lock_reason(sheet: Sheet, today: date) -> str | None:
@@ -164,7 +208,11 @@ def save_draft(
         raise SheetError({"": reason})
     errors: dict[str, str] = {}
     parsed: dict[str, float | None] = {}
+    marked = {r.code for r in sheet.own_rows if r.na_rule and form.get(f"na-{r.na_rule}")}
     for row in sheet.own_rows:
+        if row.code in marked:
+            parsed[row.code] = None
+            continue
         try:
             parsed[row.code] = parse_points(form.get(f"points-{row.code}", ""), row.max_points)
         except ValueError as exc:
@@ -175,6 +223,12 @@ def save_draft(
     for row in sheet.own_rows:
         current = row.points or _points_row(session, sheet, row.code)
         value = parsed[row.code]
+        if row.na_rule and (row.code in marked) != bool(current.not_applicable):
+            current.not_applicable = row.code in marked
+            what = (
+                "không áp dụng / not applicable" if current.not_applicable else "áp dụng / applies"
+            )
+            session.add(step_row(sheet, row.code, "self", None, what, who))
         if value != current.self_points:
             changed += 1
             session.add(step_row(sheet, row.code, "self", value, "", who))
@@ -190,8 +244,11 @@ def submit_problems(sheet: Sheet) -> dict[str, str]:
     problems: dict[str, str] = {}
     for row in sheet.own_rows:
         p = row.points
+        if row.not_applicable or row.kind == "penalty":
+            continue
         if p is None or p.self_points is None:
-            problems[f"points-{row.code}"] = f"{row.code}: chưa chấm điểm. / Not scored."
+            if row.required:
+                problems[f"points-{row.code}"] = f"{row.code}: chưa chấm điểm. / Not scored."
         elif p.self_points > 0 and not row.evidence and not (p.explanation or "").strip():
             problems[f"explanation-{row.code}"] = (
                 f"{row.code}: có điểm nhưng chưa có tài liệu kiểm chứng — đính kèm tệp hoặc giải "

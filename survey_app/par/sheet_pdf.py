@@ -12,6 +12,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from scoring_bridge import Catalog, UnitScore
 from survey_app.par.scoring import ScoreReport
 
 FONTS = Path(__file__).resolve().parents[1] / "fonts"
@@ -66,7 +67,12 @@ def score_sheet_pdf(report: ScoreReport, code: str) -> bytes:
     pdf.drawString(
         left, y, f"Tổng điểm {score.total:.2f} / {score.max:.2f} · Chỉ số {score.index:.2f} %"
     )
-    y -= 9 * mm
+    y -= 6 * mm
+    for text in _rule_lines(score, catalog):
+        pdf.setFont(regular, 9)
+        pdf.drawString(left, y, _fit(text, regular, 9, right - left))
+        y -= 5 * mm
+    y -= 3 * mm
     line(("STT", "Nội dung", "Điểm tối đa", "Điểm đạt được"), bold)
     for criterion in catalog.criteria:
         component = score.areas.get(criterion.code) or score.criteria.get(criterion.code)
@@ -78,9 +84,43 @@ def score_sheet_pdf(report: ScoreReport, code: str) -> bytes:
             if criterion.source == "sipas" and code in report.points81:
                 leaf_points = report.points81[code][0].points
             points = "" if leaf_points is None else f"{leaf_points:.2f}"
+        if criterion.code in score.not_applicable:
+            points = "Không áp dụng"
         font = bold if criterion.level == "area" else regular
         line((criterion.code, criterion.name, f"{criterion.max_points:g}", points), font)
+    rules = catalog.rules
+    given = report.inputs.points.get(code, {})
+    for kind, items in (
+        ("Thưởng", rules.bonus if rules else ()),
+        ("Trừ", rules.penalty if rules else ()),
+    ):
+        for item in items:
+            value = given.get(item.code, 0.0)
+            line(
+                (item.code, f"{kind}: {item.name}", f"{item.max_points:g}", f"{value:.2f}"), regular
+            )
     for note in report.notes:
         line(("", note, "", ""), regular, 7.5)
     pdf.save()
     return buffer.getvalue()
+
+
+def _rule_lines(score: UnitScore, catalog: Catalog) -> list[str]:
+    """The province rules' figures of the unit (decision 0025), one line each."""
+    rules = catalog.rules
+    if rules is None or not score.has_rules:
+        return []
+    lines = []
+    if score.not_applicable:
+        lines.append(
+            f"Không áp dụng: {', '.join(score.not_applicable_codes)} — chỉ số tính trên "
+            f"{score.max:.2f} điểm tối đa áp dụng (thay cho {score.full_max or 0:.2f})"
+        )
+    if rules.bonus or rules.penalty:
+        lines.append(
+            f"Chỉ số trước điểm thưởng, điểm trừ {score.base_index or 0:.2f} %; điểm thưởng "
+            f"{score.bonus:.2f}, điểm trừ {score.penalty:.2f} (sau mức trần)"
+        )
+    if rules.bands:
+        lines.append(f"Xếp loại: {score.band.label if score.band else 'chưa xếp loại'}")
+    return lines

@@ -4,9 +4,11 @@ objects, never raising on a bad file; writes catalogs, points templates, ranking
 from survey_app.par.files.catalogs import (
     catalog_csv,
     catalog_xlsx,
+    catalogs_json,
     read_catalog_csv,
     read_catalog_xlsx,
     read_catalogs_csv,
+    read_catalogs_json,
 )
 from survey_app.par.files.common import CsvSource
 from survey_app.par.files.outputs import (
@@ -58,6 +60,7 @@ __all__ = [
     "PointsByUnit",
     "catalog_csv",
     "catalog_xlsx",
+    "catalogs_json",
     "check_points",
     "points_xlsx_template",
     "ranking_columns",
@@ -67,6 +70,7 @@ __all__ = [
     "read_catalog_csv",
     "read_catalog_xlsx",
     "read_catalogs_csv",
+    "read_catalogs_json",
     "read_points_csv",
     "read_points_xlsx",
     "read_scoring_units_csv",

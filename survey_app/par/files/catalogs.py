@@ -4,6 +4,7 @@ the appendix workbook (one sheet per unit type)."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -16,9 +17,11 @@ from scoring_bridge import (
     Problem,
     Split,
     catalog_from_rows,
+    catalog_to_data,
     catalog_to_rows,
+    load_catalog_data,
 )
-from scoring_bridge.problems import UNIT_TYPE_RE, did_you_mean
+from scoring_bridge.problems import UNIT_TYPE_RE, UNREADABLE, Problems, did_you_mean, read_json
 from survey_app.par.files.common import (
     CsvSource,
     _fmt,
@@ -210,6 +213,50 @@ def read_catalogs_csv(
             decision=decision,
         )
     return out
+
+
+def catalogs_json(catalogs: Sequence[Catalog]) -> str:
+    """The catalogs as a JSON array of catalog objects, rules included (the only catalog form
+    that carries a province's rules; :func:`read_catalogs_json` reads it back)."""
+    return json.dumps([catalog_to_data(c) for c in catalogs], ensure_ascii=False, indent=1)
+
+
+def read_catalogs_json(data: bytes | str, *, year: int) -> dict[str, LoadResult[Catalog]]:
+    """Catalogs from JSON (one catalog object, or an array of them) as the shipped files are,
+    with their rules: unit type → its LoadResult; problems of the whole file under ``""``.
+    Each catalog must be of ``year``."""
+    out = Problems()
+    parsed = read_json(data, out)
+    if parsed is UNREADABLE:
+        return {"": out.result(None)}
+    items = parsed if isinstance(parsed, list) else [parsed]
+    found: dict[str, LoadResult[Catalog]] = {}
+    for i, item in enumerate(items):
+        where = f"[{i}]" if isinstance(parsed, list) else ""
+        result = load_catalog_data(item)
+        if where:
+            result = result.located_in(where)
+        catalog = result.value
+        key = catalog.unit_type if catalog is not None else (where or "")
+        if catalog is not None and catalog.year != year:
+            result = LoadResult(
+                None,
+                (
+                    Problem(
+                        f"{where}.year" if where else "year",
+                        f"danh mục năm {catalog.year}, không phải năm {year} đang nhập / "
+                        f"the catalog is for {catalog.year}, not {year}",
+                    ),
+                ),
+            )
+        if key in found:
+            result = LoadResult(
+                None, (Problem(where, f"a second catalog for {key!r} in the file"),)
+            )
+        found[key] = result
+    if not found:
+        found[""] = LoadResult(None, (Problem("", "the file holds no catalog"),))
+    return found
 
 
 def catalog_xlsx(

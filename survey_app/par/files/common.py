@@ -134,6 +134,20 @@ def _number(value: object) -> tuple[float | None, str | None]:
     return number, None
 
 
+NOT_APPLICABLE_CELL = "Không áp dụng"
+"""What a points cell says for a criterion marked not applicable (written, and read back)."""
+_NOT_APPLICABLE_WORDS = frozenset(
+    {"không áp dụng", "khong ap dung", "kad", "n/a", "not applicable"}
+)
+
+
+def _not_applicable(value: object) -> bool:
+    """True for a points cell marking the criterion not applicable ("Không áp dụng", "KAD")."""
+    if not isinstance(value, str):
+        return False
+    return " ".join(clean_text(value).casefold().split()) in _NOT_APPLICABLE_WORDS
+
+
 _NUMBER_HINT = "write the points as a number from 0 to the criterion's maximum, e.g. 2.5 or 2,5"
 
 

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scoring_bridge import Catalog, Criterion, RankRow, UnitScore, round_half_up
+from scoring_bridge import Catalog, Criterion, RankRow, Rules, UnitScore, round_half_up
 from scoring_bridge.catalog import code_key
-from survey_app.par.files.common import _fmt, _type_name
+from survey_app.par.files.common import NOT_APPLICABLE_CELL, _fmt, _type_name
 from survey_app.par.files.points import LeafPoints
 from survey_app.par.files.sheets import (
     _POINTS_FORMAT,
@@ -42,6 +42,10 @@ NOTHING_SCORED = (
 )
 
 
+RULE_HEADER = ("Chỉ số trước điểm thưởng, điểm trừ (%)", "Điểm thưởng", "Điểm trừ", "Xếp loại")
+"""The ranking sheet's columns of the province rules, for people (before Ghi chú)."""
+
+
 def _areas_of(rank_rows: Iterable[RankRow]) -> list[str]:
     codes = set(RANKING_AREAS)
     for r in rank_rows:
@@ -63,7 +67,23 @@ def ranking_columns(rank_rows: Sequence[RankRow]) -> list[str]:
         "ranked",
         "illustrative",
         "ministry_from_previous_year",
+        *(RULE_COLUMNS if any(r.has_rules for r in rank_rows) else ()),
     ]
+
+
+RULE_COLUMNS = (
+    "catalog_max_points",
+    "not_applicable",
+    "base_index",
+    "bonus_points",
+    "penalty_points",
+    "class",
+)
+"""Columns added after the others when a catalog has province rules (decision 0025):
+``max_points`` is then the applicable maximum, ``catalog_max_points`` the catalog's,
+``not_applicable`` the codes that do not apply (space-separated), ``base_index`` the index
+before ``bonus_points`` and ``penalty_points`` (as counted, after their caps), ``class`` the
+band's label (empty for a unit of a catalog without rules or below every band)."""
 
 
 def ranking_rows(rank_rows: Sequence[RankRow], names: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -71,6 +91,7 @@ def ranking_rows(rank_rows: Sequence[RankRow], names: Mapping[str, str]) -> list
     area's component index (percent), ``rank`` ``""`` for a unit that is not ranked, an area the
     unit's catalog lacks ``""``."""
     areas = _areas_of(rank_rows)
+    rules = any(r.has_rules for r in rank_rows)
     out = []
     for r in rank_rows:
         record: dict[str, Any] = {
@@ -88,8 +109,23 @@ def ranking_rows(rank_rows: Sequence[RankRow], names: Mapping[str, str]) -> list
         record["ranked"] = r.ranked
         record["illustrative"] = r.illustrative
         record["ministry_from_previous_year"] = r.from_previous_year
+        if rules:
+            record |= _rule_record(r)
         out.append(record)
     return out
+
+
+def _rule_record(r: RankRow) -> dict[str, Any]:
+    if not r.has_rules:
+        return dict.fromkeys(RULE_COLUMNS, "")
+    return {
+        "catalog_max_points": round_half_up(r.full_max or 0.0),
+        "not_applicable": " ".join(r.not_applicable_codes),
+        "base_index": round_half_up(r.base_index or 0.0),
+        "bonus_points": round_half_up(r.bonus),
+        "penalty_points": round_half_up(r.penalty),
+        "class": r.band.label if r.band is not None else "",
+    }
 
 
 def _csv_value(value: object) -> object:
@@ -113,7 +149,10 @@ def ranking_csv(rank_rows: Sequence[RankRow], names: Mapping[str, str]) -> str:
 def ranking_json(rank_rows: Sequence[RankRow], names: Mapping[str, str]) -> str:
     """:func:`ranking_rows` as a JSON array (an empty rank or area as null)."""
     records = [
-        {k: (None if v == "" and k != "unit_name" else v) for k, v in record.items()}
+        {
+            k: (None if v == "" and k not in ("unit_name", "not_applicable") else v)
+            for k, v in record.items()
+        }
         for record in ranking_rows(rank_rows, names)
     ]
     return json.dumps(records, ensure_ascii=False, indent=2)
@@ -187,17 +226,20 @@ def _score_workbook_into(
     for unit_type in types:
         catalog = by_type.get(unit_type)
         rows = [r for r in rank_rows if r.unit_type == unit_type]
+        ruled = any(r.has_rules for r in rows)
+        extra = list(RULE_HEADER) if ruled else []
         header = [
             "Hạng",
             "Mã đơn vị",
             "Tên đơn vị",
             "Tổng điểm",
-            "Điểm tối đa",
+            "Điểm tối đa (tiêu chí áp dụng)" if ruled else "Điểm tối đa",
             "Chỉ số CCHC (%)",
             *(f"Lĩnh vực {code} (%)" for code in areas),
+            *extra,
             "Ghi chú",
         ]
-        widths = [7, 12, 40, 10, 10, 12, *([11] * len(areas)), 36]
+        widths = [7, 12, 40, 10, 10, 12, *([11] * len(areas)), *([12] * len(extra)), 36]
         sheet = book.create_sheet(sheet_title(f"Xếp hạng {unit_type}", taken))
         writer = _SheetWriter(sheet, len(header), widths)
         previous = [r.unit_code for r in rows if r.from_previous_year]
@@ -230,6 +272,8 @@ def _score_workbook_into(
                 remarks.append(NOT_RANKED)
             if r.from_previous_year:
                 remarks.append("điều tra BNV năm trước")
+            if r.not_applicable:
+                remarks.append(f"không áp dụng: {', '.join(r.not_applicable_codes)}")
             row = writer.values(
                 [
                     record["rank"] if record["rank"] != "" else None,
@@ -242,10 +286,20 @@ def _score_workbook_into(
                         record[f"area_{code}"] if record[f"area_{code}"] != "" else None
                         for code in areas
                     ),
+                    *(
+                        (
+                            record["base_index"],
+                            record["bonus_points"],
+                            record["penalty_points"],
+                            record["class"] or None,
+                        )
+                        if ruled
+                        else ()
+                    ),
                     "; ".join(remarks) or None,
                 ]
             )
-            for col in range(4, 7 + len(areas)):
+            for col in range(4, 7 + len(areas) + (3 if ruled else 0)):
                 sheet.cell(row, col).number_format = _POINTS_FORMAT
     ordered = [r.unit_code for r in rank_rows]
     by_unit = {s.unit_code: s for s in scores}
@@ -280,8 +334,14 @@ def _unit_sheet(
         previous_year=_previous_year_note(previous, units=False) if previous else None,
     )
 
+    skipped = score.not_applicable
+
     def self_sum(code: str) -> float | None:
-        values = [leaves.get(c.code, (None, None, ""))[0] for c in catalog.leaves_under(code)]
+        values = [
+            leaves.get(c.code, (None, None, ""))[0]
+            for c in catalog.leaves_under(code)
+            if c.code not in skipped
+        ]
         if any(v is None for v in values):
             return None
         return math.fsum(float(v) for v in values if v is not None)
@@ -291,6 +351,8 @@ def _unit_sheet(
         note = entry[2] if entry is not None and entry[2] else None
         if c.code in score.from_previous_year:
             note = f"{PREVIOUS_YEAR_CELL}; {note}" if note else PREVIOUS_YEAR_CELL
+        if c.code in skipped:
+            return NOT_APPLICABLE_CELL, NOT_APPLICABLE_CELL, note
         if c.level == "area":
             final: object = score.areas[c.code].points
         elif c.code in score.criteria:
@@ -299,14 +361,52 @@ def _unit_sheet(
             final = entry[1] if entry is not None else None
         return self_sum(c.code), final, note
 
-    total_self = math.fsum(
-        float(leaves[c.code][0] or 0) for c in catalog.leaves if c.code in leaves
-    )
-    complete = all(c.code in leaves and leaves[c.code][0] is not None for c in catalog.leaves)
+    applicable = [c for c in catalog.leaves if c.code not in skipped]
+    total_self = math.fsum(float(leaves[c.code][0] or 0) for c in applicable if c.code in leaves)
+    complete = all(c.code in leaves and leaves[c.code][0] is not None for c in applicable)
     _table(writer, catalog, cells, (total_self if complete else None, score.total))
     index_self = round_half_up(100 * total_self / score.max) if complete and score.max else None
+    rules = catalog.rules
+    if rules is not None:
+        _rule_rows(writer, rules, score, leaves, index_self)
+        index_self = None  # the unit's own index after its claimed bonus is not computed
     writer.values(["", "Chỉ số CCHC (%)", 100, index_self, round_half_up(score.index)], bold=True)
     for col in (3, 4, 5):
         writer.sheet.cell(writer.row, col).number_format = _POINTS_FORMAT
     rank_text = NOT_RANKED if not score.ranked or rank == "" else rank
     writer.values(["", "Xếp hạng trong nhóm", None, None, rank_text], bold=True)
+    if rules is not None and rules.bands:
+        band = score.band.label if score.band is not None else "chưa xếp loại"
+        legend = ", ".join(f"≥ {_fmt(b.min_index)} %: {b.label}" for b in rules.bands)
+        writer.values(["", "Xếp loại", None, None, band, legend], bold=True)
+
+
+def _rule_rows(
+    writer: _SheetWriter,
+    rules: Rules,
+    score: UnitScore,
+    leaves: Mapping[str, LeafPoints | tuple[Any, ...]],
+    index_self: float | None,
+) -> None:
+    """Below the total: the applicable maximum, the index before bonus and penalty, one row per
+    bonus and penalty item (STT = the item's code, read back as its points), their totals."""
+    rows: list[list[object]] = [
+        ["", "Điểm tối đa của các tiêu chí áp dụng", score.max, None, score.max],
+        ["", "Chỉ số trước điểm thưởng, điểm trừ (%)", 100, index_self, score.base_index],
+    ]
+    for kind, items, cap, counted in (
+        ("Điểm thưởng", rules.bonus, rules.bonus_cap, score.bonus),
+        ("Điểm trừ", rules.penalty, rules.penalty_cap, score.penalty),
+    ):
+        for item in items:
+            entry = leaves.get(item.code)
+            own = entry[0] if entry is not None else None
+            final = entry[1] if entry is not None else None
+            rows.append([item.code, f"{kind}: {item.name}", item.max_points, own, final])
+        if items:
+            cap_text = f" (tối đa {_fmt(cap)})" if cap is not None else ""
+            rows.append(["", f"{kind} được tính{cap_text}", cap, None, counted])
+    for values in rows:
+        writer.values(values, bold=not values[0])
+        for col in (3, 4, 5):
+            writer.sheet.cell(writer.row, col).number_format = _POINTS_FORMAT

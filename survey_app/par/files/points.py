@@ -9,16 +9,20 @@ from typing import Any, Literal, NamedTuple
 
 from scoring_bridge import Catalog, Criterion, Problem, UnitPoints, check_unit_points
 from scoring_bridge.problems import did_you_mean, num
+from scoring_bridge.rules import ADJUSTMENT_CODE
 from survey_app.par.files.common import (
     _NUMBER_HINT,
+    NOT_APPLICABLE_CELL,
     CsvSource,
     _check_header,
     _fmt,
+    _not_applicable,
     _number,
     _read_csv,
 )
 from survey_app.par.files.sheets import (
     _CODE_TEXT,
+    _INPUT_FILL,
     _STT_HINT,
     _WIDTHS,
     _Appendix,
@@ -38,11 +42,13 @@ _UNIT_LABEL = "mã đơn vị"
 
 
 class LeafPoints(NamedTuple):
-    """A unit's points for one scored leaf as read from a file: (self, final, note)."""
+    """A unit's points for one scored leaf as read from a file: (self, final, note), and
+    whether a points cell marks it not applicable ("Không áp dụng": then both are None)."""
 
     self_points: float | None
     final_points: float | None
     note: str
+    not_applicable: bool = False
 
 
 PointsByUnit = dict[str, dict[str, LeafPoints]]
@@ -102,8 +108,12 @@ def _read_points_rows(source: CsvSource) -> tuple[PointsByUnit, list[Problem]]:
                     )
                 )
         values: dict[str, float | None] = {}
+        marked = False
         for column in ("self_points", "final_points"):
             raw = row.get(column, "")
+            if _not_applicable(raw):
+                marked, values[column] = True, None
+                continue
             value, message = _number(raw)
             if message is None and value is not None and value < 0:
                 message = f"{_fmt(value)} is below 0"
@@ -134,11 +144,24 @@ def _read_points_rows(source: CsvSource) -> tuple[PointsByUnit, list[Problem]]:
                 )
             else:
                 first_row[key] = number
+        if marked and (values["self_points"] is not None or values["final_points"] is not None):
+            bad = True
+            problems.append(_half_marked(f"row {number}", unit, code))
         if not bad:
             out.setdefault(unit, {})[code] = LeafPoints(
-                values["self_points"], values["final_points"], row.get("note", "")
+                values["self_points"], values["final_points"], row.get("note", ""), marked
             )
     return out, problems
+
+
+def _half_marked(where: str, unit: str, code: str) -> Problem:
+    return Problem(
+        where,
+        f"unit {unit!r}, code {code!r}: one points cell says {NOT_APPLICABLE_CELL!r} and the "
+        "other holds points",
+        code or None,
+        f"write {NOT_APPLICABLE_CELL!r} in both cells, or points in both",
+    )
 
 
 Basis = Literal["final", "self"]
@@ -160,6 +183,8 @@ def _points_problem(
         return replace(p, location=where)
     label = _BASIS_LABEL[basis]
     leaves = [c.code for c in catalog.leaves]
+    if " / " in p.message:  # the rules' problems, already in Vietnamese and English
+        return replace(p, location=where)
     if code not in catalog:
         return Problem(
             where,
@@ -202,6 +227,10 @@ def _points_problem(
             f"enter a value from 0 to {top}",
         )
     return replace(p, location=where)
+
+
+def _marked(entry: LeafPoints | tuple[Any, ...]) -> bool:
+    return len(entry) > 3 and bool(entry[3])
 
 
 def check_points(
@@ -250,12 +279,14 @@ def check_points(
             continue
         index = 1 if basis == "final" else 0
         values = {code: entry[index] for code, entry in leaves.items() if entry[index] is not None}
+        marked = frozenset(code for code, entry in leaves.items() if _marked(entry))
         up = UnitPoints(
             unit,
             unit_type,
             bool(ranked.get(unit, True)),
             values,
             frozenset(previous_year.get(unit, ())),
+            marked,
         )
         found = [
             _points_problem(p, unit, catalog, up, basis) for p in check_unit_points(catalog, up)
@@ -320,6 +351,21 @@ def points_xlsx_template(
     first = writer.row + 2  # the row after the header
     totals = tuple("=" + "+".join(f"{col}{first + i}" for i in area_rows) for col in ("D", "E"))
     _table(writer, catalog, cells, (totals[0], totals[1]), inputs=True)
+    rules = catalog.rules
+    if rules is not None:
+        for kind, items in (("Điểm thưởng", rules.bonus), ("Điểm trừ", rules.penalty)):
+            for item in items:
+                writer.values([item.code, f"{kind}: {item.name}", item.max_points])
+                for col in (4, 5):
+                    writer.sheet.cell(writer.row, col).fill = _INPUT_FILL
+        for rule in rules.not_applicable:
+            writer.values(
+                [
+                    None,
+                    f"Tiêu chí {rule.code} có thể không áp dụng ({rule.when}): ghi "
+                    f"«{NOT_APPLICABLE_CELL}» vào ô điểm của các tiêu chí thành phần của nó.",
+                ]
+            )
     return _save(book)
 
 
@@ -392,6 +438,7 @@ def read_points_xlsx(data: bytes) -> tuple[PointsByUnit, list[Problem]]:
 def _points_sheet(sheet: _Appendix, unit: str, out: PointsByUnit) -> list[Problem]:
     problems: list[Problem] = []
     read: list[tuple[int, str, tuple[object, ...]]] = []
+    items: list[tuple[int, str, tuple[object, ...]]] = []
     previous: str | None = None
     first_row: dict[str, int] = {}
     for number, values in sheet.rows:
@@ -403,6 +450,10 @@ def _points_sheet(sheet: _Appendix, unit: str, out: PointsByUnit) -> list[Proble
             problems.append(
                 Problem(sheet.where(number, "stt"), message or "no code", None, _STT_HINT)
             )
+            continue
+        if ADJUSTMENT_CODE.fullmatch(code) and code not in first_row:
+            first_row[code] = number  # a bonus or penalty item (the catalog's rules check it)
+            items.append((number, code, values))
             continue
         if not _CODE_TEXT.fullmatch(code):
             problems.append(
@@ -427,13 +478,17 @@ def _points_sheet(sheet: _Appendix, unit: str, out: PointsByUnit) -> list[Proble
             continue
         first_row[code] = number
         read.append((number, code, values))
-    leaves = _leaf_codes(first_row)
-    for number, code, values in read:
+    leaves = _leaf_codes(first_row) | {code for _, code, _ in items}
+    for number, code, values in read + items:
         if code not in leaves:
             continue
         points: list[float | None] = []
-        bad = False
+        bad = marked = False
         for key in ("self", "final"):
+            if _not_applicable(sheet.cell(values, key)):
+                marked = True
+                points.append(None)
+                continue
             value, message = _number(sheet.cell(values, key))
             if message is None and value is not None and value < 0:
                 message = f"{_fmt(value)} is below 0"
@@ -449,8 +504,11 @@ def _points_sheet(sheet: _Appendix, unit: str, out: PointsByUnit) -> list[Proble
                 )
             points.append(value)
         note = sheet.cell(values, "note")
-        if not bad and (points[0] is not None or points[1] is not None):
+        if marked and (points[0] is not None or points[1] is not None):
+            bad = True
+            problems.append(_half_marked(sheet.where(number, "final"), unit, code))
+        if not bad and (marked or points[0] is not None or points[1] is not None):
             out.setdefault(unit, {})[code] = LeafPoints(
-                points[0], points[1], "" if note is None else str(note)
+                points[0], points[1], "" if note is None else str(note), marked
             )
     return problems

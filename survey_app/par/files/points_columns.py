@@ -24,7 +24,14 @@ import pyarrow.csv as pacsv
 
 from scoring_bridge import Problem
 from survey_app.csv_files import clean_text
-from survey_app.par.files.common import _NUMBER_HINT, CsvSource, _check_header, _fmt, _number
+from survey_app.par.files.common import (
+    _NUMBER_HINT,
+    CsvSource,
+    _check_header,
+    _fmt,
+    _not_applicable,
+    _number,
+)
 
 _HEAD_BYTES = 1 << 20
 
@@ -117,6 +124,8 @@ def read_points_columns(
         numbers: list[float | None] = []
         messages: list[str | None] = []
         for text in names:
+            if _not_applicable(text):
+                return None  # a "Không áp dụng" mark: the row reader reads it
             value, message = _number(text)
             if message is None and value is not None and value < 0:
                 message = f"{_fmt(value)} is below 0"
