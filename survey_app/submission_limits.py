@@ -20,7 +20,8 @@ from functools import lru_cache
 from limits import RateLimitItem, parse
 
 log = logging.getLogger(__name__)
-PREFIX = "sipas-submit"
+PREFIX = "LIMITS:sipas-submit"
+"""Under the ``limits`` storages' prefix, so tools that list or clear the limiter's keys see these."""
 
 
 @lru_cache(maxsize=32)
