@@ -104,14 +104,26 @@ def device_hash(secret_key: str, round_id: int, device_cookie: str, user_agent: 
     return hmac.new(salt, f"{device_cookie}|{user_agent}".encode(), hashlib.sha256).hexdigest()
 
 
+_INSERTS: dict[str, Any] = {}
+
+
 def _insert(dialect: str):  # type: ignore[no-untyped-def]
-    """``INSERT … ON CONFLICT (submission_id) DO NOTHING RETURNING id`` for this database."""
-    module = postgresql if dialect == "postgresql" else sqlite
-    return (
-        module.insert(Response)
-        .on_conflict_do_nothing(index_elements=[Response.submission_id])
-        .returning(Response.id)
-    )
+    """``INSERT … ON CONFLICT (submission_id) DO NOTHING RETURNING id`` for this database.
+
+    Made once per dialect on the table (not the ORM class), its values passed as parameters:
+    SQLAlchemy then reuses one compiled statement instead of keying a new one per answer.
+    """
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        module = postgresql if dialect == "postgresql" else sqlite
+        table = Response.__table__
+        statement = (
+            module.insert(table)
+            .on_conflict_do_nothing(index_elements=[table.c.submission_id])
+            .returning(table.c.id)
+        )
+        _INSERTS[dialect] = statement
+    return statement
 
 
 def store_response(
@@ -154,9 +166,7 @@ def store_response(
     }
     flags = signals.safely_own_flags(values, target.unit.code, config)
     values |= {"flags": flags, "state": signals.state_for("received", flags)}
-    new_id = session.execute(
-        _insert(session.get_bind().dialect.name).values(**values)
-    ).scalar_one_or_none()
+    new_id = session.execute(_insert(session.get_bind().dialect.name), values).scalar_one_or_none()
     if new_id is None:  # a resend: the first one is stored
         session.rollback()
         existing = session.scalar(select(Response).where(Response.submission_id == ticket.nonce))

@@ -80,3 +80,41 @@ def test_a_form_shown_before_its_round_closed_is_refused_after(
         assert _count(app) == 0
     finally:
         other.extensions["sipas_db"].engine.dispose()
+
+
+def _open_after(dbapi_connection: object) -> bool:
+    """A transaction is open on this DBAPI connection (psycopg or sqlite3)."""
+    info = getattr(dbapi_connection, "info", None)
+    if info is not None and hasattr(info, "transaction_status"):
+        from psycopg.pq import TransactionStatus
+
+        return info.transaction_status != TransactionStatus.IDLE
+    return bool(dbapi_connection.in_transaction)  # type: ignore[attr-defined]
+
+
+def test_a_form_and_its_answers_are_one_and_two_statements_each_committed_alone(
+    app: Flask, client: FlaskClient, survey: dict
+) -> None:
+    """No BEGIN … COMMIT around the citizen's statements (docs/decisions/0022)."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, bool]] = []
+
+    def after(conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        seen.append((statement.split()[0].upper(), _open_after(conn.connection.dbapi_connection)))
+
+    engine = app.extensions["sipas_db"].engine
+    client.get("/s/SNV-1")  # the counter, unit and round cached
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        tokens = form_tokens(client.get("/s/SNV-1").get_data(as_text=True))
+        got = list(seen)
+        seen.clear()
+        sent = client.post("/s/SNV-1", data={**tokens, **full_answers("4")})
+        posted = list(seen)
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    assert sent.status_code == 303
+    assert got == [("SELECT", False)]
+    assert posted == [("SELECT", False), ("INSERT", False)]
+    assert _count(app) == 1
