@@ -10,10 +10,10 @@ test_form_page.py`` compares them). A page with answers, errors or a notice is r
 
 Nothing can go stale: the key holds everything the saved text depends on — the questionnaire's
 id and version (a shipped or published version never changes; a round given another version
-gets another key), the language, whether there is a counter, the issuing authority and the
-stylesheet's and script's content hashes — and a staff change to a unit's or counter's name is
-a slot, filled in from the request's cached rows (``survey_app.survey.cache``, which follows
-the cache version). Docs: docs/decisions/0022-the-form-page-made-once.md.
+gets another key), the language, whether there is a counter, the issuing authority, and the
+stylesheet's and script's modification times and sizes (their content-hashed URLs follow them).
+A staff change to a unit's or counter's name is a slot, filled in from the request's cached rows
+(``survey_app.survey.cache``, which follows the cache version). docs/decisions/0022.
 
 Compression is mostly done once too. A long saved text (the questions: ~27 of ~30 KB) is kept
 deflated on its own: a fresh compressor ended by a sync flush, so its blocks refer to nothing
@@ -35,7 +35,7 @@ from flask import current_app
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
-from survey_app.assets import asset_hash
+from survey_app.assets import file_stamp
 
 CSRF, TICKET, UNIT, COUNTER = range(4)
 SLOTS = ("csrf_token", "ticket", "unit name", "counter name")
@@ -91,7 +91,7 @@ class PageKey:
     language: str
     with_counter: bool
     issuing_authority: str
-    assets: tuple[str | None, ...]
+    assets: tuple[tuple[int, int] | None, ...]
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def page_key(
         language,
         with_counter,
         str(current_app.config.get("ISSUING_AUTHORITY", "")),
-        (asset_hash("citizen.css"), asset_hash("citizen.js")),
+        (file_stamp("citizen.css"), file_stamp("citizen.js")),
     )
 
 

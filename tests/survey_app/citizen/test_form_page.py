@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+import shutil
 import zlib
+from pathlib import Path
 
 import pytest
 from flask import Flask, g, template_rendered
@@ -159,3 +162,18 @@ def test_a_template_reading_more_of_the_target_than_its_slots_is_refused(app: Fl
         _ = marks.survey_round
     with pytest.raises(form_page.SlotMisuse, match="code"):
         _ = marks.unit.code
+
+
+def test_a_changed_stylesheet_gives_the_page_its_new_address(
+    app: Flask, survey: dict, tmp_path: Path
+) -> None:
+    static = tmp_path / "static"
+    shutil.copytree(app.static_folder, static)  # type: ignore[arg-type]
+    app.static_folder = str(static)
+    client = app.test_client()
+    before = _shown(client, "/s/SNV-1", "vi", compressed=True)
+    (static / "citizen.css").write_text("body { color: black }\n", encoding="utf-8")
+    after = _shown(client, "/s/SNV-1", "vi", compressed=True)
+    link = re.compile(r'href="(/static/citizen\.css\?v=[0-9a-f]+)"')
+    assert link.findall(before) != link.findall(after) != []
+    assert after == _fresh(app, "/s/SNV-1", "vi", after)
