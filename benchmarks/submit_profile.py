@@ -8,8 +8,9 @@ On a private PostgreSQL cluster and a Redis database of its own (``reliability/h
 ``benchmarks/submit_load.py``), with the demo's units, counters and open round, it drives the app
 through Flask's test client as a phone does (GET ``/s/<counter>`` with ``Accept-Encoding: gzip``,
 read the tokens, POST the answers, 303), and the bare INSERT app of ``submit_load.py`` the same
-way. It prints the median and p90 milliseconds of each request, then ``cProfile``'s heaviest
-functions (own time and cumulative) for the GET and for the POST. The test client's own work
+way. It prints the median and p90 milliseconds of each request and the CPU they used (the app's
+thread, the PostgreSQL cluster), then ``cProfile``'s heaviest functions by CPU time (the thread's,
+not waits; own and cumulative) for the GET, the POST and the bare INSERT. The test client's own work
 (building the request, reading the response) is in every figure, SIPAS and bare alike.
 """
 
@@ -19,19 +20,23 @@ import argparse
 import cProfile
 import gzip
 import io
+import os
 import pstats
 import random
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "reliability"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import harness  # noqa: E402  (reliability/harness.py)
+import psycopg  # noqa: E402
 
 HEADERS = {"Accept-Encoding": "gzip", "User-Agent": "Mozilla/5.0 (profile phone)"}
 
@@ -51,10 +56,47 @@ def _profile(label: str, profile: cProfile.Profile, top: int) -> None:
         print("\n".join(lines[start - 1 :]))
 
 
+def cluster_cpu(pg: harness.PrivatePostgres) -> float:
+    """CPU seconds (user + system) used so far by the private cluster's processes."""
+    postmaster = (pg.data / "postmaster.pid").read_text().split()[0]
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == postmaster or stat.parent.name == postmaster:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (proc(5) fields 14, 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class Phase:
+    """One kind of request: wall seconds of each, CPU of this thread and of PostgreSQL."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.wall: list[float] = []
+        self.app_cpu = self.db_cpu = 0.0
+
+    def per_request(self, seconds: float) -> str:
+        return f"{seconds / len(self.wall) * 1000:.2f}"
+
+    def line(self) -> str:
+        return (
+            f"  {self.label}: wall median {_ms(self.wall, 0.5)}, p90 {_ms(self.wall, 0.9)}; "
+            f"CPU per request: app {self.per_request(self.app_cpu)}, PostgreSQL "
+            f"{self.per_request(self.db_cpu)}"
+        )
+
+    def cpu(self) -> float:
+        return (self.app_cpu + self.db_cpu) / len(self.wall)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, default=300, help="per measured pass")
-    parser.add_argument("--top", type=int, default=25, help="functions shown per profile")
+    parser.add_argument("--submissions", type=int, default=300, help="measured submissions")
+    parser.add_argument("--top", type=int, default=25, help="functions shown per profile (0: none)")
+    parser.add_argument("--save", type=Path, help="also write each profile here (pstats files)")
     args = parser.parse_args(argv)
 
     def body(_report: harness.Report, workdir: Path) -> None:
@@ -67,113 +109,95 @@ def main(argv: list[str] | None = None) -> int:
         redis = harness.RedisDatabase()
         env = harness.app_env(url, redis.uri)
         counters = harness.prepare_database(url, env)
-        settings = {
-            "DATABASE_URL": url,
-            "SECRET_KEY": harness.SECRET_KEY,
-            "BASE_URL": harness.BASE_URL,
-            "RATELIMIT_STORAGE_URI": redis.uri,
-            "SUBMIT_LIMIT_PER_ADDRESS": env["SUBMIT_LIMIT_PER_ADDRESS"],
-            "SUBMIT_LIMIT_PER_FORM": env["SUBMIT_LIMIT_PER_FORM"],
-        }
-        app = create_app(settings)
-        rng = random.Random(12)
-        gets: list[float] = []
-        posts: list[float] = []
-        cpu: dict[str, list[float]] = {"get": [], "post": [], "insert": []}
-
-        def submission(get_profile: cProfile.Profile | None = None,
-                       post_profile: cProfile.Profile | None = None) -> None:  # fmt: skip
-            client = app.test_client()  # a new phone: no cookies
-            path = f"/s/{rng.choice(counters)}"
-            began, cpu_began = time.perf_counter(), time.thread_time()
-            if get_profile:
-                get_profile.enable()
-            page = client.get(path, headers=HEADERS)
-            if get_profile:
-                get_profile.disable()
-            gets.append(time.perf_counter() - began)
-            cpu["get"].append(time.thread_time() - cpu_began)
-            assert page.status_code == 200, page.status_code
-            text = gzip.decompress(page.data).decode()
-            form = harness.answers(rng) | dict(harness.TOKEN.findall(text))
-            began, cpu_began = time.perf_counter(), time.thread_time()
-            if post_profile:
-                post_profile.enable()
-            sent = client.post(path, data=form, headers=HEADERS)
-            if post_profile:
-                post_profile.disable()
-            posts.append(time.perf_counter() - began)
-            cpu["post"].append(time.thread_time() - cpu_began)
-            assert sent.status_code == 303, sent.status_code
-
-        import os
-
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "SECRET_KEY": harness.SECRET_KEY,
+                "BASE_URL": harness.BASE_URL,
+                "RATELIMIT_STORAGE_URI": redis.uri,
+                "SUBMIT_LIMIT_PER_ADDRESS": env["SUBMIT_LIMIT_PER_ADDRESS"],
+                "SUBMIT_LIMIT_PER_FORM": env["SUBMIT_LIMIT_PER_FORM"],
+            }
+        )
         os.environ["DATABASE_URL"] = url
         bare = minimal_app()
-        import psycopg
-
         with psycopg.connect(url) as conn:
             round_id, unit_id, counter_id = conn.execute(
                 "SELECT ru.round_id, c.unit_id, c.id FROM counters c"
                 " JOIN round_units ru ON ru.unit_id = c.unit_id LIMIT 1"
             ).fetchone()
         target = {"round": str(round_id), "unit": str(unit_id), "counter": str(counter_id)}
-        inserts: list[float] = []
+        rng = random.Random(12)
+        phases = {k: Phase(k) for k in ("SIPAS GET /s/<code>", "SIPAS POST → 303", "bare INSERT")}
+        get, post, insert = phases.values()
 
-        def insert(profile: cProfile.Profile | None = None) -> None:
-            client = bare.test_client()
-            form = harness.answers(rng) | target | {"comment": "profile"}
-            began, cpu_began = time.perf_counter(), time.thread_time()
+        def timed(
+            phase: Phase, request: Callable[[], Any], profile: cProfile.Profile | None
+        ) -> Any:
+            began, cpu = time.perf_counter(), time.thread_time()
             if profile:
                 profile.enable()
-            sent = client.post("/insert", data=form, headers=HEADERS)
+            answer = request()
             if profile:
                 profile.disable()
-            inserts.append(time.perf_counter() - began)
-            cpu["insert"].append(time.thread_time() - cpu_began)
-            assert sent.status_code == 303, sent.status_code
+            phase.wall.append(time.perf_counter() - began)
+            phase.app_cpu += time.thread_time() - cpu
+            return answer
 
-        run: Callable[[], None]
-        for run in (submission, insert):  # warm up: imports, pools, caches
-            for _ in range(30):
-                run()
-        for values in (gets, posts, inserts, *cpu.values()):
-            values.clear()
-        for _ in range(args.submissions):
-            submission()
-            insert()
-        print(f"{args.submissions} submissions and as many bare INSERTs, in process (ms; CPU: this")
-        print("thread's own, i.e. the app and the test client, not PostgreSQL's or Redis's):")
-        for label, wall, used in (
-            ("SIPAS GET /s/<code>", gets, cpu["get"]),
-            ("SIPAS POST → 303   ", posts, cpu["post"]),
-            ("bare POST /insert  ", inserts, cpu["insert"]),
-        ):
-            print(
-                f"  {label}: wall median {_ms(wall, 0.5)}, p90 {_ms(wall, 0.9)}; "
-                f"CPU median {_ms(used, 0.5)}"
-            )
-        for label, one, two, three in (
-            ("wall", gets, posts, inserts),
-            ("CPU", cpu["get"], cpu["post"], cpu["insert"]),
-        ):
-            whole = statistics.median(one) + statistics.median(two)
-            print(
-                f"  one submission ÷ one bare INSERT, {label} (medians): "
-                f"{whole / statistics.median(three):.1f}×"
-            )
+        def batch(count: int, profiles: dict[str, cProfile.Profile] | None = None) -> None:
+            """``count`` GETs (new phones), then their POSTs, then ``count`` bare INSERTs."""
+            forms = []
+            for phase, work in ((get, "get"), (post, "post"), (insert, "insert")):
+                db = cluster_cpu(pg)
+                profile = (profiles or {}).get(work)
+                for number in range(count):
+                    if work == "get":
+                        client, path = app.test_client(), f"/s/{rng.choice(counters)}"
+                        request = partial(client.get, path, headers=HEADERS)
+                    elif work == "post":
+                        client, path, data = forms[number]
+                        tokens = dict(harness.TOKEN.findall(gzip.decompress(data).decode()))
+                        form = harness.answers(rng) | tokens
+                        request = partial(client.post, path, data=form, headers=HEADERS)
+                    else:
+                        form = harness.answers(rng) | target | {"comment": "profile"}
+                        request = partial(
+                            bare.test_client().post, "/insert", data=form, headers=HEADERS
+                        )
+                    answer = timed(phase, request, profile)
+                    assert answer.status_code == (200 if work == "get" else 303), answer.status
+                    if work == "get":
+                        forms.append((client, path, answer.data))
+                phase.db_cpu += cluster_cpu(pg) - db
 
-        get_profile, post_profile, bare_profile = (
-            cProfile.Profile(),
-            cProfile.Profile(),
-            cProfile.Profile(),
+        batch(30)  # warm up: imports, pools, the cached rows and page
+        for phase in phases.values():
+            phase.wall.clear()
+            phase.app_cpu = phase.db_cpu = 0.0
+        for _ in range(3):  # three rounds, so that a change of the machine's load hits each kind
+            batch(args.submissions // 3)
+        print(f"{len(get.wall)} submissions and as many bare INSERTs, in process (ms). CPU: this")
+        print("thread's (the app and the test client) and the PostgreSQL cluster's, per request:")
+        for phase in phases.values():
+            print(phase.line())
+        wall = statistics.median(get.wall) + statistics.median(post.wall)
+        print(
+            f"  one submission ÷ one bare INSERT: wall (medians) "
+            f"{wall / statistics.median(insert.wall):.1f}×, CPU "
+            f"{(get.cpu() + post.cpu()) / insert.cpu():.1f}×"
         )
-        for _ in range(args.submissions):
-            submission(get_profile, post_profile)
-            insert(bare_profile)
-        _profile("SIPAS GET", get_profile, args.top)
-        _profile("SIPAS POST", post_profile, args.top)
-        _profile("bare INSERT", bare_profile, args.top)
+        if not args.top:
+            return
+        profiles = {k: cProfile.Profile(time.thread_time) for k in ("get", "post", "insert")}
+        for _ in range(3):
+            batch(args.submissions // 3, profiles)
+        if args.save:
+            args.save.mkdir(parents=True, exist_ok=True)
+            for name, profile in profiles.items():
+                profile.dump_stats(args.save / f"{name}.pstats")
+        _profile("SIPAS GET", profiles["get"], args.top)
+        _profile("SIPAS POST", profiles["post"], args.top)
+        _profile("bare INSERT", profiles["insert"], args.top)
 
     return harness.main_guard("submit_profile", body)
 
