@@ -39,6 +39,7 @@ from survey_app.citizen.submissions import (
     read_ticket,
     store_response,
 )
+from survey_app.db import get_db
 from survey_app.db import session as db_session
 from survey_app.extensions import csrf
 from survey_app.i18n import current_language, t
@@ -259,7 +260,7 @@ def statement_by_statement() -> None:
     (docs/decisions/0022). Call it before the request's first query; not for a request that
     writes more than one statement.
     """
-    db_session().connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    get_db().open_autocommit()
 
 
 def counter_target(counter: CounterView) -> FormTarget | None:
