@@ -128,8 +128,16 @@ def main(argv: list[str] | None = None) -> int:
             ).fetchone()
         target = {"round": str(round_id), "unit": str(unit_id), "counter": str(counter_id)}
         rng = random.Random(12)
-        phases = {k: Phase(k) for k in ("SIPAS GET /s/<code>", "SIPAS POST → 303", "bare INSERT")}
-        get, post, insert = phases.values()
+        phases = {
+            k: Phase(k)
+            for k in (
+                "SIPAS GET /s/<code>",
+                "SIPAS POST → 303",
+                "bare INSERT",
+                "empty request (bare app's /healthz: Flask and the test client alone)",
+            )
+        }
+        get, post, insert, empty = phases.values()
 
         def timed(
             phase: Phase, request: Callable[[], Any], profile: cProfile.Profile | None
@@ -145,9 +153,9 @@ def main(argv: list[str] | None = None) -> int:
             return answer
 
         def batch(count: int, profiles: dict[str, cProfile.Profile] | None = None) -> None:
-            """``count`` GETs (new phones), then their POSTs, then ``count`` bare INSERTs."""
+            """``count`` GETs (new phones), their POSTs, bare INSERTs and empty requests."""
             forms = []
-            for phase, work in ((get, "get"), (post, "post"), (insert, "insert")):
+            for phase, work in ((get, "get"), (post, "post"), (insert, "insert"), (empty, "")):
                 db = cluster_cpu(pg)
                 profile = (profiles or {}).get(work)
                 for number in range(count):
@@ -159,13 +167,17 @@ def main(argv: list[str] | None = None) -> int:
                         tokens = dict(harness.TOKEN.findall(gzip.decompress(data).decode()))
                         form = harness.answers(rng) | tokens
                         request = partial(client.post, path, data=form, headers=HEADERS)
-                    else:
+                    elif work == "insert":
                         form = harness.answers(rng) | target | {"comment": "profile"}
                         request = partial(
                             bare.test_client().post, "/insert", data=form, headers=HEADERS
                         )
+                    else:
+                        request = partial(bare.test_client().get, "/healthz", headers=HEADERS)
                     answer = timed(phase, request, profile)
-                    assert answer.status_code == (200 if work == "get" else 303), answer.status
+                    assert answer.status_code == (200 if work in ("get", "") else 303), (
+                        answer.status
+                    )
                     if work == "get":
                         forms.append((client, path, answer.data))
                 phase.db_cpu += cluster_cpu(pg) - db
