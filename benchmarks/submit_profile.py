@@ -8,9 +8,13 @@ On a private PostgreSQL cluster and a Redis database of its own (``reliability/h
 ``benchmarks/submit_load.py``), with the demo's units, counters and open round, it drives the app
 through Flask's test client as a phone does (GET ``/s/<counter>`` with ``Accept-Encoding: gzip``,
 read the tokens, POST the answers, 303), and the bare INSERT app of ``submit_load.py`` the same
-way. It prints the median and p90 milliseconds of each request and the CPU they used (the app's
-thread, the PostgreSQL cluster), then ``cProfile``'s heaviest functions by CPU time (the thread's,
-not waits; own and cumulative) for the GET, the POST and the bare INSERT. The test client's own work
+way, and an empty view of the bare app (the floor of one Flask request). It prints the median and
+p90 milliseconds of each request and the CPU they used (the app's thread, the PostgreSQL
+cluster); then the pieces of a submission, each timed alone (``--parts``: the SIPAS app's hooks,
+its database session and cache version, the filled page, the session cookie, the Redis check,
+CSRF and the signed id, parsing, the INSERT; the bare endpoint's view); then ``cProfile``'s
+heaviest functions by CPU time (the thread's, not waits; own and cumulative) for the GET, the
+POST and the bare INSERT (``--top``). The test client's own work
 (building the request, reading the response) is in every figure, SIPAS and bare alike.
 """
 
@@ -92,10 +96,117 @@ class Phase:
         return (self.app_cpu + self.db_cpu) / len(self.wall)
 
 
+def _cpu_us(work: Callable[[], object], times: int) -> float:
+    """Microseconds of this thread's CPU per call of ``work`` (after one call to warm up)."""
+    work()
+    began = time.thread_time()
+    for _ in range(times):
+        work()
+    return (time.thread_time() - began) / times * 1e6
+
+
+def parts(app: Any, bare: Any, path: str, redis_uri: str, times: int) -> list[tuple[str, float]]:
+    """The pieces of a submission, each timed alone (CPU µs), and the bare endpoint's view."""
+    import secrets
+
+    from flask import session
+    from flask_wtf.csrf import generate_csrf, validate_csrf
+
+    from questionnaires.answers import parse_submission
+    from survey_app.citizen import pages, submissions
+    from survey_app.db import cache_version, get_db
+    from survey_app.submission_limits import SubmissionLimits
+
+    found: list[tuple[str, float]] = []
+    client, bare_client = app.test_client(), bare.test_client()
+    found.append(("a request to an empty view, plain Flask (the bare app)",
+                  _cpu_us(lambda: bare_client.get("/healthz"), times)))  # fmt: skip
+    found.append(
+        (
+            "a request to an empty view of the SIPAS app (its hooks)",
+            _cpu_us(lambda: client.get("/_profile_empty"), times),
+        )
+    )
+    found.append(
+        (
+            "a GET of the form by a new phone, whole (test client included)",
+            _cpu_us(lambda: app.test_client().get(path, headers=HEADERS), times),
+        )
+    )
+    found.append(("an empty view of the SIPAS app by a new phone, whole",
+                  _cpu_us(lambda: app.test_client().get("/_profile_empty", headers=HEADERS),
+                          times)))  # fmt: skip
+
+    def version_read() -> None:
+        database = get_db()
+        opened = database.factory()
+        opened.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        cache_version.read(opened)
+        opened.close()
+
+    def store(target: Any, questionnaire: Any, answers: dict[str, str]) -> None:
+        opened = get_db().factory()
+        opened.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        ticket = submissions.FormTicket(
+            secrets.token_hex(16), target.key, target.survey_round.id, time.time() - 60
+        )
+        submissions.store_response(
+            opened,
+            ticket=ticket,
+            target=target,
+            parsed=parse_submission(questionnaire, answers),
+            language="vi",
+            config=app.config,
+        )
+        opened.close()
+
+    limits = SubmissionLimits(redis_uri)
+    answers = harness.answers(random.Random(1))
+    with app.test_request_context(path, method="POST", data=answers):
+        app.preprocess_request()
+        counter = pages._counter_or_404(path.removeprefix("/s/"))
+        target = pages.counter_target(counter)
+        assert target is not None
+        questionnaire = pages._questionnaire(target.survey_round)
+        response = app.response_class("")
+        ticket = submissions.issue_ticket(app.secret_key, target)
+        token = generate_csrf()
+        for label, work in (
+            ("its database session and the cache version (open, 1 SELECT, close)", version_read),
+            ("the plain form filled in (page, CSRF token, signed id, cookie)",
+             lambda: pages.render_form(target)),
+            ("the session cookie signed", lambda: app.session_interface.save_session(
+                app, session, response)),
+            ("the rate limit checked in Redis (one pipeline)", lambda: limits.hit(
+                ("1000 per minute", "profile"), ("1000000 per minute", "127.0.0.1"))),
+            ("the CSRF token and the signed id checked", lambda: (
+                validate_csrf(token),
+                submissions.read_ticket(app.secret_key, ticket, target))),
+            ("19 answers parsed", lambda: parse_submission(questionnaire, answers)),
+            ("one answer stored (its own session: INSERT … ON CONFLICT, autocommit)",
+             lambda: store(target, questionnaire, answers)),
+        ):  # fmt: skip
+            found.append((label, _cpu_us(work, times)))
+    with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+        round_id, unit_id, counter_id = conn.execute(
+            "SELECT ru.round_id, c.unit_id, c.id FROM counters c"
+            " JOIN round_units ru ON ru.unit_id = c.unit_id LIMIT 1"
+        ).fetchone()
+    form = answers | {"round": str(round_id), "unit": str(unit_id), "counter": str(counter_id)}
+    with bare.test_request_context("/insert", method="POST", data=form):
+        view = bare.view_functions["insert_one"]
+        found.append(("the bare endpoint's view (form read, BEGIN, INSERT, COMMIT, 303)",
+                      _cpu_us(view, times)))  # fmt: skip
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=300, help="measured submissions")
     parser.add_argument("--top", type=int, default=25, help="functions shown per profile (0: none)")
+    parser.add_argument(
+        "--parts", type=int, default=300, help="times each piece is timed alone (0: not)"
+    )
     parser.add_argument("--save", type=Path, help="also write each profile here (pstats files)")
     args = parser.parse_args(argv)
 
@@ -119,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
                 "SUBMIT_LIMIT_PER_FORM": env["SUBMIT_LIMIT_PER_FORM"],
             }
         )
+        app.add_url_rule("/_profile_empty", "profile_empty", lambda: "")
         os.environ["DATABASE_URL"] = url
         bare = minimal_app()
         with psycopg.connect(url) as conn:
@@ -198,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{wall / statistics.median(insert.wall):.1f}×, CPU "
             f"{(get.cpu() + post.cpu()) / insert.cpu():.1f}×"
         )
+        if args.parts:
+            print(f"\nEach piece alone, CPU of this thread per call (µs; {args.parts} calls):")
+            for label, micro in parts(app, bare, f"/s/{counters[0]}", redis.uri, args.parts):
+                print(f"  {micro:7,.0f}  {label}")
         if not args.top:
             return
         profiles = {k: cProfile.Profile(time.thread_time) for k in ("get", "post", "insert")}
