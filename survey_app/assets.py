@@ -10,6 +10,7 @@ Compression is ``survey_app.compression``'s job.
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,6 +39,20 @@ def asset_hash(filename: str) -> str | None:
         return None
     stat = path.stat()
     return _digest(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def file_stamp(filename: str) -> tuple[int, int] | None:
+    """(modification time in ns, size) of the static file ``filename`` (one ``stat``), None when
+    it is missing: a page that links the file and is kept ready-made is kept under this stamp,
+    as `asset_hash` keeps the file's hash (``filename`` is the program's, never a visitor's)."""
+    folder = current_app.static_folder
+    if folder is None:
+        return None
+    try:
+        stat = os.stat(os.path.join(folder, filename))
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def asset_url(filename: str) -> str:

@@ -39,7 +39,7 @@ def _gzip(response: Response) -> Response:
         or (response.is_streamed and not static)
         or "Content-Encoding" in response.headers
         or response.mimetype not in COMPRESSIBLE
-        or "gzip" not in request.headers.get("Accept-Encoding", "").lower()
+        or not accepts_gzip()
     ):
         return response
     if static:
@@ -65,3 +65,15 @@ def _weaken_etag(response: Response) -> None:
 
 def init_app(app: Flask) -> None:
     app.after_request(_gzip)
+
+
+def accepts_gzip() -> bool:
+    """The request takes gzip (``Accept-Encoding``)."""
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+
+
+def precompressed(response: Response) -> Response:
+    """Mark a response whose body is gzip already (this module's hook then leaves it alone)."""
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response

@@ -189,5 +189,13 @@ def init_limits(
         app.view_functions[endpoint] = _limit_submissions(
             app, counts, breach, app.view_functions[endpoint]
         )
+    own_limits = frozenset(limited)
+
+    @limiter.request_filter
+    def _counted_here() -> bool:
+        """The submission views are counted by ``counts`` alone: Flask-Limiter has no limit on
+        them and need not look for one at each request."""
+        return request.endpoint in own_limits
+
     _limit_login(app, limiter)
     return limiter

@@ -29,6 +29,8 @@ from wtforms.validators import ValidationError
 from questionnaires.answers import ErrorCode, ParsedSubmission, error_message, parse_submission
 from questionnaires.estimate import intro_without_duration, minutes_to_answer, question_count
 from questionnaires.model import Questionnaire
+from survey_app import compression
+from survey_app.citizen import form_page
 from survey_app.citizen.submissions import (
     FormTarget,
     FormTicket,
@@ -37,6 +39,7 @@ from survey_app.citizen.submissions import (
     read_ticket,
     store_response,
 )
+from survey_app.db import get_db
 from survey_app.db import session as db_session
 from survey_app.extensions import csrf
 from survey_app.i18n import current_language, t
@@ -78,22 +81,60 @@ def render_form(
 ) -> FlaskResponse:
     """The questionnaire page for ``target`` (and a device cookie).
 
-    It carries ``ticket`` when given (a receipt code's single ticket), else a fresh one.
+    It carries ``ticket`` when given (a receipt code's single ticket), else a fresh one. A plain
+    form (no answers, errors or notice) is the saved page filled in (``form_page``), compressed
+    already when the phone takes gzip; any other is rendered afresh.
     """
     session.setdefault("form_session", secrets.token_hex(16))
-    survey_round = target.survey_round
-    questionnaire = _questionnaire(survey_round)
+    ticket = ticket or issue_ticket(current_app.secret_key, target)
+    if values or errors or notice:
+        response = make_response(
+            _render(
+                target,
+                _questionnaire(target.survey_round),
+                ticket,
+                values=values or {},
+                errors=errors or {},
+                notice=notice,
+            ),
+            status,
+        )
+    else:
+        response = _plain_form(target, ticket, status)
+    if not request.cookies.get(DEVICE_COOKIE):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_hex(16),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+def _render(
+    target: object,
+    questionnaire: Questionnaire,
+    ticket: str,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str],
+    notice: str | None,
+    **context: object,
+) -> str:
+    """``templates/citizen/form.html`` for ``target`` (a `FormTarget`, or the saved page's
+    stand-in with a stand-in ``csrf_token`` in ``context``)."""
     lang = current_language()
-    errors = errors or {}
     in_order = [name for name in questionnaire.field_names if name in errors]
     in_order += [name for name in errors if name not in in_order]
     required = error_message(ErrorCode.REQUIRED, lang, questionnaire=questionnaire)
-    html = render_template(
+    return render_template(
         "citizen/form.html",
         target=target,
         questionnaire=questionnaire,
-        ticket=ticket or issue_ticket(current_app.secret_key, target),
-        values=values or {},
+        ticket=ticket,
+        values=values,
         errors=errors,
         summary_links=in_order[:SUMMARY_LINKS],
         all_missing=all(message == required for message in errors.values()),
@@ -106,18 +147,41 @@ def render_form(
         notice=notice,
         lang=lang,
         honeypot=HONEYPOT,
+        **context,
     )
-    response = make_response(html, status)
-    if not request.cookies.get(DEVICE_COOKIE):
-        response.set_cookie(
-            DEVICE_COOKIE,
-            secrets.token_hex(16),
-            max_age=365 * 24 * 3600,
-            httponly=True,
-            samesite="Lax",
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
+
+
+def _plain_form(target: FormTarget, ticket: str, status: int) -> FlaskResponse:
+    """The saved plain form of ``target``'s questionnaire and language, filled in."""
+    survey_round = target.survey_round
+    key = form_page.page_key(
+        survey_round.questionnaire_id,
+        survey_round.questionnaire_version,
+        current_language(),
+        target.counter is not None,
+    )
+    page = form_page.saved_page(
+        key,
+        lambda marks, csrf_token, marked_ticket: _render(
+            marks,
+            _questionnaire(survey_round),
+            marked_ticket,
+            values={},
+            errors={},
+            notice=None,
+            csrf_token=csrf_token,
+        ),
+    )
+    raw, gz = page.fill(
+        form_page.slot_values(
+            ticket, target.unit.name, target.counter.name if target.counter else None
         )
-    return response
+    )
+    if compression.accepts_gzip():
+        return compression.precompressed(
+            current_app.response_class(gz, status, mimetype="text/html")
+        )
+    return current_app.response_class(raw, status, mimetype="text/html")
 
 
 def _device(target: FormTarget) -> str | None:
@@ -186,6 +250,19 @@ def submit(
     return redirect(thanks_url, code=303)
 
 
+def statement_by_statement() -> None:
+    """Run this request's statements each in its own transaction (autocommit).
+
+    A citizen's form reads (the cache version; the counter, unit and round when not cached) and
+    its POST adds one INSERT, which is atomic and durable on its own: the 303 still comes only
+    after the database has committed it. Without ``BEGIN`` and ``COMMIT`` around them a GET is
+    one round trip to the database instead of three, a POST two instead of four
+    (docs/decisions/0022). Call it before the request's first query; not for a request that
+    writes more than one statement.
+    """
+    get_db().open_autocommit()
+
+
 def counter_target(counter: CounterView) -> FormTarget | None:
     """The counter's questionnaire in the round open now for its unit (None when closed)."""
     survey_round = cache.current(db_session()).open_round(db_session(), counter.unit_id)
@@ -198,6 +275,7 @@ def counter_target(counter: CounterView) -> FormTarget | None:
 @csrf.exempt
 def form(code: str) -> ResponseReturnValue:
     """Show the counter's questionnaire, or take its answers."""
+    statement_by_statement()
     counter = _counter_or_404(code)
     target = counter_target(counter)
     if target is None:

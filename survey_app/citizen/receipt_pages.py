@@ -35,7 +35,7 @@ from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from survey_app.citizen.pages import render_form, submit
+from survey_app.citizen.pages import render_form, statement_by_statement, submit
 from survey_app.citizen.submissions import FormTarget, FormTicket, exchanged_ticket, read_ticket
 from survey_app.db import session as db_session
 from survey_app.db import utcnow
@@ -293,6 +293,7 @@ def public_target(unit: Unit) -> FormTarget | None:
 @limited_submission(refused_with_answers)
 def public_form(unit_code: str) -> ResponseReturnValue:
     """A unit's questionnaire by its public link (SMS, Zalo, website), or its answers."""
+    statement_by_statement()
     unit = _unit_today(unit_code)
     if unit is None:
         abort(404)

@@ -15,6 +15,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -29,6 +30,12 @@ from survey_app.survey.cache import CounterView, RoundView, UnitView
 from survey_app.trust import signals
 
 SALT = "sipas-submission-id"
+
+
+@lru_cache(maxsize=8)
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    """The tickets' serializer for this secret key (made once: it holds no per-call state)."""
+    return URLSafeSerializer(secret_key, salt=SALT)
 
 
 @dataclass(frozen=True)
@@ -64,13 +71,13 @@ def issue_ticket(secret_key: str, target: FormTarget) -> str:
         "r": target.survey_round.id,
         "t": round(time.time(), 1),
     }
-    return URLSafeSerializer(secret_key, salt=SALT).dumps(payload)
+    return _serializer(secret_key).dumps(payload)
 
 
 def read_ticket(secret_key: str, token: str, target: FormTarget) -> FormTicket | None:
     """The ticket inside ``token`` when it is genuine and made for ``target``; else None."""
     try:
-        payload = URLSafeSerializer(secret_key, salt=SALT).loads(token)
+        payload = _serializer(secret_key).loads(token)
         ticket = FormTicket(
             str(payload["n"]), str(payload["c"]), int(payload["r"]), float(payload.get("t", 0))
         )
@@ -92,7 +99,7 @@ def exchanged_ticket(secret_key: str, form_ticket: FormTicket, target: FormTarge
         secret_key.encode(), f"receipt-ticket|{form_ticket.nonce}".encode(), hashlib.sha256
     ).hexdigest()[:32]
     payload = {"n": nonce, "c": target.key, "r": target.survey_round.id, "t": form_ticket.issued}
-    return URLSafeSerializer(secret_key, salt=SALT).dumps(payload)
+    return _serializer(secret_key).dumps(payload)
 
 
 def device_hash(secret_key: str, round_id: int, device_cookie: str, user_agent: str) -> str:
@@ -104,14 +111,26 @@ def device_hash(secret_key: str, round_id: int, device_cookie: str, user_agent: 
     return hmac.new(salt, f"{device_cookie}|{user_agent}".encode(), hashlib.sha256).hexdigest()
 
 
+_INSERTS: dict[str, Any] = {}
+
+
 def _insert(dialect: str):  # type: ignore[no-untyped-def]
-    """``INSERT … ON CONFLICT (submission_id) DO NOTHING RETURNING id`` for this database."""
-    module = postgresql if dialect == "postgresql" else sqlite
-    return (
-        module.insert(Response)
-        .on_conflict_do_nothing(index_elements=[Response.submission_id])
-        .returning(Response.id)
-    )
+    """``INSERT … ON CONFLICT (submission_id) DO NOTHING RETURNING id`` for this database.
+
+    Made once per dialect on the table (not the ORM class), its values passed as parameters:
+    SQLAlchemy then reuses one compiled statement instead of keying a new one per answer.
+    """
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        module = postgresql if dialect == "postgresql" else sqlite
+        table = Response.__table__
+        statement = (
+            module.insert(table)
+            .on_conflict_do_nothing(index_elements=[table.c.submission_id])
+            .returning(table.c.id)
+        )
+        _INSERTS[dialect] = statement
+    return statement
 
 
 def store_response(
@@ -154,9 +173,7 @@ def store_response(
     }
     flags = signals.safely_own_flags(values, target.unit.code, config)
     values |= {"flags": flags, "state": signals.state_for("received", flags)}
-    new_id = session.execute(
-        _insert(session.get_bind().dialect.name).values(**values)
-    ).scalar_one_or_none()
+    new_id = session.execute(_insert(session.get_bind().dialect.name), values).scalar_one_or_none()
     if new_id is None:  # a resend: the first one is stored
         session.rollback()
         existing = session.scalar(select(Response).where(Response.submission_id == ticket.nonce))

@@ -88,6 +88,16 @@ class Database:
             g.db_session = self.factory()
         return g.db_session
 
+    def open_autocommit(self) -> Session:
+        """Open the current app context's session with each statement committed on its own
+        (no ``BEGIN`` … ``COMMIT`` around them: one round trip per statement). A session already
+        open (a test's request inside its own app context) is returned as it is."""
+        if "db_session" not in g:
+            session = self.factory()
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            g.db_session = session
+        return g.db_session
+
     @contextmanager
     def begin(self) -> Iterator[Session]:
         """A session outside a request (CLI, tests) that commits or rolls back."""

@@ -59,9 +59,13 @@ def bump(session: Session) -> None:
         connection.execute(insert(CacheVersion).values(id=1, version=1))
 
 
+_TABLE = CacheVersion.__table__
+_READ = select(_TABLE.c.version).where(_TABLE.c.id == 1)
+
+
 def read(session: Session) -> int:
     """The current version (0 when the row is missing, e.g. before the migration)."""
-    return session.scalar(select(CacheVersion.version).where(CacheVersion.id == 1)) or 0
+    return session.scalar(_READ) or 0
 
 
 def install() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -80,3 +81,46 @@ def test_a_form_shown_before_its_round_closed_is_refused_after(
         assert _count(app) == 0
     finally:
         other.extensions["sipas_db"].engine.dispose()
+
+
+def _open_after(dbapi_connection: object) -> bool:
+    """A transaction is open on this DBAPI connection (psycopg or sqlite3)."""
+    info = getattr(dbapi_connection, "info", None)
+    if info is not None and hasattr(info, "transaction_status"):
+        from psycopg.pq import TransactionStatus
+
+        return info.transaction_status != TransactionStatus.IDLE
+    return bool(dbapi_connection.in_transaction)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("path", ["/s/SNV-1", "/u/SNV"])
+def test_a_form_and_its_answers_are_statements_each_committed_alone(
+    app: Flask, client: FlaskClient, survey: dict, path: str
+) -> None:
+    """No BEGIN … COMMIT around the citizen's statements (docs/decisions/0022); a counter's
+    form is one statement (the cache version), its answers two (and the INSERT)."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, bool]] = []
+
+    def after(conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        seen.append((statement.split()[0].upper(), _open_after(conn.connection.dbapi_connection)))
+
+    engine = app.extensions["sipas_db"].engine
+    client.get(path)  # the counter, unit and round cached
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        tokens = form_tokens(client.get(path).get_data(as_text=True))
+        got = list(seen)
+        seen.clear()
+        sent = client.post(path, data={**tokens, **full_answers("4")})
+        posted = list(seen)
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    assert sent.status_code == 303
+    assert _count(app) == 1
+    assert not any(open_after for _, open_after in got + posted)
+    assert posted[-1][0] == "INSERT"
+    if path.startswith("/s/"):
+        assert [kind for kind, _ in got] == ["SELECT"]
+        assert [kind for kind, _ in posted] == ["SELECT", "INSERT"]
