@@ -303,7 +303,11 @@ def _unit_sheet(
         float(leaves[c.code][0] or 0) for c in catalog.leaves if c.code in leaves
     )
     complete = all(c.code in leaves and leaves[c.code][0] is not None for c in catalog.leaves)
-    _table(writer, catalog, cells, (total_self if complete else None, score.total))
+    totals = (total_self if complete else None, score.total)
+    if isinstance(book, StreamBook):
+        book.catalog_table(writer, catalog, cells, totals)  # the same cells, from a template
+    else:
+        _table(writer, catalog, cells, totals)
     index_self = round_half_up(100 * total_self / score.max) if complete and score.max else None
     writer.values(["", "Chỉ số CCHC (%)", 100, index_self, round_half_up(score.index)], bold=True)
     for col in (3, 4, 5):
