@@ -280,11 +280,13 @@ def _unit_sheet(
         previous_year=_previous_year_note(previous, units=False) if previous else None,
     )
 
+    own = {code: entry[0] for code, entry in leaves.items()}
+
     def self_sum(code: str) -> float | None:
-        values = [leaves.get(c.code, (None, None, ""))[0] for c in catalog.leaves_under(code)]
+        values = [own.get(c.code) for c in catalog.leaves_under(code)]
         if any(v is None for v in values):
             return None
-        return math.fsum(float(v) for v in values if v is not None)
+        return math.fsum(map(float, values))  # type: ignore[arg-type]
 
     def cells(c: Criterion, rows: Mapping[str, int]) -> tuple[object, object, object]:
         entry = leaves.get(c.code)
