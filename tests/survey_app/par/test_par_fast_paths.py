@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-import survey_app.par.report as report_module
+import survey_app.par.report as par_report
 from scoring_bridge import load_catalog, load_rule81
 from survey_app.par.files.outputs import _score_workbook_into
 from survey_app.par.files.points import _read_points_rows, read_points_csv
@@ -31,7 +31,7 @@ from survey_app.par.outputs import (
     report_json,
     report_xlsx,
 )
-from survey_app.par.report import ScoringInputs, compute
+from survey_app.par.scoring import ScoringInputs, compute
 from tests.scoring_bridge.test_scoring_ranking import quadratic_rank_units
 
 YEAR = 2023
@@ -145,7 +145,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory):
     files = province(folder)
     new = score(files)
     patch = pytest.MonkeyPatch()
-    patch.setattr(report_module, "rank_units", quadratic_rank_units)
+    patch.setattr(par_report, "rank_units", quadratic_rank_units)
     patch.setattr("survey_app.par.outputs.read_points_csv", _read_points_rows)
     try:
         old = score(files)
