@@ -280,13 +280,11 @@ def _unit_sheet(
         previous_year=_previous_year_note(previous, units=False) if previous else None,
     )
 
-    own = {code: entry[0] for code, entry in leaves.items()}
-
     def self_sum(code: str) -> float | None:
-        values = [own.get(c.code) for c in catalog.leaves_under(code)]
+        values = [leaves.get(c.code, (None, None, ""))[0] for c in catalog.leaves_under(code)]
         if any(v is None for v in values):
             return None
-        return math.fsum(map(float, values))  # type: ignore[arg-type]
+        return math.fsum(float(v) for v in values if v is not None)
 
     def cells(c: Criterion, rows: Mapping[str, int]) -> tuple[object, object, object]:
         entry = leaves.get(c.code)
@@ -305,11 +303,7 @@ def _unit_sheet(
         float(leaves[c.code][0] or 0) for c in catalog.leaves if c.code in leaves
     )
     complete = all(c.code in leaves and leaves[c.code][0] is not None for c in catalog.leaves)
-    totals = (total_self if complete else None, score.total)
-    if isinstance(book, StreamBook):
-        book.catalog_table(writer, catalog, cells, totals)  # the same cells, from a template
-    else:
-        _table(writer, catalog, cells, totals)
+    _table(writer, catalog, cells, (total_self if complete else None, score.total))
     index_self = round_half_up(100 * total_self / score.max) if complete and score.max else None
     writer.values(["", "Chỉ số CCHC (%)", 100, index_self, round_half_up(score.index)], bold=True)
     for col in (3, 4, 5):

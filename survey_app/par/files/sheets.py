@@ -177,7 +177,14 @@ def _table(
     inputs: bool = False,
 ) -> None:
     """Header and one row per criterion; ``cells`` gives (self, final, note) of a criterion,
-    knowing the row of every code written so far (for formulas)."""
+    knowing the row of every code written so far (for formulas).
+
+    A sheet that can repeat a table (``StreamBook``'s: ``draw_table``) gets the same cells
+    from a template this function drew once per catalog, with ``cells``' values filled in."""
+    draw = getattr(writer.sheet, "draw_table", None)
+    if draw is not None and cells is not None:
+        draw(writer, catalog, cells, totals, inputs)
+        return
     writer.header(list(APPENDIX_HEADER.values()))
     rows: dict[str, int] = {}
     first = writer.row + 1

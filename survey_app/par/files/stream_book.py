@@ -59,7 +59,8 @@ class _Dimensions(dict):
 @dataclass
 class BufferedSheet:
     """One sheet's cells and layout, with the part of openpyxl's API the writers use; ``raw``
-    holds rows already written as XML (row → its ``<c>`` cells)."""
+    holds rows already written as XML (row → its ``<c>`` cells), ``draw_table`` the book's
+    :meth:`StreamBook.catalog_table`."""
 
     title: str
     cells: dict[tuple[int, int], _Cell] = field(default_factory=dict)
@@ -68,6 +69,7 @@ class BufferedSheet:
     column_dimensions: _Dimensions = field(default_factory=_Dimensions)
     freeze_panes: Any = None
     raw: dict[int, tuple[str, int]] = field(default_factory=dict)  # row → (cells, last column)
+    draw_table: Callable[..., None] | None = None  # ``sheets._table`` from a template
 
     def cell(self, row: int, column: int, value: Any = None) -> _Cell:
         found = self.cells.get((row, column))
@@ -116,12 +118,12 @@ class StreamBook:
         self.xlsx = XlsxStream(self._buffer if self._buffer is not None else target)  # type: ignore[arg-type]
         self._by_style: dict[tuple[Any, ...], int] = {}
         self._kept: list[Any] = []  # the objects whose ids key ``_by_style`` and ``_tables``
-        self._tables: dict[tuple[int, int, int], _Template] = {}
+        self._tables: dict[tuple[int, int, int, bool], _Template] = {}
         self._pending: BufferedSheet | None = None
 
     def create_sheet(self, title: str) -> BufferedSheet:
         self._flush()
-        self._pending = BufferedSheet(title)
+        self._pending = BufferedSheet(title, draw_table=self.catalog_table)
         return self._pending
 
     def close(self) -> None:
@@ -134,15 +136,20 @@ class StreamBook:
 
     # --- the appendix table from a template ---------------------------------------------------
     def catalog_table(
-        self, writer: Any, catalog: Catalog, cells: Cells, totals: Sequence[object]
+        self,
+        writer: Any,
+        catalog: Catalog,
+        cells: Cells,
+        totals: Sequence[object],
+        inputs: bool = False,
     ) -> None:
-        """``sheets._table(writer, catalog, cells, totals)`` into the pending sheet: the same
-        cells, written from the catalog's template with ``cells``' values filled in."""
+        """``sheets._table(writer, catalog, cells, totals, inputs=inputs)`` into the pending
+        sheet: the same cells, written from the catalog's template with ``cells``' values."""
         sheet: BufferedSheet = writer.sheet
-        key = (id(catalog), writer.row, len(totals))
+        key = (id(catalog), writer.row, len(totals), inputs)
         template = self._tables.get(key)
         if template is None:
-            template = self._tables[key] = self._template(writer, catalog, len(totals))
+            template = self._tables[key] = self._template(writer, catalog, len(totals), inputs)
             self._kept.append(catalog)
         values: list[Any] = []
         rows = template.code_rows
@@ -180,7 +187,7 @@ class StreamBook:
             sheet.freeze_panes = template.freeze
         writer.row = template.end
 
-    def _template(self, writer: Any, catalog: Catalog, totals: int) -> _Template:
+    def _template(self, writer: Any, catalog: Catalog, totals: int, inputs: bool) -> _Template:
         """Draws ``sheets._table`` on a scratch sheet with a slot for every value."""
         from survey_app.par.files.sheets import _SheetWriter, _table
 
@@ -196,7 +203,7 @@ class StreamBook:
             return _Slot(i), _Slot(i + 1), _Slot(i + 2)
 
         n = 3 * len(catalog.criteria)
-        _table(probe, catalog, slots, tuple(_Slot(n + i) for i in range(totals)))
+        _table(probe, catalog, slots, tuple(_Slot(n + i) for i in range(totals)), inputs=inputs)
         covered = _covered(scratch)
         rows = []
         for number, columns in sorted(_by_row(scratch).items()):
