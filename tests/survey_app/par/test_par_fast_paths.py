@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-import survey_app.par.report as par_report
 from scoring_bridge import load_catalog, load_rule81
 from survey_app.par.files.outputs import _score_workbook_into
 from survey_app.par.files.points import _read_points_rows, read_points_csv
@@ -145,7 +144,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory):
     files = province(folder)
     new = score(files)
     patch = pytest.MonkeyPatch()
-    patch.setattr(par_report, "rank_units", quadratic_rank_units)
+    patch.setattr("survey_app.par.report.rank_units", quadratic_rank_units)
     patch.setattr("survey_app.par.outputs.read_points_csv", _read_points_rows)
     try:
         old = score(files)
