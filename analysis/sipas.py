@@ -80,14 +80,16 @@ WEIGHTING_NONE = "no-fpc equal-weights"
 class SipasData:
     """The answers of one survey round, one row per respondent.
 
-    ``answers`` (n, k) holds 1..5, NaN for "không áp dụng" or blank; ``elements`` lists each
-    element's item ids in order; ``unit_types`` maps unit code → type name (aggregates use the
-    name as ``unit_code``); ``populations`` maps unit code → N_h, completed dossiers; ``groups``
-    labels each respondent for a ``by`` analysis.
+    ``answers`` (n, k) holds 1..5, NaN for "không áp dụng" or blank (float64, or float32 kept
+    as given: 1..5 and NaN are exact in it, and the estimates only compare answers with 4 and
+    NaN, so they are the same; a reader of millions of answers halves the matrix);
+    ``elements`` lists each element's item ids in order; ``unit_types`` maps unit code → type
+    name (aggregates use the name as ``unit_code``); ``populations`` maps unit code → N_h,
+    completed dossiers; ``groups`` labels each respondent for a ``by`` analysis.
     """
 
     unit_codes: NDArray[np.str_]
-    answers: NDArray[np.float64]
+    answers: NDArray[np.floating]
     item_ids: tuple[str, ...]
     elements: tuple[tuple[str, tuple[str, ...]], ...]
     unit_types: Mapping[str, str] = field(default_factory=dict)
@@ -98,12 +100,14 @@ class SipasData:
         codes = np.asarray(self.unit_codes)
         if codes.ndim != 1 or len(codes) == 0:
             raise ValueError(f"unit_codes must be a non-empty 1-D array, got shape {codes.shape}")
-        codes = codes.astype(str)
+        codes = codes.astype(str, copy=False)
         item_ids = tuple(str(i) for i in self.item_ids)
-        try:
-            answers = np.asarray(self.answers, dtype=float)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"answers must be numbers 1–5 or NaN: {error}") from None
+        answers = self.answers
+        if not (isinstance(answers, np.ndarray) and answers.dtype in _ANSWER_TYPES):
+            try:
+                answers = np.asarray(answers, dtype=float)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"answers must be numbers 1–5 or NaN: {error}") from None
         if answers.shape != (len(codes), len(item_ids)):
             raise ValueError(
                 f"answers has shape {answers.shape}, expected ({len(codes)}, {len(item_ids)}): "
@@ -111,9 +115,9 @@ class SipasData:
             )
         if len(set(item_ids)) != len(item_ids) or not item_ids:
             raise ValueError(f"item_ids must be distinct and not empty: {item_ids}")
-        bad = ~np.isnan(answers) & ~np.isin(answers, np.arange(1.0, 6.0))
-        if bad.any():
-            row, column = np.argwhere(bad)[0]
+        found = _first_bad_answer(answers)
+        if found is not None:
+            row, column = found
             raise ValueError(
                 f"item {item_ids[column]!r} (row {row + 1}) has the value "
                 f"{answers[row, column]:g}: answers are 1–5, or NaN when not valid"
@@ -133,7 +137,7 @@ class SipasData:
             _check_populations(codes, populations)
         groups = None
         if self.groups is not None:
-            groups = np.asarray(self.groups).astype(str)
+            groups = np.asarray(self.groups).astype(str, copy=False)
             if groups.shape != codes.shape:
                 raise ValueError(f"groups has shape {groups.shape}, expected {codes.shape}")
         object.__setattr__(self, "unit_codes", codes)
@@ -143,6 +147,23 @@ class SipasData:
         object.__setattr__(self, "unit_types", types)
         object.__setattr__(self, "populations", populations)
         object.__setattr__(self, "groups", groups)
+
+
+_ANSWER_TYPES = (np.dtype(np.float64), np.dtype(np.float32))
+_BLOCK_CELLS = 1 << 22
+
+
+def _first_bad_answer(answers: NDArray[np.floating]) -> tuple[int, int] | None:
+    """(row, column) of the first answer that is neither 1..5 nor NaN, in row order; checked a
+    block of rows at a time, so the masks stay small however many answers there are."""
+    step = max(1, _BLOCK_CELLS // max(answers.shape[1], 1))
+    for start in range(0, len(answers), step):
+        block = answers[start : start + step]
+        bad = ~np.isnan(block) & ~np.isin(block, np.arange(1.0, 6.0))
+        if bad.any():
+            row, column = np.argwhere(bad)[0]
+            return start + int(row), int(column)
+    return None
 
 
 def _check_elements(elements: tuple[tuple[str, tuple[str, ...]], ...], item_ids: tuple[str, ...]):

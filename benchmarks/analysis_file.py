@@ -3,16 +3,17 @@
 Run from the project root::
 
     .venv/bin/python benchmarks/analysis_file.py [--rows 1000000] [--units 150] [--workdir DIR]
-                                                 [--old] [--no-samplics]
+                                                 [--old] [--no-samplics] [--baseline REV]
 
 It writes a responses export (the export's columns, UTF-8 with BOM; answers from
 ``analysis_million.py``'s generator; ``benchmarks/responses_csv.py``), makes a private SQLite
 database (``sipas db upgrade``), then times, in the same run:
 
 (a) ``sipas analyze --responses FILE --questionnaire sipas-2023@1 --out results.csv`` as a
-    subprocess (process start to results file written), its peak RSS (``RUSAGE_CHILDREN``) and
+    subprocess (process start to results file written), its own peak RSS (``os.wait4``) and
     user CPU seconds; with ``--old`` also the row-by-row reader it replaced, in a subprocess
-    too (slow: tens of seconds per million rows);
+    too (slow: tens of seconds per million rows); with ``--baseline REV`` also the same command
+    of an older revision (``git archive REV``, run with the same interpreter), e.g. ``main``;
 (b) the core in this process: reading the file by columns plus ``analyze_sipas``;
 (c) samplics' ``TaylorEstimator(ratio)`` doing only the per-unit item shares on the same answers
     (as ``analysis_million.py`` calls it),
@@ -25,9 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import shlex
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from analysis_million import generate, samplics_item_ratios  # noqa: E402
 from responses_csv import write_responses_csv  # noqa: E402
+from runs import measure, source_tree  # noqa: E402
 
 OLD_PATH = """
 import sys
@@ -62,14 +62,8 @@ def load() -> str:
 
 def child(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     """(wall seconds, peak RSS MiB, user CPU seconds) of one subprocess."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{shlex.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return wall, after.ru_maxrss / 1024, after.ru_utime - before.ru_utime
+    wall, rss, user, _, _ = measure(args, env)
+    return wall, rss, user
 
 
 def main() -> None:
@@ -80,6 +74,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--old", action="store_true", help="also time the row-by-row reader")
     parser.add_argument("--no-samplics", action="store_true")
+    parser.add_argument("--baseline", metavar="REV", help="also time this revision's command")
     args = parser.parse_args()
     print("$", shlex.join([Path(sys.executable).name, *sys.argv]))
     print(
@@ -118,6 +113,11 @@ def main() -> None:
     ]
     wall, rss, user = child(command, env)
     rows.append(("`sipas analyze --responses` (subprocess, start → file written)", wall, rss, user))
+    if args.baseline:
+        older = dict(env, PYTHONPATH=str(source_tree(args.baseline, folder)))
+        wall, rss, user = child(command, older)
+        name = f"the same command at {args.baseline} (baseline, subprocess)"
+        rows.append((name, wall, rss, user))
     if args.old:
         wall, rss, user = child(
             [sys.executable, "-c", OLD_PATH, str(path), str(out), str(populations)], env

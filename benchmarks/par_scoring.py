@@ -3,15 +3,16 @@
 Run from the project root::
 
     .venv/bin/python benchmarks/par_scoring.py [--units 10000] [--formats csv,json,xlsx]
-                                               [--workdir DIR]
+                                               [--workdir DIR] [--baseline REV]
 
 It makes a private SQLite database (``sipas db upgrade``), writes the shipped 2023 catalogs
 (``sipas par catalog-export``), a units file of ``--units`` communes (every 50th scored but not
 ranked), a points file with every scored leaf of every unit (self and final points, a decimal
 comma on some rows, ties in the totals) and a SIPAS results file (each unit's 8.1 input), then
 times ``sipas score --year 2023 --units … --catalog … --points … --sipas … --out x.<format>`` as a
-subprocess from its start to the file written, with its peak RSS (``RUSAGE_CHILDREN`` of one
-child per run) and its user CPU seconds, and prints a table.
+subprocess from its start to the file written, with its own peak RSS (``os.wait4``) and user CPU
+seconds, and prints a table; with ``--baseline REV`` each format is also written by the same
+command of an older revision (``git archive REV``, the same interpreter), e.g. ``main``.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ import csv
 import os
 import platform
 import random
-import resource
 import shlex
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from runs import measure, source_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2023
@@ -47,16 +48,8 @@ def environment(database: Path) -> dict[str, str]:
 
 def run(args: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
     """(wall seconds, peak RSS MiB, user CPU seconds, output) of one ``sipas`` run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(
-        [*sipas_command(), *args], env=env, capture_output=True, text=True, check=False
-    )
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"sipas {shlex.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return wall, after.ru_maxrss / 1024, after.ru_utime - before.ru_utime, done.stdout
+    wall, rss, user, stdout, _ = measure([*sipas_command(), *args], env)
+    return wall, rss, user, stdout
 
 
 def generate(folder: Path, units: int, seed: int, env: dict[str, str]) -> dict[str, Path]:
@@ -109,6 +102,7 @@ def main() -> None:
     parser.add_argument("--formats", default="csv,json,xlsx")
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--baseline", metavar="REV", help="also time this revision's command")
     args = parser.parse_args()
     print("$", shlex.join([Path(sys.executable).name, *sys.argv]))
     print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores")
@@ -125,25 +119,31 @@ def main() -> None:
         f"({files['points'].stat().st_size / 1e6:.0f} MB; generated in "
         f"{time.perf_counter() - start:.0f} s) in {folder}"
     )
-    print("| output | wall (start → file written) | peak RSS | user CPU | size |")
-    print("|---|---|---|---|---|")
+    print("| output | revision | wall (start → file written) | peak RSS | user CPU | size |")
+    print("|---|---|---|---|---|---|")
+    runs = [("this checkout", env, "par")]
+    if args.baseline:
+        older = dict(env, PYTHONPATH=str(source_tree(args.baseline, folder)))
+        runs.append((args.baseline, older, "par-baseline"))
     for fmt in args.formats.split(","):
-        out = folder / f"par.{fmt}"
-        wall, rss, user, _ = run(
-            [
-                "score",
-                "--year",
-                str(YEAR),
-                *("--units", str(files["units"]), "--catalog", str(files["catalog"])),
-                *("--points", str(files["points"]), "--sipas", str(files["sipas"])),
-                *("--out", str(out)),
-            ],
-            env,
-        )
-        print(
-            f"| {fmt} | {wall:.2f} s | {rss:.0f} MiB | {user:.2f} s | "
-            f"{out.stat().st_size / 1e6:.1f} MB |"
-        )
+        for name, run_env, stem in runs:
+            out = folder / f"{stem}.{fmt}"
+            wall, rss, user, _ = run(
+                [
+                    "score",
+                    "--year",
+                    str(YEAR),
+                    *("--units", str(files["units"]), "--catalog", str(files["catalog"])),
+                    *("--points", str(files["points"]), "--sipas", str(files["sipas"])),
+                    *("--out", str(out)),
+                ],
+                run_env,
+            )
+            print(
+                f"| {fmt} | {name} | {wall:.2f} s | {rss:.0f} MiB | {user:.2f} s | "
+                f"{out.stat().st_size / 1e6:.1f} MB |",
+                flush=True,
+            )
     print("load:", Path("/proc/loadavg").read_text().split()[:3])
     if args.workdir is None:
         print(f"(files left in {folder}; delete it when done)")

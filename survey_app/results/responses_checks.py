@@ -14,7 +14,6 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 from numpy.typing import NDArray
 
 from analysis import PostStrata, SipasData, SipasResult, analyze_sipas
@@ -26,7 +25,7 @@ from survey_app.results.analysis_input import (
     AnalysisOptions,
     InputError,
 )
-from survey_app.results.responses_file import MAX_LISTED, ResponseColumns, read_columns
+from survey_app.results.responses_file import MAX_LISTED, Coded, ResponseColumns, read_columns
 
 _DIGITS = {"1": 1.0, "2": 2.0, "3": 3.0, "4": 4.0, "5": 5.0}
 
@@ -49,41 +48,31 @@ class BadCells:
             raise InputError(self.listed, total=self.total)
 
 
-def _item_values(column: pa.ChunkedArray) -> tuple[NDArray[np.float64], list[tuple[int, str]]]:
+def _item_values(column: Coded) -> tuple[NDArray[np.float32], list[tuple[int, str]]]:
     """An item column → 1.0–5.0 or NaN, and the (row index, cleaned value) of bad cells.
 
-    A cell of one byte ``1``–``5`` or of none is decided on the bytes; any other goes through
-    ``clean_text``: white space around a digit is fine, anything else is an error.
+    Decided once per distinct raw value: ``1``–``5`` or empty as they are; any other goes
+    through ``clean_text``: white space around a digit is fine, anything else is an error.
     """
-    parts: list[NDArray[np.float64]] = []
-    bad: list[tuple[int, str]] = []
-    start = 0
-    for chunk in column.chunks:
-        n = len(chunk)
-        if n == 0:
-            continue
-        buffers = chunk.buffers()
-        offsets = np.frombuffer(buffers[1], dtype=np.int32, count=n + 1, offset=chunk.offset * 4)
-        data = (
-            np.frombuffer(buffers[2], dtype=np.uint8)
-            if buffers[2] is not None and buffers[2].size
-            else np.zeros(1, np.uint8)
-        )
-        lengths = np.diff(offsets)
-        first = data[np.minimum(offsets[:-1], len(data) - 1)].astype(np.int16) - 48
-        digit = (lengths == 1) & (first >= 1) & (first <= 5)
-        values = np.where(digit, first, np.nan)
-        for i in np.flatnonzero((lengths != 0) & ~digit).tolist():
-            cleaned = clean_text(chunk[i].as_py())
-            if cleaned == "":
-                continue
+    table = np.full(len(column.values), np.nan, dtype=np.float32)
+    wrong: dict[int, str] = {}
+    for code, raw in enumerate(column.values):
+        if raw in _DIGITS:
+            table[code] = _DIGITS[raw]
+        elif raw != "":
+            cleaned = clean_text(raw)
             if cleaned in _DIGITS:
-                values[i] = _DIGITS[cleaned]
-            else:
-                bad.append((start + i, cleaned))
-        parts.append(values)
-        start += n
-    return (np.concatenate(parts) if parts else np.array([], dtype=float)), bad
+                table[code] = _DIGITS[cleaned]
+            elif cleaned != "":
+                wrong[code] = cleaned
+    values = table[column.codes]
+    bad: list[tuple[int, str]] = []
+    if wrong:
+        at = np.flatnonzero(np.isin(column.codes, list(wrong)))
+        bad = [
+            (i, wrong[code]) for i, code in zip(at.tolist(), column.codes[at].tolist(), strict=True)
+        ]
+    return values, bad
 
 
 def to_sipas_data_columns(
@@ -119,22 +108,27 @@ def to_sipas_data_columns(
         raise InputError(problems)
     n = len(columns)
     wanted = (questionnaire.id, str(questionnaire.version))
-    names = columns.labels("questionnaire")
-    versions = columns.labels("questionnaire_version")
-    other = (names != wanted[0]) | (versions != wanted[1])
+    names, versions = columns.columns["questionnaire"], columns.columns["questionnaire_version"]
+    name_of = [clean_text(v) for v in names.values]  # per distinct value, not per row
+    version_of = [clean_text(v) for v in versions.values]
+    other = (
+        np.array([v != wanted[0] for v in name_of], dtype=bool)[names.codes]
+        | np.array([v != wanted[1] for v in version_of], dtype=bool)[versions.codes]
+    )
     found: list[tuple[int, int, FileProblem]] = [
         (
-            int(i),
+            i,
             -1,
             FileProblem(
                 int(columns.rows[i]),
                 "questionnaire",
-                f"answers to {names[i]} v{versions[i]}, not {wanted[0]} v{wanted[1]}",
+                f"answers to {name_of[names.codes[i]]} v{version_of[versions.codes[i]]}, "
+                f"not {wanted[0]} v{wanted[1]}",
             ),
         )
         for i in np.flatnonzero(other).tolist()
     ]
-    answers = np.empty((n, len(items)))
+    answers = np.empty((n, len(items)), dtype=np.float32)  # 1–5 and NaN are exact in 4 bytes
     for j, item in enumerate(items):
         answers[:, j], bad = _item_values(columns.columns[item])
         found += [

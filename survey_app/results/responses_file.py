@@ -12,6 +12,12 @@ read otherwise than ``csv`` (a row with too many or too few values, a blank firs
 raw header names, bytes that are not UTF-8, an empty file) is read again by Python's ``csv``
 module in one streaming pass, which gives today's messages (the first :data:`MAX_LISTED`, and
 the count). No Flask, no SQLAlchemy here.
+
+How it stays small (docs/decisions/0021): the file is read a block at a time (pyarrow's
+streaming reader) and each block's cells become codes into their column's distinct raw values
+(:class:`Coded`: one byte a cell while a column has at most 256 distinct values, as an item or a
+unit code has), so no table of strings is ever held: 5,000,000 answers × 23 columns take about
+120 MB instead of 0.6 GB of Arrow strings.
 """
 
 from __future__ import annotations
@@ -33,7 +39,76 @@ from survey_app.results.analysis_input import FIXED, InputError
 
 MAX_LISTED = 100
 _HEAD_BYTES = 1 << 20
+_BLOCK_BYTES = 1 << 23  # bytes of the file read (and coded) at a time
+_CSV_BLOCK = 1 << 16  # rows of the csv pass coded at a time
 _BOM = codecs.BOM_UTF8
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A column as codes into its distinct raw cells (not cleaned): cell ``i`` is
+    ``values[codes[i]]``; the codes take 1, 2 or 4 bytes, as the number of values needs."""
+
+    codes: NDArray[np.unsignedinteger]
+    values: list[str]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def labels(self, empty: str = "") -> NDArray[np.str_]:
+        """The cells cleaned (``clean_text``, once per distinct value), ``empty`` for an empty
+        one."""
+        if len(self.codes) == 0:
+            return np.array([], dtype=str)
+        return np.array([clean_text(v) or empty for v in self.values], dtype=str)[self.codes]
+
+    def take(self, mask: NDArray[np.bool_]) -> Coded:
+        return Coded(self.codes[mask], self.values)
+
+
+class _Coder:
+    """Builds a :class:`Coded` column from blocks of cells."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.parts: list[NDArray[np.unsignedinteger]] = []
+        self.dtype: type[np.unsignedinteger] = np.uint8
+
+    def add_arrow(self, cells: pa.Array | pa.ChunkedArray) -> None:
+        """A block of cells (an Arrow string array)."""
+        encoded = cells.dictionary_encode()
+        if isinstance(encoded, pa.ChunkedArray):
+            for chunk in encoded.chunks:
+                self._add(chunk.dictionary.to_pylist(), chunk.indices)
+        else:
+            self._add(encoded.dictionary.to_pylist(), encoded.indices)
+
+    def add_texts(self, cells: Sequence[str]) -> None:
+        """A block of cells (Python strings)."""
+        index = self.index
+        codes = np.fromiter(
+            (index.setdefault(v, len(index)) for v in cells), dtype=np.int64, count=len(cells)
+        )
+        self._widen()
+        self.parts.append(codes.astype(self.dtype))
+
+    def _add(self, distinct: list[str], indices: pa.Array) -> None:
+        index = self.index
+        mapping = np.array([index.setdefault(v, len(index)) for v in distinct], dtype=np.int64)
+        self._widen()
+        local = indices.to_numpy(zero_copy_only=False)
+        self.parts.append(mapping.astype(self.dtype)[local])
+
+    def _widen(self) -> None:
+        size = len(self.index)
+        need = np.uint8 if size <= 1 << 8 else np.uint16 if size <= 1 << 16 else np.uint32
+        if np.dtype(need).itemsize > np.dtype(self.dtype).itemsize:
+            self.parts = [part.astype(need) for part in self.parts]
+            self.dtype = need
+
+    def done(self) -> Coded:
+        codes = np.concatenate(self.parts) if self.parts else np.array([], dtype=self.dtype)
+        return Coded(codes, list(self.index))
 
 
 @dataclass(frozen=True)
@@ -41,12 +116,12 @@ class ResponseColumns:
     """The columns of a responses file the analysis needs, as raw strings (not yet cleaned).
 
     ``header``: every column name of the file, cleaned, in file order; ``columns``: cleaned
-    name → its raw cells; ``rows``: each row's number in the file (2 = the first after the
-    header).
+    name → its cells (:class:`Coded`); ``rows``: each row's number in the file (2 = the first
+    after the header).
     """
 
     header: list[str]
-    columns: Mapping[str, pa.ChunkedArray]
+    columns: Mapping[str, Coded]
     rows: NDArray[np.int64]
 
     def __len__(self) -> int:
@@ -54,14 +129,13 @@ class ResponseColumns:
 
     def labels(self, name: str, empty: str = "") -> NDArray[np.str_]:
         """The column's cells cleaned (``clean_text``), ``empty`` for an empty one."""
-        return _labels(self.columns[name], empty)
+        return self.columns[name].labels(empty)
 
     def take(self, mask: NDArray[np.bool_]) -> ResponseColumns:
         """The rows where ``mask`` holds (their file row numbers kept)."""
-        keep = pa.array(mask)
         return ResponseColumns(
             self.header,
-            {name: column.filter(keep) for name, column in self.columns.items()},
+            {name: column.take(mask) for name, column in self.columns.items()},
             self.rows[mask],
         )
 
@@ -106,10 +180,12 @@ def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | N
     header = [clean_text(name) for name in first]
     raw_of = {name: raw for raw, name in zip(first, header, strict=True)}  # the last one wins
     include = [raw_of[name] for name in dict.fromkeys(header) if name in wanted]
+    coders = {raw: _Coder() for raw in include}
+    count = 0
     try:
-        table = pacsv.read_csv(
+        reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 23),
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={raw: pa.string() for raw in first},
@@ -120,12 +196,17 @@ def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | N
                 check_utf8=True,
             ),
         )
+        for batch in reader:  # a block at a time: only its codes are kept
+            for raw, coder in coders.items():
+                coder.add_arrow(batch.column(raw))
+            count += batch.num_rows
     except (pa.ArrowException, KeyError, OSError):
         return None
+    pa.default_memory_pool().release_unused()  # the blocks' memory back to the system
     if not _utf8(path):
         return None  # the columns not read must be UTF-8 (and free of NUL) too
-    columns = {clean_text(raw): table.column(raw) for raw in include}
-    return ResponseColumns(header, columns, np.arange(2, table.num_rows + 2, dtype=np.int64))
+    columns = {clean_text(raw): coder.done() for raw, coder in coders.items()}
+    return ResponseColumns(header, columns, np.arange(2, count + 2, dtype=np.int64))
 
 
 def _utf8(path: Path) -> bool:
@@ -168,6 +249,7 @@ def _read_with_csv(path: Path, wanted: Collection[str]) -> ResponseColumns:
             raise InputError([FileProblem(1, None, "the file is empty: it needs a header row")])
         index = {name: i for i, name in enumerate(header)}  # the last of a repeated name wins
         picked = {name: index[name] for name in wanted if name in index}
+        coders = {name: _Coder() for name in picked}
         values: dict[str, list[str]] = {name: [] for name in picked}
         problems: list[FileProblem] = [
             FileProblem(1, name, NUL_MESSAGE) for name in header if "\x00" in name
@@ -192,18 +274,14 @@ def _read_with_csv(path: Path, wanted: Collection[str]) -> ResponseColumns:
                 )
             for name, i in picked.items():
                 values[name].append(cells[i] if i < len(cells) else "")
+            if (number - 1) % _CSV_BLOCK == 0:
+                for name, block in values.items():
+                    coders[name].add_texts(block)
+                    block.clear()
     if problems:
         every = [*problems, *_missing_fixed(header)]
         raise InputError(every[:MAX_LISTED], total=len(every))
-    columns = {name: pa.chunked_array([pa.array(v, pa.string())]) for name, v in values.items()}
+    for name, block in values.items():
+        coders[name].add_texts(block)
+    columns = {name: coder.done() for name, coder in coders.items()}
     return ResponseColumns(header, columns, np.arange(2, number + 1, dtype=np.int64))
-
-
-def _labels(column: pa.ChunkedArray, empty: str = "") -> NDArray[np.str_]:
-    """Cells cleaned once per distinct value."""
-    if len(column) == 0:
-        return np.array([], dtype=str)
-    encoded = column.combine_chunks().dictionary_encode()
-    uniques = [clean_text(v) or empty for v in encoded.dictionary.to_pylist()]
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    return np.array(uniques, dtype=str)[codes]

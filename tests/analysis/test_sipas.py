@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import analysis.sipas as sipas_module
 from analysis import (
     Design,
     ResultRow,
@@ -601,3 +603,27 @@ def test_result_rows_are_plain_values() -> None:
     assert type(row.estimate) is float and type(row.n) is int and type(row.n_eff) is float
     assert row.deff == pytest.approx(row.n / row.n_eff)
     assert row.ci_low < row.estimate < row.ci_high  # type: ignore[operator]
+
+
+def test_float32_answers_are_kept_and_give_the_same_results() -> None:
+    """A reader may hand over float32 answers (half the memory): kept as given, not copied,
+    and every figure is the same as with float64 (the estimates only compare with 4 and NaN)."""
+    wide = random_data(11)
+    narrow = replace(wide, answers=wide.answers.astype(np.float32))
+    assert narrow.answers.dtype == np.float32
+    data = SipasData(wide.unit_codes, narrow.answers, wide.item_ids, wide.elements, wide.unit_types)
+    assert data.answers is narrow.answers
+    for options in ({}, {"aggregation": "pooled", "ci_method": "wilson"}):
+        a, b = analyze_sipas(wide, **options), analyze_sipas(narrow, **options)
+        assert repr(a) == repr(b)  # every figure to the last bit (repr of a float is exact)
+
+
+def test_the_first_bad_answer_is_found_in_any_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answers are checked a block of rows at a time: the first bad one in row order is
+    named, in a late block too, float32 or float64."""
+    monkeypatch.setattr(sipas_module, "_BLOCK_CELLS", 6)  # two rows of three a block
+    for dtype in (np.float64, np.float32):
+        answers = np.array(HAND_ANSWERS, dtype)
+        answers[5, 2], answers[6, 0] = 4.5, 9
+        with pytest.raises(ValueError, match=r"item 'q3' \(row 6\) has the value 4.5"):
+            hand_data(answers=answers)

@@ -91,6 +91,7 @@ def sheet_title(wanted: str, taken: set[str]) -> str:
 _BOLD = Font(bold=True)
 _TITLE_FONT = Font(bold=True, size=13)
 _WARNING_FONT = Font(bold=True, color="C00000")
+_NOTE_FONT = Font(italic=True, color="C00000")
 _HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _WRAP = Alignment(wrap_text=True, vertical="top")
@@ -115,7 +116,7 @@ class _SheetWriter:
         if kind == "title":
             cell.font = _TITLE_FONT
         elif kind in ("warning", "note"):
-            cell.font = _WARNING_FONT if kind == "warning" else Font(italic=True, color="C00000")
+            cell.font = _WARNING_FONT if kind == "warning" else _NOTE_FONT
         if kind in ("warning", "note") or len(text) > 90:
             self.sheet.merge_cells(
                 start_row=self.row, start_column=1, end_row=self.row, end_column=self.columns
@@ -176,7 +177,14 @@ def _table(
     inputs: bool = False,
 ) -> None:
     """Header and one row per criterion; ``cells`` gives (self, final, note) of a criterion,
-    knowing the row of every code written so far (for formulas)."""
+    knowing the row of every code written so far (for formulas).
+
+    A sheet that can repeat a table (``StreamBook``'s: ``draw_table``) gets the same cells
+    from a template this function drew once per catalog, with ``cells``' values filled in."""
+    draw = getattr(writer.sheet, "draw_table", None)
+    if draw is not None and cells is not None:
+        draw(writer, catalog, cells, totals, inputs)
+        return
     writer.header(list(APPENDIX_HEADER.values()))
     rows: dict[str, int] = {}
     first = writer.row + 1

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -342,3 +343,41 @@ def test_sipas_analyze_lists_the_first_100_and_the_count(
     assert "lỗi / error: bad.csv: … và 200 lỗi khác / and 200 more, not listed" in lines
     assert lines[-1] == "300 lỗi / 300 error(s): không ghi, không lưu gì / nothing written or saved"
     assert not (tmp_path / "x.csv").exists()
+
+
+# --- read a block at a time, as codes ------------------------------------------------------------
+def _many_units(count: int) -> list[list[str]]:
+    """Answers of ``count`` units (more than a one-byte code holds)."""
+    body = rows(6 * count, seed=3)
+    for i, row in enumerate(body):
+        row[HEADER.index("unit_code")] = f"ĐV-{i % count:04d}"
+    return body
+
+
+@pytest.mark.parametrize("short_row", [False, True], ids=["arrow, blocks", "csv pass, blocks"])
+def test_blocks_and_wide_codes_give_the_same_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, short_row: bool
+) -> None:
+    """Tiny blocks (many of them) and 300 distinct unit codes and bad values (codes widened from
+    one byte to two between blocks): the same results, and the same errors, as the row reader."""
+    import survey_app.results.responses_file as responses_file
+
+    monkeypatch.setattr(responses_file, "_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(responses_file, "_CSV_BLOCK", 50)
+    body = _many_units(300)
+    if short_row:
+        body[7] = body[7][: len(HEADER) - 2]  # pyarrow refuses the file: the csv pass
+    path = write(tmp_path / "r.csv", body)
+    options = AnalysisOptions(by="gender", min_n=1)
+    assert_same_results(reference(path, options), columnar(path, options))
+    columns = responses_file.read_columns(path, {"unit_code", "q21"})
+    assert columns.columns["unit_code"].codes.dtype == np.uint16
+    assert columns.columns["q21"].codes.dtype == np.uint8
+    assert len(set(columns.labels("unit_code").tolist())) == 300
+    for i in (len(body) - 40, len(body) - 3):  # bad cells in late blocks
+        body[i][HEADER.index("q21")] = f"sai {i}"
+    write(path, body)
+    old_kind, old = _outcome(lambda: reference(path, options))
+    new_kind, new = _outcome(lambda: columnar(path, options))
+    assert old_kind == new_kind == "problems"
+    assert new.problems == old.problems and len(new.problems) == 2
