@@ -73,7 +73,7 @@ def _write_beside(mo: Path, data: bytes) -> None:
 
 
 @cache
-def translations(language: str) -> NullTranslations:
+def translations(language: str, directory: Path = TRANSLATIONS) -> NullTranslations:
     """The catalogue of ``language`` (none for a language without a ``.po``: its text is the id).
 
     A ``.mo`` missing or older than its ``.po`` is compiled first and written beside it; where
@@ -81,7 +81,7 @@ def translations(language: str) -> NullTranslations:
     """
     from babel.support import NullTranslations, Translations
 
-    po, mo = catalogue_files(language)
+    po, mo = catalogue_files(language, directory)
     if not po.exists():
         return NullTranslations()
     if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:

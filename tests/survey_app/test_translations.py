@@ -1,0 +1,219 @@
+"""Vietnamese first, English second, through the gettext catalogues (docs/decisions/0023).
+
+- Every string of the code and the templates is in the committed ``messages.pot`` (``pybabel
+  extract`` is run here into a temporary folder) and has its English in ``en/…/messages.po``.
+- The templates in `CONVERTED` show no words outside the gettext machinery: their text (between
+  tags and in the attributes people read) and their Vietnamese string literals go through
+  ``_()``, ``bi()`` or ``bi_text()``.
+- The compiled catalogues load, and ``?lang=en`` gives English on a staff page and on the
+  citizen's page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from html.parser import HTMLParser
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from flask.testing import FlaskClient
+from jinja2 import Environment, nodes
+from support import ROOT
+
+from survey_app import i18n
+
+TEMPLATES = ROOT / "survey_app" / "templates"
+POT = i18n.TRANSLATIONS / "messages.pot"
+GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext", "bi", "bi_text"}
+"""Template functions whose string arguments are message ids (babel.cfg lists the same)."""
+READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt"}
+LITERAL_WORDS = {"SIPAS", "English", "Tiếng", "Việt", "PNG", "SVG", "PDF", "CSV", "XLSX", "JSON"}
+"""Words a template may show as they are: the product's name, the names of the two languages in
+themselves (the language switch) and file formats."""
+
+CONVERTED = sorted(
+    [
+        "citizen/_code_form.html",
+        "citizen/base.html",
+        "citizen/closed.html",
+        "citizen/code_entry.html",
+        "citizen/code_refused.html",
+        "citizen/error.html",
+        "citizen/form.html",
+        "citizen/thanks.html",
+    ]
+)
+"""Templates whose every word goes through the catalogue (the list grows as templates convert)."""
+
+
+def _messages(catalogue_file: Path) -> set[tuple[str | tuple[str, ...], str | None]]:
+    with catalogue_file.open("rb") as source:
+        return {(m.id, m.context) for m in read_po(source) if m.id}
+
+
+def test_every_string_of_code_and_templates_is_in_the_committed_template(tmp_path: Path) -> None:
+    extracted = tmp_path / "messages.pot"
+    CommandLineInterface().run(
+        ["pybabel", "-q", "extract", f"--mapping-file={ROOT / 'babel.cfg'}",
+         f"--output-file={extracted}", str(ROOT)]
+    )  # fmt: skip
+    found, committed = _messages(extracted), _messages(POT)
+    assert found, "pybabel extract found no string"
+    new, gone = sorted(map(str, found - committed)), sorted(map(str, committed - found))
+    assert not new and not gone, (
+        f"messages.pot is out of date (run `make messages`, then translate): new {new[:10]}, "
+        f"no longer used {gone[:10]}"
+    )
+
+
+def test_every_message_has_its_english() -> None:
+    po, _mo = i18n.catalogue_files("en")
+    with po.open("rb") as source:
+        catalogue = read_po(source, locale="en")
+    ids = {m.id for m in catalogue if m.id}
+    assert ids >= {m for m, _ in _messages(POT)}, "en catalogue lacks messages: run `make messages`"
+    untranslated = [m.id for m in catalogue if m.id and (m.fuzzy or not all(_strings(m.string)))]
+    assert not untranslated, f"{len(untranslated)} without English: {untranslated[:10]}"
+    problems = [(m.id, [str(e) for e in errors]) for m, errors in catalogue.check()]
+    assert not problems, f"placeholders differ between Vietnamese and English: {problems[:5]}"
+
+
+def _strings(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else value
+
+
+class _Words(HTMLParser):
+    """The text and read attributes of a template's skeleton (every ``{{ }}``/``{% %}`` gone)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self.skipping += 1
+        self.found.extend(v for k, v in attrs if k in READ_ATTRIBUTES and v)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self.skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.found.append(data)
+
+
+def _has_words(text: str) -> bool:
+    words = re.findall(r"[^\W\d_]+", text)
+    return any(word not in LITERAL_WORDS for word in words)
+
+
+def _parents(node: nodes.Node, seen: list[tuple[nodes.Node, nodes.Node]]) -> None:
+    """Every (child, parent) pair under ``node``."""
+    for child in node.iter_child_nodes():
+        seen.append((child, node))
+        _parents(child, seen)
+
+
+def loose_text(source: str) -> list[str]:
+    """The words of a template that do not go through the catalogue.
+
+    Text between tags and in `READ_ATTRIBUTES`, and string literals with Vietnamese letters
+    in expressions, unless they are arguments of one of `GETTEXT`.
+    """
+    env = Environment(extensions=["jinja2.ext.i18n"])
+    skeleton = []
+    inside = False
+    for _line, kind, value in env.lex(source):
+        if kind == "data" and not inside:
+            skeleton.append(value)
+        elif kind in ("variable_begin", "block_begin", "comment_begin"):
+            inside = True
+            skeleton.append("\x00")
+        elif kind in ("variable_end", "block_end", "comment_end"):
+            inside = False
+    reader = _Words()
+    reader.feed("".join(skeleton))
+    found = [text.strip() for text in reader.found if _has_words(text.replace("\x00", " "))]
+    tree = env.parse(source)
+    pairs: list[tuple[nodes.Node, nodes.Node]] = []
+    _parents(tree, pairs)
+    parent_of = {id(child): parent for child, parent in pairs}
+    for const in tree.find_all(nodes.Const):
+        if not isinstance(const.value, str) or not re.search(r"[^\x00-\x7f]", const.value):
+            continue
+        call = parent_of.get(id(const))
+        if not (
+            isinstance(call, nodes.Call)
+            and isinstance(call.node, nodes.Name)
+            and call.node.name in GETTEXT
+        ):
+            found.append(const.value)
+    return found
+
+
+def test_the_checker_finds_text_outside_the_catalogue() -> None:
+    assert loose_text("<p>{{ _('Đơn vị') }} · {{ n }}</p>") == []
+    assert loose_text('<p title="{{ bi_text(\'Sửa\') }}">{{ bi("Lưu %(x)s", x=1) }}</p>') == []
+    assert loose_text("<td>Mã</td>") == ["Mã"]
+    assert loose_text("<button>Save</button>") == ["Save"]
+    assert loose_text('<a aria-label="Sửa {{ code }}" href="x">{{ _("Sửa") }}</a>')
+    assert loose_text('{% set names = {"a": "Tự chấm"} %}') == ["Tự chấm"]
+    assert loose_text('{{ "có" if x else _("không") }}') == ["có"]
+    assert loose_text("<p>{{ n }} PDF · SIPAS</p><script>var a = 'text';</script>") == []
+
+
+@pytest.mark.parametrize("name", CONVERTED)
+def test_a_converted_template_says_everything_through_the_catalogue(name: str) -> None:
+    assert loose_text((TEMPLATES / name).read_text(encoding="utf-8")) == []
+
+
+def test_the_compiled_catalogues_load() -> None:
+    _po, mo = i18n.catalogue_files("en")
+    assert mo.exists(), "the install compiles the catalogues (make; or the app at start)"
+    english = i18n.translations("en")
+    assert english.ugettext("Gửi") == "Send"
+    assert i18n.vi_en("Gửi") == "Gửi / Send"
+    assert i18n.translations("vi").ugettext("Gửi") == "Gửi"  # Vietnamese is the message id
+
+
+def test_a_missing_or_older_compiled_catalogue_is_compiled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    po, _mo = i18n.catalogue_files("en")
+    copy, mo = i18n.catalogue_files("en", tmp_path)
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(po.read_bytes())
+    assert i18n.translations("en", tmp_path).ugettext("Tiếp tục") == "Continue"
+    assert Translations(BytesIO(mo.read_bytes())).ugettext("Tiếp tục") == "Continue"  # written
+    text = copy.read_text(encoding="utf-8").replace('msgstr "Continue"', 'msgstr "Go on"')
+    copy.write_text(text, encoding="utf-8")
+    os.utime(mo, (1, 1))  # the .po is newer than its .mo
+    i18n.translations.cache_clear()
+    assert i18n.translations("en", tmp_path).ugettext("Tiếp tục") == "Go on"
+    mo.unlink()
+
+    def read_only(path: Path, _data: bytes) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(i18n, "_write_beside", read_only)  # an installed, read-only package
+    i18n.translations.cache_clear()
+    try:
+        assert i18n.translations("en", tmp_path).ugettext("Tiếp tục") == "Go on"  # in memory
+        assert not mo.exists()
+    finally:
+        i18n.translations.cache_clear()
+
+
+def test_english_on_request_on_the_citizen_page(client: FlaskClient, survey: dict) -> None:
+    vietnamese = client.get("/s/SNV-1").get_data(as_text=True)
+    assert ">Gửi</button>" in vietnamese and 'lang="vi"' in vietnamese
+    english = client.get("/s/SNV-1?lang=en").get_data(as_text=True)
+    assert ">Send</button>" in english and 'lang="en"' in english and "Gửi</button>" not in english
+    assert ">Send</button>" in client.get("/s/SNV-1").get_data(as_text=True)  # the cookie keeps it
