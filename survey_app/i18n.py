@@ -5,10 +5,11 @@ English. A message with no translation shows its Vietnamese, never a code or an 
 The language of a request is ``vi`` unless the person chose English (``?lang=en``, kept in a
 cookie).
 
-- Templates: ``_("…")`` in the reader's language (the citizen's pages); ``bi("…")`` the
-  Vietnamese with its English in a ``<span class="en">`` beside it, and ``bi_text("…")``
-  "Vietnamese / English" as plain text for buttons, options and attributes (the staff pages; in
-  English, both give the English alone).
+- Templates: ``_("…")`` in the reader's language (the citizen's pages, and the staff pages'
+  text); on the staff pages ``bi("…")`` gives the Vietnamese with its English in a
+  ``<span class="en">`` beside it, ``bi_text("…")`` "Vietnamese / English" as plain text for
+  buttons, options and attributes, and ``gloss("…")`` the English alone in that span, after
+  Vietnamese written with ``_()``; in English, the English alone (and no gloss).
 - Python: ``flask_babel.gettext`` / ``lazy_gettext`` in page modules; ``vi_en("…")``
   "Vietnamese / English" in services and the CLI (no request needed, no Flask imported).
 
@@ -137,6 +138,16 @@ def bi(msgid: str, **values: Any) -> Markup:
     return vietnamese + Markup(' <span class="en">') + english + Markup("</span>")
 
 
+def gloss(msgid: str, **values: Any) -> Markup:
+    """Staff pages: ``<span class="en">English</span>`` after Vietnamese text written with
+    ``_()``; nothing in English (the text itself is English then)."""
+    from markupsafe import Markup
+
+    if current_language() == "en":
+        return Markup("")
+    return Markup('<span class="en">') + _markup_in("en", msgid, values) + Markup("</span>")
+
+
 def bi_text(msgid: str, **values: Any) -> str:
     """Staff pages, where no markup may go: ``Vietnamese / English``; in English, the English."""
     if current_language() == "en":
@@ -184,4 +195,6 @@ def init_app(app: Flask) -> None:
         translations(language)
     SipasBabel(app, locale_selector=_choose_language, default_locale=DEFAULT_LANGUAGE)
     app.after_request(_remember_language)
-    app.jinja_env.globals.update(bi=bi, bi_text=bi_text, current_language=current_language)
+    app.jinja_env.globals.update(
+        bi=bi, bi_text=bi_text, gloss=gloss, current_language=current_language
+    )

@@ -21,15 +21,16 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import Environment, nodes
-from support import ROOT
+from support import ROOT, login_as
 
 from survey_app import i18n
 
 TEMPLATES = ROOT / "survey_app" / "templates"
 POT = i18n.TRANSLATIONS / "messages.pot"
-GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext", "bi", "bi_text"}
+GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext", "bi", "bi_text", "gloss"}
 """Template functions whose string arguments are message ids (babel.cfg lists the same)."""
 READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt"}
 LITERAL_WORDS = {"SIPAS", "English", "Tiếng", "Việt", "PNG", "SVG", "PDF", "CSV", "XLSX", "JSON"}
@@ -38,6 +39,9 @@ themselves (the language switch) and file formats."""
 
 CONVERTED = sorted(
     [
+        "admin/base.html",
+        "admin/dashboard.html",
+        "admin/login.html",
         "citizen/_code_form.html",
         "citizen/base.html",
         "citizen/closed.html",
@@ -217,3 +221,16 @@ def test_english_on_request_on_the_citizen_page(client: FlaskClient, survey: dic
     english = client.get("/s/SNV-1?lang=en").get_data(as_text=True)
     assert ">Send</button>" in english and 'lang="en"' in english and "Gửi</button>" not in english
     assert ">Send</button>" in client.get("/s/SNV-1").get_data(as_text=True)  # the cookie keeps it
+
+
+def test_english_on_request_on_a_staff_page(app: Flask, client: FlaskClient, survey: dict) -> None:
+    login_as(app, client, "admin")
+    vietnamese = client.get("/admin/").get_data(as_text=True)
+    assert '<h1>Tổng quan <span class="en">Overview</span></h1>' in vietnamese
+    assert ">Đơn vị</a>" in vietnamese and 'lang="vi"' in vietnamese
+    english = client.get("/admin/?lang=en").get_data(as_text=True)
+    assert "<h1>Overview</h1>" in english and ">Units</a>" in english and 'lang="en"' in english
+    assert "Tổng quan" not in english and "Số phiếu theo đơn vị" not in english
+    assert "<h1>Overview</h1>" in client.get("/admin/").get_data(as_text=True)  # kept by cookie
+    back = client.get("/admin/?lang=vi").get_data(as_text=True)
+    assert '<h1>Tổng quan <span class="en">Overview</span></h1>' in back
