@@ -9,7 +9,9 @@ cookie).
   text); on the staff pages ``bi("…")`` gives the Vietnamese with its English in a
   ``<span class="en">`` beside it, ``bi_text("…")`` "Vietnamese / English" as plain text for
   buttons, options and attributes, and ``gloss("…")`` the English alone in that span, after
-  Vietnamese written with ``_()``; in English, the English alone (and no gloss).
+  Vietnamese written with ``_()``; in English, the English alone (and no gloss). Where one
+  Vietnamese text needs two English ones, a context tells them apart: ``pgettext("page", "…")``,
+  ``pbi("page", "…")``, ``pbi_text("page", "…")``.
 - Python: ``flask_babel.gettext`` / ``lazy_gettext`` in page modules; ``vi_en("…")``
   "Vietnamese / English" in services and the CLI (no request needed, no Flask imported).
 
@@ -98,13 +100,18 @@ def translations(language: str, directory: Path = TRANSLATIONS) -> NullTranslati
     return Translations(io.BytesIO(data), domain=DOMAIN)
 
 
-def text_in(language: str, msgid: str, **values: Any) -> str:
+def _lookup(language: str, msgid: str, context: str | None = None) -> str:
+    catalogue = translations(language)
+    return catalogue.upgettext(context, msgid) if context else catalogue.ugettext(msgid)
+
+
+def text_in(language: str, msgid: str, /, **values: Any) -> str:
     """``msgid`` in ``language``, its ``%(name)s`` fields filled in."""
-    text = translations(language).ugettext(msgid)
+    text = _lookup(language, msgid)
     return text % values if values else text
 
 
-def vi_en(msgid: str, **values: Any) -> str:
+def vi_en(msgid: str, /, **values: Any) -> str:
     """``"Vietnamese / English"``: how services and the CLI write a message for any reader."""
     return f"{text_in('vi', msgid, **values)} / {text_in('en', msgid, **values)}"
 
@@ -120,39 +127,52 @@ def current_language() -> str:
     return str(locale) if locale is not None else DEFAULT_LANGUAGE
 
 
-def _markup_in(language: str, msgid: str, values: dict[str, Any]) -> Markup:
+def _markup_in(language: str, context: str | None, msgid: str, values: dict[str, Any]) -> Markup:
     """As Jinja's ``_()``: the text is markup, the values are escaped, ``%%`` is a per cent sign."""
     from markupsafe import Markup
 
-    return Markup(translations(language).ugettext(msgid)) % values
+    return Markup(_lookup(language, msgid, context)) % values
 
 
-def bi(msgid: str, **values: Any) -> Markup:
-    """Staff pages: ``Vietnamese <span class="en">English</span>``; in English, the English."""
+def pbi(context: str | None, msgid: str, /, **values: Any) -> Markup:
+    """`bi` of the message ``msgid`` in ``context`` (one Vietnamese text, two English ones)."""
     from markupsafe import Markup
 
-    english = _markup_in("en", msgid, values)
+    english = _markup_in("en", context, msgid, values)
     if current_language() == "en":
         return english
-    vietnamese = _markup_in("vi", msgid, values)
+    vietnamese = _markup_in("vi", context, msgid, values)
     return vietnamese + Markup(' <span class="en">') + english + Markup("</span>")
 
 
-def gloss(msgid: str, **values: Any) -> Markup:
+def bi(msgid: str, /, **values: Any) -> Markup:
+    """Staff pages: ``Vietnamese <span class="en">English</span>``; in English, the English."""
+    return pbi(None, msgid, **values)
+
+
+def gloss(msgid: str, /, **values: Any) -> Markup:
     """Staff pages: ``<span class="en">English</span>`` after Vietnamese text written with
     ``_()``; nothing in English (the text itself is English then)."""
     from markupsafe import Markup
 
     if current_language() == "en":
         return Markup("")
-    return Markup('<span class="en">') + _markup_in("en", msgid, values) + Markup("</span>")
+    return Markup('<span class="en">') + _markup_in("en", None, msgid, values) + Markup("</span>")
 
 
-def bi_text(msgid: str, **values: Any) -> str:
-    """Staff pages, where no markup may go: ``Vietnamese / English``; in English, the English."""
+def pbi_text(context: str | None, msgid: str, /, **values: Any) -> str:
+    """`bi_text` of the message ``msgid`` in ``context``."""
+    english = _lookup("en", msgid, context)
+    english = english % values if values else english
     if current_language() == "en":
-        return text_in("en", msgid, **values)
-    return vi_en(msgid, **values)
+        return english
+    vietnamese = _lookup("vi", msgid, context)
+    return f"{vietnamese % values if values else vietnamese} / {english}"
+
+
+def bi_text(msgid: str, /, **values: Any) -> str:
+    """Staff pages, where no markup may go: ``Vietnamese / English``; in English, the English."""
+    return pbi_text(None, msgid, **values)
 
 
 def _choose_language() -> str:
@@ -196,5 +216,10 @@ def init_app(app: Flask) -> None:
     SipasBabel(app, locale_selector=_choose_language, default_locale=DEFAULT_LANGUAGE)
     app.after_request(_remember_language)
     app.jinja_env.globals.update(
-        bi=bi, bi_text=bi_text, gloss=gloss, current_language=current_language
+        bi=bi,
+        pbi=pbi,
+        bi_text=bi_text,
+        pbi_text=pbi_text,
+        gloss=gloss,
+        current_language=current_language,
     )
