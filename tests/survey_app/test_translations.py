@@ -44,9 +44,22 @@ GETTEXT = {
 }
 """Template functions whose string arguments are message ids (babel.cfg lists the same)."""
 READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt"}
-LITERAL_WORDS = {"SIPAS", "English", "Tiếng", "Việt", "PNG", "SVG", "PDF", "CSV", "XLSX", "JSON"}
+LITERAL_WORDS = {
+    "SIPAS",
+    "English",
+    "Tiếng",
+    "Việt",
+    "PNG",
+    "SVG",
+    "PDF",
+    "CSV",
+    "XLSX",
+    "JSON",
+    "N",
+    "n",
+}
 """Words a template may show as they are: the product's name, the names of the two languages in
-themselves (the language switch) and file formats."""
+themselves (the language switch), file formats, and the symbols N (population) and n (answers)."""
 
 CONVERTED = sorted(
     [
@@ -57,9 +70,16 @@ CONVERTED = sorted(
         "admin/counters.html",
         "admin/dashboard.html",
         "admin/login.html",
+        "admin/plan.html",
+        "admin/plan_missing.html",
+        "admin/progress.html",
         "admin/questionnaire_draft.html",
         "admin/questionnaires.html",
         "admin/receipt_codes.html",
+        "admin/review.html",
+        "admin/review_index.html",
+        "admin/review_nav.html",
+        "admin/review_sipas.html",
         "admin/round_new.html",
         "admin/rounds.html",
         "admin/unit_edit.html",
@@ -174,7 +194,10 @@ def loose_text(source: str) -> list[str]:
     _parents(tree, pairs)
     parent_of = {id(child): parent for child, parent in pairs}
     for const in tree.find_all(nodes.Const):
-        if not isinstance(const.value, str) or not re.search(r"[^\x00-\x7f]", const.value):
+        vietnamese = isinstance(const.value, str) and any(
+            c.isalpha() and not c.isascii() for c in const.value
+        )
+        if not vietnamese:
             continue
         call = parent_of.get(id(const))
         if not (
@@ -194,6 +217,7 @@ def test_the_checker_finds_text_outside_the_catalogue() -> None:
     assert loose_text('<a aria-label="Sửa {{ code }}" href="x">{{ _("Sửa") }}</a>')
     assert loose_text('{% set names = {"a": "Tự chấm"} %}') == ["Tự chấm"]
     assert loose_text('{{ "có" if x else _("không") }}') == ["có"]
+    assert loose_text('<th>N</th><td>{{ "±%.1f"|format(x) if x else "–" }}</td>') == []
     assert loose_text("<p>{{ n }} PDF · SIPAS</p><script>var a = 'text';</script>") == []
     assert loose_text('<td{% if x %} class="off"{% endif %}>{{ _("Mở") }}</td>') == []
 
