@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from html.parser import HTMLParser
@@ -117,6 +118,33 @@ def test_every_string_of_code_and_templates_is_in_the_committed_template(tmp_pat
         f"messages.pot is out of date (run `make messages`, then translate): new {new[:10]}, "
         f"no longer used {gone[:10]}"
     )
+
+
+PYTHON_GETTEXT = {"_", "gettext", "lazy_gettext", "_l", "vi_en"}
+
+
+def _not_literal(call: ast.Call) -> bool:
+    first = call.args[0] if call.args else None
+    return not (isinstance(first, ast.Constant) and isinstance(first.value, str))
+
+
+def test_message_ids_are_literals_so_extraction_finds_them() -> None:
+    """``vi_en(message)`` hides its text from ``pybabel extract``: its English would be missing."""
+    found = []
+    for path in sorted((ROOT / "survey_app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and _not_literal(node):
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                if name in PYTHON_GETTEXT:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    env = Environment(extensions=["jinja2.ext.i18n"])
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        for call in env.parse(path.read_text(encoding="utf-8")).find_all(nodes.Call):
+            name = call.node.name if isinstance(call.node, nodes.Name) else ""
+            ids = call.args[1:2] if name in ("pbi", "pbi_text", "pgettext") else call.args[:1]
+            if name in GETTEXT and not all(isinstance(a, nodes.Const) for a in ids):
+                found.append(f"{path.relative_to(ROOT)}:{call.lineno}")
+    assert not found, f"a message id that is not a string literal: {found}"
 
 
 def test_every_message_has_its_english() -> None:
