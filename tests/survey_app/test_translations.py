@@ -129,14 +129,20 @@ def _not_literal(call: ast.Call) -> bool:
 
 
 def test_message_ids_are_literals_so_extraction_finds_them() -> None:
-    """``vi_en(message)`` hides its text from ``pybabel extract``: its English would be missing."""
+    """``vi_en(message)``, or a call inside an f-string, hides its text from ``pybabel extract``:
+    its English would be missing."""
     found = []
     for path in sorted((ROOT / "survey_app").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and _not_literal(node):
-                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-                if name in PYTHON_GETTEXT:
-                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        in_fstrings = {
+            id(n) for f in ast.walk(tree) if isinstance(f, ast.JoinedStr) for n in ast.walk(f)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", "") or getattr(node.func, "attr", "")
+            if name in PYTHON_GETTEXT and (_not_literal(node) or id(node) in in_fstrings):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     env = Environment(extensions=["jinja2.ext.i18n"])
     for path in sorted(TEMPLATES.rglob("*.html")):
         for call in env.parse(path.read_text(encoding="utf-8")).find_all(nodes.Call):
