@@ -74,9 +74,9 @@ def _parse_date(value: str) -> date | None:
         return None
 
 
-def _hint(value: str, choices: list[str]) -> str:
+def _closest(value: str, choices: list[str]) -> str | None:
     close = difflib.get_close_matches(value, choices, n=1)
-    return " (" + vi_en("có phải %(name)r?", name=close[0]) + ")" if close else ""
+    return close[0] if close else None
 
 
 @dataclass
@@ -95,13 +95,15 @@ class _Row:
 def _check_header(header: list[str], report: ImportReport) -> bool:
     for column in REQUIRED:
         if column not in header:
-            report.errors.append(
-                FileProblem(
-                    1,
-                    column,
-                    vi_en("thiếu cột bắt buộc %(column)r", column=column) + _hint(column, header),
+            close = _closest(column, header)
+            message = (
+                vi_en(
+                    "thiếu cột bắt buộc %(column)r (có phải %(close)r?)", column=column, close=close
                 )
+                if close
+                else vi_en("thiếu cột bắt buộc %(column)r", column=column)
             )
+            report.errors.append(FileProblem(1, column, message))
     for column in header:
         if column not in REQUIRED + OPTIONAL:
             close = difflib.get_close_matches(column, REQUIRED + OPTIONAL, n=1)
@@ -110,7 +112,9 @@ def _check_header(header: list[str], report: ImportReport) -> bool:
                     FileProblem(
                         1,
                         column,
-                        vi_en("cột lạ %(column)r", column=column) + _hint(column, close),
+                        vi_en(
+                            "cột lạ %(column)r (có phải %(close)r?)", column=column, close=close[0]
+                        ),
                     )
                 )
             else:
@@ -147,12 +151,19 @@ def _check_row(
             vi_en("đơn vị cần có loại (level), một trong: %(types)s", types=", ".join(types)),
         )
     elif level not in types:
+        close, known = _closest(level, types), ", ".join(types)
         error(
             "level",
-            vi_en("loại đơn vị lạ %(level)r", level=level)
-            + _hint(level, types)
-            + "; "
-            + vi_en("các loại đã biết: %(types)s", types=", ".join(types)),
+            vi_en(
+                "loại đơn vị lạ %(level)r (có phải %(close)r?); các loại đã biết: %(known)s",
+                level=level,
+                close=close,
+                known=known,
+            )
+            if close
+            else vi_en(
+                "loại đơn vị lạ %(level)r; các loại đã biết: %(known)s", level=level, known=known
+            ),
         )
     ranked = _parse_bool(raw.get("ranked") or "true")
     if ranked is None:
