@@ -64,6 +64,9 @@ themselves (the language switch), file formats, and the symbols N (population) a
 
 CONVERTED = sorted(
     [
+        "admin/_par_errors.html",
+        "admin/_par_no_points.html",
+        "admin/_par_steps.html",
         "admin/_problems.html",
         "admin/api_clients.html",
         "admin/audit.html",
@@ -76,6 +79,10 @@ CONVERTED = sorted(
         "admin/paper_index.html",
         "admin/paper_key.html",
         "admin/paper_queue.html",
+        "admin/par_no_catalog.html",
+        "admin/par_nothing.html",
+        "admin/par_ranking.html",
+        "admin/par_unit.html",
         "admin/plan.html",
         "admin/plan_missing.html",
         "admin/progress.html",
