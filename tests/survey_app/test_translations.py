@@ -79,6 +79,7 @@ CONVERTED = sorted(
         "admin/paper_index.html",
         "admin/paper_key.html",
         "admin/paper_queue.html",
+        "admin/par_files.html",
         "admin/par_no_catalog.html",
         "admin/par_nothing.html",
         "admin/par_ranking.html",
