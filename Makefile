@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# gettext catalogues (docs/decisions/0023): .po edited by translators, .mo compiled by the install
+TRANSLATIONS := survey_app/translations
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: demo test lint format benchmark benchmark-load reliability clean
+.PHONY: demo test lint format messages benchmark benchmark-load reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,16 +16,30 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/pybabel compile --statistics --directory=$(TRANSLATIONS)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/pybabel compile --statistics --directory=$(TRANSLATIONS)
 	touch $@ $(VENV)/.installed
 
-demo: $(VENV)/.installed
+# a catalogue edited since the install is compiled again
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics --directory=$(TRANSLATIONS) --locale=$*
+
+# after adding or changing user text: every string of code and templates into messages.pot, then
+# into each language's .po (new strings untranslated: tests/survey_app/test_translations.py says which)
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract --mapping-file=babel.cfg --output-file=$(TRANSLATIONS)/messages.pot \
+	    --project=SIPAS --add-location=file --sort-output --no-wrap --add-comments=TRANSLATORS: .
+	$(BIN)/pybabel update --input-file=$(TRANSLATIONS)/messages.pot --output-dir=$(TRANSLATIONS) \
+	    --no-wrap --ignore-pot-creation-date
+
+demo: $(VENV)/.installed $(CATALOGUES)
 	$(BIN)/sipas demo --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(CATALOGUES)
 	scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

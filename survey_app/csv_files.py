@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from survey_app.i18n import vi_en
 from survey_app.spreadsheets import restore
 
 
@@ -32,8 +33,30 @@ class FileProblem:
         return f"{', '.join(where) or 'file'}: {self.message}"
 
 
-NUL_MESSAGE = "contains a NUL character (\\0), which cannot be stored: remove it"
-"""A cell holding NUL: PostgreSQL text cannot hold one, so every CSV import refuses it."""
+def not_utf8_message(exc: UnicodeDecodeError) -> str:
+    """A file that is not UTF-8 text: where, and how to save it."""
+    return vi_en(
+        "không phải văn bản UTF-8 (%(reason)s ở byte %(byte)s): hãy lưu tệp dạng CSV UTF-8",
+        reason=exc.reason,
+        byte=exc.start,
+    )
+
+
+def empty_file_message() -> str:
+    """A CSV file without even a header row."""
+    return vi_en("tệp rỗng: cần có dòng tiêu đề")
+
+
+def extra_values_message(values: int, columns: int) -> str:
+    """A row longer than the header."""
+    return vi_en(
+        "%(values)s giá trị nhưng dòng tiêu đề có %(columns)s cột", values=values, columns=columns
+    )
+
+
+def nul_message() -> str:
+    """A cell holding NUL: PostgreSQL text cannot hold one, so every CSV import refuses it."""
+    return vi_en("có ký tự NUL (\\0), không lưu được: hãy xóa nó")
 
 
 def clean_text(value: str | None) -> str:
@@ -59,23 +82,22 @@ def read_csv(
                 FileProblem(
                     None,
                     None,
-                    f"not UTF-8 text ({exc.reason} at byte "
-                    f"{exc.start}): save the file as CSV UTF-8",
+                    not_utf8_message(exc),
                 )
             ],
         )
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [clean_text(restore(name)) for name in reader.fieldnames or []]
     if not header:
-        return [], [], [FileProblem(1, None, "the file is empty: it needs a header row")]
+        return [], [], [FileProblem(1, None, empty_file_message())]
     reader.fieldnames = header
     rows: list[dict[str, str]] = []
     problems: list[FileProblem] = [
-        FileProblem(1, name, NUL_MESSAGE) for name in header if "\x00" in name
+        FileProblem(1, name, nul_message()) for name in header if "\x00" in name
     ]
     for number, row in enumerate(reader, start=2):
         problems.extend(
-            FileProblem(number, name, NUL_MESSAGE)
+            FileProblem(number, name, nul_message())
             for name, value in row.items()
             if name is not None and "\x00" in (value or "")
         )
@@ -84,8 +106,10 @@ def read_csv(
                 FileProblem(
                     number,
                     None,
-                    f"{len(header) + len(row[None])} values "  # type: ignore[index]
-                    f"but the header has {len(header)} columns",
+                    extra_values_message(
+                        len(header) + len(row[None]),  # type: ignore[index]
+                        len(header),
+                    ),
                 )
             )
         rows.append({k: clean_text(restore(v or "")) for k, v in row.items() if k is not None})
@@ -108,7 +132,11 @@ def _records(records: list[object]) -> tuple[list[str], list[dict[str, str]], li
     rows: list[dict[str, str]] = []
     for number, record in enumerate(records, start=2):
         if not isinstance(record, dict):
-            return [], [], [FileProblem(number, None, "each record must be a JSON object")]
+            return (
+                [],
+                [],
+                [FileProblem(number, None, vi_en("mỗi bản ghi phải là một đối tượng JSON"))],
+            )
         for key in record:
             if clean_text(str(key)) not in header:
                 header.append(clean_text(str(key)))
@@ -138,17 +166,25 @@ def read_table(
         try:
             data = json.loads(source.read_bytes().decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return [], [], [FileProblem(None, None, f"not a JSON file ({exc})")]
+            return (
+                [],
+                [],
+                [FileProblem(None, None, vi_en("không phải tệp JSON (%(error)s)", error=exc))],
+            )
         if isinstance(data, dict) and isinstance(data.get(rows_key), list):
             data = data[rows_key]
         if not isinstance(data, list):
             return (
                 [],
                 [],
-                [FileProblem(None, None, f"expected a list of records (or {rows_key!r})")],
+                [
+                    FileProblem(
+                        None, None, vi_en("cần một danh sách bản ghi (hoặc %(key)r)", key=rows_key)
+                    )
+                ],
             )
         if not data:
-            return [], [], [FileProblem(None, None, "the file holds no records")]
+            return [], [], [FileProblem(None, None, vi_en("tệp không có bản ghi nào"))]
         return _records(data)
     return read_csv(source)
 
@@ -163,7 +199,11 @@ def _read_xlsx(
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        return [], [], [FileProblem(None, None, f"not an XLSX workbook ({exc})")]
+        return (
+            [],
+            [],
+            [FileProblem(None, None, vi_en("không phải bảng tính XLSX (%(error)s)", error=exc))],
+        )
     try:
         chosen = book[sheet] if sheet and sheet in book.sheetnames else book.worksheets[0]
         lines = [list(r) for r in chosen.iter_rows(values_only=True)]
@@ -171,7 +211,7 @@ def _read_xlsx(
         book.close()
     lines = [line for line in lines if any(v not in (None, "") for v in line)]
     if not lines:
-        return [], [], [FileProblem(1, None, "the sheet is empty: it needs a header row")]
+        return [], [], [FileProblem(1, None, vi_en("trang tính rỗng: cần có dòng tiêu đề"))]
     header = [_cell_text(v) for v in lines[0]]
     rows = [
         {name: _cell_text(value) for name, value in zip(header, line, strict=False) if name}

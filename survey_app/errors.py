@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import (
     DBAPIError,
     DisconnectionError,
@@ -14,21 +15,47 @@ from sqlalchemy.exc import (
 )
 from werkzeug.exceptions import HTTPException
 
-from survey_app.i18n import t
-
 PAGES = {
-    400: "error.400",
-    403: "error.403",
-    404: "error.404",
-    413: "error.413",
-    429: "error.429",
-    503: "error.503",
+    400: (
+        _l("Yêu cầu không hợp lệ"),
+        _l("Yêu cầu không hợp lệ nên không được xử lý. Vui lòng tải lại trang và thử lại."),
+    ),
+    403: (
+        _l("Không có quyền truy cập"),
+        _l(
+            "Tài khoản của bạn không có quyền xem trang này hoặc thực hiện thao tác này. Nếu cần, "
+            "hãy liên hệ Sở Nội vụ."
+        ),
+    ),
+    404: (
+        _l("Không tìm thấy trang"),
+        _l("Địa chỉ này không tồn tại. Vui lòng quét lại mã QR tại quầy."),
+    ),
+    413: (
+        _l("Nội dung gửi quá lớn"),
+        _l("Nội dung gửi lên quá lớn nên không được lưu. Vui lòng rút gọn góp ý và gửi lại."),
+    ),
+    429: (
+        _l("Đã gửi quá nhiều lần"),
+        _l(
+            "Hệ thống nhận được quá nhiều lần gửi trong thời gian ngắn. Vui lòng đợi một phút rồi "
+            "thử lại."
+        ),
+    ),
+    503: (
+        _l("Hệ thống tạm thời bận"),
+        _l("Câu trả lời chưa được lưu. Vui lòng đợi một lát rồi bấm Gửi lại."),
+    ),
 }
+SERVER_ERROR = (
+    _l("Đã xảy ra lỗi"),
+    _l("Đã xảy ra lỗi nên câu trả lời chưa được lưu. Vui lòng thử lại sau ít phút."),
+)
 
 
 def _page(status: int) -> ResponseReturnValue:
-    key = PAGES.get(status, "error.500")
-    html = render_template("citizen/error.html", title=t(f"{key}.title"), body=t(f"{key}.body"))
+    title, body = PAGES.get(status, SERVER_ERROR)
+    html = render_template("citizen/error.html", title=str(title), body=str(body))
     return html, status
 
 

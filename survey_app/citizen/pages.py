@@ -23,6 +23,7 @@ from flask import (
 )
 from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
 
@@ -42,7 +43,7 @@ from survey_app.citizen.submissions import (
 from survey_app.db import get_db
 from survey_app.db import session as db_session
 from survey_app.extensions import csrf
-from survey_app.i18n import current_language, t
+from survey_app.i18n import current_language
 from survey_app.survey import cache
 from survey_app.survey.cache import CounterView
 from survey_app.survey.questionnaire_store import get_questionnaire as stored_questionnaire
@@ -138,8 +139,8 @@ def _render(
         errors=errors,
         summary_links=in_order[:SUMMARY_LINKS],
         all_missing=all(message == required for message in errors.values()),
-        duration=t(
-            "form.duration",
+        duration=_(
+            "Phiếu có %(questions)s câu hỏi, mất khoảng %(minutes)s phút.",
             questions=question_count(questionnaire),
             minutes=minutes_to_answer(questionnaire, lang),
         ),
@@ -217,10 +218,28 @@ def submit(
     try:
         validate_csrf(request.form.get("csrf_token"))
     except (ValidationError, CSRFError):
-        return render_form(target, values=values, notice=t("form.expired"), status=400, ticket=sid)
+        return render_form(
+            target,
+            values=values,
+            notice=_(
+                "Phiên trả lời đã hết hạn nên câu trả lời chưa được lưu. Các câu trả lời của "
+                "Ông/Bà vẫn còn dưới đây: vui lòng bấm Gửi lại."
+            ),
+            status=400,
+            ticket=sid,
+        )
     ticket = read_ticket(current_app.secret_key, sid or request.form.get("sid", ""), target)
     if ticket is None:
-        return render_form(target, values=values, notice=t("form.expired"), status=400, ticket=sid)
+        return render_form(
+            target,
+            values=values,
+            notice=_(
+                "Phiên trả lời đã hết hạn nên câu trả lời chưa được lưu. Các câu trả lời của "
+                "Ông/Bà vẫn còn dưới đây: vui lòng bấm Gửi lại."
+            ),
+            status=400,
+            ticket=sid,
+        )
     if request.form.get(HONEYPOT):
         return redirect(thanks_url, code=303)
     survey_round = target.survey_round
@@ -296,7 +315,15 @@ def refused_with_answers(_limit: object) -> FlaskResponse | None:
     if target is None:
         return None
     values = {key: request.form.get(key, "") for key in request.form}
-    return render_form(target, values=values, notice=t("error.429.body"), status=429)
+    return render_form(
+        target,
+        values=values,
+        notice=_(
+            "Hệ thống nhận được quá nhiều lần gửi trong thời gian ngắn. Vui lòng đợi một phút rồi "
+            "thử lại."
+        ),
+        status=429,
+    )
 
 
 @bp.get("/s/<code>/cam-on")

@@ -33,6 +33,8 @@ from flask import (
 )
 from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from survey_app.citizen.pages import render_form, statement_by_statement, submit
@@ -41,7 +43,6 @@ from survey_app.db import session as db_session
 from survey_app.db import utcnow
 from survey_app.db.models import ReceiptCode, Response, Unit
 from survey_app.extensions import csrf, limited_submission
-from survey_app.i18n import t
 from survey_app.survey.rounds import open_round_for_unit
 from survey_app.trust.receipts import (
     claim_code,
@@ -52,6 +53,32 @@ from survey_app.trust.receipts import (
 )
 
 bp = Blueprint("receipts", __name__)
+REFUSALS = {
+    "invalid": (
+        _l("Mã không hợp lệ"),
+        _l(
+            "Không tìm thấy mã khảo sát này. Vui lòng kiểm tra lại mã in trên phiếu (gồm 20 chữ "
+            "và số) rồi nhập lại."
+        ),
+    ),
+    "expired": (
+        _l("Mã đã hết hạn"),
+        _l(
+            "Mã này chỉ dùng được đến hết ngày %(date)s, nay đã hết hạn nên không thể dùng để trả "
+            "lời khảo sát. Cảm ơn Ông/Bà đã quan tâm."
+        ),
+    ),
+    "used": (
+        _l("Mã đã được sử dụng"),
+        _l(
+            "Mã này đã được dùng để trả lời khảo sát. Mỗi mã chỉ dùng được một lần nên không thể "
+            "gửi thêm câu trả lời. Nếu Ông/Bà đã gửi câu trả lời nhưng gặp lỗi, xin mở lại mã "
+            "trên chính điện thoại và trình duyệt đã dùng lần trước. Cảm ơn Ông/Bà!"
+        ),
+    ),
+}
+"""Why a code cannot be used: the page's title and text (``%(date)s``: the last day)."""
+
 TICKET_COOKIE = "sipas_ticket"
 """The form ticket a code was exchanged for, kept by this browser under the code's address."""
 
@@ -67,10 +94,11 @@ def _refused(
 
     An invalid code's page offers the code box again, holding what was ``typed``.
     """
+    title, body = REFUSALS[kind]
     html = render_template(
         "citizen/code_refused.html",
-        title=t(f"receipt.{kind}.title"),
-        body=t(f"receipt.{kind}.body", **values),
+        title=str(title),
+        body=str(body) % values if values else str(body),
         unit=unit,
         retype=kind == "invalid",
         typed=typed,
@@ -212,7 +240,16 @@ def refused_with_answers(_limit: object) -> FlaskResponse | None:
     if target is None:
         return None
     values = {key: request.form.get(key, "") for key in request.form}
-    return render_form(target, values=values, notice=t("error.429.body"), status=429, ticket=ticket)
+    return render_form(
+        target,
+        values=values,
+        notice=_(
+            "Hệ thống nhận được quá nhiều lần gửi trong thời gian ngắn. Vui lòng đợi một phút rồi "
+            "thử lại."
+        ),
+        status=429,
+        ticket=ticket,
+    )
 
 
 @bp.get("/r")

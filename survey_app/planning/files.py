@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 
 from sampling import Draw, Plan
 from survey_app.csv_files import FileProblem, read_csv, read_table
+from survey_app.i18n import vi_en
 from survey_app.spreadsheets import append_row, dict_writer
 
 PLAN_COLUMNS = ("unit_code", "population", "sample_size", "expected_answers", "expected_margin")
@@ -101,7 +102,10 @@ def write_plan(plan: Plan, path: Path) -> None:
     elif suffix == ".json":
         path.write_text(plan_json(plan), encoding="utf-8")
     else:
-        raise ValueError(f"{path.name}: a plan is written as {', '.join(PLAN_FORMATS)}")
+        raise ValueError(
+            f"{path.name}: "
+            + vi_en("kế hoạch được ghi dạng %(formats)s", formats=", ".join(PLAN_FORMATS))
+        )
 
 
 def read_plan_sizes(source: Path | bytes) -> tuple[dict[str, int], list[FileProblem]]:
@@ -113,7 +117,9 @@ def read_plan_sizes(source: Path | bytes) -> tuple[dict[str, int], list[FileProb
         header, rows, problems = read_table(Path(source), sheet="plan")
     for column in ("unit_code", "sample_size"):
         if header and column not in header:
-            problems.append(FileProblem(1, column, f"required column {column!r} is missing"))
+            problems.append(
+                FileProblem(1, column, vi_en("thiếu cột bắt buộc %(column)r", column=column))
+            )
     if problems or not header:
         return {}, problems
     sizes: dict[str, int] = {}
@@ -122,13 +128,17 @@ def read_plan_sizes(source: Path | bytes) -> tuple[dict[str, int], list[FileProb
         if code.upper() == "TOTAL":
             continue
         if not code:
-            problems.append(FileProblem(number, "unit_code", "the unit code is missing"))
+            problems.append(FileProblem(number, "unit_code", vi_en("thiếu mã đơn vị")))
         elif code in sizes:
-            problems.append(FileProblem(number, "unit_code", f"unit {code!r} appears twice"))
+            problems.append(
+                FileProblem(number, "unit_code", vi_en("đơn vị %(code)r có hai lần", code=code))
+            )
         if not raw.isdigit():
             problems.append(
                 FileProblem(
-                    number, "sample_size", f"sample_size ({raw!r}) must be a whole number ≥ 0"
+                    number,
+                    "sample_size",
+                    vi_en("sample_size (%(value)r) phải là số nguyên ≥ 0", value=raw),
                 )
             )
         elif code:
@@ -141,20 +151,26 @@ def read_frame(source: Path | bytes) -> tuple[list[str], list[dict[str, str]], l
     header, rows, problems = read_csv(source)
     for column in ("dossier_code", "unit_code"):
         if header and column not in header:
-            problems.append(FileProblem(1, column, f"required column {column!r} is missing"))
+            problems.append(
+                FileProblem(1, column, vi_en("thiếu cột bắt buộc %(column)r", column=column))
+            )
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, start=2):
         code = row.get("dossier_code", "")
         if not code:
-            problems.append(FileProblem(number, "dossier_code", "the dossier code is missing"))
+            problems.append(FileProblem(number, "dossier_code", vi_en("thiếu mã hồ sơ")))
         elif code in seen:
             problems.append(
-                FileProblem(number, "dossier_code", f"dossier {code!r} is also on row {seen[code]}")
+                FileProblem(
+                    number,
+                    "dossier_code",
+                    vi_en("hồ sơ %(code)r cũng có ở dòng %(row)s", code=code, row=seen[code]),
+                )
             )
         else:
             seen[code] = number
         if not row.get("unit_code"):
-            problems.append(FileProblem(number, "unit_code", "the unit code is missing"))
+            problems.append(FileProblem(number, "unit_code", vi_en("thiếu mã đơn vị")))
     return header, rows, problems
 
 

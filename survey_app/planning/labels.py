@@ -1,8 +1,9 @@
 """What people read for a plan: its method's name with its formula, its errors in Vietnamese.
 
-``sampling`` (a computation package, English only) and the populations file reader keep their
-English messages, which the CLI prints; the plan page shows them Vietnamese first, the English
-message second. Plans keep their method codes (``per-unit``…) in files and in the database.
+``sampling`` (a computation package, English only) keeps its English messages, which the CLI
+prints; the plan page shows them Vietnamese first, the English message second. The populations
+file's problems come Vietnamese first already (the gettext catalogue: docs/decisions/0023) and are
+shown as they are. Plans keep their method codes (``per-unit``…) in files and in the database.
 """
 
 from __future__ import annotations
@@ -118,40 +119,6 @@ _SAY: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
         lambda m: f"Cỡ mẫu ({m[1]}) lớn hơn số hồ sơ ({m[2]})",
     ),
     (r"strata \(empty\) must list at least one unit", lambda _m: "Tệp số hồ sơ chưa có đơn vị nào"),
-    # the populations file (row and column first: see `file_problem`)
-    (
-        r"required column '(.*?)' is missing(?: \(did you mean to rename '(.*)'\?\))?",
-        lambda m: f"thiếu cột bắt buộc „{m[1]}”" + (f" (đổi tên cột „{m[2]}”?)" if m[2] else ""),
-    ),
-    (
-        r"the file has a header but no units",
-        lambda _m: "tệp có dòng tiêu đề nhưng không có đơn vị nào",
-    ),
-    (
-        r"unit '(.*)' of the round has no row: add its population",
-        lambda m: f"đơn vị {m[1]} của đợt chưa có dòng nào: hãy thêm số hồ sơ của đơn vị",
-    ),
-    (r"the unit code is missing", lambda _m: "thiếu mã đơn vị"),
-    (r"unit '(.*)' is also on row (\d+)", lambda m: f"đơn vị {m[1]} đã có ở dòng {m[2]}"),
-    (
-        r"unknown unit '(.*?)'(?: \(did you mean '(.*)'\?\))?",
-        lambda m: f"không có đơn vị mã {m[1]} trong đợt" + (f" (có phải {m[2]}?)" if m[2] else ""),
-    ),
-    (
-        r"population \((.*)\) must be a whole number",
-        lambda m: f"số hồ sơ ({m[1]}) phải là số nguyên",
-    ),
-    (r"population \((.*)\) must not be negative", lambda m: f"số hồ sơ ({m[1]}) không được âm"),
-    (
-        r"p \((.*)\) must be a proportion in \(0, 1\)",
-        lambda m: f"p ({m[1]}) phải là tỷ lệ giữa 0 và 1",
-    ),
-    (r"sd \((.*)\) must be a positive number", lambda m: f"sd ({m[1]}) phải là số dương"),
-    (r"not UTF-8 text.*", lambda _m: "tệp không phải văn bản UTF-8: hãy lưu dưới dạng CSV UTF-8"),
-    (
-        r"(\d+) values but the header has (\d+) columns",
-        lambda m: f"{m[1]} giá trị nhưng dòng tiêu đề có {m[2]} cột",
-    ),
 )
 _NOTES: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
     (r"(\S+): no dossiers \(N_h = 0\), size 0", lambda m: f"{m[1]}: không có hồ sơ nào, cỡ mẫu 0"),
@@ -188,6 +155,14 @@ def _bilingual(vietnamese: str, english: str) -> Markup:
     return Markup('{} <span class="en">{}</span>').format(vietnamese, english)
 
 
+def _translated(text: str) -> tuple[str, str] | None:
+    """(Vietnamese, English) of a message written "Vietnamese / English" (``i18n.vi_en``)."""
+    vietnamese, separator, english = text.partition(" / ")
+    if separator and any(c.isalpha() and not c.isascii() for c in vietnamese):
+        return vietnamese, english
+    return None
+
+
 def plan_error(message: str) -> Markup:
     """A plan or populations error, Vietnamese first, then the English message as a gloss."""
     where = _WHERE.match(message)
@@ -200,6 +175,9 @@ def plan_error(message: str) -> Markup:
             parts.append(f"cột {where[2]}")
         place = (", ".join(parts) or "tệp") + ": "
         text = where[3]
+    both = _translated(text)
+    if both is not None:
+        return _bilingual(f"{place}{both[0]}", message[: len(message) - len(text)] + both[1])
     said = _vietnamese(text)
     if said is None:
         return _bilingual(f"Chưa lập được kế hoạch ({place.rstrip(': ') or 'tham số'}).", message)

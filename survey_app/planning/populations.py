@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sampling import Stratum
 from survey_app.csv_files import FileProblem, read_csv
+from survey_app.i18n import vi_en
 
 REQUIRED = ("unit_code", "population")
 OPTIONAL = ("p", "sd")
@@ -57,17 +58,25 @@ def read_populations(
     for column in REQUIRED:
         if column not in header:
             close = difflib.get_close_matches(column, header, n=1)
-            hint = f" (did you mean to rename {close[0]!r}?)" if close else ""
-            result.errors.append(
-                FileProblem(1, column, f"required column {column!r} is missing{hint}")
+            message = (
+                vi_en(
+                    "thiếu cột bắt buộc %(column)r (đổi tên cột %(close)r?)",
+                    column=column,
+                    close=close[0],
+                )
+                if close
+                else vi_en("thiếu cột bắt buộc %(column)r", column=column)
             )
+            result.errors.append(FileProblem(1, column, message))
     for column in header:
         if column not in REQUIRED + OPTIONAL:
-            result.warnings.append(FileProblem(1, column, "column ignored"))
+            result.warnings.append(FileProblem(1, column, vi_en("cột bị bỏ qua")))
     if result.errors:
         return result
     if not rows:
-        result.errors.append(FileProblem(None, None, "the file has a header but no units"))
+        result.errors.append(
+            FileProblem(None, None, vi_en("tệp có dòng tiêu đề nhưng không có đơn vị nào"))
+        )
         return result
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, start=2):
@@ -77,7 +86,12 @@ def read_populations(
     for code in sorted((required_units or set()) - set(seen)):
         result.errors.append(
             FileProblem(
-                None, "unit_code", f"unit {code!r} of the round has no row: add its population"
+                None,
+                "unit_code",
+                vi_en(
+                    "đơn vị %(code)r của đợt chưa có dòng nào: hãy thêm số hồ sơ của đơn vị",
+                    code=code,
+                ),
             )
         )
     return result
@@ -97,32 +111,38 @@ def _check_row(
 
     code = row.get("unit_code", "")
     if not code:
-        error("unit_code", "the unit code is missing")
+        error("unit_code", vi_en("thiếu mã đơn vị"))
     elif code in seen:
-        error("unit_code", f"unit {code!r} is also on row {seen[code]}")
+        error("unit_code", vi_en("đơn vị %(code)r đã có ở dòng %(row)s", code=code, row=seen[code]))
     elif known_units is not None and code not in known_units:
         close = difflib.get_close_matches(code, sorted(known_units), n=1)
         error(
             "unit_code",
-            f"unknown unit {code!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+            vi_en(
+                "không có đơn vị mã %(code)r trong đợt (có phải %(close)r?)",
+                code=code,
+                close=close[0],
+            )
+            if close
+            else vi_en("không có đơn vị mã %(code)r trong đợt", code=code),
         )
     if code:
         seen.setdefault(code, number)
     raw_n = row.get("population", "")
     value = _number(raw_n)
     if value is None or value != int(value):
-        error("population", f"population ({raw_n!r}) must be a whole number")
+        error("population", vi_en("số hồ sơ (%(value)r) phải là số nguyên", value=raw_n))
     elif value < 0:
-        error("population", f"population ({raw_n}) must not be negative")
+        error("population", vi_en("số hồ sơ (%(value)s) không được âm", value=raw_n))
     p = sd = None
     if row.get("p"):
         p = _number(row["p"])
         if p is None or not 0 < p < 1:
-            error("p", f"p ({row['p']!r}) must be a proportion in (0, 1)")
+            error("p", vi_en("p (%(value)r) phải là tỷ lệ giữa 0 và 1", value=row["p"]))
     if row.get("sd"):
         sd = _number(row["sd"])
         if sd is None or sd <= 0:
-            error("sd", f"sd ({row['sd']!r}) must be a positive number")
+            error("sd", vi_en("sd (%(value)r) phải là số dương", value=row["sd"]))
     if len(result.errors) > before or value is None:
         return None
     return Stratum(code=code, population=int(value), p=p, sd=sd)

@@ -34,7 +34,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from numpy.typing import NDArray
 
-from survey_app.csv_files import NUL_MESSAGE, FileProblem, clean_text
+from survey_app.csv_files import (
+    FileProblem,
+    clean_text,
+    empty_file_message,
+    extra_values_message,
+    not_utf8_message,
+    nul_message,
+)
 from survey_app.results.analysis_input import FIXED, InputError
 
 MAX_LISTED = 100
@@ -236,8 +243,7 @@ def _read_with_csv(path: Path, wanted: Collection[str]) -> ResponseColumns:
                 FileProblem(
                     None,
                     None,
-                    f"not UTF-8 text ({exc.reason} at byte "
-                    f"{exc.start}): save the file as CSV UTF-8",
+                    not_utf8_message(exc),
                 )
             ]
         ) from None
@@ -246,13 +252,13 @@ def _read_with_csv(path: Path, wanted: Collection[str]) -> ResponseColumns:
         reader = csv.reader(stream)
         header = [clean_text(name) for name in next(reader, [])]
         if not header:
-            raise InputError([FileProblem(1, None, "the file is empty: it needs a header row")])
+            raise InputError([FileProblem(1, None, empty_file_message())])
         index = {name: i for i, name in enumerate(header)}  # the last of a repeated name wins
         picked = {name: index[name] for name in wanted if name in index}
         coders = {name: _Coder() for name in picked}
         values: dict[str, list[str]] = {name: [] for name in picked}
         problems: list[FileProblem] = [
-            FileProblem(1, name, NUL_MESSAGE) for name in header if "\x00" in name
+            FileProblem(1, name, nul_message()) for name in header if "\x00" in name
         ]
         number = 1
         for cells in reader:
@@ -260,7 +266,7 @@ def _read_with_csv(path: Path, wanted: Collection[str]) -> ResponseColumns:
                 continue  # csv.DictReader skips blank lines without counting them
             number += 1
             problems.extend(
-                FileProblem(number, name, NUL_MESSAGE)
+                FileProblem(number, name, nul_message())
                 for name, cell in zip(header, cells, strict=False)
                 if "\x00" in cell
             )
@@ -269,7 +275,7 @@ def _read_with_csv(path: Path, wanted: Collection[str]) -> ResponseColumns:
                     FileProblem(
                         number,
                         None,
-                        f"{len(cells)} values but the header has {len(header)} columns",
+                        extra_values_message(len(cells), len(header)),
                     )
                 )
             for name, i in picked.items():

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from survey_app.db import session
 from survey_app.db.models import Unit, User
+from survey_app.i18n import vi_en
 from survey_app.staff import audit
 from survey_app.staff.access import staff_blueprint
 from survey_app.staff.users import (
@@ -45,7 +46,7 @@ def _unit(code: str) -> Unit | None:
         .all()
     )
     if not versions:
-        raise UserError(f"no unit with code {code!r}")
+        raise UserError(vi_en("không có đơn vị mã %(code)r", code=code))
     return next((u for u in versions if u.valid_on(date.today())), versions[0])
 
 

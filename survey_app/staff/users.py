@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey_app.db.models import Unit, User
+from survey_app.i18n import vi_en
 
 ADMIN = "admin"
 """Sở Nội vụ: everything (units, rounds, plans, review, paper keying, PAR imports, audit log)."""
@@ -36,15 +37,18 @@ def create_user(
     """
     username = username.strip()
     if not username:
-        raise UserError("a user needs a name")
+        raise UserError(vi_en("tài khoản cần có tên đăng nhập"))
     _check_role(role, unit)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(
-            f"the password has {len(password)} characters; at least "
-            f"{MIN_PASSWORD_LENGTH} are needed"
+            vi_en(
+                "mật khẩu có %(length)s ký tự; cần ít nhất %(minimum)s",
+                length=len(password),
+                minimum=MIN_PASSWORD_LENGTH,
+            )
         )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UserError(f"user {username!r} already exists")
+        raise UserError(vi_en("tài khoản %(user)r đã có", user=username))
     user = User(
         username=username,
         password_hash=generate_password_hash(password, "scrypt"),
@@ -69,11 +73,22 @@ def set_password(user: User, password: str) -> None:
 
 def _check_role(role: str, unit: Unit | None) -> None:
     if role not in ROLES:
-        raise UserError(f"role {role!r} is not one of: {', '.join(ROLES)}")
+        raise UserError(
+            vi_en("vai trò %(role)r không thuộc: %(roles)s", role=role, roles=", ".join(ROLES))
+        )
     if role == UNIT_OFFICER and unit is None:
-        raise UserError(f"a {UNIT_OFFICER} needs a unit (--unit CODE)")
+        raise UserError(
+            vi_en("cán bộ đơn vị (%(role)s) cần có đơn vị (--unit MÃ)", role=UNIT_OFFICER)
+        )
     if role != UNIT_OFFICER and unit is not None:
-        raise UserError(f"only a {UNIT_OFFICER} has a unit; role {role!r} sees every unit")
+        raise UserError(
+            vi_en(
+                "chỉ cán bộ đơn vị (%(officer)s) mới gắn với đơn vị; "
+                "vai trò %(role)r xem mọi đơn vị",
+                officer=UNIT_OFFICER,
+                role=role,
+            )
+        )
 
 
 def set_role(user: User, role: str, unit: Unit | None = None) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app.db.models import Counter, Unit
+from survey_app.i18n import vi_en
 
 COUNTER_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 DEFAULT_COUNTER_NAME = "Bộ phận tiếp nhận và trả kết quả"
@@ -46,11 +47,15 @@ def add_counter(
     """Add a counter to ``unit``; the code is permanent, so it must be new and URL-safe."""
     if not COUNTER_CODE.match(code):
         raise CounterError(
-            f"{code!r} is not a valid counter code: letters, digits, '-' or '_', "
-            "at most 40 characters"
+            vi_en(
+                "%(code)r không phải là mã quầy hợp lệ: chữ, số, '-' hoặc '_', tối đa 40 ký tự",
+                code=code,
+            )
         )
     if session.scalar(select(Counter.id).where(Counter.code == code)) is not None:
-        raise CounterError(f"counter {code!r} already exists: codes are permanent, choose another")
+        raise CounterError(
+            vi_en("quầy %(code)r đã có: mã quầy là cố định, hãy chọn mã khác", code=code)
+        )
     counter = Counter(code=code, name=name.strip() or DEFAULT_COUNTER_NAME, unit=unit)
     session.add(counter)
     session.flush()
@@ -72,9 +77,9 @@ def rename_counter(counter: Counter, name: str) -> None:
     """Change the name printed on the counter's poster (its code, the QR's address, stays)."""
     name = name.strip()
     if not name:
-        raise CounterError("a counter needs a name")
+        raise CounterError(vi_en("quầy cần có tên"))
     if len(name) > 300:
-        raise CounterError(f"the name has {len(name)} characters; at most 300")
+        raise CounterError(vi_en("tên dài %(length)s ký tự; tối đa 300", length=len(name)))
     counter.name = name
 
 

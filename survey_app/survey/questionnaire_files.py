@@ -15,6 +15,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from questionnaires.loader import load_questionnaire_text
 from questionnaires.problems import LoadResult, Problem
 from questionnaires.xlsform import load_xlsform, to_xlsform
+from survey_app.i18n import vi_en
 from survey_app.spreadsheets import append_row
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -39,7 +40,13 @@ def read_sheets(data: bytes) -> dict[str, list[list[object]]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ValueError(f"not an .xlsx workbook ({type(exc).__name__})") from None
+        raise ValueError(
+            vi_en(
+                "không phải bảng tính .xlsx (%(error)s): hãy lưu lại từ Excel hoặc LibreOffice "
+                "dưới dạng .xlsx",
+                error=type(exc).__name__,
+            )
+        ) from None
     try:
         return {
             sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -55,7 +62,7 @@ def check_upload(filename: str, data: bytes) -> CheckedUpload:
         try:
             sheets = read_sheets(data)
         except ValueError as exc:
-            problem = Problem(filename, f"{exc}: save it from Excel or LibreOffice as .xlsx")
+            problem = Problem(filename, str(exc))
             return CheckedUpload("xlsform", LoadResult(None, (problem,)), problems=[problem])
         result, converted = load_xlsform(sheets)
         return CheckedUpload("xlsform", result, converted, list(result.problems))

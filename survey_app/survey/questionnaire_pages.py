@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from questionnaires.estimate import intro_without_duration, minutes_to_answer, question_count
@@ -16,7 +17,7 @@ from questionnaires.model import Questionnaire
 from questionnaires.registry import definitions_root, shipped
 from survey_app.db import session
 from survey_app.db.models import QuestionnaireDefinition
-from survey_app.i18n import current_language, t
+from survey_app.i18n import current_language
 from survey_app.staff import audit
 from survey_app.staff.access import attachment, staff_blueprint
 from survey_app.staff.uploads import accepts_uploads, located, uploaded
@@ -111,8 +112,8 @@ def _preview(questionnaire: Questionnaire) -> Response:
         values={},
         errors={},
         summary_links=[],
-        duration=t(
-            "form.duration",
+        duration=_(
+            "Phiếu có %(questions)s câu hỏi, mất khoảng %(minutes)s phút.",
             questions=question_count(questionnaire),
             minutes=minutes_to_answer(questionnaire, current_language()),
         ),

@@ -23,6 +23,7 @@ from questionnaires.registry import get_questionnaire as get_shipped
 from questionnaires.registry import shipped
 from survey_app.db import utcnow
 from survey_app.db.models import QuestionnaireDefinition, SurveyRound
+from survey_app.i18n import vi_en
 
 
 class QuestionnaireStoreError(ValueError):
@@ -67,7 +68,7 @@ def sha256(text: str) -> str:
 def _parse(text: str) -> Questionnaire:
     result = load_questionnaire_text(text)
     if result.value is None:  # checked before it was stored: a corrupted row
-        raise QuestionnaireStoreError("a stored questionnaire definition no longer loads")
+        raise QuestionnaireStoreError(vi_en("một bộ câu hỏi đã lưu không còn đọc được"))
     return result.value
 
 
@@ -75,7 +76,11 @@ def load_row(row: QuestionnaireDefinition) -> Questionnaire:
     """The questionnaire of a stored row (cached by its text; its sha256 is checked)."""
     if sha256(row.definition) != row.sha256:
         raise QuestionnaireStoreError(
-            f"{row.questionnaire_id} v{row.version} changed after it was stored"
+            vi_en(
+                "%(id)s v%(version)s đã bị thay đổi sau khi lưu",
+                id=row.questionnaire_id,
+                version=row.version,
+            )
         )
     return _parse(row.definition)
 
@@ -141,9 +146,9 @@ def published_rows(session: Session) -> list[QuestionnaireDefinition]:
 
 def _taken(session: Session, questionnaire_id: str, version: int) -> str | None:
     if (questionnaire_id, version) in shipped():
-        return "is shipped with the software"
+        return "shipped"
     if _published(session, questionnaire_id, version) is not None:
-        return "is already published"
+        return "published"
     return None
 
 
@@ -172,9 +177,21 @@ def save_draft(
     qid, version = questionnaire.key
     taken = _taken(session, qid, version)
     if taken:
+        values = {"id": qid, "version": version, "next": next_version(session, qid)}
+        if taken == "shipped":
+            raise QuestionnaireStoreError(
+                vi_en(
+                    "%(id)s phiên bản %(version)s đi kèm phần mềm: phiên bản đã đăng không bao giờ "
+                    "thay đổi; hãy tải lên thành phiên bản %(next)s",
+                    **values,
+                )
+            )
         raise QuestionnaireStoreError(
-            f"{qid} version {version} {taken}: a published version never changes; "
-            f"upload it as version {next_version(session, qid)}"
+            vi_en(
+                "%(id)s phiên bản %(version)s đã được đăng: phiên bản đã đăng không bao giờ thay "
+                "đổi; hãy tải lên thành phiên bản %(next)s",
+                **values,
+            )
         )
     row = session.scalar(
         select(QuestionnaireDefinition).where(
@@ -195,7 +212,11 @@ def publish(session: Session, row: QuestionnaireDefinition, who: str) -> Questio
     """Publish a draft: from now on rounds may use it and it never changes."""
     if row.published_at is not None:
         raise QuestionnaireStoreError(
-            f"{row.questionnaire_id} version {row.version} is already published"
+            vi_en(
+                "%(id)s phiên bản %(version)s đã được đăng",
+                id=row.questionnaire_id,
+                version=row.version,
+            )
         )
     load_row(row)
     row.published_at, row.published_by = utcnow(), who
@@ -207,7 +228,11 @@ def discard(session: Session, row: QuestionnaireDefinition) -> None:
     """Delete a draft; a published version is never deleted."""
     if row.published_at is not None:
         raise QuestionnaireStoreError(
-            f"{row.questionnaire_id} version {row.version} is published: it is never deleted"
+            vi_en(
+                "%(id)s phiên bản %(version)s đã được đăng: không bao giờ bị xóa",
+                id=row.questionnaire_id,
+                version=row.version,
+            )
         )
     session.delete(row)
     session.flush()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from survey_app.db import utcnow
 from survey_app.db.models import Response, SurveyRound, Unit, round_units
+from survey_app.i18n import vi_en
 from survey_app.survey.questionnaire_store import get_questionnaire
 
 
@@ -30,17 +31,21 @@ def create_round(
     """Add a round covering ``units``; the questionnaire version must be shipped or published."""
     name = name.strip()
     if not name:
-        raise RoundError("a round needs a name")
+        raise RoundError(vi_en("đợt khảo sát cần có tên"))
     if session.scalar(select(SurveyRound.id).where(SurveyRound.name == name)) is not None:
-        raise RoundError(f"a round named {name!r} already exists: choose another name")
+        raise RoundError(vi_en("đã có đợt tên %(name)r: hãy chọn tên khác", name=name))
     try:
         get_questionnaire(session, questionnaire_id, questionnaire_version)
     except KeyError as exc:
         raise RoundError(str(exc).strip("'\"")) from None
     if closes_at <= opens_at:
-        raise RoundError(f"the round closes ({closes_at}) before it opens ({opens_at})")
+        raise RoundError(
+            vi_en(
+                "đợt đóng (%(closes)s) trước khi mở (%(opens)s)", closes=closes_at, opens=opens_at
+            )
+        )
     if not units:
-        raise RoundError("a round must cover at least one unit")
+        raise RoundError(vi_en("đợt khảo sát phải có ít nhất một đơn vị"))
     survey_round = SurveyRound(
         name=name,
         questionnaire_id=questionnaire_id,
@@ -72,7 +77,7 @@ def open_now(survey_round: SurveyRound, closes_at: datetime | None = None) -> No
     now = utcnow()
     closes_at = closes_at or survey_round.closes_at
     if closes_at <= now:
-        raise RoundError("the round would close before it opens: give a later closing date")
+        raise RoundError(vi_en("đợt sẽ đóng trước khi mở: hãy chọn ngày đóng muộn hơn"))
     survey_round.opens_at, survey_round.closes_at = now, closes_at
 
 

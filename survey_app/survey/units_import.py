@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from survey_app.csv_files import FileProblem, read_csv
 from survey_app.db.models import Unit, UnitType
+from survey_app.i18n import vi_en
 
 REQUIRED = ("code", "name", "level")
 OPTIONAL = ("kind", "parent_code", "ranked", "valid_from", "valid_to")
@@ -73,9 +74,9 @@ def _parse_date(value: str) -> date | None:
         return None
 
 
-def _hint(value: str, choices: list[str]) -> str:
+def _closest(value: str, choices: list[str]) -> str | None:
     close = difflib.get_close_matches(value, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return close[0] if close else None
 
 
 @dataclass
@@ -94,22 +95,30 @@ class _Row:
 def _check_header(header: list[str], report: ImportReport) -> bool:
     for column in REQUIRED:
         if column not in header:
-            report.errors.append(
-                FileProblem(
-                    1, column, f"required column {column!r} is missing{_hint(column, header)}"
+            close = _closest(column, header)
+            message = (
+                vi_en(
+                    "thiếu cột bắt buộc %(column)r (có phải %(close)r?)", column=column, close=close
                 )
+                if close
+                else vi_en("thiếu cột bắt buộc %(column)r", column=column)
             )
+            report.errors.append(FileProblem(1, column, message))
     for column in header:
         if column not in REQUIRED + OPTIONAL:
             close = difflib.get_close_matches(column, REQUIRED + OPTIONAL, n=1)
             if close:
                 report.errors.append(
                     FileProblem(
-                        1, column, f"unknown column {column!r} (did you mean {close[0]!r}?)"
+                        1,
+                        column,
+                        vi_en(
+                            "cột lạ %(column)r (có phải %(close)r?)", column=column, close=close[0]
+                        ),
                     )
                 )
             else:
-                report.warnings.append(FileProblem(1, column, "column ignored"))
+                report.warnings.append(FileProblem(1, column, vi_en("cột bị bỏ qua")))
     return report.ok
 
 
@@ -123,37 +132,61 @@ def _check_row(
 
     code, name, level = raw.get("code", ""), raw.get("name", ""), raw.get("level", "")
     if not code:
-        error("code", "a unit needs a code")
+        error("code", vi_en("đơn vị cần có mã"))
     elif not CODE_PATTERN.match(code):
         error(
             "code",
-            f"{code!r} is not a valid code: use letters, digits, '.', '_' or '-', "
-            "at most 40 characters",
+            vi_en(
+                "%(code)r không phải mã hợp lệ: dùng chữ, số, '.', '_' hoặc '-', tối đa 40 ký tự",
+                code=code,
+            ),
         )
     if not name:
-        error("name", "a unit needs a name")
+        error("name", vi_en("đơn vị cần có tên"))
     elif len(name) > 300:
-        error("name", f"the name has {len(name)} characters; at most 300")
+        error("name", vi_en("tên dài %(length)s ký tự; tối đa 300", length=len(name)))
     if not level:
-        error("level", f"a unit needs a level, one of: {', '.join(types)}")
-    elif level not in types:
         error(
-            "level", f"unknown unit type {level!r}{_hint(level, types)}; known: {', '.join(types)}"
+            "level",
+            vi_en("đơn vị cần có loại (level), một trong: %(types)s", types=", ".join(types)),
+        )
+    elif level not in types:
+        close, known = _closest(level, types), ", ".join(types)
+        error(
+            "level",
+            vi_en(
+                "loại đơn vị lạ %(level)r (có phải %(close)r?); các loại đã biết: %(known)s",
+                level=level,
+                close=close,
+                known=known,
+            )
+            if close
+            else vi_en(
+                "loại đơn vị lạ %(level)r; các loại đã biết: %(known)s", level=level, known=known
+            ),
         )
     ranked = _parse_bool(raw.get("ranked") or "true")
     if ranked is None:
-        error("ranked", f"{raw.get('ranked')!r} is not true or false")
+        error("ranked", vi_en("%(value)r không phải true hay false", value=raw.get("ranked")))
     valid_from = _parse_date(raw["valid_from"]) if raw.get("valid_from") else default_from
     if valid_from is None:
-        error("valid_from", f"{raw.get('valid_from')!r} is not a date (YYYY-MM-DD)")
+        error(
+            "valid_from",
+            vi_en("%(value)r không phải ngày (YYYY-MM-DD)", value=raw.get("valid_from")),
+        )
     valid_to = _parse_date(raw["valid_to"]) if raw.get("valid_to") else None
     if raw.get("valid_to") and valid_to is None:
-        error("valid_to", f"{raw.get('valid_to')!r} is not a date (YYYY-MM-DD)")
+        error(
+            "valid_to", vi_en("%(value)r không phải ngày (YYYY-MM-DD)", value=raw.get("valid_to"))
+        )
     if valid_from and valid_to and valid_to < valid_from:
-        error("valid_to", f"{valid_to} is before valid_from {valid_from}")
+        error(
+            "valid_to",
+            vi_en("%(to)s trước ngày valid_from %(start)s", to=valid_to, start=valid_from),
+        )
     parent_code = raw.get("parent_code", "")
     if parent_code and parent_code == code:
-        error("parent_code", f"unit {code!r} cannot be its own parent")
+        error("parent_code", vi_en("đơn vị %(code)r không thể trực thuộc chính nó", code=code))
     if len(report.errors) > errors_before:
         return None
     assert valid_from is not None and ranked is not None  # checked above
@@ -185,7 +218,9 @@ def import_units(
     if not header or not _check_header(header, report):
         return report
     if not raw_rows:
-        report.errors.append(FileProblem(None, None, "the file has a header but no units"))
+        report.errors.append(
+            FileProblem(None, None, vi_en("tệp có dòng tiêu đề nhưng không có đơn vị nào"))
+        )
         return report
     types = {t.code: t for t in session.scalars(select(UnitType))}
     default_from = valid_from or date.today()
@@ -203,8 +238,12 @@ def import_units(
                 FileProblem(
                     row.number,
                     "code",
-                    f"unit {row.code!r} valid from "
-                    f"{row.valid_from} is also on row {in_file[key].number}",
+                    vi_en(
+                        "đơn vị %(code)r hiệu lực từ %(start)s cũng có ở dòng %(row)s",
+                        code=row.code,
+                        start=row.valid_from,
+                        row=in_file[key].number,
+                    ),
                 )
             )
         in_file[key] = row
@@ -217,7 +256,11 @@ def import_units(
                 FileProblem(
                     row.number,
                     "code",
-                    f"unit {row.code!r} valid from {row.valid_from} is already in the database",
+                    vi_en(
+                        "đơn vị %(code)r hiệu lực từ %(start)s đã có trong cơ sở dữ liệu",
+                        code=row.code,
+                        start=row.valid_from,
+                    ),
                 )
             )
         elif existing is not None and not supersede:
@@ -225,9 +268,13 @@ def import_units(
                 FileProblem(
                     row.number,
                     "code",
-                    f"unit {row.code!r} already exists, valid from "
-                    f"{existing.valid_from}: import with --supersede to close it on "
-                    f"{row.valid_from - timedelta(days=1)}, or give another valid_from",
+                    vi_en(
+                        "đơn vị %(code)r đã có, hiệu lực từ %(start)s: nhập với --supersede để "
+                        "đóng nó vào ngày %(end)s, hoặc ghi ngày valid_from khác",
+                        code=row.code,
+                        start=existing.valid_from,
+                        end=row.valid_from - timedelta(days=1),
+                    ),
                 )
             )
         elif existing is not None:
@@ -245,8 +292,12 @@ def import_units(
                 FileProblem(
                     number,
                     "parent_code",
-                    f"parent {parent!r} is neither in this file "
-                    f"nor a unit valid on {day}: import the parent first",
+                    vi_en(
+                        "đơn vị cấp trên %(parent)r không có trong tệp này và không phải đơn vị "
+                        "còn hiệu lực ngày %(day)s: hãy nhập đơn vị cấp trên trước",
+                        parent=parent,
+                        day=day,
+                    ),
                 )
             )
     report.errors.sort(key=lambda e: (e.row or 0, e.column or ""))

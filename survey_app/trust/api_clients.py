@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app.db.models import ApiClient
+from survey_app.i18n import vi_en
 
 KEY_PREFIX = "sipas_"
 MAX_NAME = 120
@@ -35,11 +36,13 @@ def create_client(session: Session, name: str) -> tuple[ApiClient, str]:
     """Add client ``name``; returns it and its key (the only time the key exists in clear)."""
     name = name.strip()
     if not name:
-        raise ApiClientError("a client needs a name")
+        raise ApiClientError(vi_en("hệ thống kết nối cần có tên"))
     if len(name) > MAX_NAME:
-        raise ApiClientError(f"the name has {len(name)} characters; at most {MAX_NAME}")
+        raise ApiClientError(
+            vi_en("tên dài %(length)s ký tự; tối đa %(most)s", length=len(name), most=MAX_NAME)
+        )
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
-        raise ApiClientError(f"a client named {name!r} already exists")
+        raise ApiClientError(vi_en("đã có hệ thống kết nối tên %(name)r", name=name))
     key = new_key()
     client = ApiClient(name=name, key_hash=key_hash(key), active=True)
     session.add(client)
@@ -51,7 +54,7 @@ def revoke_client(session: Session, name: str) -> ApiClient:
     """Revoke client ``name``'s key: its requests get 401 from now on."""
     client = session.scalar(select(ApiClient).where(ApiClient.name == name))
     if client is None:
-        raise ApiClientError(f"no client named {name!r}")
+        raise ApiClientError(vi_en("không có hệ thống kết nối tên %(name)r", name=name))
     client.active = False
     session.flush()
     return client

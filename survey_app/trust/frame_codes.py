@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from survey_app.csv_files import FileProblem
 from survey_app.db import utcnow
 from survey_app.db.models import SurveyRound, Unit
+from survey_app.i18n import vi_en
 from survey_app.planning.files import read_frame
 from survey_app.spreadsheets import dict_writer
 from survey_app.trust.receipt_slips import SlipSpec
@@ -70,7 +71,11 @@ def selected_rows(
     if "reserve" not in header:
         return numbered, []
     problems = [
-        FileProblem(number, "reserve", f"reserve ({row['reserve']!r}) must be true or false")
+        FileProblem(
+            number,
+            "reserve",
+            vi_en("reserve (%(value)r) phải là true hoặc false", value=row["reserve"]),
+        )
         for number, row in numbered
         if row.get("reserve", "").lower() not in ("true", "false")
     ]
@@ -109,9 +114,11 @@ def unit_problems(
         if code in in_round:
             continue
         if code in known:
-            message = f"unit {code!r} is not in round {survey_round.name!r}"
+            message = vi_en(
+                "đơn vị %(code)r không thuộc đợt %(round)r", code=code, round=survey_round.name
+            )
         else:
-            message = f"unknown unit {code!r}"
+            message = vi_en("mã đơn vị lạ %(code)r", code=code)
         problems.append(FileProblem(number, "unit_code", message))
     return problems
 
@@ -125,7 +132,7 @@ def read_chosen(
     problems += more
     for number, row in chosen:
         if len(row.get("dossier_code", "")) > MAX_DOSSIER_CODE:
-            message = f"the dossier code is longer than {MAX_DOSSIER_CODE} characters"
+            message = vi_en("mã hồ sơ dài quá %(most)s ký tự", most=MAX_DOSSIER_CODE)
             problems.append(FileProblem(number, "dossier_code", message))
     return header, chosen, problems
 
@@ -150,7 +157,9 @@ def issue_for_frame(
     if not header:
         return FrameCodes(problems=problems)
     if survey_round.closes_at <= utcnow():
-        message = f"round {survey_round.name!r} is closed: its codes could not be used"
+        message = vi_en(
+            "đợt %(round)r đã đóng: mã của đợt không dùng được nữa", round=survey_round.name
+        )
         return FrameCodes(problems=[FileProblem(None, None, message)])
     in_round = round_units(survey_round, {row.get("unit_code", "") for _, row in chosen})
     problems += unit_problems(session, survey_round, chosen, in_round)

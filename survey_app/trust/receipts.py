@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from survey_app.csv_files import clean_text
 from survey_app.db import utcnow
 from survey_app.db.models import ReceiptCode, SurveyRound, Unit
+from survey_app.i18n import vi_en
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 """Crockford's base32: no I, L, O or U, so nothing reads as another character."""
@@ -85,9 +86,9 @@ def clean_dossier_code(raw: str) -> str:
     """A dossier code as it enters the HMAC (white space collapsed, NFC); checked for size."""
     value = clean_text(raw)
     if not value:
-        raise ReceiptError("the dossier code is missing")
+        raise ReceiptError(vi_en("thiếu mã hồ sơ"))
     if len(value) > MAX_DOSSIER_CODE:
-        raise ReceiptError(f"the dossier code is longer than {MAX_DOSSIER_CODE} characters")
+        raise ReceiptError(vi_en("mã hồ sơ dài quá %(most)s ký tự", most=MAX_DOSSIER_CODE))
     return value
 
 

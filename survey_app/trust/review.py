@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from survey_app.db import utcnow
 from survey_app.db.models import RESPONSE_STATES, Response, ReviewEvent
+from survey_app.i18n import vi_en
 from survey_app.spreadsheets import csv_writer
 from survey_app.trust import signals
 
@@ -71,8 +72,9 @@ def load_responses(
     missing = sorted(set(wanted) - {r.id for r in found})
     if missing:
         shown = ", ".join(map(str, missing[:20])) + (" …" if len(missing) > 20 else "")
-        where = " in this round" if round_id is not None else ""
-        raise ReviewError(f"no response{where} with id {shown} / không có phiếu này")
+        if round_id is not None:
+            raise ReviewError(vi_en("đợt này không có phiếu mã %(ids)s", ids=shown))
+        raise ReviewError(vi_en("không có phiếu mã %(ids)s", ids=shown))
     return sorted(found, key=lambda r: r.id)
 
 
@@ -104,21 +106,28 @@ def set_state(
     who = (who or "").strip()
     if new_state not in (*RESPONSE_STATES, "restored"):
         raise ReviewError(
-            f"state ({new_state!r}) must be one of {', '.join(RESPONSE_STATES)} or restored"
+            vi_en(
+                "trạng thái (%(state)r) phải là một trong %(states)s hoặc restored",
+                state=new_state,
+                states=", ".join(RESPONSE_STATES),
+            )
         )
     if new_state == "excluded" and not reason:
-        raise ReviewError("excluding answers needs a reason / loại phiếu cần nêu lý do")
+        raise ReviewError(vi_en("loại phiếu cần nêu lý do"))
     if not who:
-        raise ReviewError("who made the change must be known / cần biết người thực hiện")
+        raise ReviewError(vi_en("cần biết người thực hiện"))
     responses = load_responses(session, response_ids, round_id)
     if not responses:
-        raise ReviewError("no responses chosen / chưa chọn phiếu nào")
+        raise ReviewError(vi_en("chưa chọn phiếu nào"))
     if new_state == "received":
         doubtful = [r.id for r in responses if r.flags]
         if doubtful:
             raise ReviewError(
-                f"responses {', '.join(map(str, doubtful[:20]))} have flags: a flagged answer "
-                "is counted already; exclude it, or leave it flagged"
+                vi_en(
+                    "phiếu %(ids)s có dấu hiệu: phiếu bị đánh dấu vẫn được tính; hãy loại phiếu, "
+                    "hoặc để nguyên dấu hiệu",
+                    ids=", ".join(map(str, doubtful[:20])),
+                )
             )
     now = at or utcnow()
     changed = 0
@@ -174,7 +183,11 @@ def ids_with_flag(session: Session, round_id: int, flag: str) -> list[int]:
     """Ids of the round's responses carrying ``flag`` (any state)."""
     known = (*signals.SIGNAL_NAMES, signals.MANUAL_FLAG)
     if flag not in known:
-        raise ReviewError(f"flag ({flag!r}) must be one of {', '.join(known)}")
+        raise ReviewError(
+            vi_en(
+                "dấu hiệu (%(flag)r) phải là một trong %(flags)s", flag=flag, flags=", ".join(known)
+            )
+        )
     rows = session.execute(
         select(Response.id, Response.flags).where(Response.round_id == round_id)
     ).all()

@@ -104,10 +104,8 @@ def test_bad_units_file_prints_every_error_and_imports_nothing(
     assert result.exit_code == 1
     assert "units.csv: row 2, column 'name'" in result.output
     assert "units.csv: row 2, column 'parent_code'" in result.output
-    assert (
-        "row 3, column 'level': unknown unit type 'comune' (did you mean 'commune'?)"
-        in result.output
-    )
+    assert "row 3, column 'level': loại đơn vị lạ 'comune' (có phải 'commune'?)" in result.output
+    assert "/ unknown unit type 'comune' (did you mean 'commune'?)" in result.output
     assert "nothing imported" in result.output
     with app.app_context():
         assert get_db().session.scalar(select(Unit)) is None

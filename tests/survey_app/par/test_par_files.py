@@ -152,7 +152,8 @@ def test_unreadable_catalog_csv_files_are_problems(tmp_path: Path) -> None:
     assert missing.problems[0].message.startswith("cannot read")
     latin1 = read_catalog_csv("code,name\n1,Công tác\n".encode("cp1258"), year=2023)
     assert "save the file as CSV UTF-8" in latin1.problems[0].message
-    assert read_catalogs_csv(b"", year=2023)[""].problems[0].message.startswith("the file is empty")
+    empty = read_catalogs_csv(b"", year=2023)[""].problems[0].message
+    assert empty.startswith("tệp rỗng") and "the file is empty" in empty
 
 
 def test_bad_catalog_csv_rows_are_named() -> None:
