@@ -36,6 +36,28 @@ NUL_MESSAGE = "contains a NUL character (\\0), which cannot be stored: remove it
 """A cell holding NUL: PostgreSQL text cannot hold one, so every CSV import refuses it."""
 
 
+NOT_TEXT_KINDS: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a spreadsheet (XLSX) or ZIP file: save it as CSV UTF-8"),
+    (b"%PDF", "a PDF document: choose the data file"),
+    (b"\xff\xfe", "UTF-16 text (Excel's Unicode Text): save it as CSV UTF-8"),
+    (b"\xfe\xff", "UTF-16 text (Excel's Unicode Text): save it as CSV UTF-8"),
+)
+"""Files people upload instead of a CSV, told by their first bytes."""
+
+
+def text_of(raw: bytes) -> tuple[str, FileProblem | None]:
+    """The text of a CSV file's bytes (UTF-8, with or without BOM), or the problem: what the
+    file is instead (a workbook, a PDF, UTF-16) or where its first non-UTF-8 byte is."""
+    for signature, kind in NOT_TEXT_KINDS:
+        if raw.startswith(signature):
+            return "", FileProblem(None, None, f"not UTF-8 text but {kind}")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        message = f"not UTF-8 text ({exc.reason} at byte {exc.start}): save the file as CSV UTF-8"
+        return "", FileProblem(None, None, message)
+
+
 def clean_text(value: str | None) -> str:
     """Strip, collapse inner white space and normalise to Unicode NFC."""
     return " ".join(unicodedata.normalize("NFC", value or "").split())
@@ -46,24 +68,13 @@ def read_csv(
 ) -> tuple[list[str], list[dict[str, str]], list[FileProblem]]:
     """Header, rows (text cleaned) and problems of a CSV file given as a path or bytes.
 
-    Problems: not UTF-8, no header, a row with more values than the header, a NUL in a cell.
+    Problems: not UTF-8 (`text_of`), no header, a row with more values than the header, a NUL
+    in a cell.
     """
     raw = source if isinstance(source, bytes) else Path(source).read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return (
-            [],
-            [],
-            [
-                FileProblem(
-                    None,
-                    None,
-                    f"not UTF-8 text ({exc.reason} at byte "
-                    f"{exc.start}): save the file as CSV UTF-8",
-                )
-            ],
-        )
+    text, problem = text_of(raw)
+    if problem is not None:
+        return [], [], [problem]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [clean_text(restore(name)) for name in reader.fieldnames or []]
     if not header:

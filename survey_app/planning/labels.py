@@ -147,6 +147,16 @@ _SAY: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
         lambda m: f"p ({m[1]}) phải là tỷ lệ giữa 0 và 1",
     ),
     (r"sd \((.*)\) must be a positive number", lambda m: f"sd ({m[1]}) phải là số dương"),
+    (
+        r"the file is empty: it needs a header row",
+        lambda _m: "tệp trống: cần dòng tiêu đề unit_code,population và một dòng mỗi đơn vị",
+    ),
+    (
+        r"not UTF-8 text but a spreadsheet.*",
+        lambda _m: "đây là bảng tính XLSX: hãy lưu dạng CSV UTF-8",
+    ),
+    (r"not UTF-8 text but a PDF.*", lambda _m: "đây là tài liệu PDF: hãy chọn tệp CSV số hồ sơ"),
+    (r"not UTF-8 text but UTF-16.*", lambda _m: "tệp là văn bản UTF-16: hãy lưu dạng CSV UTF-8"),
     (r"not UTF-8 text.*", lambda _m: "tệp không phải văn bản UTF-8: hãy lưu dưới dạng CSV UTF-8"),
     (
         r"(\d+) values but the header has (\d+) columns",
