@@ -140,7 +140,7 @@ def test_a_round_is_set_up_and_run_in_the_browser_alone(app: Flask, tmp_path: Pa
 
         # progress, results, export
         page.goto(f"{base}/admin/rounds/{round_id}/progress")
-        snv = page.locator("#progress tbody tr", has_text="SNV")
+        snv = page.locator("#progress tbody tr[data-unit=SNV]")
         expect(snv.locator("td").nth(3)).to_have_text("1")
         page.goto(f"{base}/admin/results/{round_id}")
         expect(page.locator("h1")).to_contain_text(ROUND)

@@ -153,7 +153,7 @@ def filled(app: Flask, survey: dict) -> dict:
 def _pages(app: Flask, round_id: int) -> list[str]:
     """Every staff GET page of the filled round, year 2023 and unit SNV (files left out)."""
     values = {"round_id": round_id, "code": "SNV", "unit_code": "SNV", "year": 2023}
-    values.update(form_number="1", questionnaire_id="sipas-2023", version=1)
+    values.update(form_number="1", questionnaire_id="sipas-2023", version=1, target="SNV")
     adapter = app.url_map.bind("sipas.test")
     pages = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -161,7 +161,9 @@ def _pages(app: Flask, round_id: int) -> list[str]:
             continue
         if "fmt" in rule.arguments or rule.endpoint in ("charts.plotly_js", "plans.progress_json"):
             continue
-        if rule.arguments & {"unit_id", "counter_id", "user_id", "client_id", "draft_id"}:
+        if rule.arguments & {"unit_id", "counter_id", "user_id", "client_id", "draft_id"} or (
+            "evidence_id" in rule.arguments
+        ):
             continue  # one stored object's page: none in this fixture
         if rule.rule.endswith((".pdf", ".csv")):
             continue
