@@ -11,8 +11,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from browser import blocking_violations, describe_violations
+from browser import assert_accessible
 from factories import add_response, fill_par_points
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
@@ -103,11 +102,6 @@ SEEN_BY = {
 """The navigation of each other role."""
 
 
-def _no_serious_problem(page: Page, where: str) -> None:
-    blocking = blocking_violations(Axe().run(page).response["violations"])
-    assert not blocking, f"axe-core on {where}:\n{describe_violations(blocking)}"
-
-
 def _nav(page: Page) -> list[str]:
     return [text.strip() for text in page.locator("header nav a").all_inner_texts()]
 
@@ -124,7 +118,7 @@ def _walk(page: Page, expected: dict[str, tuple[str, ...]], axe: bool) -> None:
         if missing:
             wrong.append(f"{label} ({page.url}) lacks {missing}")
         if axe:
-            _no_serious_problem(page, label)
+            assert_accessible(page, label)
     assert not wrong, "\n".join(wrong)
 
 
@@ -190,6 +184,7 @@ def test_a_unit_is_edited_and_a_bad_edit_changes_nothing(
     page.click("button:has-text('Lưu / Save')")
     expect(page.locator(".error-summary")).to_contain_text("chính nó")
     expect(page.locator(".error-summary")).to_contain_text("trước ngày bắt đầu")
+    assert_accessible(page, "a refused unit edit")
     with app.app_context():
         unit = get_db().session.scalar(select(Unit).where(Unit.code == "BDT"))
         assert (unit.name, unit.ranked, unit.valid_to) == ("Ban Dân tộc tỉnh Vĩnh Long", True, None)
@@ -236,6 +231,7 @@ def test_a_round_is_created_closed_and_opened(
     page.fill("#codes", "SNV NOPE")
     page.click("button:has-text('Tạo đợt / Create round')")
     expect(page.locator(".error-summary")).to_contain_text("Không có đơn vị mã: NOPE")
+    assert_accessible(page, "a refused new round")
     page.fill("#codes", "")
     page.check("input[name=unit_type][value=department]")
     page.click("button:has-text('Tạo đợt / Create round')")
@@ -265,6 +261,7 @@ def test_an_account_is_made_changed_reset_and_locked(
     page.click("button:has-text('Tạo / Create')")
     expect(page.locator("p.ok")).to_contain_text("Đã tạo tài khoản nv.snv")
     password = page.locator("#shown-password").inner_text().strip()
+    assert_accessible(page, "the accounts page with a new password")
     page.goto(f"{base}/admin/users/")
     expect(page.locator("#shown-password")).to_have_count(0)  # shown once
 
@@ -309,6 +306,7 @@ def test_an_api_key_is_shown_once_and_revoked(app: Flask, admin: Page, base: str
     page.fill("#name", "Một cửa tỉnh")
     page.click("button:has-text('Tạo khóa')")
     key = page.locator("#shown-key").inner_text().strip()
+    assert_accessible(page, "the API clients page with a new key")
     assert len(key) >= 20
     page.goto(f"{base}/admin/api-clients/")
     expect(page.locator("#shown-key")).to_have_count(0)
@@ -355,6 +353,7 @@ def test_a_flagged_answer_is_excluded_with_a_reason_then_restored(
     page.check(f"#r{flagged}")
     page.click("button:has-text('Loại khỏi phân tích')")
     expect(page.locator(".error-summary")).to_be_visible()  # a reason is needed
+    assert_accessible(page, "the review page refusing an exclusion")
     page.check(f"#r{flagged}")
     page.fill("#reason", "Phiếu thử nghiệm của cán bộ")
     page.click("button:has-text('Loại khỏi phân tích')")
@@ -379,6 +378,7 @@ def test_a_paper_form_is_keyed(app: Flask, survey: dict, admin: Page, base: str)
         page.fill(f"#{name}", value)
     page.click("main button[type=submit]")
     expect(page.locator(".error-summary")).to_contain_text("q18")
+    assert_accessible(page, "a refused paper form")
     page.fill("#q18", "5")
     page.click("main button[type=submit]")
     expect(page.locator("p.ok")).to_contain_text("Đã lưu phiếu số 12")

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from browser import assert_accessible
 from factories import CATALOG, LEAVES
 from flask import Flask
 from openpyxl import Workbook, load_workbook
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import func, select
 from support import DEMO_DATA
 
@@ -84,6 +85,12 @@ def _xlsx(rows: list[list[object]]) -> bytes:
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 WINDOWS_1258 = b"S\xf5\xd2 N\xf4\xf2i v\xf2u"  # "Sở Nội vụ" as Excel on Vietnamese Windows saves it
+
+
+def _submit(page: Page, button: str | Locator) -> None:
+    """Click a form's button and wait for the page it leads to (not the one before)."""
+    with page.expect_navigation():
+        (page.locator(button) if isinstance(button, str) else button).click()
 
 
 def _count(app: Flask, model: type) -> int:
@@ -163,13 +170,14 @@ def test_units_upload_takes_a_good_file_and_refuses_bad_ones(
     app: Flask, admin: Page, base: str
 ) -> None:
     page = admin
-    for bad in UNITS_BAD:
-        page.goto(f"{base}/admin/units/import")
+    page.goto(f"{base}/admin/units/import")
+    for bad in UNITS_BAD:  # the page shows the form again after each refusal
         page.set_input_files("#file", _file(bad.name, bad.data))
         page.fill("#valid_from", "2023-01-01")
-        page.click("button[type=submit] >> text=Nhập")
+        _submit(page, "main button[type=submit]")
         _refused(page, bad)
         assert _count(app, Unit) == 0, bad.what
+    assert_accessible(page, "a refused units file")
     for name, data in (
         ("tinh.csv", (DEMO_DATA / "vinh-long-province.csv").read_bytes()),
         ("so.csv", "code,name,level,parent_code\nSNV,Sở Nội vụ,department,86\n".encode()),
@@ -177,7 +185,7 @@ def test_units_upload_takes_a_good_file_and_refuses_bad_ones(
         page.goto(f"{base}/admin/units/import")
         page.set_input_files("#file", _file(name, data))
         page.fill("#valid_from", "2023-01-01")
-        page.click("button[type=submit] >> text=Nhập")
+        _submit(page, "main button[type=submit]")
         expect(page.locator("p.ok")).to_contain_text("Đã nhập 1 đơn vị")
     expect(page.locator("h1")).to_contain_text("(2)")
     expect(page.locator("tr", has_text="SNV")).to_contain_text("Sở Nội vụ")
@@ -209,16 +217,17 @@ def test_populations_upload_saves_a_plan_or_nothing(
 ) -> None:
     page = admin
     url = f"{base}/admin/rounds/{survey['round_id']}/plan"
+    page.goto(url)
     for bad in POPULATIONS_BAD:
-        page.goto(url)
         page.set_input_files("#populations_file", _file(bad.name, bad.data))
-        page.click("button[value=save]")
+        _submit(page, "button[value=save]")
         _refused(page, bad, rows=".error-summary li", general=PLAN_GENERAL)
         assert _count(app, RoundPopulation) == _count(app, SamplePlan) == 0, bad.what
+    assert_accessible(page, "a refused populations file")
     page.goto(url)
     good = b"unit_code,population\nSNV,400\nBDT,90\n"
     page.set_input_files("#populations_file", _file("so-ho-so.csv", good))
-    page.click("button[value=save]")
+    _submit(page, "button[value=save]")
     expect(page.locator("p.ok")).to_contain_text("Đã lưu kế hoạch")
     expect(page.locator("table")).to_contain_text("Sở Nội vụ")
     expect(page.locator("body")).to_contain_text("Kế hoạch đã lưu")
@@ -249,12 +258,13 @@ def test_a_frame_gets_its_receipt_codes_or_none(
     app: Flask, survey: dict, admin: Page, base: str
 ) -> None:
     page = admin
+    page.goto(f"{base}/admin/receipt-codes/")
     for bad in FRAMES_BAD:
-        page.goto(f"{base}/admin/receipt-codes/")
         page.set_input_files("#file", _file(bad.name, bad.data))
-        page.click("button[value=csv]")
+        _submit(page, "button[value=csv]")
         _refused(page, bad, "không cấp mã nào")
         assert _count(app, ReceiptCode) == 0, bad.what
+    assert_accessible(page, "a refused frame")
     page.goto(f"{base}/admin/receipt-codes/")
     page.set_input_files(
         "#file", _file("ho-so.csv", b"dossier_code,unit_code\nHS-1,SNV\nHS-2,BDT\n")
@@ -311,28 +321,31 @@ def test_a_questionnaire_upload_is_a_draft_to_preview_or_nothing(
     app: Flask, admin: Page, base: str
 ) -> None:
     page = admin
+    page.goto(f"{base}/admin/questionnaires/")
     for bad in QUESTIONNAIRES_BAD:
-        page.goto(f"{base}/admin/questionnaires/")
         page.set_input_files("#file", _file(bad.name, bad.data))
-        page.click("text=Kiểm tra và lưu bản nháp")
+        _submit(page, "main button[type=submit]")
         _refused(page, bad)
         assert _count(app, QuestionnaireDefinition) == 0, bad.what
+    assert_accessible(page, "a refused questionnaire")
     page.goto(f"{base}/admin/questionnaires/")
     page.set_input_files("#file", _file("phieu.json", json.dumps(_definition()).encode()))
-    page.click("text=Kiểm tra và lưu bản nháp")
+    _submit(page, "main button[type=submit]")
     expect(page.locator("p.ok")).to_contain_text("sipas-tinh phiên bản 2")
     expect(page.locator("main")).to_contain_text("19 câu hỏi trong 5 yếu tố")
     expect(page.frame_locator("iframe.phone").locator("h1")).to_contain_text("Phiếu khảo sát")
     assert _count(app, QuestionnaireDefinition) == 1
+    assert_accessible(page, "a draft questionnaire")
 
 
 # --- PAR files ----------------------------------------------------------------------------------
 def _par_upload(page: Page, base: str, form: str, bad_or_good: Bad, year: str | None) -> None:
-    page.goto(f"{base}/admin/par-files/")
+    if not page.url.startswith(f"{base}/admin/par-files/"):  # a refusal shows the forms again
+        page.goto(f"{base}/admin/par-files/")
     if year is not None:
         page.fill(f"#{form}-year", year)
     page.set_input_files(f"#{form}-file", _file(bad_or_good.name, bad_or_good.data))
-    page.locator(f"#{form}-file").locator("xpath=ancestor::form").locator("button").click()
+    _submit(page, page.locator(f"#{form}-file").locator("xpath=ancestor::form").locator("button"))
 
 
 CATALOG_TEXT = catalog_csv(CATALOG)
@@ -356,6 +369,7 @@ def test_a_catalog_and_its_81_rule_upload_or_nothing(app: Flask, admin: Page, ba
         _par_upload(page, base, "catalog", bad, year)
         _refused(page, bad)
         assert _count(app, ParCatalog) == 0, bad.what
+    assert_accessible(page, "a refused catalog")
     _par_upload(page, base, "catalog", Bad("good", "khung.csv", CATALOG_TEXT.encode(), ()), year)
     expect(page.locator("p.ok")).to_contain_text("Đã nhập danh mục tiêu chí")
     expect(page.locator("p.ok")).to_contain_text("2024")
