@@ -206,7 +206,7 @@ _MESSAGES: tuple[tuple[str, Say], ...] = (
     ),
     (
         r"'(.*)' is not a scored criterion of the (\S+) catalog",
-        lambda m: f"{_q(m[1])} không phải tiêu chí được chấm điểm trong khung điểm ({m[2]})",
+        lambda m: f"{_q(m[1])} không phải tiêu chí được chấm điểm của khung điểm {_q(m[2])}",
     ),
     (
         r"8\.1 comes from SIPAS by the year's rule: .*",
@@ -222,7 +222,10 @@ _MESSAGES: tuple[tuple[str, Say], ...] = (
     ),
     (
         r"no (\S+) catalog for (\d+): import the catalog first",
-        lambda m: f"chưa có khung điểm ({m[1]}) năm {m[2]}: hãy nhập khung điểm trước",
+        lambda m: (
+            f"chưa có khung điểm năm {m[2]} cho loại đơn vị {_q(m[1])} của quy tắc: "
+            "hãy nhập khung điểm trước"
+        ),
     ),
     # questionnaires (questionnaires.loader, questionnaires.xlsform)
     (r"the workbook has no sheet named '(.*)'", lambda m: f"bảng tính không có trang {_q(m[1])}"),
