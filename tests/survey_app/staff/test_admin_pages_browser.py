@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from browser import assert_accessible
-from factories import add_response, fill_par_points
+from factories import LEAVES, YEAR, add_response, fill_par_points
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from survey_app.db import get_db, utcnow
 from survey_app.db.models import (
     ApiClient,
     Counter,
+    ParPoints,
     Response,
     SurveyRound,
     Unit,
@@ -81,19 +82,8 @@ FILLED: dict[str, tuple[str, ...]] = {
     "Nhật ký": ("Đăng nhập", "nv.admin"),
 }
 """What each page shows on the filled database (`filled`)."""
-ADMIN_ONLY = (
-    "/admin/units",
-    "/admin/units/import",
-    "/admin/rounds/new",
-    "/admin/questionnaires/",
-    "/admin/users/",
-    "/admin/api-clients/",
-    "/admin/receipt-codes/",
-    "/admin/par-files/",
-    "/admin/paper/",
-    "/admin/audit",
-)
-"""Pages only the admin may open (`survey_app.staff.access.ACCESS`)."""
+ADMIN_ONLY = ("/admin/units/import", "/admin/users/", "/admin/par-files/", "/admin/audit")
+"""Some pages only the admin may open (the whole matrix: tests/survey_app/staff/test_roles.py)."""
 SEEN_BY = {
     "analyst": ("Tổng quan", "Đợt khảo sát", "Kiểm tra phiếu"),
     "council": ("Tổng quan", "Chỉ số CCHC"),
@@ -148,6 +138,16 @@ def filled(app: Flask, survey: dict) -> dict:
 
 def test_every_admin_page_shows_its_data_and_passes_axe(filled: dict, admin: Page) -> None:
     _walk(admin, FILLED, axe=True)
+    # results, plan and progress are reached from the round's row
+    row = admin.locator("tbody tr", has_text="Đợt thử")
+    for link, words in (
+        ("Kết quả", "Sở Nội vụ"),
+        ("Kế hoạch mẫu", "Kế hoạch đã lưu"),
+        ("Tiến độ", "Ban Dân tộc"),
+    ):
+        admin.get_by_role("link", name="Đợt khảo sát", exact=True).click()
+        row.get_by_role("link", name=link, exact=True).click()
+        expect(admin.locator("main")).to_contain_text(words)
 
 
 @pytest.mark.parametrize("role", ["analyst", "council", "unit_officer"])
@@ -401,3 +401,32 @@ def test_the_audit_log_shows_each_action_and_filters_by_person(
     page.click("button:has-text('Lọc / Filter')")
     expect(page.locator("main")).to_contain_text("khớp bộ lọc")
     expect(page.locator("tbody tr")).to_have_count(0)
+
+
+def test_the_council_moves_a_sheet_on_and_changes_a_point(
+    app: Flask, survey: dict, log_in: Callable[..., Page], base: str
+) -> None:
+    fill_par_points(app, {"SNV": 0.8, "BDT": 0.7})
+    leaf = LEAVES[0]
+    page = log_in("council")
+    page.goto(f"{base}/admin/")  # the council's home is the PAR ranking
+    page.locator("main").get_by_role("link", name="Sở Nội vụ", exact=True).first.click()
+    expect(page.locator("h1")).to_contain_text("Sở Nội vụ")
+    page.select_option("select[name=status]", "submitted")
+    page.click("main button:has-text('Cập nhật')")
+    expect(page.locator("p.ok")).to_contain_text("Đã cập nhật trạng thái")
+    form = page.locator("form", has=page.locator("input[name=reason]"))
+    form.locator("input[name=code]").fill(leaf.code)
+    form.locator("input[name=points]").fill(str(leaf.max_points + 5))
+    form.locator("input[name=reason]").fill("Thẩm định lại")
+    form.locator("button").click()
+    expect(page.locator(".error-summary").first).to_contain_text("nằm ngoài khoảng")
+    assert_accessible(page, "a refused appraisal change")
+    form = page.locator("form", has=page.locator("input[name=reason]"))
+    form.locator("input[name=points]").fill("0,25")
+    form.locator("button").click()
+    expect(page.locator("p.ok")).to_contain_text("Đã lưu thay đổi")
+    with app.app_context():
+        unit_id = get_db().session.scalar(select(Unit.id).where(Unit.code == "SNV"))
+        points = get_db().session.get(ParPoints, (YEAR, unit_id, leaf.code))
+        assert points.final_points == 0.25
