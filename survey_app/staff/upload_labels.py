@@ -68,7 +68,10 @@ _MESSAGES: tuple[tuple[str, Say], ...] = (
         lambda _m: "không phải bảng tính .xlsx: hãy lưu từ Excel hoặc LibreOffice dạng .xlsx",
     ),
     (r"not a JSON file.*", lambda _m: "không phải tệp JSON"),
-    (r"invalid JSON: .*", lambda _m: "JSON không hợp lệ"),
+    (
+        r"invalid JSON: .*",
+        lambda _m: "không đọc được JSON (tệp cần là .json, hoặc bảng tính XLSForm .xlsx)",
+    ),
     (
         r"(\d+) values but the header has (\d+) columns",
         lambda m: f"dòng có {m[1]} giá trị nhưng dòng tiêu đề có {m[2]} cột",
