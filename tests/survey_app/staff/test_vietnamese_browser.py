@@ -4,8 +4,9 @@ For each role, a crawler starts at the home page and follows the links of the st
 page of each kind: the same path with other numbers or unit codes is the same kind), and reads
 what the browser shows — text, chart labels drawn in SVG, titles, labels and placeholders —
 but not the English glosses (``.en``, ``lang="en"``, the English after " / " of a
-"Vietnamese / English" pair), code (``<code>``), scripts, addresses or form values. A word of
-`LEAKS` in it fails the test: internal codes and English words that must not reach a reader.
+"Vietnamese / English" pair), code (``<code>``), scripts, addresses or form values (a
+``<textarea>``'s text too). A word of `LEAKS` in it fails the test: internal codes and English
+words that must not reach a reader.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ MAX_PAGES = 90
 NOT_PAGES = re.compile(r"\.(csv|xlsx|pdf|json|png|svg|sav|js|css)$|/logout$|/evidence/[^/]+$")
 """Addresses that are files or actions, not pages (a ``lang`` link is left out too: English)."""
 READ_JS = """() => {
-  const skip = 'script, style, code, template, noscript, title, .en, [lang="en"]';
+  const skip = 'script, style, code, template, noscript, title, textarea, .en, [lang="en"]';
   const said = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
