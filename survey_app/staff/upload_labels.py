@@ -199,6 +199,15 @@ _MESSAGES: tuple[tuple[str, Say], ...] = (
         r"(self_points|final_points) (\S+) is below 0(?: \(unit '(.*)', code '(.*)'\))?",
         lambda m: f"{m[1]} {m[2]} nhỏ hơn 0" + _whose(m[3], m[4]),
     ),
+    (r"(\S+) is not a number", lambda m: f"{m[1]} không phải là số"),
+    (
+        r"(\S+) is a date, not a number .*",
+        lambda m: f"{m[1]} là ngày tháng, không phải số (Excel đã hiểu điểm thành ngày)",
+    ),
+    (
+        r"unit '([^']*)', code '([^']*)': (.*)",
+        lambda m: f"đơn vị {m[1]}, tiêu chí {m[2]}: " + (_said(m[3], _MESSAGE_PATTERNS) or m[3]),
+    ),
     (
         r"unit '(.*)', code '(.*)' is given again \(first on row (\d+)\)",
         lambda m: f"đơn vị {m[1]}, tiêu chí {m[2]} có hai lần (lần đầu ở dòng {m[3]})",
@@ -283,6 +292,7 @@ _PLACES: tuple[tuple[str, str], ...] = (
     (r", ", " · "),
 )
 _PLACE_PATTERNS = tuple((re.compile(p), to) for p, to in _PLACES)
+_ENGLISH_PLACE = re.compile(r"\b(?:row|line|column|sheet|unit|file|columns|criteria)\b|\(root\)")
 
 
 def _said(message: str, patterns: tuple[tuple[re.Pattern[str], Say], ...]) -> str | None:
@@ -294,10 +304,11 @@ def _said(message: str, patterns: tuple[tuple[re.Pattern[str], Say], ...]) -> st
 
 
 def place(where: str) -> str:
-    """An English location (``row 4, column 'parent'``, ``line 1, column 2``, ``file``) in
-    Vietnamese (``dòng 4 · cột parent``); a Vietnamese one or a sheet or key name unchanged."""
+    """An English location (``row 4, column 'parent'``, ``line 1, column 2``, ``sheet 'SNV',
+    row 5``, ``file``) in Vietnamese (``dòng 4 · cột parent``); a Vietnamese one or a key name
+    unchanged."""
     text = where.strip()
-    if not text or VIETNAMESE_LETTER.search(text):
+    if not _ENGLISH_PLACE.search(text):
         return text
     for pattern, to in _PLACE_PATTERNS:
         text = pattern.sub(to, text)

@@ -29,8 +29,8 @@ class Located:
 
 
 LOCATION = re.compile(
-    r"(?:row \d+|line \d+|file|columns|criteria|\(root\)|unit \S+|[\w.\[\]-]+)"
-    r"(?:,? (?:column \S+|code \S+)| \[[^\]]*\])*"
+    r"(?:sheet '[^']*'|row \d+|line \d+|file|columns|criteria|\(root\)|unit \S+|[\w.\[\]-]+)"
+    r"(?:,? (?:row \d+|column [A-Z]+ \([^)]*\)|column \S+|code \S+)| \[[^\]]*\])*"
 )
 """The location at the head of a reader's message (``row 4, column parent [1.1.1]: …``)."""
 

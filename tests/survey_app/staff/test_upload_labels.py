@@ -21,6 +21,10 @@ from survey_app.staff.uploads import located
         ("columns", "dòng tiêu đề"),
         ("survey · dòng 7 · cột type", "survey · dòng 7 · cột type"),
         ("languages", "languages"),
+        (
+            "sheet 'SNV', row 12, column D (Điểm đạt được)",
+            "trang SNV · dòng 12 · cột D (Điểm đạt được)",
+        ),
     ],
 )
 def test_places_read_in_vietnamese(english: str, vietnamese: str) -> None:
@@ -52,6 +56,8 @@ def test_a_message_is_vietnamese_first_with_its_english_and_hint_as_the_gloss() 
     shown = problem_text("unknown unit type 'departmnt' (did you mean 'department'?); known: x")
     assert shown.startswith("không có loại đơn vị „departmnt” (có phải „department”?)")
     assert shown.endswith("known: x</span>")
+    nested = problem_text("unit 'SNV', code '1.1.1': 'x' is not a number")
+    assert nested.unescape().startswith("đơn vị SNV, tiêu chí 1.1.1: 'x' không phải là số")
     hinted = problem_text("version 'hai' must be a whole number", "e.g. 1, 2, 3")
     assert hinted.startswith("phiên bản „hai” phải là số nguyên (gợi ý: ví dụ 1, 2, 3)")
     assert "(hint: e.g. 1, 2, 3)</span>" in hinted
@@ -66,6 +72,11 @@ def test_the_pages_own_bilingual_words_pass_through() -> None:
     shown = located("Chưa chọn tệp. / Choose a file.")
     assert shown.where == ""
     assert shown.message == 'Chưa chọn tệp. <span class="en">Choose a file.</span>'
+
+
+def test_a_workbook_place_with_its_vietnamese_header_is_split_from_the_message() -> None:
+    shown = located("sheet 'SNV', row 12, column D (Điểm đạt được): 'x' is not a number")
+    assert shown.where == "trang SNV · dòng 12 · cột D (Điểm đạt được)"
 
 
 def test_a_message_whose_head_is_not_a_place_is_not_split() -> None:
