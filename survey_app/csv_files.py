@@ -59,6 +59,36 @@ def nul_message() -> str:
     return vi_en("có ký tự NUL (\\0), không lưu được: hãy xóa nó")
 
 
+NOT_TEXT_KINDS: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "xlsx"),
+    (b"%PDF", "pdf"),
+    (b"\xff\xfe", "utf16"),
+    (b"\xfe\xff", "utf16"),
+)
+"""Files people upload instead of a CSV, told by their first bytes."""
+
+
+def text_of(raw: bytes) -> tuple[str, FileProblem | None]:
+    """The text of a CSV file's bytes (UTF-8, with or without BOM), or the problem: what the
+    file is instead (a workbook, a PDF, UTF-16) or where its first non-UTF-8 byte is."""
+    for signature, kind in NOT_TEXT_KINDS:
+        if raw.startswith(signature):
+            return "", FileProblem(None, None, not_text_message(kind))
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return "", FileProblem(None, None, not_utf8_message(exc))
+
+
+def not_text_message(kind: str) -> str:
+    """A file of another kind uploaded as CSV (``kind`` from `NOT_TEXT_KINDS`)."""
+    if kind == "xlsx":
+        return vi_en("đây là bảng tính XLSX (hoặc tệp ZIP), không phải CSV: hãy lưu dạng CSV UTF-8")
+    if kind == "pdf":
+        return vi_en("đây là tài liệu PDF, không phải CSV: hãy chọn tệp dữ liệu")
+    return vi_en("tệp là văn bản UTF-16 (Unicode Text của Excel): hãy lưu dạng CSV UTF-8")
+
+
 def clean_text(value: str | None) -> str:
     """Strip, collapse inner white space and normalise to Unicode NFC."""
     return " ".join(unicodedata.normalize("NFC", value or "").split())
@@ -69,23 +99,13 @@ def read_csv(
 ) -> tuple[list[str], list[dict[str, str]], list[FileProblem]]:
     """Header, rows (text cleaned) and problems of a CSV file given as a path or bytes.
 
-    Problems: not UTF-8, no header, a row with more values than the header, a NUL in a cell.
+    Problems: not UTF-8 (`text_of`), no header, a row with more values than the header, a NUL
+    in a cell.
     """
     raw = source if isinstance(source, bytes) else Path(source).read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return (
-            [],
-            [],
-            [
-                FileProblem(
-                    None,
-                    None,
-                    not_utf8_message(exc),
-                )
-            ],
-        )
+    text, problem = text_of(raw)
+    if problem is not None:
+        return [], [], [problem]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [clean_text(restore(name)) for name in reader.fieldnames or []]
     if not header:

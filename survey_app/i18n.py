@@ -197,6 +197,17 @@ def _remember_language(response: Response) -> Response:
     return response
 
 
+def two_languages(line: str) -> Markup:
+    """A ``"Vietnamese | English"`` line of a report or file, as `bi` writes a message: the
+    Vietnamese, then the English in ``<span class="en">``; a line without `` | `` as it is."""
+    from markupsafe import Markup, escape
+
+    vietnamese, bar, english = str(line).partition(" | ")
+    if not bar:
+        return Markup(escape(vietnamese))
+    return Markup('{} <span class="en">{}</span>').format(vietnamese, english)
+
+
 def init_app(app: Flask) -> None:
     """Flask-Babel with this module's catalogues; the template helpers; the language cookie."""
     from flask_babel import Babel, Domain, get_locale
@@ -223,3 +234,4 @@ def init_app(app: Flask) -> None:
         gloss=gloss,
         current_language=current_language,
     )
+    app.jinja_env.filters["two_languages"] = two_languages

@@ -21,7 +21,7 @@ from limits import RateLimitItem, parse
 
 log = logging.getLogger(__name__)
 PREFIX = "LIMITS:sipas-submit"
-"""Under the ``limits`` storages' prefix, so tools that list or clear the limiter's keys see these."""
+"""Under the ``limits`` storages' prefix: tools that list or clear the limiter's keys see these."""
 
 
 @lru_cache(maxsize=32)

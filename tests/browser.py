@@ -76,3 +76,11 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
             lines.append(f"    {target}: {summary}")
             lines.append(f"      {str(node.get('html', ''))[:160]}")
     return "\n".join(lines)
+
+
+def assert_accessible(page: Any, where: str) -> None:
+    """Fail on any serious or critical axe-core violation on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    blocking = blocking_violations(Axe().run(page).response["violations"])
+    assert not blocking, f"axe-core on {where}:\n{describe_violations(blocking)}"

@@ -34,7 +34,7 @@ DEMO_RULES = {
     "illustrative": True,
     "note": (
         "Quy tắc MINH HỌA cho bản demo: Quyết định 1877/QĐ-UBND không có điểm thưởng, điểm trừ, "
-        "xếp loại hay tiêu chí không áp dụng; đây là ví dụ một tỉnh có thể tự quy định. — "
+        "xếp loại hay tiêu chí không áp dụng; đây là ví dụ một tỉnh có thể tự quy định. | "
         "ILLUSTRATIVE demo rules: Decision 1877 has none of these; an example of a province's own."
     ),
     "not_applicable": [

@@ -19,10 +19,10 @@ Say = Callable[[re.Match[str], Mapping[str, str]], str]
 _SAY: tuple[tuple[str, Say], ...] = (
     (
         r"no SIPAS result for (\d+): analyse the round or import a results file",
-        lambda m, _t: (
-            f"chưa có kết quả SIPAS năm {m[1]} cho tiêu chí 8.1: chạy "
-            f"sipas par sipas --year {m[1]} --round … hoặc nhập tệp kết quả"
-        ),
+        lambda m, _t: Markup(
+            "chưa có kết quả SIPAS năm {} cho tiêu chí 8.1: chạy "
+            "<code>sipas par sipas --year {} --round …</code> hoặc nhập tệp kết quả"
+        ).format(m[1], m[1]),
     ),
     (
         r"no 8\.1 rule for '(.+)' in (\d+)",
@@ -69,7 +69,7 @@ def problem_label(problem: Problem, type_names: Mapping[str, str] | None = None)
         if found:
             text = say(found, names)
             if not text.startswith("đơn vị") and where:
-                text = f"{where}: {text}"
+                text = Markup("{}: {}").format(where, text)
             return Markup('{} <span class="en">{}</span>').format(text, str(problem))
     return Markup('Vấn đề ({}) <span class="en">{}</span>').format(where or "dữ liệu", problem)
 

@@ -179,9 +179,13 @@ def rule_notes(catalog: Catalog, unit_type: str) -> list[str]:
     from survey_app.par.files.common import _type_name
 
     name = _type_name(unit_type, None)
+    note_vi, _, note_en = (rules.note or "").partition(" | ")
+    illustrative = rules.illustrative and bool(rules.note)
     lines = [
-        f"Quy tắc của tỉnh cho {name}, theo khung điểm phiên bản {catalog.version} | "
-        "the province's rules" + (f" — MINH HỌA: {rules.note}" if rules.illustrative else "")
+        f"Quy tắc của tỉnh cho {name}, theo khung điểm phiên bản {catalog.version}"
+        + (f" — {note_vi}" if illustrative else "")
+        + " | the province's rules"
+        + (f" — {note_en or note_vi}" if illustrative else "")
     ]
     return lines + [f"{name}: {line}" for line in rules_text(rules)]
 

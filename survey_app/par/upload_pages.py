@@ -10,9 +10,11 @@ from collections.abc import Callable
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app.db import session, utcnow
+from survey_app.db.models import UnitType
 from survey_app.par.imports import ImportOutcome, import_catalogs, import_points, import_rule81
 from survey_app.staff import audit
 from survey_app.staff.access import staff_blueprint
@@ -59,9 +61,21 @@ def _run(
     if not outcome.ok:
         db.rollback()
         return _page(kind, [located(p) for p in outcome.problems], year_text, 422)
+    said = _summary(db, kind, outcome, year_text)
     db.commit()
-    flash(f"Đã nhập {KINDS[kind][0].lower()}: {outcome.summary}. / Imported.", "ok")
+    flash(f"Đã nhập {KINDS[kind][0].lower()}: {said}. / Imported: {outcome.summary}.", "ok")
     return redirect(url_for(".index"), code=303)
+
+
+def _summary(db: Session, kind: str, outcome: ImportOutcome, year: str) -> str:
+    """What was saved, in Vietnamese (``outcome.summary`` is the CLI's English)."""
+    if kind == "points":
+        return f"điểm của {len(outcome.saved)} đơn vị năm {year}"
+    names = {code: name for code, name in db.execute(select(UnitType.code, UnitType.name_vi))}
+    types = ", ".join(names.get(code, code) for code in outcome.saved)
+    if kind == "rule":
+        return f"quy tắc của {types}"
+    return f"khung điểm của {types} năm {year}"
 
 
 @bp.post("/catalogs")

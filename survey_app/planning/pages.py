@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from sampling import PLAN_METHODS, Plan, SizeParams, build_plan
+from survey_app.csv_files import FileProblem, empty_file_message, text_of
 from survey_app.db import session
 from survey_app.db.models import RoundPopulation, SamplePlan, SurveyRound
 from survey_app.planning.files import plan_csv, plan_xlsx
@@ -63,9 +64,14 @@ class PlanForm:
     def from_request(cls) -> PlanForm:
         values = {k: request.form.get(k, v).strip() for k, v in PLAN_DEFAULTS.items()}
         upload = request.files.get("populations_file")
+        errors: list[str] = []
         if upload is not None and upload.filename:
-            values["populations_text"] = upload.read().decode("utf-8-sig", errors="replace")
-        return cls(values, [])
+            values["populations_text"], problem = text_of(upload.read())
+            if problem is None and not values["populations_text"].strip():
+                problem = FileProblem(1, None, empty_file_message())
+            if problem is not None:  # the page says what is wrong with the file
+                errors.append(plan_error(str(problem)))
+        return cls(values, errors)
 
     def number(self, key: str, kind: type = float, optional: bool = False):  # type: ignore[no-untyped-def]
         text = self.values[key].replace(",", ".")
@@ -84,6 +90,8 @@ class PlanForm:
 def _build(form: PlanForm, survey_round: SurveyRound):  # type: ignore[no-untyped-def]
     """The strata and the plan from the form, or None with the form's errors filled in."""
     text = form.values["populations_text"]
+    if form.errors:  # the file is not text
+        return None, None
     if not text.strip():
         form.errors.append(
             "Chưa có tệp số hồ sơ (unit_code,population). / No populations file given."

@@ -3,5 +3,5 @@ log, the admin's navigation and charts.
 
 Used by every staff page. Pages: ``login_pages``, ``audit_pages``, ``user_pages``, ``charts``
 (serves plotly). Services: ``access``, ``users``, ``audit``, ``uploads`` (what upload pages
-share). May import only the shared ground.
+share), ``upload_labels`` (their problems in Vietnamese). May import only the shared ground.
 """

@@ -7,11 +7,13 @@ raised before the CSRF check reads the body, so `init_app` must run before the C
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, current_app, request
 from flask_login import current_user
 
+from survey_app.staff.upload_labels import VIETNAMESE_LETTER, place, problem_text
 from survey_app.staff.users import ADMIN
 
 UPLOADS_MARK = "accepts_uploads"
@@ -19,10 +21,18 @@ UPLOADS_MARK = "accepts_uploads"
 
 @dataclass(frozen=True)
 class Located:
-    """One problem of an uploaded file, as the pages list it: where, then what."""
+    """One problem of an uploaded file, as the pages list it: where, then what (Vietnamese
+    first, the reader's English message as a gloss: `survey_app.staff.upload_labels`)."""
 
     where: str
     message: str
+
+
+LOCATION = re.compile(
+    r"(?:sheet '[^']*'|row \d+|line \d+|file|columns|criteria|\(root\)|unit \S+|[\w.\[\]-]+)"
+    r"(?:,? (?:row \d+|column [A-Z]+ \([^)]*\)|column \S+|code \S+)| \[[^\]]*\])*"
+)
+"""The location at the head of a reader's message (``row 4, column parent [1.1.1]: …``)."""
 
 
 def accepts_uploads(blueprint: Blueprint) -> Blueprint:
@@ -40,7 +50,8 @@ def uploaded(name: str = "file") -> tuple[str, bytes] | None:
 
 
 def located(problem: object) -> Located:
-    """A FileProblem (row, column), a questionnaire Problem (location) or a text, as `Located`."""
+    """A FileProblem (row, column), a questionnaire or PAR Problem (location, hint) or a text
+    (``"where: what"``, or a page's own Vietnamese message), as `Located`."""
     row, column = getattr(problem, "row", None), getattr(problem, "column", None)
     if hasattr(problem, "row"):
         where = " · ".join(
@@ -51,16 +62,21 @@ def located(problem: object) -> Located:
             )
             if part
         )
-        return Located(where or "tệp", str(getattr(problem, "message", problem)))
+        return Located(where or "tệp", problem_text(str(getattr(problem, "message", problem))))
     if hasattr(problem, "location"):
-        hint = getattr(problem, "hint", None)
-        message = str(getattr(problem, "message", ""))
+        code = getattr(problem, "code", None)
+        where = place(str(problem.location)) or "tệp"
         return Located(
-            str(problem.location) or "tệp", message + (f" (gợi ý / hint: {hint})" if hint else "")
+            f"{where} [{code}]" if code else where,
+            problem_text(str(getattr(problem, "message", "")), getattr(problem, "hint", None)),
         )
     text = str(problem)
     where, sep, message = text.partition(": ")
-    return Located(where, message) if sep and len(where) < 60 else Located("", text)
+    if sep and LOCATION.fullmatch(where):
+        return Located(place(where), problem_text(message))
+    if VIETNAMESE_LETTER.search(text):  # the page's own words, in both languages
+        return Located("", problem_text(text))
+    return Located("tệp", problem_text(text))
 
 
 def _raise_limit() -> None:

@@ -103,7 +103,9 @@ def unit_problems(
     chosen: list[tuple[int, dict[str, str]]],
     in_round: dict[str, Unit],
 ) -> list[FileProblem]:
-    """A problem for every chosen row whose unit is unknown or not in the round."""
+    """A problem for every chosen row whose unit is unknown or not in the round (a row without
+    a unit code, or a file without the column, is the frame reader's problem already)."""
+    chosen = [(number, row) for number, row in chosen if row.get("unit_code")]
     missing = {row["unit_code"] for _, row in chosen} - set(in_round)
     known = (
         set(session.scalars(select(Unit.code).where(Unit.code.in_(missing)))) if missing else set()
