@@ -31,6 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         "BASE_URL_IS_DEFAULT", not chosen and app.config["BASE_URL"] == DEFAULT_BASE_URL
     )
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
+    from survey_app.par.evidence_store import check_settings as check_evidence_settings
+
+    check_evidence_settings(app.config)  # a wrong store stops the start with its name
 
     proxies = int(app.config["TRUSTED_PROXIES"] or 0)
     if proxies > 0:  # behind nginx: rate limits must see the phone's address, not the proxy's
