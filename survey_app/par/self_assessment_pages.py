@@ -30,7 +30,7 @@ from survey_app.db.models import ParEvidence, Unit
 from survey_app.par import appraisal, self_assessment
 from survey_app.par.appraisal import may_appraise
 from survey_app.par.evidence import EvidenceError, Upload, add_evidence, withdraw
-from survey_app.par.evidence_store import store_from_settings
+from survey_app.par.evidence_store import EvidenceStoreError, store_from_settings
 from survey_app.par.publication import publish_year
 from survey_app.par.scoring import catalogs_for, year_units
 from survey_app.par.self_assessment import Sheet, SheetError, load_sheet, lock_reason
@@ -178,6 +178,7 @@ def upload(year: int, code: str) -> ResponseReturnValue:
                     file.read(limit + 1),
                     current_user.username,
                     "explanation" if returned else "self",
+                    request.form.get("replaces", "")[:32],
                 ),
                 max_bytes=limit,
             )
@@ -185,6 +186,10 @@ def upload(year: int, code: str) -> ResponseReturnValue:
         except EvidenceError as exc:
             session().rollback()
             errors[f"file-{criterion}"] = str(exc)
+        except EvidenceStoreError as exc:  # the store is down: nothing acknowledged, try again
+            session().rollback()
+            page = _render("admin/par_self.html", _sheet(year, code), {"": str(exc)}, 503)
+            return page[0], 503, {"Retry-After": "30"}
     if errors:
         return _render("admin/par_self.html", _sheet(year, code), errors, 422)
     done = f"Đã tải lên tài liệu cho {criterion}. / File added."
@@ -221,6 +226,9 @@ def evidence_file(year: int, evidence_id: str) -> ResponseReturnValue:
         data = store_from_settings(current_app.config, session()).get(row.sha256)
     except FileNotFoundError:
         abort(404)
+    except EvidenceStoreError as exc:
+        page = render_template("citizen/error.html", title="Tài liệu / Evidence", body=str(exc))
+        return page, 503, {"Retry-After": "30"}
     return Response(data, mimetype=row.media_type, headers=attachment(row.filename))
 
 
