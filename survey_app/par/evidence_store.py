@@ -26,6 +26,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -240,24 +241,19 @@ def _not_found(exc: Exception) -> bool:
     return str(error.get("Code")) in {"404", "NoSuchKey", "NotFound"}
 
 
-class _s3_errors:  # noqa: N801 - used as a context manager
+@contextmanager
+def _s3_errors() -> Iterator[None]:
     """Turn botocore's connection and service errors into `EvidenceStoreError` (not a 500):
     no such bucket, access denied, a refused checksum, an endpoint that does not answer."""
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type | None, exc: BaseException | None, _tb: object) -> bool:
-        if exc is None or isinstance(exc, FileNotFoundError | EvidenceStoreError):
-            return False
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        if isinstance(exc, ClientError):
-            code = exc.response.get("Error", {}).get("Code", "?")
-            raise EvidenceStoreError(S3_UNREACHABLE.format(detail=code)) from exc
-        if isinstance(exc, BotoCoreError):
-            raise EvidenceStoreError(S3_UNREACHABLE.format(detail=type(exc).__name__)) from exc
-        return False
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "?")
+        raise EvidenceStoreError(S3_UNREACHABLE.format(detail=code)) from exc
+    except BotoCoreError as exc:
+        raise EvidenceStoreError(S3_UNREACHABLE.format(detail=type(exc).__name__)) from exc
 
 
 STORES = ("local", "database", "s3")
