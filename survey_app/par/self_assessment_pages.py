@@ -39,7 +39,6 @@ from survey_app.staff.access import attachment, own_unit_code, staff_blueprint
 from survey_app.staff.users import UNIT_OFFICER
 
 bp = staff_blueprint("parself", __name__, "/admin/par")
-UPLOAD_OVERHEAD = 64 * 1024
 
 
 def today() -> date:
@@ -149,8 +148,7 @@ def sheet(year: int, code: str) -> ResponseReturnValue:
 @bp.post("/<int:year>/self/<code>/evidence")
 def upload(year: int, code: str) -> ResponseReturnValue:
     """One evidence file for one sub-criterion (while the sheet is editable or returned)."""
-    limit = int(current_app.config.get("EVIDENCE_MAX_BYTES") or 20_000_000)
-    request.max_content_length = limit + UPLOAD_OVERHEAD
+    limit = int(current_app.config.get("EVIDENCE_MAX_BYTES") or 20_000_000)  # body: uploads.py
     current = _sheet(year, code)
     criterion = request.form.get("criterion", "")
     audit.note(criterion=criterion[:20])

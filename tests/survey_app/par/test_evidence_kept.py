@@ -123,3 +123,21 @@ def test_the_database_refuses_to_delete_evidence_or_change_its_bytes(year_app: F
         session.commit()
         assert session.scalar(select(ParEvidenceBlob.data)) == PDF
         session.close()
+
+
+def test_a_file_of_several_megabytes_is_accepted_up_to_the_setting(year_app: Flask) -> None:
+    """The app's 64 KiB body limit is raised for evidence uploads before the CSRF check reads
+    the body (a 413 for any real scan otherwise)."""
+    year_app.config["EVIDENCE_MAX_BYTES"] = 3_000_000
+    officer = login_as(year_app, role="unit_officer", unit="SNV")
+    scan = b"%PDF-1.4\n" + b"\x00" * 2_500_000
+    assert _upload(officer, LEAVES[0].code, "ban-quet.pdf", scan).status_code == 303
+    over = b"%PDF-1.4\n" + b"\x01" * 3_000_000
+    too_big = _upload(officer, LEAVES[0].code, "lon.pdf", over)
+    assert too_big.status_code == 422 and "quá giới hạn" in too_big.get_data(as_text=True)
+    far_over = _upload(officer, LEAVES[0].code, "lon.pdf", over * 2)
+    assert far_over.status_code == 413  # the error page says the file is too large
+    anonymous = year_app.test_client().post(
+        f"{SHEET}/evidence", data=b"x" * 100_000, content_type="application/octet-stream"
+    )
+    assert anonymous.status_code in (302, 413)  # never reaches the view with a big body
