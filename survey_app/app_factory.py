@@ -43,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey_app.citizen import pages as citizen
     from survey_app.citizen import receipt_pages
     from survey_app.par import pages as par_admin
-    from survey_app.par import public_pages, self_assessment_pages
+    from survey_app.par import public_pages, reminder_pages, self_assessment_pages
     from survey_app.par import upload_pages as par_uploads
     from survey_app.planning import pages as plans_admin
     from survey_app.results import pages as results_admin
@@ -86,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api_client_pages.bp,
         receipt_code_pages.bp,
         par_uploads.bp,
+        reminder_pages.bp,
     ):
         app.register_blueprint(blueprint)
     staff.init_app(app)
