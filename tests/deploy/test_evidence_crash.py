@@ -216,8 +216,10 @@ def _wait_for(condition, seconds: float, tally: Tally) -> None:  # type: ignore[
 
 @pytest.mark.parametrize("store", ["local", "database", "s3"])
 def test_acknowledged_uploads_survive_a_kill_9_of_the_server(
-    database: str, store: str, tmp_path: Path
+    database: str, store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    for name, value in CREDENTIALS.items():  # for the checks made in this process
+        monkeypatch.setenv(name, value)
     _seed(database)
     settings = {
         "EVIDENCE_STORE": store,
