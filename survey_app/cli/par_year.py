@@ -82,6 +82,14 @@ def evidence_backup(folder: Path) -> None:
     from survey_app.par.evidence_store import EvidenceStoreError, LocalStore, store_from_settings
 
     app = make_app()
+    if str(app.config.get("EVIDENCE_STORE") or "local") == "local":
+        raise click.ClickException(
+            bilingual(
+                "EVIDENCE_STORE=local: thư mục EVIDENCE_DIR đã là bản để sao lưu (backup.sh "
+                "đóng gói nó); lệnh này dành cho kho database và s3",
+                "the local folder is backed up as it is; this command is for the database and s3",
+            )
+        )
     copied = kept = 0
     with app.app_context(), get_db().begin() as session:
         source, target = store_from_settings(app.config, session), LocalStore(folder)

@@ -63,7 +63,9 @@ def send(year: int) -> ResponseReturnValue:
     except ReminderError as exc:
         session().rollback()
         audit.note(sent=0, problem=str(exc)[:120])
-        return _page(year, str(exc) if str(exc) != NOT_SET else NOT_SET, 503)
+        # settings missing or wrong: 422 (the page says what to set); a server down: 503
+        unset = str(exc) == NOT_SET or str(exc).startswith("Cài đặt e-mail sai")
+        return _page(year, str(exc), 422 if unset else 503)
     audit.note(
         sent=len(outcome.sent), failed=len(outcome.failed), no_address=len(outcome.no_address)
     )

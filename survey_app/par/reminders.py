@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scoring_bridge.workflow import STATUS_LABELS, Status
+from scoring_bridge.workflow import STATUS_LABELS, STEPS, Status, deadline
 from survey_app.db.models import ParStep, Unit, User
 from survey_app.par.scoring import catalogs_for, year_units
 from survey_app.par.self_assessment import load_sheet, step_row
@@ -136,6 +136,36 @@ def _officer_emails(session: Session) -> dict[str, list[str]]:
     )
     for code, email in rows:
         found.setdefault(code, []).append(email)
+    return found
+
+
+STEP_NAMES = {
+    "self_assessment": ("Gửi kết quả tự đánh giá", "self-assessment sent"),
+    "appraisal": ("Hoàn thành thẩm định", "appraisal complete"),
+}
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One deadline of a unit type's year, for the unit's sheet."""
+
+    name_vi: str
+    name_en: str
+    last_day: date
+    days_left: int
+    text: str
+
+
+def milestones(unit_type: str, year: int, today: date) -> list[Milestone]:
+    """Every deadline of the unit type's year (``deadlines.json``) with the days left."""
+    found = []
+    for step in STEPS:
+        try:
+            rule = deadline(unit_type, year, step)
+        except ValueError:
+            continue
+        day = rule.last_day(year)
+        found.append(Milestone(*STEP_NAMES[step], day, (day - today).days, rule.text))
     return found
 
 

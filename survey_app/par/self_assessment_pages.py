@@ -32,6 +32,7 @@ from survey_app.par.appraisal import may_appraise
 from survey_app.par.evidence import EvidenceError, Upload, add_evidence, withdraw
 from survey_app.par.evidence_store import EvidenceStoreError, store_from_settings
 from survey_app.par.publication import publish_year
+from survey_app.par.reminders import milestones
 from survey_app.par.scoring import catalogs_for, year_units
 from survey_app.par.self_assessment import Sheet, SheetError, load_sheet, lock_reason
 from survey_app.staff import audit
@@ -79,6 +80,7 @@ def _render(template: str, sheet: Sheet, errors: dict[str, str], status: int = 2
             form=request.form,
             message=request.args.get("ok"),
             steps=self_assessment.history(session(), sheet.year, sheet.unit),
+            milestones=milestones(sheet.unit.unit_type.code, sheet.year, today()),
             **extra,
         ),
         status,

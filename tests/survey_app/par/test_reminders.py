@@ -93,7 +93,7 @@ def test_without_smtp_settings_the_page_shows_who_is_late_and_how_to_set_e_mail(
     assert "chưa cài đặt máy chủ e-mail" in page and "SMTP_HOST" in page
     assert "Gửi e-mail nhắc" not in page
     refused = _send(admin)
-    assert refused.status_code == 503 and "SMTP_HOST" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "SMTP_HOST" in refused.get_data(as_text=True)
     overview = admin.get(f"/admin/par/{YEAR}/self").get_data(as_text=True)
     assert PAGE in overview
     officer = login_as(year_app, role="unit_officer", unit="SNV", username="nv.x")
@@ -213,3 +213,11 @@ def test_the_admin_sets_an_officers_e_mail_on_the_accounts_page(year_app: Flask)
     )
     assert good.status_code == 303
     assert 'value="ketoan@bdt.vn"' in admin.get("/admin/users/").get_data(as_text=True)
+
+
+def test_the_unit_sees_every_deadline_of_its_year_on_its_sheet(year_app: Flask) -> None:
+    year_app.config["PAR_TODAY"] = date(2023, 12, 10)
+    officer = login_as(year_app, role="unit_officer", unit="SNV", username="nv.z")
+    page = officer.get(f"/admin/par/{YEAR}/self/SNV").get_data(as_text=True)
+    assert "Gửi kết quả tự đánh giá: 15/12/2023 (còn 5 ngày)" in page
+    assert "Hoàn thành thẩm định: 14/01/2024 (còn 35 ngày)" in page
