@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from survey_app.db import utcnow
 from survey_app.db.models import ParEvidence, Unit
@@ -147,24 +147,22 @@ def _replaced(session: Session, year: int, unit: Unit, upload: Upload) -> ParEvi
 
 def evidence_of(session: Session, year: int, unit: Unit) -> dict[str, list[ParEvidence]]:
     """The unit's current evidence files of the year, by sub-criterion: not withdrawn and not
-    superseded by a newer version (the earlier versions stay readable through ``replaces``)."""
-    found: dict[str, list[ParEvidence]] = {}
-    newer = aliased(ParEvidence)
-    superseded = (
-        select(newer.id).where(newer.replaces_id == ParEvidence.id, newer.withdrawn_at.is_(None))
-    ).exists()
+    superseded by a newer version that is itself not withdrawn (a version always belongs to the
+    same unit, year and sub-criterion; the earlier ones stay readable through ``replaces``)."""
     rows = session.scalars(
         select(ParEvidence)
         .where(
             ParEvidence.year == year,
             ParEvidence.unit_id == unit.id,
             ParEvidence.withdrawn_at.is_(None),
-            ~superseded,
         )
         .order_by(ParEvidence.uploaded_at, ParEvidence.id)
-    )
+    ).all()
+    superseded = {row.replaces_id for row in rows if row.replaces_id}
+    found: dict[str, list[ParEvidence]] = {}
     for row in rows:
-        found.setdefault(row.code, []).append(row)
+        if row.id not in superseded:
+            found.setdefault(row.code, []).append(row)
     return found
 
 
