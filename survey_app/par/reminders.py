@@ -106,7 +106,7 @@ def standings(session: Session, year: int, today: date) -> list[Standing]:
     )
     found = []
     for unit in units:
-        sheet = load_sheet(session, year, unit)
+        sheet = load_sheet(session, year, unit, catalogs[unit.unit_type.code])
         found.append(
             Standing(
                 unit=unit,

@@ -98,7 +98,7 @@ def overview(year: int) -> ResponseReturnValue:
         return redirect(url_for("parself.sheet", year=year, code=own))
     rows = []
     for unit in units:
-        sheet = load_sheet(db, year, unit)
+        sheet = load_sheet(db, year, unit, catalogs[unit.unit_type.code])
         rows.append((sheet, sheet.days_left(today())))
     db.commit()
     drafts = [sheet for sheet, _ in rows if sheet.state.status == "draft"]
