@@ -10,6 +10,12 @@
 #   EVIDENCE_DIR       the PAR evidence folder (EVIDENCE_STORE=local); when it exists, its files
 #                      go beside the dump as sipas-STAMP.evidence.tar (with EVIDENCE_STORE=database
 #                      the files are inside the dump already)
+#   EVIDENCE_STORE=s3  the bucket's evidence objects are first synced into a mirror folder
+#                      (EVIDENCE_MIRROR_DIR, default BACKUP_DIR/evidence-mirror; only new objects
+#                      are downloaded, each checked against its SHA-256) by `sipas par
+#                      evidence-backup`, which reads EVIDENCE_S3_* and the AWS_* credentials from
+#                      the same environment; the mirror is then tarred as for a folder
+#   SIPAS              the sipas command (default: the .venv beside deploy/, else sipas on PATH)
 # Prints the dump's path. Exit status non-zero when anything failed (no half-written dump is
 # ever left under the final name: it is written as .partial, checked, then renamed).
 set -euo pipefail
@@ -44,6 +50,14 @@ trap - EXIT
 # evidence files: content-addressed and never changed, so a tar taken after the dump holds every
 # file the dump's rows name (a file uploaded meanwhile is only extra)
 evidence="${EVIDENCE_DIR:-}"
+if [ "${EVIDENCE_STORE:-local}" = "s3" ]; then
+  sipas="${SIPAS:-$(cd "$(dirname "$0")/.." && pwd)/.venv/bin/sipas}"
+  [ -x "$sipas" ] || sipas="sipas"
+  evidence="${EVIDENCE_MIRROR_DIR:-$dir/evidence-mirror}"
+  "$sipas" par evidence-backup --dir "$evidence" >&2
+elif [ "${EVIDENCE_STORE:-local}" = "database" ]; then
+  evidence=""
+fi
 if [ -n "$evidence" ] && [ -d "$evidence" ]; then
   tar_final="$dir/sipas-$stamp.evidence.tar"
   tar --create --file="$tar_final.partial" --directory="$evidence" --exclude='.upload-*' .

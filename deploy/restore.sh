@@ -11,6 +11,9 @@
 # DATABASE_URL set to the target if the dump comes from an older release.
 # With EVIDENCE_DIR set, the evidence files saved beside the dump (DUMP minus .dump, plus
 # .evidence.tar) are unpacked into that folder (existing files are kept: names are checksums).
+# With EVIDENCE_STORE=s3 they are unpacked into a temporary folder and put into the bucket of
+# EVIDENCE_S3_* by `sipas par evidence-restore` (SIPAS as for backup.sh), each checked against its
+# SHA-256; objects already in the bucket are kept.
 set -euo pipefail
 
 if [ $# -lt 2 ] || [ $# -gt 3 ] || { [ $# -eq 3 ] && [ "$3" != "--force" ]; }; then
@@ -42,7 +45,14 @@ fi
 pg_restore --dbname="$url" --no-owner --single-transaction --exit-on-error "${clean[@]}" "$dump"
 
 evidence_tar="${dump%.dump}.evidence.tar"
-if [ -n "${EVIDENCE_DIR:-}" ] && [ -r "$evidence_tar" ]; then
+if [ "${EVIDENCE_STORE:-local}" = "s3" ] && [ -r "$evidence_tar" ]; then
+  sipas="${SIPAS:-$(cd "$(dirname "$0")/.." && pwd)/.venv/bin/sipas}"
+  [ -x "$sipas" ] || sipas="sipas"
+  unpacked="$(mktemp -d)"
+  trap 'rm -rf "$unpacked"' EXIT
+  tar --extract --file="$evidence_tar" --directory="$unpacked"
+  DATABASE_URL="$2" "$sipas" par evidence-restore --dir "$unpacked"
+elif [ -n "${EVIDENCE_DIR:-}" ] && [ -r "$evidence_tar" ]; then
   mkdir -p "$EVIDENCE_DIR"
   tar --extract --file="$evidence_tar" --directory="$EVIDENCE_DIR" --keep-old-files 2>/dev/null \
     || tar --extract --file="$evidence_tar" --directory="$EVIDENCE_DIR" --skip-old-files

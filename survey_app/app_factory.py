@@ -31,6 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         "BASE_URL_IS_DEFAULT", not chosen and app.config["BASE_URL"] == DEFAULT_BASE_URL
     )
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
+    from survey_app.par.evidence_store import check_settings as check_evidence_settings
+
+    check_evidence_settings(app.config)  # a wrong store stops the start with its name
 
     proxies = int(app.config["TRUSTED_PROXIES"] or 0)
     if proxies > 0:  # behind nginx: rate limits must see the phone's address, not the proxy's
@@ -40,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey_app.citizen import pages as citizen
     from survey_app.citizen import receipt_pages
     from survey_app.par import pages as par_admin
-    from survey_app.par import public_pages, self_assessment_pages
+    from survey_app.par import public_pages, reminder_pages, self_assessment_pages
     from survey_app.par import upload_pages as par_uploads
     from survey_app.planning import pages as plans_admin
     from survey_app.results import pages as results_admin
@@ -83,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api_client_pages.bp,
         receipt_code_pages.bp,
         par_uploads.bp,
+        reminder_pages.bp,
     ):
         app.register_blueprint(blueprint)
     staff.init_app(app)

@@ -78,6 +78,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVIDENCE_STORE", "local", "PAR evidence files: local (a folder) or database"),
     Setting("EVIDENCE_DIR", "instance/evidence", "folder of evidence files (local store)"),
     Setting("EVIDENCE_MAX_BYTES", "20000000", "largest evidence file in bytes"),
+    Setting("EVIDENCE_S3_BUCKET", None, "bucket of evidence files (EVIDENCE_STORE=s3)"),
+    Setting("EVIDENCE_S3_ENDPOINT", None, "S3-compatible endpoint URL; empty: AWS S3"),
+    Setting("EVIDENCE_S3_REGION", None, "the bucket's region, when the service needs one"),
+    Setting("EVIDENCE_S3_PREFIX", "evidence/", "start of every evidence object's key"),
+    Setting("SMTP_HOST", None, "mail server of PAR reminders; empty: no e-mail"),
+    Setting("SMTP_PORT", "587", "its port (587 STARTTLS, 465 TLS, 25 none)"),
+    Setting("SMTP_USER", None, "login at the mail server, if it needs one"),
+    Setting("SMTP_PASSWORD", None, "password of SMTP_USER"),
+    Setting("SMTP_FROM", None, "sender address of reminders"),
+    Setting("SMTP_TLS", "starttls", "starttls, ssl (implicit TLS) or none"),
 )
 
 

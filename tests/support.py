@@ -21,9 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DEMO_DATA = ROOT / "survey_app" / "demo" / "data"
 
-APPEND_ONLY_TABLES = frozenset({"admin_audit_log", "questionnaire_definitions"})
+APPEND_ONLY_TABLES = frozenset(
+    {"admin_audit_log", "questionnaire_definitions", "par_evidence", "par_evidence_blobs"}
+)
 """Tables whose triggers refuse UPDATE and DELETE (migration 0005; published questionnaire
-versions, migration 0009)."""
+versions, migration 0009; evidence files and their bytes, migration 0011)."""
 
 TOKEN = re.compile(r'name="(csrf_token|sid)"[^>]*? value="([^"]+)"')
 

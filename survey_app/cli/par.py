@@ -295,4 +295,13 @@ def score(
     )
 
 
+def _year_commands() -> None:
+    """``sipas par remind``, ``evidence-backup``, ``evidence-restore`` (cli/par_year.py)."""
+    from survey_app.cli import par_year
+
+    for command in par_year.COMMANDS:
+        par.add_command(command)
+
+
+_year_commands()
 COMMANDS = [par, score]

@@ -24,8 +24,11 @@ def users() -> None:
     help="admin, analyst, council or unit_officer (docs/decisions/0012)",
 )
 @click.option("--unit", "unit_code", default=None, help="a unit officer's unit code")
+@click.option("--email", default="", help="where PAR reminders go (a unit officer's address)")
 @click.password_option(help="asked for when not given")
-def users_create(username: str, role: str, unit_code: str | None, password: str) -> None:
+def users_create(
+    username: str, role: str, unit_code: str | None, email: str, password: str
+) -> None:
     """Create a staff account with a hashed password (a unit officer with --unit CODE)."""
     import getpass
 
@@ -53,7 +56,7 @@ def users_create(username: str, role: str, unit_code: str | None, password: str)
                 )
             unit = next((u for u in versions if u.valid_on(date.today())), versions[0])
         try:
-            create_user(session, username, password, role, unit)
+            create_user(session, username, password, role, unit, email)
         except UserError as exc:
             raise click.ClickException(str(exc)) from None
         audit.record(
@@ -65,6 +68,43 @@ def users_create(username: str, role: str, unit_code: str | None, password: str)
         )
     where = f", unit {unit_code}" if unit_code else ""
     click.echo(f"đã tạo tài khoản / user {username!r} ({role}{where}) created")
+
+
+@users.command("set-email")
+@click.argument("username")
+@click.argument("email")
+def users_set_email(username: str, email: str) -> None:
+    """Set the account's e-mail address for PAR reminders ("" clears it)."""
+    import getpass
+
+    from sqlalchemy import select
+
+    from survey_app.db import get_db
+    from survey_app.db.models import User
+    from survey_app.staff import audit
+    from survey_app.staff.users import UserError, set_email
+
+    app = make_app()
+    with app.app_context(), get_db().begin() as session:
+        user = session.scalar(select(User).where(User.username == username.strip()))
+        if user is None:
+            names = session.scalars(select(User.username))
+            raise click.ClickException(
+                bilingual(f"không có tài khoản {username!r}", f"no user {username!r}")
+                + did_you_mean(username, names)
+            )
+        try:
+            set_email(user, email)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
+        audit.record(
+            session,
+            who=f"cli:{getpass.getuser()}",
+            action="cli.users_set_email",
+            target=f"user {user.username}",
+            detail={},
+        )
+    click.echo(f"đã lưu e-mail / e-mail of {username!r} set to {email.strip()!r}")
 
 
 COMMANDS = [users]

@@ -258,6 +258,8 @@ class User(Base):
     # raised by logout, a password or role change and deactivation: every session made before
     # carries the old number and is refused (docs/decisions/0013)
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # where reminders go (PAR deadlines); empty: none (migration 0011)
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -430,8 +432,11 @@ class ParEvidence(Base):
     uploaded_by: Mapped[str] = mapped_column(String(80))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the earlier version this file supersedes (it stays, readable, off the sheet; 0026)
+    replaces_id: Mapped[str | None] = mapped_column(ForeignKey("par_evidence.id"))
 
     unit: Mapped[Unit] = relationship()
+    replaces: Mapped[ParEvidence | None] = relationship(remote_side=[id])
 
 
 class ParEvidenceBlob(Base):

@@ -1,5 +1,6 @@
 """Evidence files of a unit's self-assessment ("tài liệu kiểm chứng", Decision 1877 §III):
-accepted by what their bytes are, not by their names; kept for good once the sheet is submitted.
+accepted by what their bytes are, not by their names; kept for good: never deleted, only taken off
+a draft or superseded by a new version (the database refuses a DELETE: migration 0011).
 
 Accepted: PDF (``%PDF-``), PNG, JPEG, DOCX and XLSX (ZIP files whose ``[Content_Types].xml``
 declares a Word or an Excel main part). Refused with a message, nothing stored: an empty file, a
@@ -91,6 +92,8 @@ class Upload:
     data: bytes
     who: str
     stage: str = "self"
+    replaces: str = ""
+    """The id of a file of the same sub-criterion this one supersedes (empty: a new file)."""
 
 
 def add_evidence(
@@ -104,6 +107,7 @@ def add_evidence(
 ) -> ParEvidence:
     """Check the file, store its bytes durably, then add its row (the caller commits)."""
     kind = check_upload(upload.filename, upload.data, max_bytes)
+    earlier = _replaced(session, year, unit, upload) if upload.replaces else None
     name = clean_filename(upload.filename)
     if not name.lower().endswith(EXTENSIONS[kind]) and not (
         kind == JPEG and name.lower().endswith(".jpeg")
@@ -122,15 +126,29 @@ def add_evidence(
         sha256=sha256,
         uploaded_by=upload.who,
         uploaded_at=utcnow(),
+        replaces_id=earlier.id if earlier else None,
     )
     session.add(row)
     session.flush()
     return row
 
 
+def _replaced(session: Session, year: int, unit: Unit, upload: Upload) -> ParEvidence:
+    """The current file ``upload`` supersedes; `EvidenceError` when it is not one of the row's."""
+    current = evidence_of(session, year, unit).get(upload.code, [])
+    found = next((row for row in current if row.id == upload.replaces), None)
+    if found is None:
+        raise EvidenceError(
+            "Tệp cần thay không còn trên bảng của tiêu chí này. / The file to supersede is not "
+            "a current file of this sub-criterion."
+        )
+    return found
+
+
 def evidence_of(session: Session, year: int, unit: Unit) -> dict[str, list[ParEvidence]]:
-    """The unit's evidence files of the year that are not withdrawn, by sub-criterion."""
-    found: dict[str, list[ParEvidence]] = {}
+    """The unit's current evidence files of the year, by sub-criterion: not withdrawn and not
+    superseded by a newer version that is itself not withdrawn (a version always belongs to the
+    same unit, year and sub-criterion; the earlier ones stay readable through ``replaces``)."""
     rows = session.scalars(
         select(ParEvidence)
         .where(
@@ -139,9 +157,12 @@ def evidence_of(session: Session, year: int, unit: Unit) -> dict[str, list[ParEv
             ParEvidence.withdrawn_at.is_(None),
         )
         .order_by(ParEvidence.uploaded_at, ParEvidence.id)
-    )
+    ).all()
+    superseded = {row.replaces_id for row in rows if row.replaces_id}
+    found: dict[str, list[ParEvidence]] = {}
     for row in rows:
-        found.setdefault(row.code, []).append(row)
+        if row.id not in superseded:
+            found.setdefault(row.code, []).append(row)
     return found
 
 

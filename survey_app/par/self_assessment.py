@@ -111,9 +111,14 @@ def sheet_leaves(catalog: Catalog) -> list:
     return [c for c in catalog.leaves if c.source in (SELF_SOURCE, APPRAISER_SOURCE)]
 
 
-def load_sheet(session: Session, year: int, unit: Unit) -> Sheet:
-    """The unit's sheet of ``year`` (its assessment row is created as a draft when missing)."""
-    catalog = catalogs_for(session, year, {unit.unit_type.code}).get(unit.unit_type.code)
+def load_sheet(session: Session, year: int, unit: Unit, catalog: Catalog | None = None) -> Sheet:
+    """The unit's sheet of ``year`` (its assessment row is created as a draft when missing).
+
+    ``catalog``: the unit type's catalog of the year when the caller has it already (a page of
+    every unit loads it once, not once per unit).
+    """
+    if catalog is None:
+        catalog = catalogs_for(session, year, {unit.unit_type.code}).get(unit.unit_type.code)
     if catalog is None:
         raise SheetError({"": f"Chưa có bộ tiêu chí năm {year} cho loại đơn vị này. / No catalog."})
     points = {

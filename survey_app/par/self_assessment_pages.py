@@ -30,8 +30,9 @@ from survey_app.db.models import ParEvidence, Unit
 from survey_app.par import appraisal, self_assessment
 from survey_app.par.appraisal import may_appraise
 from survey_app.par.evidence import EvidenceError, Upload, add_evidence, withdraw
-from survey_app.par.evidence_store import store_from_settings
+from survey_app.par.evidence_store import EvidenceStoreError, store_from_settings
 from survey_app.par.publication import publish_year
+from survey_app.par.reminders import milestones
 from survey_app.par.scoring import catalogs_for, year_units
 from survey_app.par.self_assessment import Sheet, SheetError, load_sheet, lock_reason
 from survey_app.staff import audit
@@ -39,7 +40,6 @@ from survey_app.staff.access import attachment, own_unit_code, staff_blueprint
 from survey_app.staff.users import UNIT_OFFICER
 
 bp = staff_blueprint("parself", __name__, "/admin/par")
-UPLOAD_OVERHEAD = 64 * 1024
 
 
 def today() -> date:
@@ -80,6 +80,7 @@ def _render(template: str, sheet: Sheet, errors: dict[str, str], status: int = 2
             form=request.form,
             message=request.args.get("ok"),
             steps=self_assessment.history(session(), sheet.year, sheet.unit),
+            milestones=milestones(sheet.unit.unit_type.code, sheet.year, today()),
             **extra,
         ),
         status,
@@ -97,7 +98,7 @@ def overview(year: int) -> ResponseReturnValue:
         return redirect(url_for("parself.sheet", year=year, code=own))
     rows = []
     for unit in units:
-        sheet = load_sheet(db, year, unit)
+        sheet = load_sheet(db, year, unit, catalogs[unit.unit_type.code])
         rows.append((sheet, sheet.days_left(today())))
     db.commit()
     drafts = [sheet for sheet, _ in rows if sheet.state.status == "draft"]
@@ -149,8 +150,7 @@ def sheet(year: int, code: str) -> ResponseReturnValue:
 @bp.post("/<int:year>/self/<code>/evidence")
 def upload(year: int, code: str) -> ResponseReturnValue:
     """One evidence file for one sub-criterion (while the sheet is editable or returned)."""
-    limit = int(current_app.config.get("EVIDENCE_MAX_BYTES") or 20_000_000)
-    request.max_content_length = limit + UPLOAD_OVERHEAD
+    limit = int(current_app.config.get("EVIDENCE_MAX_BYTES") or 20_000_000)  # body: uploads.py
     current = _sheet(year, code)
     criterion = request.form.get("criterion", "")
     audit.note(criterion=criterion[:20])
@@ -178,6 +178,7 @@ def upload(year: int, code: str) -> ResponseReturnValue:
                     file.read(limit + 1),
                     current_user.username,
                     "explanation" if returned else "self",
+                    request.form.get("replaces", "")[:32],
                 ),
                 max_bytes=limit,
             )
@@ -185,6 +186,10 @@ def upload(year: int, code: str) -> ResponseReturnValue:
         except EvidenceError as exc:
             session().rollback()
             errors[f"file-{criterion}"] = str(exc)
+        except EvidenceStoreError as exc:  # the store is down: nothing acknowledged, try again
+            session().rollback()
+            page = _render("admin/par_self.html", _sheet(year, code), {"": str(exc)}, 503)
+            return page[0], 503, {"Retry-After": "30"}
     if errors:
         return _render("admin/par_self.html", _sheet(year, code), errors, 422)
     done = f"Đã tải lên tài liệu cho {criterion}. / File added."
@@ -221,6 +226,9 @@ def evidence_file(year: int, evidence_id: str) -> ResponseReturnValue:
         data = store_from_settings(current_app.config, session()).get(row.sha256)
     except FileNotFoundError:
         abort(404)
+    except EvidenceStoreError as exc:
+        page = render_template("citizen/error.html", title="Tài liệu / Evidence", body=str(exc))
+        return page, 503, {"Retry-After": "30"}
     return Response(data, mimetype=row.media_type, headers=attachment(row.filename))
 
 

@@ -98,6 +98,9 @@ ACCESS: dict[str, Access] = {
     # communes, where the year says so: scoring_bridge/data/workflow/appraisers.json)
     "parself.appraise": Access(PAR_YEAR, write=PAR_YEAR),
     "parself.publish": Access(PAR, write=PAR),
+    # who is late or incomplete, e-mail reminders (Sở Nội vụ)
+    "parremind.reminders": Access(ADMIN_ONLY),
+    "parremind.send": Access(ADMIN_ONLY),
     # paper keying and the audit log: admin only
     "paper.index": Access(ADMIN_ONLY),
     "paper.key": Access(ADMIN_ONLY),
@@ -127,6 +130,7 @@ ACCESS: dict[str, Access] = {
     "user_admin.role": Access(ADMIN_ONLY),
     "user_admin.password": Access(ADMIN_ONLY),
     "user_admin.active": Access(ADMIN_ONLY),
+    "user_admin.email": Access(ADMIN_ONLY),
     "api_client_admin.index": Access(ADMIN_ONLY),
     "api_client_admin.new": Access(ADMIN_ONLY),
     "api_client_admin.revoke": Access(ADMIN_ONLY),

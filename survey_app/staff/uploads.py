@@ -1,8 +1,10 @@
 """What the admin's upload pages share: a larger body limit, reading the file, showing problems.
 
 The app's ``MAX_CONTENT_LENGTH`` (64 KiB) keeps citizens' requests small; a blueprint marked
-with `accepts_uploads` takes up to ``MAX_UPLOAD_LENGTH`` from a logged-in admin (the limit is
-raised before the CSRF check reads the body, so `init_app` must run before the CSRF extension's).
+with `accepts_uploads` takes up to ``MAX_UPLOAD_LENGTH`` from a logged-in admin, and a PAR
+evidence upload (`EVIDENCE_ENDPOINTS`) up to ``EVIDENCE_MAX_BYTES`` from any logged-in staff
+member the page then lets in (the limit is raised before the CSRF check reads the body, so
+`init_app` must run before the CSRF extension's).
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from survey_app.staff.upload_labels import VIETNAMESE_LETTER, place, problem_tex
 from survey_app.staff.users import ADMIN
 
 UPLOADS_MARK = "accepts_uploads"
+EVIDENCE_ENDPOINTS = frozenset({"parself.upload"})
+"""Pages that take one evidence file (the view checks the file's own size and type)."""
+FORM_OVERHEAD = 64 * 1024
+"""Room for the other fields and the multipart framing around an evidence file."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,9 @@ def _raise_limit() -> None:
     marked = blueprint is not None and getattr(blueprint, UPLOADS_MARK, False)
     if marked and current_user.is_authenticated and current_user.role == ADMIN:
         request.max_content_length = current_app.config["MAX_UPLOAD_LENGTH"]
+    elif request.endpoint in EVIDENCE_ENDPOINTS and current_user.is_authenticated:
+        limit = int(current_app.config.get("EVIDENCE_MAX_BYTES") or 20_000_000)
+        request.max_content_length = limit + FORM_OVERHEAD
 
 
 def init_app(app: Flask) -> None:

@@ -23,6 +23,7 @@ from survey_app.staff.users import (
     create_user,
     random_password,
     set_active,
+    set_email,
     set_password,
     set_role,
 )
@@ -90,7 +91,7 @@ def new() -> ResponseReturnValue:
     audit.note(target=f"user {username}"[:200], role=role[:20])
     try:
         unit = _unit(request.form.get("unit_code", "").strip()) if role == UNIT_OFFICER else None
-        create_user(session(), username, password, role, unit)
+        create_user(session(), username, password, role, unit, request.form.get("email", ""))
     except UserError as exc:
         return _refused(f"Chưa tạo tài khoản. / Account not created: {exc}")
     session().commit()
@@ -118,6 +119,20 @@ def role(user_id: int) -> ResponseReturnValue:
         return _refused(f"Chưa đổi vai trò. / Role not changed: {exc}")
     session().commit()
     flash(f"Đã đổi vai trò của {user.username}. / Role changed.", "ok")
+    return redirect(url_for(".index"), code=303)
+
+
+@bp.post("/<int:user_id>/email")
+def email(user_id: int) -> ResponseReturnValue:
+    """Set or clear the account's e-mail address (PAR reminders go there)."""
+    user = _user(user_id)
+    audit.note(target=f"user {user.username}")
+    try:
+        set_email(user, request.form.get("email", ""))
+    except UserError as exc:
+        return _refused(f"Chưa đổi e-mail. / E-mail not changed: {exc}")
+    session().commit()
+    flash(f"Đã lưu e-mail của {user.username}. / E-mail saved.", "ok")
     return redirect(url_for(".index"), code=303)
 
 

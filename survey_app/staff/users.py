@@ -5,6 +5,8 @@ A password or role change and deactivation end every session of the account (``e
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,6 +24,7 @@ UNIT_OFFICER = "unit_officer"
 """One unit's officer: only that unit's results page, counters (posters) and progress row."""
 ROLES = (ADMIN, ANALYST, COUNCIL, UNIT_OFFICER)
 MIN_PASSWORD_LENGTH = 10
+EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
 
 
 class UserError(ValueError):
@@ -29,7 +32,12 @@ class UserError(ValueError):
 
 
 def create_user(
-    session: Session, username: str, password: str, role: str = ADMIN, unit: Unit | None = None
+    session: Session,
+    username: str,
+    password: str,
+    role: str = ADMIN,
+    unit: Unit | None = None,
+    email: str = "",
 ) -> User:
     """Add a staff account with a scrypt-hashed password.
 
@@ -54,10 +62,24 @@ def create_user(
         password_hash=generate_password_hash(password, "scrypt"),
         role=role,
         unit=unit,
+        email=checked_email(email),
     )
     session.add(user)
     session.flush()
     return user
+
+
+def checked_email(email: str) -> str:
+    """``email`` trimmed, or ``""``; `UserError` for something that is not one address."""
+    email = (email or "").strip()
+    if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
+        raise UserError(f"{email!r} is not one e-mail address (name@domain.vn)")
+    return email
+
+
+def set_email(user: User, email: str) -> None:
+    """Where the account's PAR reminders go (empty: none)."""
+    user.email = checked_email(email)
 
 
 def end_sessions(user: User) -> None:

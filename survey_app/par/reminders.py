@@ -1,0 +1,404 @@
+"""Reminders of the PAR year (issue 14, item 7): who is late or incomplete, and e-mails to the
+officers of the units that still have something to do.
+
+A unit has something to do while its sheet is a draft (not yet sent) or returned for explanation.
+Its deadline is its unit type's self-assessment day (``deadlines.json``, Decision 1877 §IV.2), or
+the day Sở Nội vụ reopened it until when that is later; ``days late = today − that day`` when
+positive. E-mails go through the SMTP server of the settings (``SMTP_HOST`` …; none set: no
+e-mail, the page says how to set them), Vietnamese first and English second, to the active unit
+officers of the unit that have an e-mail address; each sent reminder is a ``reminded`` step of
+the unit's year (with the addresses), so the unit's history and the page show it.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scoring_bridge.workflow import STATUS_LABELS, STEPS, Status, deadline
+from survey_app.db.models import ParStep, Unit, User
+from survey_app.par.scoring import catalogs_for, year_units
+from survey_app.par.self_assessment import load_sheet, step_row
+from survey_app.staff.users import UNIT_OFFICER
+
+TO_DO = (Status.DRAFT.value, Status.RETURNED.value)
+TLS_MODES = ("starttls", "ssl", "none")
+SMTP_NAMES = ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_TLS")
+
+
+class ReminderError(RuntimeError):
+    """Reminders cannot be sent (settings, the mail server); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one unit's sheet stands today."""
+
+    unit: Unit
+    status: str
+    scored: int
+    evidenced: int
+    total: int
+    last_day: date | None
+    reopened_until: date | None
+    today: date
+    emails: tuple[str, ...]
+    last_reminded: Any = None
+
+    @property
+    def status_label(self) -> str:
+        """The status in Vietnamese / English (never the internal code)."""
+        label = STATUS_LABELS.get(Status(self.status)) if self.status in _STATUSES else None
+        return f"{label[0]} / {label[1]}" if label else self.status
+
+    @property
+    def due(self) -> date | None:
+        """The day the sheet must be sent by: the deadline, or the reopening when later."""
+        days = [d for d in (self.last_day, self.reopened_until) if d is not None]
+        return max(days) if days else None
+
+    @property
+    def days_late(self) -> int:
+        """Days past ``due`` for a sheet not yet sent (0 when not late)."""
+        if self.status != Status.DRAFT.value or self.due is None:
+            return 0
+        return max(0, (self.today - self.due).days)
+
+    @property
+    def days_left(self) -> int | None:
+        return None if self.due is None else (self.due - self.today).days
+
+    @property
+    def to_do(self) -> bool:
+        return self.status in TO_DO
+
+    @property
+    def incomplete(self) -> bool:
+        return self.status == Status.DRAFT.value and (
+            self.scored < self.total or self.evidenced < self.total
+        )
+
+
+_STATUSES = {s.value for s in Status}
+
+
+def standings(session: Session, year: int, today: date) -> list[Standing]:
+    """Every unit of the year with a catalog, late ones first (most days late first), then the
+    others with something to do, then the rest; each with its officers' e-mail addresses."""
+    catalogs = catalogs_for(session, year)
+    units = year_units(session, year, set(catalogs))
+    emails = _officer_emails(session)
+    reminded = dict(
+        session.execute(
+            select(ParStep.unit_id, func.max(ParStep.at))
+            .where(ParStep.year == year, ParStep.step == "reminded")
+            .group_by(ParStep.unit_id)
+        ).all()
+    )
+    found = []
+    for unit in units:
+        sheet = load_sheet(session, year, unit, catalogs[unit.unit_type.code])
+        found.append(
+            Standing(
+                unit=unit,
+                status=sheet.state.status,
+                scored=sheet.scored,
+                evidenced=sheet.evidenced,
+                total=len(sheet.own_rows),
+                last_day=sheet.last_day,
+                reopened_until=sheet.state.reopened_until,
+                today=today,
+                emails=tuple(emails.get(unit.code, ())),
+                last_reminded=reminded.get(unit.id),
+            )
+        )
+    found.sort(key=lambda s: (-s.days_late, not s.to_do, s.unit.code))
+    return found
+
+
+def _officer_emails(session: Session) -> dict[str, list[str]]:
+    """Unit code → the e-mail addresses of its active unit officers."""
+    found: dict[str, list[str]] = {}
+    rows = session.execute(
+        select(Unit.code, User.email)
+        .join(User.unit)
+        .where(User.role == UNIT_OFFICER, User.active.is_(True), User.email != "")
+        .order_by(User.username)
+    )
+    for code, email in rows:
+        found.setdefault(code, []).append(email)
+    return found
+
+
+STEP_NAMES = {
+    "self_assessment": ("Gửi kết quả tự đánh giá", "self-assessment sent"),
+    "appraisal": ("Hoàn thành thẩm định", "appraisal complete"),
+}
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One deadline of a unit type's year, for the unit's sheet."""
+
+    name_vi: str
+    name_en: str
+    last_day: date
+    days_left: int
+    text: str
+
+
+def milestones(unit_type: str, year: int, today: date) -> list[Milestone]:
+    """Every deadline of the unit type's year (``deadlines.json``) with the days left."""
+    found = []
+    for step in STEPS:
+        try:
+            rule = deadline(unit_type, year, step)
+        except ValueError:
+            continue
+        day = rule.last_day(year)
+        found.append(Milestone(*STEP_NAMES[step], day, (day - today).days, rule.text))
+    return found
+
+
+# --- settings -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how reminders are sent (README, "Settings")."""
+
+    host: str
+    port: int
+    sender: str
+    user: str = ""
+    password: str = field(default="", repr=False)
+    tls: str = "starttls"
+
+
+def smtp_settings(config: Mapping[str, Any]) -> SmtpSettings | None:
+    """The SMTP settings, or None when ``SMTP_HOST`` is empty (no e-mail); `ReminderError`
+    naming what is wrong otherwise."""
+    host = str(config.get("SMTP_HOST") or "").strip()
+    if not host:
+        return None
+    problems = []
+    try:
+        port = int(str(config.get("SMTP_PORT") or "587"))
+        if not 0 < port < 65536:
+            raise ValueError
+    except ValueError:
+        problems.append(f"SMTP_PORT ({config.get('SMTP_PORT')!r}) phải là số cổng / a port")
+        port = 0
+    tls = str(config.get("SMTP_TLS") or "starttls").strip().lower()
+    if tls not in TLS_MODES:
+        problems.append(f"SMTP_TLS ({tls!r}) phải là / must be {', '.join(TLS_MODES)}")
+    sender = str(config.get("SMTP_FROM") or "").strip()
+    if "@" not in sender:
+        problems.append("SMTP_FROM (địa chỉ người gửi / the sender's address) chưa đặt / not set")
+    user = str(config.get("SMTP_USER") or "").strip()
+    password = str(config.get("SMTP_PASSWORD") or "")
+    if user and not password:
+        problems.append("SMTP_USER cần SMTP_PASSWORD / SMTP_USER needs SMTP_PASSWORD")
+    if problems:
+        raise ReminderError("Cài đặt e-mail sai / bad e-mail settings: " + "; ".join(problems))
+    return SmtpSettings(host, port, sender, user, password, tls)
+
+
+# --- messages -------------------------------------------------------------------------------
+def _when(standing: Standing) -> tuple[str, str]:
+    due, left = standing.due, standing.days_left
+    if due is None or left is None:
+        return "chưa có hạn", "no deadline"
+    day = f"{due:%d/%m/%Y}"
+    if left > 0:
+        return f"{day} (còn {left} ngày)", f"{day} ({left} days left)"
+    if left == 0:
+        return f"{day} (hôm nay là ngày cuối)", f"{day} (today is the last day)"
+    return f"{day} (đã quá hạn {-left} ngày)", f"{day} ({-left} days late)"
+
+
+def message(
+    standing: Standing, year: int, base_url: str, sender: str, authority: str
+) -> EmailMessage:
+    """The reminder to one unit's officers: what is left to do, by when, and the sheet's link."""
+    unit = standing.unit
+    link = f"{base_url.rstrip('/')}/admin/par/{year}/self/{unit.code}"
+    when_vi, when_en = _when(standing)
+    counts_vi = (
+        f"Đã chấm {standing.scored}/{standing.total} tiêu chí; có tài liệu kiểm chứng "
+        f"{standing.evidenced}/{standing.total}."
+    )
+    counts_en = (
+        f"Scored {standing.scored}/{standing.total} sub-criteria; with evidence "
+        f"{standing.evidenced}/{standing.total}."
+    )
+    if standing.status == Status.RETURNED.value:
+        what_vi = (
+            f"Tổ thẩm định đã trả lại một số tiêu chí trong bảng tự đánh giá Chỉ số CCHC năm "
+            f"{year} của đơn vị để giải trình. Xin trả lời từng tiêu chí được đánh dấu (kèm tài "
+            "liệu nếu cần) và bấm «Gửi giải trình»."
+        )
+        what_en = (
+            f"The appraisers returned some sub-criteria of the {year} PAR self-assessment for "
+            "explanation: answer each marked one (with files if needed) and send the explanation."
+        )
+        subject = f"Nhắc giải trình Chỉ số CCHC {year} — {unit.name} / PAR explanation reminder"
+    else:
+        what_vi = (
+            f"Bảng tự đánh giá Chỉ số CCHC năm {year} của đơn vị chưa được gửi. {counts_vi} "
+            f"Hạn gửi: {when_vi}."
+        )
+        what_en = (
+            f"The {year} PAR self-assessment of {unit.name} has not been sent yet. {counts_en} "
+            f"Deadline: {when_en}."
+        )
+        subject = f"Nhắc hạn tự đánh giá Chỉ số CCHC {year} — {unit.name} / PAR deadline reminder"
+    body = (
+        f"Kính gửi {unit.name},\n\n{what_vi}\n\nMở bảng tự chấm: {link}\n\n"
+        f"Thư tự động của hệ thống SIPAS ({authority}, Sở Nội vụ); xin không trả lời thư này.\n\n"
+        f"---\n\nTo {unit.name},\n\n{what_en}\n\nOpen the sheet: {link}\n\n"
+        "An automatic message of the SIPAS platform; please do not reply.\n"
+    )
+    mail = EmailMessage()
+    mail["Subject"] = subject
+    mail["From"] = formataddr(("SIPAS – Sở Nội vụ", sender))
+    mail["To"] = ", ".join(standing.emails)
+    mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    mail["Content-Language"] = "vi, en"
+    mail.set_content(body)
+    return mail
+
+
+# --- sending --------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    """What a reminder run did: sent (unit → addresses), units without an address, failures."""
+
+    sent: list[tuple[Standing, tuple[str, ...]]] = field(default_factory=list)
+    no_address: list[Standing] = field(default_factory=list)
+    failed: list[tuple[Standing, str]] = field(default_factory=list)
+    messages: list[EmailMessage] = field(default_factory=list)
+
+
+def remind(
+    session: Session,
+    year: int,
+    today: date,
+    config: Mapping[str, Any],
+    *,
+    who: str,
+    dry_run: bool = False,
+    codes: set[str] | None = None,
+) -> Outcome:
+    """E-mail every unit with something to do (or only ``codes``); ``dry_run`` builds the
+    messages without connecting. Each sent reminder adds a ``reminded`` step (caller commits).
+
+    `ReminderError` when the settings are missing or wrong or the server cannot be reached.
+    """
+    settings = smtp_settings(config)
+    if settings is None and not dry_run:
+        raise ReminderError(NOT_SET)
+    sender = settings.sender if settings else "sipas@localhost"
+    outcome = Outcome()
+    for standing in standings(session, year, today):
+        if not standing.to_do or (codes is not None and standing.unit.code not in codes):
+            continue
+        if not standing.emails:
+            outcome.no_address.append(standing)
+            continue
+        outcome.messages.append(
+            message(
+                standing,
+                year,
+                str(config.get("BASE_URL") or ""),
+                sender,
+                str(config.get("ISSUING_AUTHORITY") or ""),
+            )
+        )
+        outcome.sent.append((standing, standing.emails))
+    if dry_run or not outcome.messages:
+        return outcome
+    assert settings is not None
+    delivered = _send(settings, outcome)
+    for standing, emails in delivered:
+        session.add(
+            step_row(_SheetRef(year, standing.unit), "", "reminded", None, ", ".join(emails), who)
+        )
+    session.flush()
+    return outcome
+
+
+@dataclass(frozen=True)
+class _SheetRef:
+    """What `step_row` reads of a sheet."""
+
+    year: int
+    unit: Unit
+
+
+NOT_SET = (
+    "Chưa cài đặt máy chủ e-mail: đặt SMTP_HOST, SMTP_PORT, SMTP_FROM (và SMTP_USER, "
+    "SMTP_PASSWORD, SMTP_TLS nếu cần) rồi khởi động lại ứng dụng. / No mail server is set: set "
+    "SMTP_HOST, SMTP_PORT, SMTP_FROM (and SMTP_USER, SMTP_PASSWORD, SMTP_TLS if needed), then "
+    "restart the app."
+)
+
+
+def _send(settings: SmtpSettings, outcome: Outcome) -> list[tuple[Standing, tuple[str, ...]]]:
+    """Send every message on one connection; a refused message is a failure of its unit."""
+    pending = list(zip(outcome.sent, outcome.messages, strict=True))
+    delivered: list[tuple[Standing, tuple[str, ...]]] = []
+    try:
+        with _connect(settings) as smtp:
+            for (standing, emails), mail in pending:
+                try:
+                    refused = smtp.send_message(mail)
+                except smtplib.SMTPRecipientsRefused as exc:
+                    outcome.failed.append((standing, _refusal(exc.recipients)))
+                    continue
+                except smtplib.SMTPResponseException as exc:
+                    outcome.failed.append((standing, f"{exc.smtp_code} {exc.smtp_error!r}"))
+                    continue
+                kept = tuple(e for e in emails if e not in refused)
+                if refused:
+                    outcome.failed.append((standing, _refusal(refused)))
+                delivered.append((standing, kept))
+    except (OSError, smtplib.SMTPException) as exc:
+        if not delivered:
+            raise ReminderError(
+                f"Không gửi được e-mail qua {settings.host}:{settings.port} ({exc}); kiểm tra "
+                "SMTP_HOST, SMTP_PORT, SMTP_TLS, SMTP_USER và SMTP_PASSWORD. / Could not send "
+                "through the mail server: check the SMTP settings."
+            ) from exc
+        sent_units = {id(s) for s, _ in delivered}
+        for (standing, _), _mail in pending:
+            if id(standing) not in sent_units:
+                outcome.failed.append((standing, f"mất kết nối / connection lost: {exc}"))
+    outcome.sent = delivered
+    return delivered
+
+
+def _refusal(refused: Mapping[str, Any]) -> str:
+    return "từ chối / refused: " + ", ".join(sorted(refused))
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    context = ssl.create_default_context()
+    if settings.tls == "ssl":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=20, context=context
+        )
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=20)
+        if settings.tls == "starttls":
+            smtp.starttls(context=context)
+    if settings.user:
+        smtp.login(settings.user, settings.password)
+    return smtp
