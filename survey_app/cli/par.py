@@ -124,8 +124,8 @@ def par_sipas(year: int, round_name: str | None, results: Path | None) -> None:
     """Keep each unit's SIPAS figure (estimate and interval) that feeds its criterion 8.1."""
     from survey_app.db import get_db
     from survey_app.par.outputs import read_sipas_results
-    from survey_app.par.scoring import sipas_figures, store_sipas
-    from survey_app.results.round_results import analyze_round
+    from survey_app.par.scoring import store_sipas
+    from survey_app.par.year import sipas_from_round
 
     if (round_name is None) == (results is None):
         raise click.UsageError(
@@ -140,13 +140,12 @@ def par_sipas(year: int, round_name: str | None, results: Path | None) -> None:
     app = make_app()
     with app.app_context(), get_db().begin() as session:
         if round_name is not None:
-            survey_round = round_named(session, round_name)
-            figures = sipas_figures(analyze_round(session, survey_round).result)
-            source = f"round {round_name}"
+            outcome = sipas_from_round(session, year, round_named(session, round_name))
+            stored, source = len(outcome.stored), f"round {round_name}"
         else:
             assert results is not None
             source = f"file {results.name}"
-        stored = store_sipas(session, year, figures, source)
+            stored = store_sipas(session, year, figures, source)
     click.echo(f"SIPAS of {stored} unit(s) kept for {year} ({source})")
 
 

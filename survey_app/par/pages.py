@@ -6,15 +6,16 @@ from __future__ import annotations
 from datetime import date
 
 import plotly.graph_objects as go
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from scoring_bridge import ProblemsError, change_since, shipped_catalogs
 from scoring_bridge.workflow import STATUS_LABELS, TRANSITIONS, as_status
-from survey_app.db import session
-from survey_app.db.models import ParAssessment, ParPoints, ParSipas, Unit, UnitType
+from survey_app.db import session, utcnow
+from survey_app.db.models import ParAssessment, ParPoints, ParSipas, SurveyRound, Unit, UnitType
+from survey_app.i18n import vi_en
 from survey_app.par.labels import problem_label
 from survey_app.par.scoring import (
     ChangeError,
@@ -27,8 +28,9 @@ from survey_app.par.scoring import (
     lateness,
     set_status,
 )
+from survey_app.par.year import SipasError, sipas_from_round
 from survey_app.staff import audit
-from survey_app.staff.access import staff_blueprint
+from survey_app.staff.access import allowed, staff_blueprint
 
 bp = staff_blueprint("par", __name__, "/admin/par")
 
@@ -63,6 +65,65 @@ def _report(year: int) -> tuple[ScoreReport | None, list[str]]:
 @bp.get("/<int:year>")
 def ranking(year: int) -> ResponseReturnValue:
     """The ranking of each unit type, with component indices per area."""
+    return _ranking_page(year)
+
+
+@bp.post("/<int:year>/sipas")
+def sipas(year: int) -> ResponseReturnValue:
+    """Sở Nội vụ brings a round's SIPAS results into criterion 8.1 of ``year`` (audited).
+
+    The same service as ``sipas par sipas --round``: each unit's overall estimate and interval.
+    """
+    raw = request.form.get("round_id", "").strip()
+    survey_round = session().get(SurveyRound, int(raw)) if raw.isdigit() else None
+    if survey_round is None:
+        audit.note(year=year, round=raw[:40], problem="no such round")
+        problem = vi_en(
+            "Chưa chọn đợt khảo sát, hoặc đợt không tồn tại: hãy chọn một đợt trong danh sách."
+        )
+        return _ranking_page(year, sipas_problem=problem, status=422)
+    audit.note(year=year, round=survey_round.name[:120])
+    try:
+        outcome = sipas_from_round(session(), year, survey_round)
+    except SipasError as exc:
+        session().rollback()
+        return _ranking_page(year, sipas_problem=str(exc), status=422)
+    session().commit()
+    flash(
+        vi_en(
+            "Đã đưa kết quả SIPAS của đợt “%(round)s” vào tiêu chí 8.1 năm %(year)s: %(count)s "
+            "đơn vị có điểm 8.1.",
+            round=survey_round.name,
+            year=year,
+            count=len(outcome.stored),
+        )
+        + (
+            " "
+            + vi_en(
+                "Chưa có kết quả SIPAS (chờ): %(units)s.",
+                units=", ".join(u.name for u in outcome.pending),
+            )
+            if outcome.pending
+            else ""
+        ),
+        "ok",
+    )
+    return redirect(url_for("par.ranking", year=year), code=303)
+
+
+def _rounds() -> list[SurveyRound]:
+    """Rounds that have begun (open or closed), newest first: the choices for 8.1."""
+    now = utcnow()
+    return list(
+        session().scalars(
+            select(SurveyRound)
+            .where(SurveyRound.opens_at <= now)
+            .order_by(SurveyRound.opens_at.desc())
+        )
+    )
+
+
+def _ranking_page(year: int, sipas_problem: str = "", status: int = 200) -> ResponseReturnValue:
     report, problems = _report(year)
     previous, _ = _report(year - 1)
     change = (
@@ -93,7 +154,10 @@ def ranking(year: int) -> ResponseReturnValue:
         type_names={t.code: t.name_vi for t in session().scalars(select(UnitType))},
         type_names_en={t.code: t.name_en for t in session().scalars(select(UnitType))},
         type_order=_type_order(report),
-    )
+        rounds=_rounds() if allowed("par.sipas", "POST") else [],
+        now=utcnow(),
+        sipas_problem=sipas_problem,
+    ), status
 
 
 def _type_order(report: ScoreReport | None) -> list[str]:

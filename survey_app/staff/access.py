@@ -85,6 +85,8 @@ ACCESS: dict[str, Access] = {
     "par.ranking": Access(PAR),
     "par.download": Access(PAR),
     "par.unit": Access(PAR, write=PAR),
+    # a round's SIPAS results into criterion 8.1 (as `sipas par sipas --round`): Sở Nội vụ
+    "par.sipas": Access(ADMIN_ONLY),
     # the PAR year online: a unit officer self-assesses their own unit (evidence, explanation;
     # Sở Nội vụ may key a sheet for a unit, recorded under its own name);
     # Sở Nội vụ and the council appraise; only Sở Nội vụ reopens a locked sheet
