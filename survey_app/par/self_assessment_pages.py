@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -35,8 +36,9 @@ from survey_app.par.publication import publish_year
 from survey_app.par.reminders import milestones
 from survey_app.par.scoring import catalogs_for, year_units
 from survey_app.par.self_assessment import Sheet, SheetError, load_sheet, lock_reason
+from survey_app.par.year import current_year
 from survey_app.staff import audit
-from survey_app.staff.access import attachment, own_unit_code, staff_blueprint
+from survey_app.staff.access import allowed, attachment, own_unit_code, staff_blueprint
 from survey_app.staff.users import UNIT_OFFICER
 
 bp = staff_blueprint("parself", __name__, "/admin/par")
@@ -318,3 +320,32 @@ def publish(year: int) -> ResponseReturnValue:
         f"/ Published {moved} unit(s); {pending} pending."
     )
     return redirect(url_for("parself.overview", year=year, ok=done), code=303)
+
+
+@bp.app_context_processor
+def _par_year_links() -> dict[str, object]:
+    """``par_year_links()`` for the staff navigation: the current PAR year's pages the user may
+    reach (a unit officer: their own sheet; the council and Sở Nội vụ: the year's overview)."""
+
+    def links() -> list[tuple[str, str]]:
+        if not current_user.is_authenticated or not allowed("parself.overview"):
+            return []
+        year = current_year(session())
+        own = own_unit_code()
+        if own is not None:
+            return [(url_for("parself.sheet", year=year, code=own), gettext("Tự đánh giá CCHC"))]
+        return [(url_for("parself.overview", year=year), gettext("Thẩm định CCHC"))]
+
+    return {"par_year_links": links}
+
+
+def own_sheet_summary() -> Sheet | None:
+    """The unit officer's sheet of the current PAR year, or None (other roles, no catalog)."""
+    own = _own_unit()
+    if own is None:
+        return None
+    year = current_year(session())
+    try:
+        return load_sheet(session(), year, own) if own.valid_on(date(year, 12, 31)) else None
+    except SheetError:
+        return None
