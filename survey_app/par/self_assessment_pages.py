@@ -336,16 +336,24 @@ def _par_year_links() -> dict[str, object]:
             return [(url_for("parself.sheet", year=year, code=own), gettext("Tự đánh giá CCHC"))]
         return [(url_for("parself.overview", year=year), gettext("Thẩm định CCHC"))]
 
-    return {"par_year_links": links}
+    return {
+        "par_year_links": links,
+        "own_par_sheet": own_sheet_summary,
+        "par_status_labels": STATUS_LABELS,
+        "par_today": today,
+    }
 
 
 def own_sheet_summary() -> Sheet | None:
-    """The unit officer's sheet of the current PAR year, or None (other roles, no catalog)."""
+    """The unit officer's sheet of the current PAR year (for their dashboard), or None (other
+    roles, a unit not in that year, no catalog)."""
     own = _own_unit()
     if own is None:
         return None
     year = current_year(session())
     try:
-        return load_sheet(session(), year, own) if own.valid_on(date(year, 12, 31)) else None
+        sheet = load_sheet(session(), year, own) if own.valid_on(date(year, 12, 31)) else None
     except SheetError:
         return None
+    session().commit()  # load_sheet makes a missing sheet's draft row
+    return sheet
