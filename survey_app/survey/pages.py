@@ -57,20 +57,7 @@ def dashboard() -> ResponseReturnValue:
                 continue
         rows = [(u, counts.get(u.id, 0)) for u in units]
         rounds.append((survey_round, rows, sum(count for _, count in rows)))
-    from scoring_bridge.workflow import STATUS_LABELS
-    from survey_app.par.self_assessment_pages import own_sheet_summary, today
-
-    sheet = own_sheet_summary() if own is not None else None
-    if sheet is not None:
-        db.commit()  # load_sheet makes a missing sheet's draft row
-    return render_template(
-        "admin/dashboard.html",
-        rounds=rounds,
-        own_unit=own,
-        sheet=sheet,
-        sheet_labels=STATUS_LABELS,
-        today=today(),
-    )
+    return render_template("admin/dashboard.html", rounds=rounds, own_unit=own)
 
 
 @bp.get("/units")
