@@ -37,7 +37,7 @@ def test_a_unit_officer_reaches_their_sheet_from_the_navigation_and_dashboard(
     assert "hạn gửi 15/12/2023" in page and "còn 14 ngày" in page
     assert "đã chấm 0/" in page
     assert officer.get(sheet).status_code == 200
-    assert f"/admin/par/{YEAR}/self\"" not in page  # no overview link for a department officer
+    assert f'/admin/par/{YEAR}/self"' not in page  # no overview link for a department officer
 
 
 def test_the_council_and_admin_reach_the_years_overview(year_app: Flask) -> None:
