@@ -56,11 +56,13 @@ LITERAL_WORDS = {
     "CSV",
     "XLSX",
     "JSON",
+    "KB",
     "N",
     "n",
 }
 """Words a template may show as they are: the product's name, the names of the two languages in
-themselves (the language switch), file formats, and the symbols N (population) and n (answers)."""
+themselves (the language switch), file formats, kilobytes, and the symbols N (population) and n
+(answers)."""
 
 CONVERTED = sorted(
     [
@@ -116,6 +118,18 @@ CONVERTED = sorted(
         "citizen/error.html",
         "citizen/form.html",
         "citizen/thanks.html",
+        "admin/par_appraise.html",
+        "admin/par_self.html",
+        "admin/par_self_overview.html",
+        "admin/par_reminders.html",
+        "admin/_par_deadlines.html",
+        "admin/_par_replaces.html",
+        "admin/_par_rules.html",
+        "public/_par_rules.html",
+        "public/base.html",
+        "public/par_index.html",
+        "public/par_unit.html",
+        "public/par_year.html",
     ]
 )
 """Templates whose every word goes through the catalogue (the list grows as templates convert)."""
@@ -191,7 +205,8 @@ def _strings(value: str | tuple[str, ...]) -> tuple[str, ...]:
 
 
 class _Words(HTMLParser):
-    """The text and read attributes of a template's skeleton (every ``{{ }}``/``{% %}`` gone)."""
+    """The text and read attributes of a template's skeleton (every ``{{ }}``/``{% %}`` gone);
+    ``<code>`` holds commands and names, not words to translate."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -199,12 +214,12 @@ class _Words(HTMLParser):
         self.skipping = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
+        if tag in ("script", "style", "code"):
             self.skipping += 1
         self.found.extend(v for k, v in attrs if k in READ_ATTRIBUTES and v)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
+        if tag in ("script", "style", "code"):
             self.skipping -= 1
 
     def handle_data(self, data: str) -> None:
@@ -278,6 +293,8 @@ def test_the_checker_finds_text_outside_the_catalogue() -> None:
     assert loose_text('{{ "có" if x else _("không") }}') == ["có"]
     assert loose_text('<th>N</th><td>{{ "±%.1f"|format(x) if x else "–" }}</td>') == []
     assert loose_text("<p>{{ n }} PDF · SIPAS</p><script>var a = 'text';</script>") == []
+    assert loose_text("<p>{{ _('Lệnh') }} <code>sipas users set-email</code></p>") == []
+    assert loose_text("<p>Lệnh <code>sipas</code></p>") == ["Lệnh"]
     assert loose_text('<td{% if x %} class="off"{% endif %}>{{ _("Mở") }}</td>') == []
     assert (
         loose_text('{% macro m(n) %} aria-describedby="{{ n }}-error" autofocus{% endmacro %}')
