@@ -48,8 +48,9 @@ NAVIGATION = (
     "Phiếu giấy",
     "Chỉ số CCHC",
     "Nhật ký",
+    "Thẩm định CCHC",
 )
-"""The admin's navigation, in its order."""
+"""The admin's navigation, in its order (the PAR year's sheets last)."""
 EMPTY: dict[str, tuple[str, ...]] = {
     "Tổng quan": ("Không có đợt khảo sát nào đang mở", "tạo đợt mới"),
     "Đơn vị": ("Chưa có đơn vị nào", "Nhập tệp đơn vị"),
@@ -64,6 +65,7 @@ EMPTY: dict[str, tuple[str, ...]] = {
     "Phiếu giấy": ("Chưa có đợt khảo sát nào",),
     "Chỉ số CCHC": ("Chưa có điểm nào cho năm",),
     "Nhật ký": ("Đăng nhập", "nv.admin"),
+    "Thẩm định CCHC": ("Tự đánh giá và thẩm định", "Chưa có đơn vị nào cho năm"),
 }
 """What each page says on an empty database (unit types and the admin only)."""
 FILLED: dict[str, tuple[str, ...]] = {
@@ -80,14 +82,15 @@ FILLED: dict[str, tuple[str, ...]] = {
     "Phiếu giấy": ("Đợt thử", "Nhập phiếu"),
     "Chỉ số CCHC": ("Sở Nội vụ", "Ban Dân tộc"),
     "Nhật ký": ("Đăng nhập", "nv.admin"),
+    "Thẩm định CCHC": ("Tự đánh giá và thẩm định", "Sở Nội vụ", "Ban Dân tộc"),
 }
 """What each page shows on the filled database (`filled`)."""
 ADMIN_ONLY = ("/admin/units/import", "/admin/users/", "/admin/par-files/", "/admin/audit")
 """Some pages only the admin may open (the whole matrix: tests/survey_app/staff/test_roles.py)."""
 SEEN_BY = {
     "analyst": ("Tổng quan", "Đợt khảo sát", "Kiểm tra phiếu"),
-    "council": ("Tổng quan", "Chỉ số CCHC"),
-    "unit_officer": ("Tổng quan", "Quầy"),
+    "council": ("Tổng quan", "Chỉ số CCHC", "Thẩm định CCHC"),
+    "unit_officer": ("Tổng quan", "Quầy", "Tự đánh giá CCHC"),
 }
 """The navigation of each other role."""
 
