@@ -40,6 +40,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the packages before tests/, whose mirror folders share their names
 ITEMS = [f"q{n}" for n in range(15, 34)]
 CHANNELS = ["counter_qr"] * 6 + ["receipt", "public_link", "paper", "simulated"]
 
@@ -144,8 +145,8 @@ def run_cli(url: str, round_name: str, out: Path, *extra: str) -> tuple[float, f
 
 def in_process(url: str, round_name: str, limit: int) -> tuple[float, float]:
     """(old path seconds, new path seconds) on the round's first ``limit`` answers."""
-    sys.path.insert(0, str(ROOT / "tests" / "survey_app" / "results"))
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.append(str(ROOT / "tests" / "survey_app" / "results"))
+    sys.path.append(str(ROOT / "tests"))
     from sqlalchemy import select, text
     from test_round_columns import reference_analysis
 
@@ -178,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--seed", type=int, default=12)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.append(str(ROOT / "tests"))
     from support import private_postgresql_database
 
     from survey_app.demo import prepare
