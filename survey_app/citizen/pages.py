@@ -217,19 +217,10 @@ def submit(
     values = {key: request.form.get(key, "") for key in request.form}
     try:
         validate_csrf(request.form.get("csrf_token"))
+        ticket = read_ticket(current_app.secret_key, sid or request.form.get("sid", ""), target)
     except (ValidationError, CSRFError):
-        return render_form(
-            target,
-            values=values,
-            notice=_(
-                "Phiên trả lời đã hết hạn nên câu trả lời chưa được lưu. Các câu trả lời của "
-                "Ông/Bà vẫn còn dưới đây: vui lòng bấm Gửi lại."
-            ),
-            status=400,
-            ticket=sid,
-        )
-    ticket = read_ticket(current_app.secret_key, sid or request.form.get("sid", ""), target)
-    if ticket is None:
+        ticket = None
+    if ticket is None:  # an expired CSRF token or form ticket: the answers come back, unsaved
         return render_form(
             target,
             values=values,
