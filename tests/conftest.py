@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -44,6 +45,17 @@ def database_url(
         return
     with private_postgresql_database(os.environ["TEST_DATABASE_URL"]) as url:
         migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of each backend under test, not migrated: for upgrade tests to fill at an
+    earlier revision, or to migrate themselves."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path / "empty.sqlite")
+        return
+    with private_postgresql_database(os.environ["TEST_DATABASE_URL"]) as url:
         yield url
 
 

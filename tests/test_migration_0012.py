@@ -5,32 +5,21 @@ evidence."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
-from support import private_postgresql_database
 
-from survey_app.config import sqlite_url
 from survey_app.db import migrate, normalise_url
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-@pytest.fixture(params=BACKENDS)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path / "old.sqlite")
-    else:
-        with private_postgresql_database(os.environ["TEST_DATABASE_URL"]) as made:
-            yield made
-
-
-def test_accounts_and_evidence_survive_and_evidence_can_no_longer_be_deleted(url: str) -> None:
-    migrate.upgrade(url, "0011_par_rules")
-    engine = create_engine(normalise_url(url))
+def test_accounts_and_evidence_survive_and_evidence_can_no_longer_be_deleted(
+    empty_database_url: str,
+) -> None:
+    migrate.upgrade(empty_database_url, "0011_par_rules")
+    engine = create_engine(normalise_url(empty_database_url))
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -67,8 +56,8 @@ def test_accounts_and_evidence_survive_and_evidence_can_no_longer_be_deleted(url
             {"s": "0" * 64, "d": b"%PDF-1.4"},
         )
     engine.dispose()
-    migrate.upgrade(url)
-    engine = create_engine(normalise_url(url))
+    migrate.upgrade(empty_database_url)
+    engine = create_engine(normalise_url(empty_database_url))
     with engine.connect() as conn:
         users = conn.execute(
             text("SELECT username, role, unit_id, session_version, email FROM users ORDER BY id")

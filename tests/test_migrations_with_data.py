@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from support import private_postgresql_database
 
-from survey_app.config import sqlite_url
 from survey_app.db import migrate, normalise_url
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-@pytest.fixture(params=BACKENDS)
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path / "old.sqlite")
-    else:
-        with private_postgresql_database(os.environ["TEST_DATABASE_URL"]) as url:
-            yield url
-
-
-def test_a_response_stored_before_the_review_columns_survives_the_upgrade(empty_url: str) -> None:
-    migrate.upgrade(empty_url, "0003")
-    engine = create_engine(normalise_url(empty_url))
+def test_a_response_stored_before_the_review_columns_survives_the_upgrade(
+    empty_database_url: str,
+) -> None:
+    migrate.upgrade(empty_database_url, "0003")
+    engine = create_engine(normalise_url(empty_database_url))
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -58,7 +47,7 @@ def test_a_response_stored_before_the_review_columns_survives_the_upgrade(empty_
                 "'2023-05-01', 'sipas-2023', 1, 'vi', '{\"q15\": 5}', '{}')"
             )
         )
-    migrate.upgrade(empty_url)
+    migrate.upgrade(empty_database_url)
     with engine.connect() as conn:
         state, flags = conn.execute(text("SELECT state, flags FROM responses")).one()
     engine.dispose()
@@ -76,12 +65,12 @@ def _revisions() -> list[str]:
 
 @pytest.mark.parametrize("start", _revisions()[:-1])
 def test_any_earlier_revision_upgrades_to_the_head_keeping_its_rows(
-    empty_url: str, start: str
+    empty_database_url: str, start: str
 ) -> None:
     """A database left at any earlier revision (by the old layout, too: the revision ids did not
     change when migrations moved to survey_app/db/migrations) reaches the head with its units."""
-    migrate.upgrade(empty_url, start)
-    engine = create_engine(normalise_url(empty_url))
+    migrate.upgrade(empty_database_url, start)
+    engine = create_engine(normalise_url(empty_database_url))
     with engine.begin() as conn:
         type_id = conn.execute(
             text(
@@ -97,8 +86,8 @@ def test_any_earlier_revision_upgrades_to_the_head_keeping_its_rows(
             {"t": type_id},
         )
     engine.dispose()
-    migrate.upgrade(empty_url)
-    engine = create_engine(normalise_url(empty_url))
+    migrate.upgrade(empty_database_url)
+    engine = create_engine(normalise_url(empty_database_url))
     with engine.connect() as conn:
         head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
         names = conn.execute(text("SELECT code, name FROM units")).all()
@@ -107,10 +96,10 @@ def test_any_earlier_revision_upgrades_to_the_head_keeping_its_rows(
     assert [tuple(n) for n in names] == [("SNV", "Sở Nội vụ")]
 
 
-def test_receipt_codes_get_random_ids_and_users_a_session_version(empty_url: str) -> None:
+def test_receipt_codes_get_random_ids_and_users_a_session_version(empty_database_url: str) -> None:
     """0006: every receipt code kept with a random id; every account kept, at version 1."""
-    migrate.upgrade(empty_url, "0005")
-    engine = create_engine(normalise_url(empty_url))
+    migrate.upgrade(empty_database_url, "0005")
+    engine = create_engine(normalise_url(empty_database_url))
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -145,7 +134,7 @@ def test_receipt_codes_get_random_ids_and_users_a_session_version(empty_url: str
                 "VALUES (1, 'admin', 'x', 'admin', true, '2023-01-01')"
             )
         )
-    migrate.upgrade(empty_url)
+    migrate.upgrade(empty_database_url)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT id, code_hash FROM receipt_codes")).all()
         version = conn.execute(text("SELECT session_version FROM users")).scalar_one()

@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,10 +25,9 @@ from pathlib import Path
 import pytest
 from s3_emulator import BUCKET, CREDENTIALS, free_port, make_bucket, s3_server
 from sqlalchemy import select
-from support import ROOT, STAFF_PASSWORD, private_postgresql_database
+from support import ROOT, STAFF_PASSWORD
 
 from survey_app import create_app
-from survey_app.config import sqlite_url
 from survey_app.db import get_db, migrate
 from survey_app.db.models import ParEvidence, ParEvidenceBlob, Unit
 from survey_app.par.evidence_store import digest, store_from_settings
@@ -46,16 +44,10 @@ TOKEN = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')
 CRITERION = re.compile(r'name="criterion" value="([^"]+)"')
 
 
-@pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path / "crash.sqlite")
-        migrate.upgrade(url)
-        yield url
-        return
-    with private_postgresql_database(os.environ["TEST_DATABASE_URL"]) as url:
-        migrate.upgrade(url)
-        yield url
+@pytest.fixture
+def database(empty_database_url: str) -> str:
+    migrate.upgrade(empty_database_url)
+    return empty_database_url
 
 
 def _seed(url: str) -> None:
