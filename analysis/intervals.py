@@ -33,7 +33,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+
+# not scipy.stats, whose import costs a second: its norm and t quantiles are ndtri and stdtrit
+from scipy import special
 
 from analysis.estimators import Estimate
 
@@ -61,10 +63,10 @@ def _adjusted_size(n_eff: Array, df: Array, n: Array | None, alpha: float) -> Ar
     Without n (None) the numerator quantile is the normal one (n large).
     """
     if n is None:
-        numerator = stats.norm.ppf(alpha / 2)
+        numerator = special.ndtri(alpha / 2)
     else:
-        numerator = stats.t.ppf(alpha / 2, np.maximum(n - 1, 1))
-    return n_eff * (numerator / stats.t.ppf(alpha / 2, np.maximum(df, 1))) ** 2
+        numerator = special.stdtrit(np.maximum(n - 1, 1), alpha / 2)
+    return n_eff * (numerator / special.stdtrit(np.maximum(df, 1), alpha / 2)) ** 2
 
 
 def _korn_graubard(p: Array, se: Array, size: Array, df: Array, alpha: float) -> tuple:
@@ -80,7 +82,7 @@ def _korn_graubard(p: Array, se: Array, size: Array, df: Array, alpha: float) ->
 
 def _wilson(p: Array, se: Array, size: Array, df: Array, alpha: float) -> tuple:
     """Wilson's score interval with the df-adjusted effective size (module doc)."""
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = special.ndtri(1 - alpha / 2)
     finite = np.isfinite(size)
     n = np.where(finite, size, 1.0)
     # the module doc's formula multiplied through by n: stable for any n* ≥ 0
@@ -95,7 +97,7 @@ def _logit(p: Array, se: Array, size: Array, df: Array, alpha: float) -> tuple:
     q = np.where(inside, p, 0.5)
     eta = special.logit(q)
     with np.errstate(over="ignore"):  # p̂ near 0 in a subnormal way: the interval is [0, 1]
-        half = stats.t.ppf(1 - alpha / 2, np.maximum(df, 1)) * se / (q * (1 - q))
+        half = special.stdtrit(np.maximum(df, 1), 1 - alpha / 2) * se / (q * (1 - q))
     edge_low, edge_high = _korn_graubard(p, se, size, df, alpha)
     return (
         np.where(inside, special.expit(eta - half), edge_low),
@@ -195,13 +197,13 @@ def mean_ci_arrays(
     value = np.asarray(estimate, dtype=float)
     error = np.asarray(se, dtype=float)
     if df is None:
-        q = stats.norm.ppf(1 - alpha / 2)
+        q = special.ndtri(1 - alpha / 2)
     else:
         dof = np.asarray(df, dtype=float)
         if np.any(~(dof >= 1)):
             bad = dof[~(dof >= 1)].flat[0]
             raise ValueError(f"df ({bad:g}) must be at least 1 for a t interval: use the normal")
-        q = stats.t.ppf(1 - alpha / 2, dof)
+        q = special.stdtrit(dof, 1 - alpha / 2)
     return value - q * error, value + q * error
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import special
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,20 @@ class RankRow:
 
 
 def _competition_ranks(values: NDArray[np.float64]) -> NDArray[np.int64]:
-    """Rank along the last axis, highest first, ties sharing the best rank (1 + number above)."""
-    return stats.rankdata(-values, method="min", axis=-1).astype(np.int64)
+    """Rank along the last axis, highest first, ties sharing the best rank (1 + number above).
+
+    As ``scipy.stats.rankdata(-values, method="min", axis=-1)`` (finite values), in numpy: sort,
+    give each run of equal values the position of its first, and put the ranks back.
+    """
+    order = np.argsort(-values, axis=-1, kind="stable")
+    ordered = np.take_along_axis(-values, order, axis=-1)
+    position = np.broadcast_to(np.arange(values.shape[-1]), values.shape)
+    starts = np.ones(values.shape, dtype=bool)
+    starts[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+    first = np.maximum.accumulate(np.where(starts, position, 0), axis=-1)
+    ranks = np.empty(values.shape, dtype=np.int64)
+    np.put_along_axis(ranks, order, first + 1, axis=-1)
+    return ranks
 
 
 def rank_units(
@@ -76,7 +88,7 @@ def rank_units(
         alpha = 1 - confidence
         low = np.quantile(simulated, alpha / 2, axis=0, method="lower")
         high = np.quantile(simulated, 1 - alpha / 2, axis=0, method="higher")
-        z = stats.norm.isf(alpha / 2)
+        z = -special.ndtri(alpha / 2)  # scipy.stats.norm.isf
         apart = np.abs(mean[:, None] - mean[None, :]) > z * np.sqrt(se[:, None] ** 2 + se**2)
         for u, code in enumerate(ranked):
             rows[code] = RankRow(

@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from survey_app.csv_files import (
     FileProblem,
     clean_text,
+    dictionary_indices,
     empty_file_message,
     extra_values_message,
     not_utf8_message,
@@ -49,6 +50,8 @@ _HEAD_BYTES = 1 << 20
 _BLOCK_BYTES = 1 << 23  # bytes of the file read (and coded) at a time
 _CSV_BLOCK = 1 << 16  # rows of the csv pass coded at a time
 _BOM = codecs.BOM_UTF8
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+_UTF8_CHUNK = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -82,13 +85,12 @@ class _Coder:
         self.dtype: type[np.unsignedinteger] = np.uint8
 
     def add_arrow(self, cells: pa.Array | pa.ChunkedArray) -> None:
-        """A block of cells (an Arrow string array)."""
-        encoded = cells.dictionary_encode()
-        if isinstance(encoded, pa.ChunkedArray):
-            for chunk in encoded.chunks:
-                self._add(chunk.dictionary.to_pylist(), chunk.indices)
-        else:
-            self._add(encoded.dictionary.to_pylist(), encoded.indices)
+        """A block of cells: an Arrow dictionary array (as the reader gives them) or strings."""
+        chunks = cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
+        for chunk in chunks:
+            if not pa.types.is_dictionary(chunk.type):
+                chunk = chunk.dictionary_encode()
+            self._add(chunk.dictionary.to_pylist(), chunk.indices)
 
     def add_texts(self, cells: Sequence[str]) -> None:
         """A block of cells (Python strings)."""
@@ -103,7 +105,7 @@ class _Coder:
         index = self.index
         mapping = np.array([index.setdefault(v, len(index)) for v in distinct], dtype=np.int64)
         self._widen()
-        local = indices.to_numpy(zero_copy_only=False)
+        local = dictionary_indices(indices)
         self.parts.append(mapping.astype(self.dtype)[local])
 
     def _widen(self) -> None:
@@ -195,7 +197,7 @@ def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | N
             read_options=pacsv.ReadOptions(use_threads=True, block_size=_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types={raw: pa.string() for raw in first},
+                column_types={raw: _DICTIONARY for raw in first},  # coded in the threads
                 include_columns=include,
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
@@ -218,16 +220,41 @@ def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | N
 
 def _utf8(path: Path) -> bool:
     """Whether the whole file decodes as UTF-8 and holds no NUL (read in chunks, nothing kept);
-    a NUL is refused by the row reader with its row and column (``csv_files.read_csv``)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    a NUL is refused by the row reader with its row and column (``csv_files.read_csv``).
+
+    Each chunk is checked by Arrow's UTF-8 validation (a binary → string cast), cut before a
+    character its end splits, which goes with the next chunk.
+    """
+    carry = b""
+    with path.open("rb") as stream:
+        while chunk := stream.read(_UTF8_CHUNK):
+            if b"\x00" in chunk:
+                return False
+            data = carry + chunk if carry else chunk
+            cut = _last_boundary(data)
+            if not _valid_utf8(memoryview(data)[:cut]):
+                return False
+            carry = data[cut:]
+    return not carry
+
+
+def _last_boundary(data: bytes) -> int:
+    """The end of the last whole UTF-8 character of ``data`` (an incomplete one is left out)."""
+    start = len(data) - 1
+    while start >= 0 and start > len(data) - 4 and data[start] & 0xC0 == 0x80:
+        start -= 1  # continuation bytes: look for their lead byte
+    if start < 0 or data[start] < 0xC0:
+        return len(data)
+    need = 2 if data[start] < 0xE0 else 3 if data[start] < 0xF0 else 4
+    return start if len(data) - start < need else len(data)
+
+
+def _valid_utf8(data: memoryview) -> bool:
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
+    array = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
     try:
-        with path.open("rb") as stream:
-            while chunk := stream.read(1 << 24):
-                if b"\x00" in chunk:
-                    return False
-                decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
+        array.cast(pa.large_string())
+    except pa.ArrowInvalid:
         return False
     return True
 

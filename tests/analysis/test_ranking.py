@@ -86,3 +86,25 @@ def test_bad_input_is_a_value_error(estimates: dict, options: dict, message: str
 
 def test_no_units_no_rows() -> None:
     assert rank_units({}) == []
+
+
+@pytest.mark.parametrize("shape", [(1,), (7,), (40, 13), (200, 150)])
+@pytest.mark.parametrize("tied", [False, True])
+def test_competition_ranks_are_scipys_min_ranks_of_the_negated_values(
+    shape: tuple[int, ...], tied: bool
+) -> None:
+    """The numpy ranking (no scipy.stats import on the command line) against
+    ``scipy.stats.rankdata(-v, method="min", axis=-1)``, with and without ties."""
+    import numpy as np
+    from scipy import stats
+
+    from analysis.ranking import _competition_ranks
+
+    generator = np.random.default_rng(sum(shape) + tied)
+    for _ in range(20):
+        if tied:
+            values = generator.integers(0, 4, size=shape).astype(float)
+        else:
+            values = generator.normal(80, 5, size=shape)
+        expected = stats.rankdata(-values, method="min", axis=-1).astype(np.int64)
+        assert np.array_equal(_competition_ranks(values), expected)

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from scoring_bridge import Problem
-from survey_app.csv_files import clean_text
+from survey_app.csv_files import clean_text, dictionary_indices
 from survey_app.par.files.common import (
     _NUMBER_HINT,
     CsvSource,
@@ -83,7 +83,7 @@ def _cleaned(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
     ids = [
         canonical.setdefault(clean_text(v), len(canonical)) for v in encoded.dictionary.to_pylist()
     ]
-    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    indices = dictionary_indices(encoded.indices)
     return list(canonical), np.array(ids, dtype=np.int64)[indices]
 
 
