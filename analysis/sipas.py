@@ -86,6 +86,9 @@ class SipasData:
     ``elements`` lists each element's item ids in order; ``unit_types`` maps unit code → type
     name (aggregates use the name as ``unit_code``); ``populations`` maps unit code → N_h,
     completed dossiers; ``groups`` labels each respondent for a ``by`` analysis.
+    ``unit_index`` (sorted distinct unit codes, each row's index into them) is computed from
+    ``unit_codes`` once (``np.unique``); a reader that already holds the codes factorised may
+    give it, saving the sort of a million strings (it is checked against ``unit_codes``).
     """
 
     unit_codes: NDArray[np.str_]
@@ -95,6 +98,9 @@ class SipasData:
     unit_types: Mapping[str, str] = field(default_factory=dict)
     populations: Mapping[str, int] | None = None
     groups: NDArray[np.str_] | None = None
+    unit_index: tuple[NDArray[np.str_], NDArray[np.intp]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         codes = np.asarray(self.unit_codes)
@@ -124,7 +130,8 @@ class SipasData:
             )
         elements = tuple((str(e), tuple(str(i) for i in items)) for e, items in self.elements)
         _check_elements(elements, item_ids)
-        present = set(np.unique(codes).tolist())
+        names, inverse = _unit_index(codes, self.unit_index)
+        present = set(names.tolist())
         if PROVINCE in present or "" in present:
             raise ValueError(f"{PROVINCE!r} and '' are not unit codes (ALL is the province)")
         types = {str(k): str(v) for k, v in self.unit_types.items()}
@@ -134,7 +141,7 @@ class SipasData:
         populations = None
         if self.populations is not None:
             populations = {str(k): v for k, v in self.populations.items()}
-            _check_populations(codes, populations)
+            _check_populations(names, np.bincount(inverse, minlength=len(names)), populations)
         groups = None
         if self.groups is not None:
             groups = np.asarray(self.groups).astype(str, copy=False)
@@ -147,6 +154,7 @@ class SipasData:
         object.__setattr__(self, "unit_types", types)
         object.__setattr__(self, "populations", populations)
         object.__setattr__(self, "groups", groups)
+        object.__setattr__(self, "unit_index", (names, inverse))
 
 
 _ANSWER_TYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -188,10 +196,35 @@ def _check_elements(elements: tuple[tuple[str, tuple[str, ...]], ...], item_ids:
             seen[item] = element
 
 
-def _check_populations(codes: NDArray[np.str_], populations: Mapping[str, int]) -> None:
+def _unit_index(
+    codes: NDArray[np.str_], given: tuple[NDArray[np.str_], NDArray[np.intp]] | None
+) -> tuple[NDArray[np.str_], NDArray[np.intp]]:
+    """(sorted distinct codes, each row's index into them): ``np.unique``'s, or ``given``
+    once checked to be exactly that."""
+    if given is None:
+        names, inverse = np.unique(codes, return_inverse=True)
+        return names, inverse.reshape(-1)
+    names = np.asarray(given[0]).astype(str, copy=False)
+    inverse = np.asarray(given[1])
+    if (
+        names.ndim != 1
+        or inverse.shape != codes.shape
+        or not np.issubdtype(inverse.dtype, np.integer)
+        or np.any(names[1:] <= names[:-1])
+        or inverse.min() < 0
+        or inverse.max() >= len(names)
+        or not np.all(np.bincount(inverse, minlength=len(names)))
+        or not np.array_equal(names[inverse], codes)
+    ):
+        raise ValueError("unit_index must be (sorted distinct unit codes, each row's index)")
+    return names, inverse.astype(np.intp, copy=False)
+
+
+def _check_populations(
+    units: NDArray[np.str_], counts: NDArray[np.integer], populations: Mapping[str, int]
+) -> None:
     """Every unit with answers needs a population at least its count of answers; one ValueError
     lists every unit that fails (one per line), not only the first."""
-    units, counts = np.unique(codes, return_counts=True)
     problems = []
     for unit, count in zip(units.tolist(), counts.tolist(), strict=True):
         if unit not in populations:
@@ -912,8 +945,7 @@ def analyze_sipas(
     index = {item: j for j, item in enumerate(data.item_ids)}
     elements = [[index[i] for i in items] for _, items in data.elements]
     k = len(data.item_ids)
-    units, stratum = np.unique(data.unit_codes, return_inverse=True)
-    stratum = stratum.reshape(-1)
+    units, stratum = data.unit_index or _unit_index(data.unit_codes, None)  # set by SipasData
     n_units = len(units)
     n_h = np.bincount(stratum, minlength=n_units).astype(float)
     notes = [

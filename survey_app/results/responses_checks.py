@@ -75,6 +75,17 @@ def _item_values(column: Coded) -> tuple[NDArray[np.float32], list[tuple[int, st
     return values, bad
 
 
+def _factorised(column: Coded) -> tuple[NDArray[np.str_], NDArray[np.intp]]:
+    """(sorted distinct cleaned cells of the rows, each row's index into them), from the
+    column's codes: ``clean_text`` and the sort per distinct value used, none per row."""
+    used = np.flatnonzero(np.bincount(column.codes, minlength=len(column.values)))
+    cleaned = np.array([clean_text(column.values[i]) for i in used.tolist()] or [""], dtype=str)
+    names, small = np.unique(cleaned, return_inverse=True)
+    lookup = np.zeros(len(column.values), dtype=np.intp)
+    lookup[used] = small.reshape(-1)
+    return names, lookup[column.codes]
+
+
 def to_sipas_data_columns(
     columns: ResponseColumns,
     questionnaire: Questionnaire,
@@ -150,8 +161,10 @@ def to_sipas_data_columns(
         cells.raise_if_any()
     if n == 0:
         raise InputError([FileProblem(None, None, "there are no responses to analyse")])
+    names, inverse = _factorised(columns.columns["unit_code"])
     return SipasData(
-        unit_codes=columns.labels("unit_code"),
+        unit_codes=names[inverse],
+        unit_index=(names, inverse),
         answers=answers,
         item_ids=tuple(items),
         elements=tuple((e.id, tuple(i.id for i in e.items)) for e in questionnaire.elements),
