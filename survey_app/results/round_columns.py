@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from analysis import PostStrata, SipasData
 from questionnaires import Questionnaire
+from survey_app.csv_files import dictionary_indices
 from survey_app.db.levels import NO_LEVEL, levels_expression
 from survey_app.db.models import Counter, Response, SurveyRound, Unit
 
@@ -217,7 +218,7 @@ def _answers(table: pa.Table, count: int) -> NDArray[np.float64]:
     for column in range(count):
         encoded = table.column(f"i{column}").combine_chunks().dictionary_encode()
         values = np.array([_answer_of(v) for v in encoded.dictionary.to_pylist()] + [np.nan])
-        indices = encoded.indices.fill_null(len(values) - 1).to_numpy(zero_copy_only=False)
+        indices = dictionary_indices(encoded.indices.fill_null(len(values) - 1))
         answers[:, column] = values[indices]
     return answers
 
@@ -244,11 +245,20 @@ def _levels(column: pa.ChunkedArray, count: int) -> NDArray[np.float64]:
     return answers
 
 
-def _strings(table: pa.Table, name: str) -> NDArray[np.str_]:
-    """A text column as a numpy array of str (NULL as ""), through its few distinct values."""
+def _factorised(table: pa.Table, name: str) -> tuple[NDArray[np.str_], NDArray[np.intp]]:
+    """A text column (NULL as "") as (its sorted distinct values, each row's index into them):
+    one sort of the few distinct values, none of the rows."""
     encoded = table.column(name).fill_null("").combine_chunks().dictionary_encode()
-    values = np.array(encoded.dictionary.to_pylist(), dtype=str)
-    return values[encoded.indices.to_numpy(zero_copy_only=False)]
+    names, small = np.unique(
+        np.array(encoded.dictionary.to_pylist(), dtype=str), return_inverse=True
+    )
+    return names, small.reshape(-1).astype(np.intp)[dictionary_indices(encoded.indices)]
+
+
+def _strings(table: pa.Table, name: str) -> NDArray[np.str_]:
+    """A text column as a numpy array of str (NULL as "")."""
+    names, inverse = _factorised(table, name)
+    return names[inverse]
 
 
 def round_columns(
@@ -301,7 +311,8 @@ def round_columns(
         answers = _levels(table.column("levels"), len(items))
     else:
         answers = _answers(table, len(items))
-    units = _strings(table, "unit_code")
+    unit_names, unit_index = _factorised(table, "unit_code")
+    units = unit_names[unit_index]
     groups = None
     if by is not None:
         given = _strings(table, "by")
@@ -315,6 +326,7 @@ def round_columns(
         post = PostStrata(labels, dict(cell_counts), name=cell_column)
     data = SipasData(
         unit_codes=units,
+        unit_index=(unit_names, unit_index),
         answers=answers,
         item_ids=tuple(items),
         elements=tuple((e.id, tuple(i.id for i in e.items)) for e in questionnaire.elements),
