@@ -25,7 +25,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Collection, Mapping, Sequence
+import queue
+import threading
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +52,7 @@ _HEAD_BYTES = 1 << 20
 _BLOCK_BYTES = 1 << 23  # bytes of the file read (and coded) at a time
 _CSV_BLOCK = 1 << 16  # rows of the csv pass coded at a time
 _BOM = codecs.BOM_UTF8
-_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+_EMPTY = 256  # the code of an empty cell among one-byte cells
 _UTF8_CHUNK = 1 << 24
 
 
@@ -85,12 +87,36 @@ class _Coder:
         self.dtype: type[np.unsignedinteger] = np.uint8
 
     def add_arrow(self, cells: pa.Array | pa.ChunkedArray) -> None:
-        """A block of cells: an Arrow dictionary array (as the reader gives them) or strings."""
+        """A block of cells (an Arrow string array)."""
         chunks = cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
         for chunk in chunks:
-            if not pa.types.is_dictionary(chunk.type):
-                chunk = chunk.dictionary_encode()
-            self._add(chunk.dictionary.to_pylist(), chunk.indices)
+            if not self._add_short(chunk):
+                encoded = chunk.dictionary_encode()
+                self._add(encoded.dictionary.to_pylist(), dictionary_indices(encoded.indices))
+
+    def _add_short(self, chunk: pa.StringArray) -> bool:
+        """Cells of at most one byte (an answer 1–5 or nothing, as every item column holds),
+        coded from the array's bytes without hashing a string; False for any longer cell.
+
+        A one-byte UTF-8 text is an ASCII character: its code is the byte, an empty cell's 256.
+        """
+        size = len(chunk)
+        if size == 0 or chunk.null_count:
+            return size == 0
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, np.int32, count=size + 1, offset=chunk.offset * 4)
+        lengths = np.diff(offsets)
+        if lengths.max() > 1:
+            return False
+        data = np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else None
+        if data is None or len(data) == 0:
+            byte = np.full(size, _EMPTY, dtype=np.int64)
+        else:
+            at = np.minimum(offsets[:-1], len(data) - 1)
+            byte = np.where(lengths == 1, data[at].astype(np.int64), _EMPTY)
+        present = np.flatnonzero(np.bincount(byte, minlength=_EMPTY + 1)).tolist()
+        self._add(["" if b == _EMPTY else chr(b) for b in present], _lookup(present, byte))
+        return True
 
     def add_texts(self, cells: Sequence[str]) -> None:
         """A block of cells (Python strings)."""
@@ -101,11 +127,11 @@ class _Coder:
         self._widen()
         self.parts.append(codes.astype(self.dtype))
 
-    def _add(self, distinct: list[str], indices: pa.Array) -> None:
+    def _add(self, distinct: list[str], local: NDArray[np.integer]) -> None:
+        """Cells given as ``local`` indices into ``distinct``."""
         index = self.index
         mapping = np.array([index.setdefault(v, len(index)) for v in distinct], dtype=np.int64)
         self._widen()
-        local = dictionary_indices(indices)
         self.parts.append(mapping.astype(self.dtype)[local])
 
     def _widen(self) -> None:
@@ -118,6 +144,13 @@ class _Coder:
     def done(self) -> Coded:
         codes = np.concatenate(self.parts) if self.parts else np.array([], dtype=self.dtype)
         return Coded(codes, list(self.index))
+
+
+def _lookup(present: list[int], byte: NDArray[np.integer]) -> NDArray[np.intp]:
+    """Each cell's position among the ``present`` byte codes."""
+    table = np.zeros(_EMPTY + 1, dtype=np.intp)
+    table[present] = np.arange(len(present))
+    return table[byte]
 
 
 @dataclass(frozen=True)
@@ -197,7 +230,7 @@ def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | N
             read_options=pacsv.ReadOptions(use_threads=True, block_size=_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types={raw: _DICTIONARY for raw in first},  # coded in the threads
+                column_types={raw: pa.string() for raw in first},
                 include_columns=include,
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
@@ -205,7 +238,7 @@ def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | N
                 check_utf8=True,
             ),
         )
-        for batch in reader:  # a block at a time: only its codes are kept
+        for batch in _ahead(reader):  # a block at a time: only its codes are kept
             for raw, coder in coders.items():
                 coder.add_arrow(batch.column(raw))
             count += batch.num_rows
@@ -216,6 +249,39 @@ def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | N
         return None  # the columns not read must be UTF-8 (and free of NUL) too
     columns = {clean_text(raw): coder.done() for raw, coder in coders.items()}
     return ResponseColumns(header, columns, np.arange(2, count + 2, dtype=np.int64))
+
+
+def _ahead(reader: pacsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
+    """The reader's batches, the next one parsed by a thread while this one is coded (the parse
+    lets go of the GIL); at most two blocks held. The reader's error is raised here."""
+    batches: queue.Queue[pa.RecordBatch | BaseException | None] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def parse() -> None:
+        try:
+            for batch in reader:
+                while not stop.is_set():
+                    try:
+                        batches.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            batches.put(None)
+        except BaseException as error:  # handed to the consumer
+            batches.put(error)
+
+    worker = threading.Thread(target=parse, name="csv-blocks", daemon=True)
+    worker.start()
+    try:
+        while (item := batches.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _utf8(path: Path) -> bool:
