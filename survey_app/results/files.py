@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analysis import SipasResult
-from survey_app.spreadsheets import append_row, dict_writer
+from survey_app.spreadsheets import append_row, csv_writer
 
 RESULT_COLUMNS = (
     "unit_code",
@@ -61,10 +61,11 @@ def records(result: SipasResult) -> list[dict[str, object]]:
 
 def results_csv(result: SipasResult) -> str:
     out = io.StringIO()
-    writer = dict_writer(out, columns(result))
-    writer.writeheader()
-    for record in records(result):
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    names = columns(result)
+    writer = csv_writer(out)
+    writer.writerow(names)
+    for row in result.rows:
+        writer.writerow(["" if (v := getattr(row, name)) is None else v for name in names])
     return out.getvalue()
 
 
