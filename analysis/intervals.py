@@ -24,6 +24,10 @@ n in the df adjustment is the estimate's respondents. R uses ``nrow(design)``, w
 domain of a *calibrated* design is the whole sample (R keeps those rows with weight 0): there our
 Korn–Graubard interval is the one R gives for the uncalibrated domain (pass ``n`` to
 :func:`proportion_ci_arrays` to get R's).
+
+The quantiles are scipy.special's ``ndtri``, ``stdtrit`` and ``betaincinv`` (the functions
+scipy.stats' ``norm`` and ``t`` call), imported where first needed: scipy.stats costs a second
+to import and scipy.special a quarter, which a command reading a file can spend meanwhile.
 """
 
 from __future__ import annotations
@@ -33,9 +37,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-
-# not scipy.stats, whose import costs a second: its norm and t quantiles are ndtri and stdtrit
-from scipy import special
 
 from analysis.estimators import Estimate
 
@@ -62,6 +63,8 @@ def _adjusted_size(n_eff: Array, df: Array, n: Array | None, alpha: float) -> Ar
 
     Without n (None) the numerator quantile is the normal one (n large).
     """
+    from scipy import special  # here, not at the top: module doc
+
     if n is None:
         numerator = special.ndtri(alpha / 2)
     else:
@@ -71,6 +74,8 @@ def _adjusted_size(n_eff: Array, df: Array, n: Array | None, alpha: float) -> Ar
 
 def _korn_graubard(p: Array, se: Array, size: Array, df: Array, alpha: float) -> tuple:
     """Clopper–Pearson with the df-adjusted effective size (module doc); p = 0 or 1 closed form."""
+    from scipy import special  # here, not at the top: module doc
+
     finite = np.isfinite(size)
     s = np.where(finite, size, 1.0)
     a_low, b_low = np.maximum(s * p, 1e-300), s * (1 - p) + 1
@@ -82,6 +87,8 @@ def _korn_graubard(p: Array, se: Array, size: Array, df: Array, alpha: float) ->
 
 def _wilson(p: Array, se: Array, size: Array, df: Array, alpha: float) -> tuple:
     """Wilson's score interval with the df-adjusted effective size (module doc)."""
+    from scipy import special  # here, not at the top: module doc
+
     z = special.ndtri(1 - alpha / 2)
     finite = np.isfinite(size)
     n = np.where(finite, size, 1.0)
@@ -93,6 +100,8 @@ def _wilson(p: Array, se: Array, size: Array, df: Array, alpha: float) -> tuple:
 
 def _logit(p: Array, se: Array, size: Array, df: Array, alpha: float) -> tuple:
     """expit(logit(p̂) ± t_{df} · se/(p̂(1 − p̂))); Korn–Graubard at p̂ = 0 or 1 (module doc)."""
+    from scipy import special  # here, not at the top: module doc
+
     inside = (p > 0) & (p < 1)
     q = np.where(inside, p, 0.5)
     eta = special.logit(q)
@@ -193,6 +202,8 @@ def mean_ci_arrays(
 
     ``df`` None gives the normal quantile (R's default ``confint``); df must be at least 1.
     """
+    from scipy import special  # here, not at the top: module doc
+
     alpha = 1 - _check_confidence(confidence)
     value = np.asarray(estimate, dtype=float)
     error = np.asarray(se, dtype=float)

@@ -15,6 +15,7 @@ from survey_app.cli.common import (
     make_app,
     questionnaire_named,
     round_named,
+    warm_up,
 )
 
 # survey_app.db.models.CHANNELS, written out so that the option's help needs no SQLAlchemy (a test
@@ -249,6 +250,7 @@ def _from_file(
     settings: dict[str, Any],
 ) -> Any:
     """Analyse a responses file: no database, no Flask, no SQLAlchemy."""
+    warm_up("scipy.special")  # the intervals' quantiles, loaded while the file is read
     from survey_app.results.analysis_input import (
         AnalysisOptions,
         InputError,
