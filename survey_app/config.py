@@ -88,6 +88,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_PASSWORD", None, "password of SMTP_USER"),
     Setting("SMTP_FROM", None, "sender address of reminders"),
     Setting("SMTP_TLS", "starttls", "starttls, ssl (implicit TLS) or none"),
+    Setting("SMTP_TIMEOUT", "20", "seconds to wait for the mail server"),
 )
 
 
