@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from survey_app.i18n import vi_en
+
 if TYPE_CHECKING:
     from datetime import date
 
@@ -33,7 +35,7 @@ def make_app() -> Flask:
     try:
         return create_app()
     except ValueError as exc:  # a bad setting (e.g. SIGNAL_OPENING_HOURS)
-        raise click.ClickException(f"Cài đặt sai / bad setting: {exc}") from None
+        raise click.ClickException(vi_en("Cài đặt sai") + f": {exc}") from None
 
 
 def bilingual(vietnamese: str, english: str) -> str:
