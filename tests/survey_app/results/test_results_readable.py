@@ -146,6 +146,10 @@ def test_rank_bars_and_labels() -> None:
     assert rank_bar(1, 1, 1, 1)["width"] == 100.0
     assert method_label("mean-of-items; logit; fpc").startswith("trung bình các tiêu chí")
     assert "không hiệu chỉnh" in method_label("pooled; wilson; no-fpc equal-weights")
+    assert method_label("pooled; korn-graubard; poststratified(gender)", "en") == (
+        "all the items' answers pooled; Korn–Graubard confidence interval; post-stratified by "
+        "gender"
+    )
     vi, en = note_label(
         "confidence 95%; unreliable: n < 30 or se/estimate > 20%; suppressed: n < 5"
     )
