@@ -161,34 +161,44 @@ def change_points(
     Not while the unit is still self-assessing (draft): nothing is appraised before it submits.
     """
     if not reason.strip():
-        raise ChangeError("Cần ghi lý do điều chỉnh / a change needs a reason")
+        raise ChangeError(vi_en("Cần ghi lý do điều chỉnh"))
     if assessment(session, year, unit).status == "draft":
-        raise ChangeError(
-            "đơn vị chưa gửi kết quả tự đánh giá: chưa thể thẩm định "
-            "/ the unit has not submitted its self-assessment yet"
-        )
+        raise ChangeError(vi_en("đơn vị chưa gửi kết quả tự đánh giá: chưa thể thẩm định"))
     catalogs = catalogs_for(session, year, {unit.unit_type.code})
     catalog = catalogs.get(unit.unit_type.code)
     if catalog is None:
         raise ChangeError(
-            f"Chưa có khung điểm cho {unit.unit_type.name_vi} năm {year} / "
-            f"no catalog for this unit type in {year}"
+            vi_en(
+                "Chưa có khung điểm cho %(unit_type)s năm %(year)s",
+                unit_type=unit.unit_type.name_vi,
+                year=year,
+            )
         )
     if code not in catalog or not catalog.is_leaf(code):
         raise ChangeError(
-            f"{code!r} không phải là một tiêu chí chấm điểm trong khung điểm của "
-            f"{unit.unit_type.name_vi} / not a scored criterion of this unit type's catalog"
+            vi_en(
+                "%(code)r không phải là một tiêu chí chấm điểm trong khung điểm của %(unit_type)s",
+                code=code,
+                unit_type=unit.unit_type.name_vi,
+            )
         )
     leaf = catalog.get(code)
     if leaf.source == "sipas":
         raise ChangeError(
-            f"{code}: điểm tính từ kết quả khảo sát SIPAS theo quy tắc của năm, không nhập tay / "
-            "comes from the SIPAS survey by the year's rule; it is not typed in"
+            vi_en(
+                "%(code)s: điểm tính từ kết quả khảo sát SIPAS theo quy tắc của năm, không "
+                "nhập tay",
+                code=code,
+            )
         )
     if not 0 <= new <= leaf.max_points:
         raise ChangeError(
-            f"{code}: {new:g} điểm nằm ngoài khoảng 0–{leaf.max_points:g} điểm của tiêu chí / "
-            f"{new:g} points is outside 0–{leaf.max_points:g}"
+            vi_en(
+                "%(code)s: %(points)s điểm nằm ngoài khoảng 0–%(top)s điểm của tiêu chí",
+                code=code,
+                points=f"{new:g}",
+                top=f"{leaf.max_points:g}",
+            )
         )
     row = session.get(ParPoints, (year, unit.id, code))
     if row is None:
