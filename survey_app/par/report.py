@@ -85,8 +85,8 @@ def compute(inputs: ScoringInputs) -> ScoreReport:
                 Problem(
                     f"unit {unit.code}",
                     vi_en(
-                        "chưa có khung điểm cho loại đơn vị %(unit_type)r năm %(year)s",
-                        unit_type=unit.unit_type,
+                        "chưa có khung điểm cho %(unit_type)s năm %(year)s",
+                        unit_type=_type_name(unit.unit_type, None),
                         year=inputs.year,
                     ),
                 )
@@ -114,8 +114,8 @@ def compute(inputs: ScoringInputs) -> ScoreReport:
                         Problem(
                             f"unit {unit.code}",
                             vi_en(
-                                "chưa có quy tắc tính điểm 8.1 cho %(unit_type)r năm %(year)s",
-                                unit_type=unit.unit_type,
+                                "chưa có quy tắc tính điểm 8.1 cho %(unit_type)s năm %(year)s",
+                                unit_type=_type_name(unit.unit_type, None),
                                 year=inputs.year,
                             ),
                             leaf.code,
@@ -183,6 +183,13 @@ def compute(inputs: ScoringInputs) -> ScoreReport:
     )
 
 
+def _type_name(unit_type: str, names: None) -> str:
+    """A unit type's Vietnamese name (its code when unknown)."""
+    from survey_app.par.files.common import _type_name as name_of  # the files need openpyxl
+
+    return name_of(unit_type, names)
+
+
 def _line(msgid: str, /, **values: object) -> str:
     """A report line: ``"Vietnamese | English"`` (what pages and files show of a note)."""
     return f"{text_in('vi', msgid, **values)} | {text_in('en', msgid, **values)}"
@@ -193,8 +200,6 @@ def rule_notes(catalog: Catalog, unit_type: str) -> list[str]:
     rules = catalog.rules
     if rules is None:
         return []
-    from survey_app.par.files.common import _type_name
-
     name = _type_name(unit_type, None)
     note_vi, _, note_en = (rules.note or "").partition(" | ")
     illustrative = rules.illustrative and bool(rules.note)
