@@ -42,6 +42,7 @@ from scoring_bridge.problems import (
     load_json_file,
     load_json_text,
     num,
+    say,
     show,
 )
 from scoring_bridge.rules import Rules, load_rules_data, rules_to_data
@@ -66,7 +67,7 @@ ROW_COLUMNS: tuple[str, ...] = (
 """The columns of the row (CSV/XLSX) form of a catalog, in order."""
 
 _CODE = re.compile(r"[1-9][0-9]*(?:\.[1-9][0-9]*){0,2}")
-_CODE_HINT = "write it like '8' (area), '8.1' (criterion) or '8.1.1' (sub-criterion)"
+_CODE_HINT = say("write it like '8' (area), '8.1' (criterion) or '8.1.1' (sub-criterion)")
 
 
 def code_key(code: str) -> tuple[int, ...]:
@@ -314,9 +315,13 @@ def load_catalog(unit_type: str, year: int) -> LoadResult[Catalog]:
             (
                 Problem(
                     "",
-                    f"no shipped catalog for unit type {unit_type!r} and year {year}",
+                    say(
+                        "no shipped catalog for unit type %(unit_type)r and year %(year)s",
+                        unit_type=unit_type,
+                        year=year,
+                    ),
                     None,
-                    hint or f"shipped: {names}",
+                    hint or say("shipped: %(names)s", names=names),
                 ),
             ),
         )
@@ -327,7 +332,9 @@ def load_catalog(unit_type: str, year: int) -> LoadResult[Catalog]:
         year,
     ):
         found = f"{result.value.unit_type!r}, {result.value.year}"
-        problem = Problem("", f"the file holds the catalog of {found}, not of its file name")
+        problem = Problem(
+            "", say("the file holds the catalog of %(found)s, not of its file name", found=found)
+        )
         result = LoadResult(None, (problem,), result.warnings)
     return result.located_in(name)
 
@@ -351,9 +358,9 @@ def load_catalog_data(data: object, *, out: Problems | None = None) -> LoadResul
     """Check and build an already parsed catalog (a dict as from ``json.loads``)."""
     out = out if out is not None else Problems()
     if not isinstance(data, dict):
-        out.add("", f"a catalog must be a JSON object, got {type(data).__name__}")
+        out.add("", say("a catalog must be a JSON object, got %(type)s", type=type(data).__name__))
         return out.result(None)
-    check_keys(data, "", "catalog", _TOP_REQUIRED, _TOP_OPTIONAL, out)
+    check_keys(data, "", say("catalog"), _TOP_REQUIRED, _TOP_OPTIONAL, out)
     header = _check_header(data, out)
     entries = _json_entries(data.get("criteria"), out)
     result = _finish(header, entries, out)
@@ -459,39 +466,48 @@ def _check_header(data: Mapping[str, Any], out: Problems) -> dict[str, Any] | No
     if "unit_type" in data and not (
         isinstance(unit_type, str) and UNIT_TYPE_RE.fullmatch(unit_type)
     ):
-        out.add("unit_type", f"unit_type {show(unit_type)} must be a code like 'department'")
+        out.add(
+            "unit_type",
+            say("unit_type %(value)s must be a code like 'department'", value=show(unit_type)),
+        )
         bad = True
     year = data.get("year")
     if "year" in data and not (
         isinstance(year, int) and not isinstance(year, bool) and 1990 <= year <= 2100
     ):
-        out.add("year", f"year {show(year)} must be a whole number from 1990 to 2100")
+        out.add(
+            "year", say("year %(value)s must be a whole number from 1990 to 2100", value=show(year))
+        )
         bad = True
     version = data.get("version")
     if "version" in data and not (
         isinstance(version, int) and not isinstance(version, bool) and version >= 1
     ):
-        out.add("version", f"version {show(version)} must be a whole number ≥ 1")
+        out.add("version", say("version %(value)s must be a whole number ≥ 1", value=show(version)))
         bad = True
     illustrative = data.get("illustrative")
     if "illustrative" in data and not isinstance(illustrative, bool):
-        out.add("illustrative", f"illustrative {show(illustrative)} must be true or false")
+        out.add(
+            "illustrative",
+            say("illustrative %(value)s must be true or false", value=show(illustrative)),
+        )
         bad = True
     note = data.get("note")
     if "note" in data and not isinstance(note, str):
-        out.add("note", f"note {show(note)} must be a string")
+        out.add("note", say("note %(value)s must be a string", value=show(note)))
         bad = True
     elif "note" in data and illustrative is True and not cast(str, note).strip():
-        out.add("note", "an illustrative catalog needs a note saying what is illustrative")
+        out.add("note", say("an illustrative catalog needs a note saying what is illustrative"))
         bad = True
     decision = data.get("decision", "")
     if not isinstance(decision, str):
-        out.add("decision", f"decision {show(decision)} must be a string")
+        out.add("decision", say("decision %(value)s must be a string", value=show(decision)))
         bad = True
     sipas = data.get("sipas_criterion", SIPAS_CRITERION)
     if not (isinstance(sipas, str) and _CODE.fullmatch(sipas) and sipas.count(".") == 1):
         out.add(
-            "sipas_criterion", f"sipas_criterion {show(sipas)} must be a criterion code like '8.1'"
+            "sipas_criterion",
+            say("sipas_criterion %(value)s must be a criterion code like '8.1'", value=show(sipas)),
         )
         bad = True
     split = _check_split(data.get("split"), out) if "split" in data else None
@@ -518,14 +534,20 @@ def _check_split(value: object, out: Problems) -> Split | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        out.add("split", f"split {show(value)} must be null or {{'appraisal': …, 'survey': …}}")
+        out.add(
+            "split",
+            say("split %(value)s must be null or {'appraisal': …, 'survey': …}", value=show(value)),
+        )
         return _BAD
-    check_keys(value, "split", "split", ("appraisal", "survey"), (), out)
+    check_keys(value, "split", say("split"), ("appraisal", "survey"), (), out)
     parts: list[float] = []
     for key in ("appraisal", "survey"):
         part = value.get(key)
         if key in value and not (is_number(part) and part >= 0):
-            out.add(f"split.{key}", f"{key} {show(part)} must be a number ≥ 0")
+            out.add(
+                f"split.{key}",
+                say("%(key)s %(value)s must be a number ≥ 0", key=key, value=show(part)),
+            )
         elif key in value:
             parts.append(float(part))
     if len(parts) != 2 or len(value) != 2:
@@ -533,7 +555,12 @@ def _check_split(value: object, out: Problems) -> Split | None:
     if abs(math.fsum(parts) - TOTAL_POINTS) > TOLERANCE:
         out.add(
             "split",
-            f"the split {num(parts[0])} + {num(parts[1])} = {num(math.fsum(parts))}, not 100",
+            say(
+                "the split %(appraisal)s + %(survey)s = %(total)s, not 100",
+                appraisal=num(parts[0]),
+                survey=num(parts[1]),
+                total=num(math.fsum(parts)),
+            ),
         )
         return _BAD
     return Split(parts[0], parts[1])
@@ -543,17 +570,21 @@ def _json_entries(value: object, out: Problems) -> list[_Entry]:
     if value is None:
         return []
     if not isinstance(value, list) or not value:
-        out.add("criteria", "criteria must be a non-empty array of areas, criteria, sub-criteria")
+        out.add(
+            "criteria", say("criteria must be a non-empty array of areas, criteria, sub-criteria")
+        )
         return []
     entries = []
     for i, item in enumerate(value):
         entry = _Entry(f"criteria[{i}]", is_row=False)
         entries.append(entry)
         if not isinstance(item, dict):
-            out.add(entry.loc(), f"each entry must be an object, got {show(item)}")
+            out.add(
+                entry.loc(), say("each entry must be an object, got %(value)s", value=show(item))
+            )
             continue
         code = item.get("code") if isinstance(item.get("code"), str) else None
-        check_keys(item, entry.loc(), "criterion", _ENTRY_REQUIRED, _ENTRY_OPTIONAL, out, code)
+        check_keys(item, entry.loc(), say("criterion"), _ENTRY_REQUIRED, _ENTRY_OPTIONAL, out, code)
         _fill_entry(entry, item, out)
     return entries
 
@@ -566,7 +597,10 @@ def _fill_entry(entry: _Entry, item: Mapping[str, Any], out: Problems) -> None:
             entry.code = code
         else:
             out.add(
-                entry.loc("code"), f"code {show(code)} is not a criterion code", None, _CODE_HINT
+                entry.loc("code"),
+                say("code %(value)s is not a criterion code", value=show(code)),
+                None,
+                _CODE_HINT,
             )
     c = entry.code
     level = item.get("level")
@@ -577,7 +611,7 @@ def _fill_entry(entry: _Entry, item: Mapping[str, Any], out: Problems) -> None:
             hint = did_you_mean(level, LEVELS) if isinstance(level, str) else None
             out.add(
                 entry.loc("level"),
-                f"level {show(level)} must be one of 'area', 'criterion', 'sub'",
+                say("level %(value)s must be one of 'area', 'criterion', 'sub'", value=show(level)),
                 c,
                 hint,
             )
@@ -586,13 +620,21 @@ def _fill_entry(entry: _Entry, item: Mapping[str, Any], out: Problems) -> None:
         if isinstance(name, str) and name.strip():
             entry.name = unicodedata.normalize("NFC", name.strip())
         else:
-            out.add(entry.loc("name"), f"name {show(name)} must be a non-empty text", c)
+            out.add(
+                entry.loc("name"),
+                say("name %(value)s must be a non-empty text", value=show(name)),
+                c,
+            )
     points = item.get("max_points")
     if "max_points" in item:
         if is_number(points) and points > 0:
             entry.max_points = float(points)
         else:
-            out.add(entry.loc("max_points"), f"max_points {show(points)} must be a number > 0", c)
+            out.add(
+                entry.loc("max_points"),
+                say("max_points %(value)s must be a number > 0", value=show(points)),
+                c,
+            )
     parent = item.get("parent")
     if parent is not None:
         if isinstance(parent, str) and _CODE.fullmatch(parent):
@@ -600,7 +642,10 @@ def _fill_entry(entry: _Entry, item: Mapping[str, Any], out: Problems) -> None:
         else:
             entry.parent_bad = True
             out.add(
-                entry.loc("parent"), f"parent {show(parent)} is not a criterion code", c, _CODE_HINT
+                entry.loc("parent"),
+                say("parent %(value)s is not a criterion code", value=show(parent)),
+                c,
+                _CODE_HINT,
             )
     source = item.get("source")
     if source is not None:
@@ -611,8 +656,11 @@ def _fill_entry(entry: _Entry, item: Mapping[str, Any], out: Problems) -> None:
             hint = did_you_mean(source, SOURCES) if isinstance(source, str) else None
             out.add(
                 entry.loc("source"),
-                f"source {show(source)} must be one of 'appraisal', 'ministry_survey', "
-                "'district_offices', 'sipas'",
+                say(
+                    "source %(value)s must be one of 'appraisal', 'ministry_survey', "
+                    "'district_offices', 'sipas'",
+                    value=show(source),
+                ),
                 c,
                 hint,
             )
@@ -630,14 +678,17 @@ def _row_entries(
     for column in missing:
         out.add(
             "columns",
-            f"missing column {column!r}",
+            say("missing column %(column)r", column=column),
             None,
-            did_you_mean(column, columns) or f"the columns are: {', '.join(ROW_COLUMNS)}",
+            did_you_mean(column, columns)
+            or say("the columns are: %(columns)s", columns=", ".join(ROW_COLUMNS)),
         )
     for column in columns:
         if column not in ROW_COLUMNS:
             hint = did_you_mean(column, ROW_COLUMNS)
-            out.warn("columns", f"unknown column {column!r} is ignored", None, hint)
+            out.warn(
+                "columns", say("unknown column %(column)r is ignored", column=column), None, hint
+            )
     if missing:
         return []
     entries: list[_Entry] = []
@@ -645,7 +696,9 @@ def _row_entries(
     for i, row in enumerate(rows):
         base = f"row {first_row + i}"
         if not isinstance(row, Mapping):
-            out.add(base, f"a row must map column names to values, got {show(row)}")
+            out.add(
+                base, say("a row must map column names to values, got %(value)s", value=show(row))
+            )
             continue
         cells = {str(k): _cell(v) for k, v in row.items()}
         if all(v is None for v in cells.values()):
@@ -654,7 +707,10 @@ def _row_entries(
         if "unit_type" in columns:
             row_type = cells.get("unit_type")
             if row_type is None:
-                out.add(entry.loc("unit_type"), f"unit_type is empty; write {unit_type!r}")
+                out.add(
+                    entry.loc("unit_type"),
+                    say("unit_type is empty; write %(unit_type)r", unit_type=unit_type),
+                )
                 continue
             if row_type != unit_type:
                 other_types.add(str(row_type))
@@ -666,8 +722,12 @@ def _row_entries(
             if isinstance(value, float):
                 out.add(
                     entry.loc(key),
-                    f"{key} {show(value)} is a number; store codes as text "
-                    "(1.10 and 1.1 are different codes)",
+                    say(
+                        "%(key)s %(value)s is a number; store codes as text (1.10 and 1.1 are "
+                        "different codes)",
+                        key=key,
+                        value=show(value),
+                    ),
                 )
                 if key == "parent":
                     entry.parent_bad = True
@@ -683,14 +743,14 @@ def _row_entries(
             item["max_points"] = _parse_number(points)
         for key in ("code", "level", "name", "max_points"):
             if cells.get(key) is None:
-                out.add(entry.loc(key), f"{key} is empty", item.get("code"))
+                out.add(entry.loc(key), say("%(key)s is empty", key=key), item.get("code"))
         _fill_entry(entry, item, out)
     if not entries and not out.problems:
         found = sorted(other_types)
         hint = did_you_mean(unit_type, found) or (
-            f"the rows name: {', '.join(found)}" if found else None
+            say("the rows name: %(types)s", types=", ".join(found)) if found else None
         )
-        out.add("rows", f"no rows for unit type {unit_type!r}", None, hint)
+        out.add("rows", say("no rows for unit type %(unit_type)r", unit_type=unit_type), None, hint)
     return entries
 
 
@@ -719,8 +779,19 @@ def _parse_number(value: object) -> object:
 # --- stage 3: meaning ---------------------------------------------------------------------
 
 
-def _an(level: str) -> str:
-    return f"an {level!r}" if level[0] in "aeiou" else f"a {level!r}"
+_LEVEL_MISMATCH = {
+    "area": lambda **v: say(
+        "level %(level)r does not match the code %(code)r: a code with 1 part is an 'area'", **v
+    ),
+    "criterion": lambda **v: say(
+        "level %(level)r does not match the code %(code)r: a code with 2 parts is a 'criterion'",
+        **v,
+    ),
+    "sub": lambda **v: say(
+        "level %(level)r does not match the code %(code)r: a code with 3 parts is a 'sub'", **v
+    ),
+}
+"""What a level that does not match its code's depth says, by the level the code gives."""
 
 
 def _check_meaning(
@@ -734,7 +805,11 @@ def _check_meaning(
             continue
         if e.code in nodes:
             first = nodes[e.code].loc()
-            out.add(e.loc("code"), f"duplicate code {e.code!r}: already used at {first}", e.code)
+            out.add(
+                e.loc("code"),
+                say("duplicate code %(code)r: already used at %(first)s", code=e.code, first=first),
+                e.code,
+            )
             uncertain.add(parent_code(e.code))
             continue
         nodes[e.code] = e
@@ -747,27 +822,43 @@ def _check_meaning(
         if e.level is not None and e.level != expected_level:
             out.add(
                 e.loc("level"),
-                f"level {e.level!r} does not match the code {code!r}: a code with {depth} "
-                f"part{'s' if depth > 1 else ''} is {_an(expected_level)}",
+                _LEVEL_MISMATCH[expected_level](level=e.level, code=code),
                 code,
             )
         expected_parent = parent_code(code)
         if e.parent is not None and e.parent != expected_parent:
             if expected_parent is None:
-                out.add(e.loc("parent"), f"an area has no parent; got {e.parent!r}", code)
+                out.add(
+                    e.loc("parent"),
+                    say("an area has no parent; got %(parent)r", parent=e.parent),
+                    code,
+                )
             else:
                 out.add(
                     e.loc("parent"),
-                    f"parent {e.parent!r} does not match the code {code!r}: its parent is "
-                    f"{expected_parent!r}",
+                    say(
+                        "parent %(parent)r does not match the code %(code)r: its parent is "
+                        "%(expected)r",
+                        parent=e.parent,
+                        code=code,
+                        expected=expected_parent,
+                    ),
                     code,
                 )
         if expected_parent is not None and expected_parent not in nodes:
             out.add(
                 e.loc("parent"),
-                f"the parent {expected_parent!r} of {code!r} is not in the catalog",
+                say(
+                    "the parent %(parent)r of %(code)r is not in the catalog",
+                    parent=expected_parent,
+                    code=code,
+                ),
                 code,
-                f"add the {LEVELS[depth - 2]} {expected_parent!r}, or correct the code",
+                say("add the area %(parent)r, or correct the code", parent=expected_parent)
+                if depth == 2
+                else say(
+                    "add the criterion %(parent)r, or correct the code", parent=expected_parent
+                ),
             )
             orphans.add(code)
             continue
@@ -787,36 +878,58 @@ def _check_meaning(
         code = cast(str, e.code)
         kids = children.get(code, [])
         if "." not in code and not kids:
-            out.add(e.loc(), f"area {code!r} has no criteria", code)
+            out.add(e.loc(), say("area %(code)r has no criteria", code=code), code)
         if code.count(".") == 1 and len(kids) == 1:
             out.warn(
                 e.loc(),
-                f"criterion {code!r} has a single sub-criterion {kids[0].code!r}",
+                say(
+                    "criterion %(code)r has a single sub-criterion %(sub)r",
+                    code=code,
+                    sub=kids[0].code,
+                ),
                 code,
-                "score the criterion directly, or add its other sub-criteria",
+                say("score the criterion directly, or add its other sub-criteria"),
             )
         if is_leaf(code):
             if e.source is None and not e.source_bad:
                 out.add(
                     e.loc("source"),
-                    f"{code!r} is a scored leaf, so it needs a source: 'appraisal', "
-                    "'ministry_survey', 'district_offices' or 'sipas'",
+                    say(
+                        "%(code)r is a scored leaf, so it needs a source: 'appraisal', "
+                        "'ministry_survey', 'district_offices' or 'sipas'",
+                        code=code,
+                    ),
                     code,
                 )
             in_sipas = code == sipas or code.startswith(sipas + ".")
             if e.source == "sipas" and not in_sipas:
                 out.add(
                     e.loc("source"),
-                    f"{code!r} has source 'sipas', which only criterion {sipas!r} and its "
-                    "sub-criteria may have",
+                    say(
+                        "%(code)r has source 'sipas', which only criterion %(sipas)r and its "
+                        "sub-criteria may have",
+                        code=code,
+                        sipas=sipas,
+                    ),
                     code,
                 )
             elif in_sipas and e.source is not None and e.source != "sipas":
-                what = "its source" if code == sipas else f"the source of {code!r}"
                 out.add(
                     e.loc("source"),
-                    f"criterion {sipas!r} is scored from SIPAS, so {what} must be 'sipas', "
-                    f"not {e.source!r}",
+                    say(
+                        "criterion %(sipas)r is scored from SIPAS, so its source must be 'sipas', "
+                        "not %(source)r",
+                        sipas=sipas,
+                        source=e.source,
+                    )
+                    if code == sipas
+                    else say(
+                        "criterion %(sipas)r is scored from SIPAS, so the source of %(code)r must "
+                        "be 'sipas', not %(source)r",
+                        sipas=sipas,
+                        code=code,
+                        source=e.source,
+                    ),
                     code,
                 )
         elif e.source is not None:
@@ -827,10 +940,16 @@ def _check_meaning(
             if other is not None:
                 out.add(
                     e.loc("source"),
-                    f"source {e.source!r} of {code!r} disagrees with its leaf {other.code!r} "
-                    f"({other.source!r})",
+                    say(
+                        "source %(source)r of %(code)r disagrees with its leaf %(leaf)r "
+                        "(%(leaf_source)r)",
+                        source=e.source,
+                        code=code,
+                        leaf=other.code,
+                        leaf_source=other.source,
+                    ),
                     code,
-                    "leave the source empty above the leaves, or make them agree",
+                    say("leave the source empty above the leaves, or make them agree"),
                 )
         if kids and code not in uncertain and e.max_points is not None:
             maxima = [k.max_points for k in kids]
@@ -839,13 +958,19 @@ def _check_meaning(
                 if abs(total - e.max_points) > TOLERANCE:
                     out.add(
                         e.loc("max_points"),
-                        f"the maxima of the children of {code!r} add up to {num(total)}, "
-                        f"not its maximum {num(e.max_points)}",
+                        say(
+                            "the maxima of the children of %(code)r add up to %(total)s, not its "
+                            "maximum %(maximum)s",
+                            code=code,
+                            total=num(total),
+                            maximum=num(e.max_points),
+                        ),
                         code,
                     )
     if sipas not in nodes and nodes:
         out.warn(
-            "sipas_criterion", f"there is no criterion {sipas!r}: SIPAS results will not be scored"
+            "sipas_criterion",
+            say("there is no criterion %(code)r: SIPAS results will not be scored", code=sipas),
         )
 
     areas = children.get(None, [])
@@ -853,7 +978,9 @@ def _check_meaning(
     if areas and None not in uncertain and all(m is not None for m in area_maxima):
         total = math.fsum(cast(list[float], area_maxima))
         if abs(total - TOTAL_POINTS) > TOLERANCE:
-            out.add("criteria", f"the areas' maxima add up to {num(total)}, not 100")
+            out.add(
+                "criteria", say("the areas' maxima add up to %(total)s, not 100", total=num(total))
+            )
 
     split = header["split"] if header else None
     leaves = [e for e in reachable if is_leaf(cast(str, e.code))]
@@ -865,16 +992,26 @@ def _check_meaning(
     ):
         appraisal = math.fsum(cast(float, e.max_points) for e in leaves if e.source == "appraisal")
         survey = math.fsum(cast(float, e.max_points) for e in leaves if e.source in SURVEY_SOURCES)
-        for key, got, want, what in (
-            ("appraisal", appraisal, split.appraisal, "appraisal leaves"),
-            ("survey", survey, split.survey, "survey leaves (ministry_survey + sipas + …)"),
+        for key, got, want in (
+            ("appraisal", appraisal, split.appraisal),
+            ("survey", survey, split.survey),
         ):
             if abs(got - want) > TOLERANCE:
+                values = {"got": num(got), "want": num(want)}
                 out.add(
                     f"split.{key}",
-                    f"the {what} add up to {num(got)} points, not the split's {num(want)}",
+                    say(
+                        "the appraisal leaves add up to %(got)s points, not the split's %(want)s",
+                        **values,
+                    )
+                    if key == "appraisal"
+                    else say(
+                        "the survey leaves (ministry_survey + sipas + …) add up to %(got)s "
+                        "points, not the split's %(want)s",
+                        **values,
+                    ),
                     None,
-                    "check the source of each leaf",
+                    say("check the source of each leaf"),
                 )
     return nodes
 
@@ -888,7 +1025,7 @@ def _finish(
     nodes = _check_meaning(header, entries, out)
     if out.problems or header is None or not entries:
         if not out.problems:
-            out.add("criteria", "the catalog has no criteria")
+            out.add("criteria", say("the catalog has no criteria"))
         return out.result(None)
     return out.result(_build(header, nodes))
 

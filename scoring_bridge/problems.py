@@ -3,6 +3,10 @@
 Every loader here returns a :class:`LoadResult` and never raises on bad data: it collects every
 problem with its location (``criteria[5].max_points``, ``row 7, column max_points``) and, where
 there is one, the criterion code concerned, as ONS eq-questionnaire-validator and pyxform do.
+
+A problem's message and hint are said with :func:`say`: English text that also keeps its template
+and named values, so that an application can say it in another language (the web app's
+``survey_app.par.bridge_words``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,28 @@ UNIT_TYPE_RE = re.compile(r"[a-z][a-z0-9_]*")
 
 TOLERANCE = 1e-9
 """Two point totals closer than this are equal (sums of decimal fractions are not exact)."""
+
+
+class Said(str):
+    """A message: the English text of ``template % values``, keeping the template and the
+    values (a value may itself be `Said`: a word said inside the message)."""
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, values: dict[str, object]) -> Said:
+        said = super().__new__(cls, template % values if values else template)
+        said.template = template
+        said.values = values
+        return said
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Said, (self.template, self.values))
+
+
+def say(template: str, /, **values: object) -> Said:
+    """The message ``template`` with its ``%(name)s`` fields filled in from ``values``."""
+    return Said(template, values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +93,7 @@ class LoadResult(Generic[T]):
     def unwrap(self) -> T:
         """The value, or :class:`ProblemsError` listing every problem."""
         if self.value is None or self.problems:
-            raise ProblemsError(self.problems or (Problem("", "nothing was loaded"),))
+            raise ProblemsError(self.problems or (Problem("", say("nothing was loaded")),))
         return self.value
 
     def located_in(self, source: str) -> LoadResult[T]:
@@ -113,7 +139,7 @@ class Problems:
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A "did you mean 'x'?" hint for a misspelt word or code, or None if nothing is close."""
     matches = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean {matches[0]!r}?" if matches else None
+    return say("did you mean %(word)r?", word=matches[0]) if matches else None
 
 
 def show(value: object, limit: int = 60) -> str:
@@ -154,16 +180,16 @@ def is_number(value: object) -> bool:
 UNREADABLE: Any = object()
 """Returned by :func:`read_json` when the text is not JSON (the problem is already recorded)."""
 
-_JSON_HINTS: tuple[tuple[str, str], ...] = (
-    ("Expecting ',' delimiter", "a comma is probably missing between two entries before here"),
+_JSON_HINTS: tuple[tuple[str, Said], ...] = (
+    ("Expecting ',' delimiter", say("a comma is probably missing between two entries before here")),
     (
         "Expecting property name enclosed in double quotes",
-        "keys need double quotes, and no comma may come before '}'",
+        say("keys need double quotes, and no comma may come before '}'"),
     ),
-    ("Expecting value", "a value is missing here (a comma before ']'? an empty file?)"),
-    ("Expecting ':' delimiter", "put ':' between a key and its value"),
-    ("Unterminated string", "close the string with a double quote"),
-    ("Extra data", "a file holds exactly one JSON object; remove what follows it"),
+    ("Expecting value", say("a value is missing here (a comma before ']'? an empty file?)")),
+    ("Expecting ':' delimiter", say("put ':' between a key and its value")),
+    ("Unterminated string", say("close the string with a double quote")),
+    ("Extra data", say("a file holds exactly one JSON object; remove what follows it")),
 )
 
 
@@ -218,17 +244,17 @@ def read_json(text: str | bytes, out: Problems) -> Any:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            where = f"the file is not UTF-8 text (bad byte at offset {exc.start})"
-            out.add("", where, None, "save it as UTF-8")
+            where = say("the file is not UTF-8 text (bad byte at offset %(byte)s)", byte=exc.start)
+            out.add("", where, None, say("save it as UTF-8"))
             return UNREADABLE
     text = text.removeprefix("\ufeff")
     deep = too_deep(text)
     if deep is not None:
         out.add(
             f"line {deep[0]}, column {deep[1]}",
-            f"invalid JSON: nested more than {MAX_JSON_DEPTH} levels deep",
+            say("invalid JSON: nested more than %(depth)s levels deep", depth=MAX_JSON_DEPTH),
             None,
-            "a catalog or a rule is only a few levels deep: check the brackets",
+            say("a catalog or a rule is only a few levels deep: check the brackets"),
         )
         return UNREADABLE
     try:
@@ -237,12 +263,17 @@ def read_json(text: str | bytes, out: Problems) -> Any:
         hint = next((h for start, h in _JSON_HINTS if exc.msg.startswith(start)), None)
         out.add(
             f"line {exc.lineno}, column {exc.colno}",
-            f"invalid JSON: {exc.msg}",
+            say("invalid JSON: %(error)s", error=exc.msg),
             None,
-            hint or "fix the JSON syntax; an editor with JSON support shows the exact spot",
+            hint or say("fix the JSON syntax; an editor with JSON support shows the exact spot"),
         )
     except ValueError as exc:
-        out.add("", f"invalid JSON: {exc}", None, "JSON has no NaN or Infinity; use a number")
+        out.add(
+            "",
+            say("invalid JSON: %(error)s", error=str(exc)),
+            None,
+            say("JSON has no NaN or Infinity; use a number"),
+        )
     return UNREADABLE
 
 
@@ -255,22 +286,28 @@ def check_keys(
     out: Problems,
     code: str | None = None,
 ) -> None:
-    """Record duplicate, unknown (with did-you-mean) and missing keys of a JSON object."""
+    """Record duplicate, unknown (with did-you-mean) and missing keys of a JSON object
+    (``what``: the object's name, as ``say("catalog")``)."""
     allowed = (*required, *optional)
     sep = "." if where else ""
     for key in getattr(obj, "duplicates", ()):
-        out.add(f"{where}{sep}{key}", f"key {key!r} is given more than once", code)
+        out.add(f"{where}{sep}{key}", say("key %(key)r is given more than once", key=key), code)
     for key in obj:
         if key not in allowed:
             out.add(
                 f"{where}{sep}{key}",
-                f"unknown key {key!r} in the {what}",
+                say("unknown key %(key)r in the %(what)s", key=key, what=what),
                 code,
-                did_you_mean(key, allowed) or f"allowed keys: {', '.join(allowed)}",
+                did_you_mean(key, allowed)
+                or say("allowed keys: %(keys)s", keys=", ".join(allowed)),
             )
     for key in required:
         if key not in obj:
-            out.add(f"{where}{sep}{key}", f"missing required key {key!r} in the {what}", code)
+            out.add(
+                f"{where}{sep}{key}",
+                say("missing required key %(key)r in the %(what)s", key=key, what=what),
+                code,
+            )
 
 
 def load_json_text(text: str | bytes, load_data: Callable[..., LoadResult[T]]) -> LoadResult[T]:
@@ -291,5 +328,7 @@ def load_json_file(
         raw = Path(path).read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        return LoadResult(None, (Problem(name, f"cannot read the file: {reason}"),))
+        return LoadResult(
+            None, (Problem(name, say("cannot read the file: %(reason)s", reason=reason)),)
+        )
     return load_text(raw).located_in(name)

@@ -39,6 +39,7 @@ from scoring_bridge.problems import (
     load_json_text,
     num,
     round_half_up,
+    say,
     show,
 )
 
@@ -157,41 +158,67 @@ def points_81(rule: Rule81, sipas: SipasFigure | Sequence[float]) -> Points81:
 def check_rule81(rule: Rule81, catalog: Catalog) -> tuple[Problem, ...]:
     """Problems between a rule and the catalog it scores (unit type, year, criterion, maximum)."""
     out = Problems()
-    what = f"the {catalog.year} {catalog.unit_type} catalog"
+    what = say("the %(year)s %(unit_type)s catalog", year=catalog.year, unit_type=catalog.unit_type)
     if rule.unit_type != catalog.unit_type:
         out.add(
             "unit_type",
-            f"the rule is for {rule.unit_type!r}, the catalog for {catalog.unit_type!r}",
+            say(
+                "the rule is for %(rule)r, the catalog for %(catalog)r",
+                rule=rule.unit_type,
+                catalog=catalog.unit_type,
+            ),
         )
     if rule.year != catalog.year:
-        out.add("year", f"the rule is for {rule.year}, the catalog for {catalog.year}")
+        out.add(
+            "year",
+            say(
+                "the rule is for %(rule)s, the catalog for %(catalog)s",
+                rule=rule.year,
+                catalog=catalog.year,
+            ),
+        )
     code = rule.criterion
     if code not in catalog:
         out.add(
             "criterion",
-            f"criterion {code!r} is not in {what}",
+            say("criterion %(code)r is not in %(what)s", code=code, what=what),
             code,
-            f"the SIPAS criterion of this catalog is {catalog.sipas_criterion!r}",
+            say("the SIPAS criterion of this catalog is %(sipas)r", sipas=catalog.sipas_criterion),
         )
         return tuple(out.problems)
     node = catalog.get(code)
     if not catalog.is_leaf(code):
         out.add(
             "criterion",
-            f"criterion {code!r} has sub-criteria in {what}; the rule scores one leaf",
+            say(
+                "criterion %(code)r has sub-criteria in %(what)s; the rule scores one leaf",
+                code=code,
+                what=what,
+            ),
             code,
         )
     elif node.source != "sipas":
         out.add(
             "criterion",
-            f"criterion {code!r} has source {node.source!r} in {what}, not 'sipas'",
+            say(
+                "criterion %(code)r has source %(source)r in %(what)s, not 'sipas'",
+                code=code,
+                source=node.source,
+                what=what,
+            ),
             code,
         )
     if abs(rule.max_points - node.max_points) > TOLERANCE:
         out.add(
             "max_points",
-            f"the rule gives up to {num(rule.max_points)} points but criterion {code!r} of "
-            f"{what} has a maximum of {num(node.max_points)}",
+            say(
+                "the rule gives up to %(points)s points but criterion %(code)r of %(what)s has a "
+                "maximum of %(maximum)s",
+                points=num(rule.max_points),
+                code=code,
+                what=what,
+                maximum=num(node.max_points),
+            ),
             code,
         )
     return tuple(out.problems)
@@ -219,16 +246,22 @@ def load_rule81(unit_type: str, year: int) -> LoadResult[Rule81]:
         shipped = ", ".join(f"{y} {t}" for y, t in shipped_rules81()) or "none"
         problem = Problem(
             "",
-            f"no shipped 8.1 rule for unit type {unit_type!r} and year {year}",
+            say(
+                "no shipped 8.1 rule for unit type %(unit_type)r and year %(year)s",
+                unit_type=unit_type,
+                year=year,
+            ),
             None,
-            f"shipped: {shipped}",
+            say("shipped: %(names)s", names=shipped),
         )
         return LoadResult(None, (problem,))
     result = load_rule81_text(item.read_bytes())
     rule = result.value
     if rule is not None and (rule.unit_type, rule.year) != (unit_type, year):
         found = f"{rule.unit_type!r}, {rule.year}"
-        problem = Problem("", f"the file holds the rule of {found}, not of its file name")
+        problem = Problem(
+            "", say("the file holds the rule of %(found)s, not of its file name", found=found)
+        )
         result = LoadResult(None, (problem,), result.warnings)
     return result.located_in(f"rules81/{year}/{unit_type}.json")
 
@@ -252,9 +285,11 @@ def load_rule81_data(data: object, *, out: Problems | None = None) -> LoadResult
     """Check and build an already parsed rule: structure (types), then meaning, then build."""
     out = out if out is not None else Problems()
     if not isinstance(data, dict):
-        out.add("", f"an 8.1 rule must be a JSON object, got {type(data).__name__}")
+        out.add(
+            "", say("an 8.1 rule must be a JSON object, got %(type)s", type=type(data).__name__)
+        )
         return out.result(None)
-    check_keys(data, "", "8.1 rule", _REQUIRED, _OPTIONAL, out)
+    check_keys(data, "", say("8.1 rule"), _REQUIRED, _OPTIONAL, out)
     values = _structure(data, out)
     if out.problems or values is None:
         return out.result(None)
@@ -270,22 +305,25 @@ def _whole(low: int, high: int) -> Any:
 _FIELDS: dict[str, tuple[Any, str]] = {
     "criterion": (
         lambda v: isinstance(v, str) and v.count(".") == 1,
-        "a criterion code like '8.1'",
+        say("a criterion code like '8.1'"),
     ),
     "unit_type": (
         lambda v: isinstance(v, str) and UNIT_TYPE_RE.fullmatch(v),
-        "a code like 'department'",
+        say("a code like 'department'"),
     ),
-    "year": (_whole(1990, 2100), "a whole number from 1990 to 2100"),
-    "version": (_whole(1, 10**6), "a whole number ≥ 1"),
-    "method": (lambda v: v in METHODS, f"one of {', '.join(METHODS)}"),
-    "feeds": (lambda v: v in FEEDS, f"one of {', '.join(FEEDS)}"),
-    "max_points": (is_number, "a number"),
-    "floor": (lambda v: v is None or is_number(v), "a number"),
-    "ceiling": (lambda v: v is None or is_number(v), "a number"),
-    "illustrative": (lambda v: isinstance(v, bool), "true or false"),
-    "note": (lambda v: isinstance(v, str), "a string"),
-    "figure_decimals": (lambda v: v is None or _whole(0, 6)(v), "null or a whole number 0 to 6"),
+    "year": (_whole(1990, 2100), say("a whole number from 1990 to 2100")),
+    "version": (_whole(1, 10**6), say("a whole number ≥ 1")),
+    "method": (lambda v: v in METHODS, say("one of %(choices)s", choices=", ".join(METHODS))),
+    "feeds": (lambda v: v in FEEDS, say("one of %(choices)s", choices=", ".join(FEEDS))),
+    "max_points": (is_number, say("a number")),
+    "floor": (lambda v: v is None or is_number(v), say("a number")),
+    "ceiling": (lambda v: v is None or is_number(v), say("a number")),
+    "illustrative": (lambda v: isinstance(v, bool), say("true or false")),
+    "note": (lambda v: isinstance(v, str), say("a string")),
+    "figure_decimals": (
+        lambda v: v is None or _whole(0, 6)(v),
+        say("null or a whole number 0 to 6"),
+    ),
 }
 _DEFAULTS: dict[str, Any] = {
     "floor": None,
@@ -308,7 +346,12 @@ def _structure(data: Mapping[str, Any], out: Problems) -> dict[str, Any] | None:
         if not ok(value):
             choices = {"method": METHODS, "feeds": FEEDS}.get(key, ())
             hint = did_you_mean(value, choices) if isinstance(value, str) and choices else None
-            out.add(key, f"{key} {show(value)} must be {what}", None, hint)
+            out.add(
+                key,
+                say("%(key)s %(value)s must be %(what)s", key=key, value=show(value), what=what),
+                None,
+                hint,
+            )
         elif is_number(value) and key in ("max_points", "floor", "ceiling"):
             value = float(value)
         elif key == "note":
@@ -316,18 +359,29 @@ def _structure(data: Mapping[str, Any], out: Problems) -> dict[str, Any] | None:
         values[key] = value
     bands = data.get("bands", [])
     if not isinstance(bands, list):
-        out.add("bands", f"bands {show(bands)} must be an array of {{min_index, points}}")
+        out.add(
+            "bands",
+            say("bands %(value)s must be an array of {min_index, points}", value=show(bands)),
+        )
         return None
     parsed = []
     for i, band in enumerate(bands):
         where = f"bands[{i}]"
         if not isinstance(band, dict):
-            out.add(where, f"a band must be an object {{min_index, points}}, got {show(band)}")
+            out.add(
+                where,
+                say(
+                    "a band must be an object {min_index, points}, got %(value)s", value=show(band)
+                ),
+            )
             continue
-        check_keys(band, where, "band", ("min_index", "points"), (), out)
+        check_keys(band, where, say("band"), ("min_index", "points"), (), out)
         for k in ("min_index", "points"):
             if k in band and not is_number(band[k]):
-                out.add(f"{where}.{k}", f"{k} {show(band[k])} must be a number")
+                out.add(
+                    f"{where}.{k}",
+                    say("%(key)s %(value)s must be a number", key=k, value=show(band[k])),
+                )
         if all(is_number(band.get(k)) for k in ("min_index", "points")):
             parsed.append(Band(float(band["min_index"]), float(band["points"])))
     values["bands"] = tuple(parsed)
@@ -338,61 +392,100 @@ def _check_rule(rule: Rule81 | SimpleNamespace, out: Problems) -> None:
     """Stage 3 (also run by the constructor): the values make sense together."""
     top = rule.max_points
     if not (is_number(top) and top > 0):
-        out.add("max_points", f"max_points {show(top)} must be a number > 0")
+        out.add("max_points", say("max_points %(value)s must be a number > 0", value=show(top)))
         return
     if rule.method not in METHODS:
-        out.add("method", f"method {show(rule.method)} must be one of {', '.join(METHODS)}")
+        out.add(
+            "method",
+            say(
+                "method %(value)s must be one of %(choices)s",
+                value=show(rule.method),
+                choices=", ".join(METHODS),
+            ),
+        )
     if rule.feeds not in FEEDS:
-        out.add("feeds", f"feeds {show(rule.feeds)} must be one of {', '.join(FEEDS)}")
+        out.add(
+            "feeds",
+            say(
+                "feeds %(value)s must be one of %(choices)s",
+                value=show(rule.feeds),
+                choices=", ".join(FEEDS),
+            ),
+        )
     if rule.method == "bands":
         if not rule.bands:
-            out.add("bands", "method 'bands' needs at least one band {min_index, points}")
+            out.add("bands", say("method 'bands' needs at least one band {min_index, points}"))
         for i, band in enumerate(rule.bands):
             if not 0 <= band.min_index <= 100:
                 out.add(
                     f"bands[{i}].min_index",
-                    f"min_index {num(band.min_index)} must be from 0 to 100",
+                    say("min_index %(value)s must be from 0 to 100", value=num(band.min_index)),
                 )
             if not 0 <= band.points <= top:
                 out.add(
                     f"bands[{i}].points",
-                    f"points {num(band.points)} must be from 0 to max_points {num(top)}",
+                    say(
+                        "points %(value)s must be from 0 to max_points %(top)s",
+                        value=num(band.points),
+                        top=num(top),
+                    ),
                 )
             if i and band.min_index <= rule.bands[i - 1].min_index:
                 out.add(
                     f"bands[{i}].min_index",
-                    f"bands must be in increasing order of "
-                    f"min_index: {num(band.min_index)} comes after "
-                    f"{num(rule.bands[i - 1].min_index)}",
+                    say(
+                        "bands must be in increasing order of min_index: %(value)s comes after "
+                        "%(before)s",
+                        value=num(band.min_index),
+                        before=num(rule.bands[i - 1].min_index),
+                    ),
                 )
             if i and band.points < rule.bands[i - 1].points:
                 out.add(
                     f"bands[{i}].points",
-                    f"a higher band must not give fewer points: "
-                    f"{num(band.points)} after {num(rule.bands[i - 1].points)}",
+                    say(
+                        "a higher band must not give fewer points: %(value)s after %(before)s",
+                        value=num(band.points),
+                        before=num(rule.bands[i - 1].points),
+                    ),
                 )
         if rule.bands and rule.bands[-1].points < top:
-            out.warn("bands", f"no band gives the full {num(top)} points")
+            out.warn("bands", say("no band gives the full %(top)s points", top=num(top)))
     elif rule.bands:
-        out.add("bands", f"bands are used only by method 'bands', not {rule.method!r}")
+        out.add(
+            "bands",
+            say("bands are used only by method 'bands', not %(method)r", method=rule.method),
+        )
     if rule.method == "linear":
         low, high = rule.floor, rule.ceiling
         if low is None or high is None:
             out.add(
                 "floor" if low is None else "ceiling",
-                "method 'linear' needs a floor and a ceiling (percent)",
+                say("method 'linear' needs a floor and a ceiling (percent)"),
             )
         elif not 0 <= low < high <= 100:
             out.add(
                 "floor",
-                f"floor {num(low)} and ceiling {num(high)} must satisfy 0 ≤ floor < ceiling ≤ 100",
+                say(
+                    "floor %(floor)s and ceiling %(ceiling)s must satisfy 0 ≤ floor < ceiling "
+                    "≤ 100",
+                    floor=num(low),
+                    ceiling=num(high),
+                ),
             )
     else:
         for key in ("floor", "ceiling"):
             if getattr(rule, key) is not None:
-                out.add(key, f"{key} is used only by method 'linear', not {rule.method!r}")
+                out.add(
+                    key,
+                    say(
+                        "%(key)s is used only by method 'linear', not %(method)r",
+                        key=key,
+                        method=rule.method,
+                    ),
+                )
     if rule.illustrative and not rule.note.strip():
-        out.add("note", "an illustrative rule needs a note saying so")
+        out.add("note", say("an illustrative rule needs a note saying so"))
 
 
 # --- text ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from scoring_bridge.problems import (
     is_number,
     num,
     round_half_up,
+    say,
     show,
 )
 from scoring_bridge.rules import ClassBand, Rules, adjust_index, classify, not_applicable_leaves
@@ -159,8 +160,12 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
         out.append(
             Problem(
                 where,
-                f"unit {unit.unit_code!r} is of type {unit.unit_type!r} but "
-                f"the catalog is for {catalog.unit_type!r}",
+                say(
+                    "unit %(unit)r is of type %(unit_type)r but the catalog is for %(catalog)r",
+                    unit=unit.unit_code,
+                    unit_type=unit.unit_type,
+                    catalog=catalog.unit_type,
+                ),
             )
         )
     leaves = {c.code: c for c in catalog.leaves}
@@ -200,8 +205,12 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
                 out.append(
                     Problem(
                         where,
-                        f"unit {unit.unit_code!r}: {code!r} is not a scored "
-                        f"leaf; give points to {subs}",
+                        say(
+                            "unit %(unit)r: %(code)r is not a scored leaf; give points to %(subs)s",
+                            unit=unit.unit_code,
+                            code=code,
+                            subs=subs,
+                        ),
                         code,
                     )
                 )
@@ -209,7 +218,7 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
                 out.append(
                     Problem(
                         where,
-                        f"unit {unit.unit_code!r}: unknown code {code!r}",
+                        say("unit %(unit)r: unknown code %(code)r", unit=unit.unit_code, code=code),
                         code,
                         did_you_mean(str(code), leaves),
                     )
@@ -222,7 +231,12 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
             out.append(
                 Problem(
                     where,
-                    f"unit {unit.unit_code!r}, {code!r}: points {show(value)} must be a number",
+                    say(
+                        "unit %(unit)r, %(code)r: points %(value)s must be a number",
+                        unit=unit.unit_code,
+                        code=code,
+                        value=show(value),
+                    ),
                     code,
                 )
             )
@@ -230,8 +244,13 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
             out.append(
                 Problem(
                     where,
-                    f"unit {unit.unit_code!r}, {code!r}: {num(value)} points "
-                    f"is above the maximum {num(top)}",
+                    say(
+                        "unit %(unit)r, %(code)r: %(points)s points is above the maximum %(top)s",
+                        unit=unit.unit_code,
+                        code=code,
+                        points=num(value),
+                        top=num(top),
+                    ),
                     code,
                 )
             )
@@ -239,7 +258,12 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
             out.append(
                 Problem(
                     where,
-                    f"unit {unit.unit_code!r}, {code!r}: {num(value)} points is below 0",
+                    say(
+                        "unit %(unit)r, %(code)r: %(points)s points is below 0",
+                        unit=unit.unit_code,
+                        code=code,
+                        points=num(value),
+                    ),
                     code,
                 )
             )
@@ -248,8 +272,12 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
             out.append(
                 Problem(
                     where,
-                    f"unit {unit.unit_code!r}: no points for {code!r} "
-                    f"(maximum {num(leaf.max_points)})",
+                    say(
+                        "unit %(unit)r: no points for %(code)r (maximum %(top)s)",
+                        unit=unit.unit_code,
+                        code=code,
+                        top=num(leaf.max_points),
+                    ),
                     code,
                 )
             )
@@ -259,8 +287,13 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
             out.append(
                 Problem(
                     where,
-                    f"unit {unit.unit_code!r}: {code!r} is marked as last "
-                    f"year's Ministry survey result but its source is {source!r}",
+                    say(
+                        "unit %(unit)r: %(code)r is marked as last year's Ministry survey result "
+                        "but its source is %(source)r",
+                        unit=unit.unit_code,
+                        code=code,
+                        source=source,
+                    ),
                     code,
                 )
             )
@@ -435,7 +468,7 @@ def score_units(catalogs: Iterable[Catalog], units: Iterable[UnitPoints]) -> lis
             problems.append(
                 Problem(
                     f"unit {unit.unit_code}",
-                    f"no catalog for unit type {unit.unit_type!r}",
+                    say("no catalog for unit type %(unit_type)r", unit_type=unit.unit_type),
                     None,
                     did_you_mean(unit.unit_type, by_type),
                 )

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from survey_app.i18n import vi_en
+
 DEFAULT_SQLITE_PATH = Path("instance") / "sipas.sqlite"
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
@@ -88,6 +90,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_PASSWORD", None, "password of SMTP_USER"),
     Setting("SMTP_FROM", None, "sender address of reminders"),
     Setting("SMTP_TLS", "starttls", "starttls, ssl (implicit TLS) or none"),
+    Setting("SMTP_TIMEOUT", "20", "seconds to wait for the mail server"),
 )
 
 
@@ -119,5 +122,7 @@ def positive_number(config: Mapping[str, Any], name: str) -> float:
     except (TypeError, ValueError):
         value = float("nan")
     if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} ({raw!r}) must be a number greater than 0")
+        raise ValueError(
+            vi_en("%(name)s (%(value)r) phải là một số lớn hơn 0", name=name, value=raw)
+        )
     return value

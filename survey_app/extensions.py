@@ -15,6 +15,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from limits import parse_many
 
+from survey_app.i18n import vi_en
 from survey_app.submission_limits import SubmissionLimits
 
 csrf = CSRFProtect()
@@ -107,7 +108,11 @@ def _limit_login(app: Flask, limiter: Limiter) -> None:
                 raise ValueError(name)
         except ValueError:
             raise ValueError(
-                f"{name} ({app.config[name]!r}) must be a rate limit such as '5 per 15 minutes'"
+                vi_en(
+                    "%(name)s (%(value)r) phải là một giới hạn như '5 per 15 minutes'",
+                    name=name,
+                    value=app.config[name],
+                )
             ) from None
     for endpoint, view in list(app.view_functions.items()):
         breach = getattr(view, LOGIN_BREACH, None)

@@ -13,7 +13,8 @@ cookie).
   Vietnamese text needs two English ones, a context tells them apart: ``pgettext("page", "…")``,
   ``pbi("page", "…")``, ``pbi_text("page", "…")``.
 - Python: ``flask_babel.gettext`` / ``lazy_gettext`` in page modules; ``vi_en("…")``
-  "Vietnamese / English" in services and the CLI (no request needed, no Flask imported).
+  "Vietnamese / English" in services and the CLI (no request needed, no Flask imported); a
+  message kept in a table is marked ``N_("…")`` and said with ``vi_en_of`` or ``text_in``.
 
 Values are given by name (``%(count)s``); a per cent sign is written ``%%``. A compiled catalogue
 (``.mo``) missing or older than its ``.po`` is compiled when first needed (``make`` compiles them
@@ -113,6 +114,17 @@ def text_in(language: str, msgid: str, /, **values: Any) -> str:
 
 def vi_en(msgid: str, /, **values: Any) -> str:
     """``"Vietnamese / English"``: how services and the CLI write a message for any reader."""
+    return f"{text_in('vi', msgid, **values)} / {text_in('en', msgid, **values)}"
+
+
+def N_(msgid: str, /) -> str:
+    """``msgid`` itself, marked for ``pybabel extract``: a message written in a table and
+    translated where it is used (`vi_en_of`, `text_in`)."""
+    return msgid
+
+
+def vi_en_of(msgid: str, /, **values: Any) -> str:
+    """`vi_en` of a message id held in a variable: one marked with `N_` where it is written."""
     return f"{text_in('vi', msgid, **values)} / {text_in('en', msgid, **values)}"
 
 

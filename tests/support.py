@@ -28,6 +28,15 @@ APPEND_ONLY_TABLES = frozenset(
 versions, migration 0009; evidence files and their bytes, migration 0011)."""
 
 TOKEN = re.compile(r'name="(csrf_token|sid)"[^>]*? value="([^"]+)"')
+VIETNAMESE_LETTER = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
+
+
+def english_of(message: str) -> str:
+    """The English of a message written "Vietnamese / English", after checking that its first
+    half is Vietnamese (so a test can compare the English exactly and still see both)."""
+    vietnamese, separator, english = message.partition(" / ")
+    assert separator and english and VIETNAMESE_LETTER.search(vietnamese), message
+    return english
 
 
 def form_tokens(html: str) -> dict[str, str]:

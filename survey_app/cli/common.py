@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from survey_app.i18n import vi_en
+
 if TYPE_CHECKING:
     from datetime import date
 
@@ -35,7 +37,7 @@ def make_app() -> Flask:
     try:
         return create_app()
     except ValueError as exc:  # a bad setting (e.g. SIGNAL_OPENING_HOURS)
-        raise click.ClickException(f"Cài đặt sai / bad setting: {exc}") from None
+        raise click.ClickException(vi_en("Cài đặt sai") + f": {exc}") from None
 
 
 def warm_up(*modules: str) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from survey_app.cli.common import bilingual, fail_with, make_app, round_named, unit_named
+from survey_app.i18n import vi_en
 
 YEAR = click.option("--year", type=int, required=True, help="the evaluation year")
 
@@ -34,7 +35,14 @@ def catalog_import(file: Path, year: int) -> None:
             if not outcome.ok:
                 session.rollback()
                 fail_with(outcome.problems, file.name)
-    click.echo(f"{len(outcome.saved)} catalog(s) imported for {year}: {', '.join(outcome.saved)}")
+    click.echo(
+        vi_en(
+            "đã nhập %(count)s khung điểm năm %(year)s: %(types)s",
+            count=len(outcome.saved),
+            year=year,
+            types=", ".join(outcome.saved),
+        )
+    )
     if "rules" in outcome.summary:
         click.echo(outcome.summary, err=True)
 
@@ -55,7 +63,7 @@ def rule_import(file: Path) -> None:
             if not outcome.ok:
                 session.rollback()
                 fail_with(outcome.problems, file.name)
-    click.echo(f"8.1 rule for {outcome.summary} imported")
+    click.echo(vi_en("đã nhập quy tắc 8.1: %(rule)s", rule=outcome.summary))
 
 
 @par.command("catalog-export")
@@ -77,7 +85,7 @@ def catalog_export(year: int, out: Path) -> None:
     with app.app_context(), get_db().begin() as session:
         catalogs = catalogs_for(session, year)
     if not catalogs:
-        raise click.ClickException(f"no catalog for {year}")
+        raise click.ClickException(vi_en("chưa có khung điểm năm %(year)s", year=year))
     if out.suffix.lower() == ".xlsx":
         out.write_bytes(catalog_xlsx(list(catalogs.values())))
     elif out.suffix.lower() == ".json":
@@ -88,7 +96,7 @@ def catalog_export(year: int, out: Path) -> None:
             for i, c in enumerate(catalogs.values())
         )
         out.write_text(text, encoding="utf-8")
-    click.echo(f"{len(catalogs)} catalog(s) written to {out}")
+    click.echo(vi_en("%(count)s khung điểm ghi vào %(out)s", count=len(catalogs), out=out))
 
 
 @par.command("points-import")
@@ -108,7 +116,9 @@ def points_import(file: Path, year: int) -> None:
             if not outcome.ok:
                 session.rollback()
                 fail_with(outcome.problems, file.name)
-    click.echo(f"points of {len(outcome.saved)} unit(s) imported for {year}")
+    click.echo(
+        vi_en("đã nhập điểm của %(count)s đơn vị năm %(year)s", count=len(outcome.saved), year=year)
+    )
 
 
 @par.command("sipas")
@@ -146,7 +156,14 @@ def par_sipas(year: int, round_name: str | None, results: Path | None) -> None:
             assert results is not None
             source = f"file {results.name}"
             stored = store_sipas(session, year, figures, source)
-    click.echo(f"SIPAS of {stored} unit(s) kept for {year} ({source})")
+    click.echo(
+        vi_en(
+            "đã lưu SIPAS của %(count)s đơn vị năm %(year)s (%(source)s)",
+            count=stored,
+            year=year,
+            source=source,
+        )
+    )
 
 
 @par.command("status")
@@ -168,6 +185,7 @@ def par_sipas(year: int, round_name: str | None, results: Path | None) -> None:
 def status(unit_code: str, year: int, status: str, on: datetime | None) -> None:
     """Move a unit's assessment of the year along draft → submitted → appraised → published."""
     from survey_app.db import get_db
+    from survey_app.par.labels import status_label
     from survey_app.par.scoring import ChangeError, lateness, set_status
 
     app = make_app()
@@ -178,7 +196,10 @@ def status(unit_code: str, year: int, status: str, on: datetime | None) -> None:
         except ChangeError as exc:
             raise click.ClickException(str(exc)) from None
         late = lateness(unit, year, row, date.today())
-    click.echo(f"{unit_code} {year}: {status}" + (" (late)" if late else ""))
+    click.echo(
+        f"{unit_code} {year}: {status_label(status)} / {status_label(status, 1)}"
+        + (" (" + vi_en("trễ hạn") + ")" if late else "")
+    )
 
 
 @click.command("score")
@@ -287,7 +308,8 @@ def score(
         )
     write_report(report, out)
     for note in report.notes:
-        click.echo(f"note: {note}", err=True)
+        vietnamese, _, english = note.partition(" | ")
+        click.echo(f"ghi chú / note: {vietnamese} / {english or vietnamese}", err=True)
     click.echo(
         f"đã chấm {len(report.ranking)} đơn vị năm {year} / {len(report.ranking)} unit(s) scored "
         f"for {year}, written to {out}"

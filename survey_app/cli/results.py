@@ -17,6 +17,7 @@ from survey_app.cli.common import (
     round_named,
     warm_up,
 )
+from survey_app.i18n import N_
 
 # survey_app.db.models.CHANNELS, written out so that the option's help needs no SQLAlchemy (a test
 # checks that the two agree).
@@ -193,11 +194,31 @@ def analyze(
 
     write_results(result, out)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(
-        f"{len(result.rows)} dòng kết quả / result rows ({result.aggregation}, {result.ci_method}) "
-        f"ghi vào / written to {out}"
+        click.echo(note_line(note), err=True)
+    click.echo(written_line(len(result.rows), f"{result.aggregation}; {result.ci_method}", out))
+
+
+WRITTEN = N_("%(rows)s dòng kết quả (%(method)s) ghi vào %(out)s")
+
+
+def written_line(rows: int, method: str, out: Path) -> str:
+    """What ``sipas analyze`` wrote, its method in words: Vietnamese / English."""
+    from survey_app.i18n import text_in
+    from survey_app.results.labels import method_label
+
+    return " / ".join(
+        text_in(language, WRITTEN, rows=rows, method=method_label(method, language), out=out)
+        for language in ("vi", "en")
     )
+
+
+def note_line(note: str) -> str:
+    """An analysis note: its Vietnamese (when it has one) and its English."""
+    from survey_app.results.labels import note_label
+
+    vietnamese, english = note_label(note)
+    known = not vietnamese.endswith(":")  # note_label's heading for a note it has no words for
+    return "ghi chú / note: " + (f"{vietnamese} / {english}" if known else english)
 
 
 def _inputs(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from survey_app.cli.common import bilingual, round_named
+from survey_app.i18n import vi_en
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -112,7 +113,7 @@ def review_watch(every: float | None, once: bool) -> None:
         seconds = every if every is not None else float(raw)
     except ValueError:
         raise click.ClickException(
-            f"SIGNAL_SCAN_SECONDS ({raw!r}) must be a number of seconds, e.g. 30"
+            vi_en("SIGNAL_SCAN_SECONDS (%(value)r) phải là một số giây, ví dụ 30", value=raw)
         ) from None
     if seconds <= 0:
         raise click.BadParameter(

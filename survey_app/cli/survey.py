@@ -273,6 +273,7 @@ def questionnaire_check(file: Path) -> None:
 def qr(round_name: str, out: Path, base_url: str | None, fmt: str) -> None:
     """Write every counter's poster (or codes) of a round's units into one file."""
     from survey_app.db import get_db
+    from survey_app.i18n import vi_en_of
     from survey_app.survey.counters import (
         BASE_URL_UNSET,
         base_url_unset,
@@ -280,7 +281,7 @@ def qr(round_name: str, out: Path, base_url: str | None, fmt: str) -> None:
         short_url,
     )
     from survey_app.survey.poster_pages import poster_spec
-    from survey_app.survey.qr import codes_zip, poster_pdf
+    from survey_app.survey.qr import QrError, codes_zip, poster_pdf
 
     app = make_app()
     if base_url is not None:
@@ -294,7 +295,7 @@ def qr(round_name: str, out: Path, base_url: str | None, fmt: str) -> None:
         base = base_url
     elif base_url_unset(app.config):
         raise click.ClickException(
-            bilingual(*BASE_URL_UNSET) + " — hoặc / or: sipas qr … --base-url https://…"
+            vi_en_of(BASE_URL_UNSET) + " — hoặc / or: sipas qr … --base-url https://…"
         )
     else:
         base = app.config["BASE_URL"]
@@ -317,10 +318,14 @@ def qr(round_name: str, out: Path, base_url: str | None, fmt: str) -> None:
                 bar.update(count - done[0])
                 done[0] = count
 
-            if fmt == "pdf":
-                data = poster_pdf([poster_spec(c, base) for c in found], progress=step)
-            else:
-                data = codes_zip([(c.code, short_url(base, c.code)) for c in found], progress=step)
+            try:
+                if fmt == "pdf":
+                    data = poster_pdf([poster_spec(c, base) for c in found], progress=step)
+                else:
+                    pairs = [(c.code, short_url(base, c.code)) for c in found]
+                    data = codes_zip(pairs, progress=step)
+            except QrError as exc:
+                raise click.ClickException(str(exc)) from None
     out.write_bytes(data)
     click.echo(f"{len(found)} quầy / counter(s) ghi vào / written to {out} ({base})")
 

@@ -34,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app.db.models import ParEvidenceBlob
+from survey_app.i18n import vi_en
 
 KEY = re.compile(r"[0-9a-f]{64}")
 
@@ -265,9 +266,15 @@ def check_settings(settings: Mapping[str, Any]) -> None:
     """Raise ValueError naming a wrong evidence setting (called when the app starts)."""
     kind = str(settings.get("EVIDENCE_STORE") or "local")
     if kind not in STORES:
-        raise ValueError(f"EVIDENCE_STORE ({kind!r}) must be one of {', '.join(STORES)}")
+        raise ValueError(
+            vi_en(
+                "EVIDENCE_STORE (%(value)r) phải là một trong %(stores)s",
+                value=kind,
+                stores=", ".join(STORES),
+            )
+        )
     if kind == "s3" and not str(settings.get("EVIDENCE_S3_BUCKET") or "").strip():
-        raise ValueError("EVIDENCE_STORE=s3 needs EVIDENCE_S3_BUCKET (the bucket's name)")
+        raise ValueError(vi_en("EVIDENCE_STORE=s3 cần EVIDENCE_S3_BUCKET (tên bucket)"))
 
 
 def store_from_settings(settings: Mapping[str, Any], session: Session) -> EvidenceStore:

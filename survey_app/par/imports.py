@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scoring_bridge import catalog_to_data, check_rule81, load_rule81_text
+from scoring_bridge import Problem, catalog_to_data, check_rule81, load_rule81_text
 from survey_app.db.models import ParCatalog, ParPoints
+from survey_app.i18n import vi_en
+from survey_app.par.bridge_words import translated_all, translated_result
 from survey_app.par.files import (
     read_catalog_xlsx,
     read_catalogs_csv,
@@ -29,7 +31,7 @@ from survey_app.par.scoring import catalogs_for, points_problems, year_units
 class ImportOutcome:
     """What an import saved (``saved``: catalog types, rule, or unit codes), or its problems."""
 
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     saved: list[str] = field(default_factory=list)
     summary: str = ""
 
@@ -56,9 +58,11 @@ def import_catalogs(session: Session, data: bytes, filename: str, year: int) -> 
         results = read_catalogs_json(data, year=year)
     else:
         results = read_catalogs_csv(data, year=year)
-    problems = [str(p) for r in results.values() for p in r.problems]
+    problems = [p for r in results.values() for p in r.problems]
     if problems or not results:
-        return ImportOutcome(problems or ["no catalog found in the file"])
+        return ImportOutcome(
+            problems or [Problem("file", vi_en("không tìm thấy khung điểm nào trong tệp"))]
+        )
     dropped: list[str] = []
     for unit_type, result in results.items():
         row = _catalog_row(session, year, unit_type)
@@ -79,18 +83,27 @@ def import_catalogs(session: Session, data: bytes, filename: str, year: int) -> 
 
 def import_rule81(session: Session, data: bytes) -> ImportOutcome:
     """An 8.1 rule (JSON) for its unit type and year; it must agree with that year's catalog."""
-    result = load_rule81_text(data)
+    result = translated_result(load_rule81_text(data))
     if result.value is None:
-        return ImportOutcome([str(p) for p in result.problems])
+        return ImportOutcome(list(result.problems))
     rule = result.value
     catalog = catalogs_for(session, rule.year, {rule.unit_type}).get(rule.unit_type)
     if catalog is None:
         return ImportOutcome(
-            [f"no {rule.unit_type} catalog for {rule.year}: import the catalog first"]
+            [
+                Problem(
+                    "",
+                    vi_en(
+                        "chưa có khung điểm %(unit_type)s năm %(year)s: hãy nhập khung điểm trước",
+                        unit_type=rule.unit_type,
+                        year=rule.year,
+                    ),
+                )
+            ]
         )
-    problems = check_rule81(rule, catalog)
+    problems = translated_all(check_rule81(rule, catalog))
     if problems:
-        return ImportOutcome([str(p) for p in problems])
+        return ImportOutcome(problems)
     row = _catalog_row(session, rule.year, rule.unit_type)
     row.rule81 = json.loads(data.decode("utf-8-sig"))
     session.add(row)
@@ -107,12 +120,12 @@ def import_points(session: Session, data: bytes, filename: str, year: int) -> Im
     else:
         points, problems = read_points_csv(data)
     if problems:
-        return ImportOutcome([str(p) for p in problems])
+        return ImportOutcome(problems)
     catalogs = catalogs_for(session, year)
     units = {u.code: u for u in year_units(session, year, set(catalogs))}
     problems = points_problems(points, catalogs, {c: u.unit_type.code for c, u in units.items()})
     if problems:
-        return ImportOutcome([str(p) for p in problems])
+        return ImportOutcome(problems)
     for code, leaves in points.items():
         for leaf, entry in leaves.items():
             row = session.get(ParPoints, (year, units[code].id, leaf)) or ParPoints(

@@ -1,77 +1,30 @@
-"""The PAR index as people read it: problems (Vietnamese first, the English message as a gloss),
+"""The PAR index as people read it: problems (Vietnamese first, the English as a gloss),
 workflow statuses and refusals, where a SIPAS figure came from.
 
-``scoring_bridge`` (a computation package) and the scoring service keep their English problems,
-which the CLI prints; the PAR pages show these words.
+The problems come said in both languages ("Vietnamese / English": the scoring service's own, and
+``scoring_bridge``'s through `survey_app.par.bridge_words`); the pages split them.
 """
 
 from __future__ import annotations
-
-import re
-from collections.abc import Callable, Mapping
 
 from markupsafe import Markup
 
 from scoring_bridge import Problem
 from scoring_bridge.workflow import STATUS_LABELS, TRANSITIONS, as_status
-
-Say = Callable[[re.Match[str], Mapping[str, str]], str]
-_SAY: tuple[tuple[str, Say], ...] = (
-    (
-        r"no SIPAS result for (\d+): analyse the round or import a results file",
-        lambda m, _t: Markup(
-            "chưa có kết quả SIPAS năm {} cho tiêu chí 8.1: chạy "
-            "<code>sipas par sipas --year {} --round …</code> hoặc nhập tệp kết quả"
-        ).format(m[1], m[1]),
-    ),
-    (
-        r"no 8\.1 rule for '(.+)' in (\d+)",
-        lambda m, t: f"chưa có quy tắc tính điểm 8.1 của {t.get(m[1], m[1])} năm {m[2]}",
-    ),
-    (
-        r"no catalog for unit type '(.+?)'(?: in (\d+))?",
-        lambda m, t: (
-            f"chưa có khung điểm của {t.get(m[1], m[1])}" + (f" năm {m[2]}" if m[2] else "")
-        ),
-    ),
-    (
-        r"unit '(.+)': no points for '(.+)' \(maximum (.+)\)",
-        lambda m, _t: f"đơn vị {m[1]}: chưa có điểm tiêu chí {m[2]} (tối đa {m[3]} điểm)",
-    ),
-    (
-        r"unit '(.+)', '(.+)': (.+) points is above the maximum (.+)",
-        lambda m, _t: f"đơn vị {m[1]}, tiêu chí {m[2]}: {m[3]} điểm vượt mức tối đa {m[4]}",
-    ),
-    (
-        r"unit '(.+)', '(.+)': (.+) points is below 0",
-        lambda m, _t: f"đơn vị {m[1]}, tiêu chí {m[2]}: {m[3]} điểm nhỏ hơn 0",
-    ),
-    (
-        r"unit '(.+)': unknown code '(.+)'",
-        lambda m, _t: f"đơn vị {m[1]}: không có tiêu chí mã {m[2]} trong khung điểm",
-    ),
-)
-_PATTERNS = tuple((re.compile(p), say) for p, say in _SAY)
+from survey_app.par.bridge_words import translated
+from survey_app.staff.upload_labels import place
 
 
-def problem_label(problem: Problem, type_names: Mapping[str, str] | None = None) -> Markup:
-    """A scoring problem in Vietnamese (where it is, what to do) with the English as a gloss."""
-    names = type_names or {}
-    where = re.sub(r"^unit ", "đơn vị ", problem.location or "")
+def problem_label(problem: Problem) -> Markup:
+    """A scoring problem: where (in Vietnamese) and what, Vietnamese first with the English as a
+    gloss; a message in one language only is shown as it is."""
+    problem = translated(problem)
+    where = place(problem.location or "")
     vietnamese, _, english = problem.message.partition(" / ")
-    if english:  # the province rules' problems are said in both languages already
-        text = (
-            vietnamese if vietnamese.startswith("đơn vị") or not where else f"{where}: {vietnamese}"
-        )
-        return Markup('{} <span class="en">{}</span>').format(text, english)
-    for pattern, say in _PATTERNS:
-        found = pattern.fullmatch(problem.message)
-        if found:
-            text = say(found, names)
-            if not text.startswith("đơn vị") and where:
-                text = Markup("{}: {}").format(where, text)
-            return Markup('{} <span class="en">{}</span>').format(text, str(problem))
-    return Markup('Vấn đề ({}) <span class="en">{}</span>').format(where or "dữ liệu", problem)
+    text = vietnamese if vietnamese.startswith("đơn vị") or not where else f"{where}: {vietnamese}"
+    if not english:
+        return Markup("{}").format(text)
+    return Markup('{} <span class="en">{}</span>').format(text, english)
 
 
 SOURCE_WORDS = (("round ", "đợt "), ("file ", "tệp "))

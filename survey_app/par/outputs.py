@@ -11,6 +11,8 @@ from pathlib import Path
 
 from scoring_bridge import Catalog, Problem, SipasFigure, load_rule81_file
 from survey_app.csv_files import read_table
+from survey_app.i18n import vi_en
+from survey_app.par.bridge_words import translated_result
 from survey_app.par.files import (
     check_points,
     ranking_csv,
@@ -88,7 +90,12 @@ def read_sipas_results(path: Path) -> tuple[dict[str, SipasFigure], list[Problem
     figures: dict[str, SipasFigure] = {}
     problems: list[Problem] = []
     if path.suffix.lower() == ".sav":
-        return {}, [Problem("file", "read the results as CSV, XLSX or JSON, not SPSS .sav")]
+        return {}, [
+            Problem(
+                "file",
+                vi_en("hãy đọc kết quả dạng CSV, XLSX hoặc JSON, không phải SPSS .sav"),
+            )
+        ]
     header, rows, found = read_table(path, sheet="results")
     if found:
         return {}, [Problem(f"row {p.row}" if p.row else "file", p.message) for p in found]
@@ -98,7 +105,10 @@ def read_sipas_results(path: Path) -> tuple[dict[str, SipasFigure], list[Problem
         return {}, [
             Problem(
                 "row 1",
-                f"not a SIPAS results file: missing columns {', '.join(sorted(missing))}",
+                vi_en(
+                    "không phải tệp kết quả SIPAS: thiếu các cột %(columns)s",
+                    columns=", ".join(sorted(missing)),
+                ),
             )
         ]
     for number, row in enumerate(rows, start=2):
@@ -110,8 +120,17 @@ def read_sipas_results(path: Path) -> tuple[dict[str, SipasFigure], list[Problem
             figures[row["unit_code"]] = SipasFigure(
                 float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
             )
-        except ValueError as exc:
-            problems.append(Problem(f"row {number}", str(exc)))
+        except ValueError:
+            problems.append(
+                Problem(
+                    f"row {number}",
+                    vi_en(
+                        "estimate, ci_low, ci_high (%(values)s) phải là các số từ 0 đến 100, "
+                        "ci_low ≤ estimate ≤ ci_high",
+                        values=", ".join(row[k] for k in ("estimate", "ci_low", "ci_high")),
+                    ),
+                )
+            )
     return figures, problems
 
 
@@ -143,7 +162,7 @@ def inputs_with_files(
                 catalogs[unit_type] = result.value
         inputs = replace(inputs, catalogs=catalogs)
     if rule is not None:
-        result = load_rule81_file(rule)
+        result = translated_result(load_rule81_file(rule))
         problems += list(result.problems)
         if result.value is not None:
             inputs = replace(inputs, rules={**inputs.rules, result.value.unit_type: result.value})
@@ -153,7 +172,8 @@ def inputs_with_files(
         types = {u.code: u.unit_type for u in inputs.units}
         unknown = sorted(set(given) - set(types))
         problems += [
-            Problem(f"unit {code}", "unknown unit: not in the units list") for code in unknown
+            Problem(f"unit {code}", vi_en("không có đơn vị này trong danh sách đơn vị"))
+            for code in unknown
         ]
         final = {
             unit: {leaf: p.final_points for leaf, p in leaves.items() if p.final_points is not None}

@@ -58,8 +58,7 @@ def _report(year: int) -> tuple[ScoreReport | None, list[str]]:
     try:
         return compute(inputs_from_database(session(), year)), []
     except ProblemsError as exc:
-        names = {t.code: t.name_vi for t in session().scalars(select(UnitType))}
-        return None, [problem_label(p, names) for p in exc.problems]
+        return None, [problem_label(p) for p in exc.problems]
 
 
 @bp.get("/<int:year>")

@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from survey_app.db import session
 from survey_app.par.reminders import (
-    NOT_SET,
     SMTP_NAMES,
     ReminderError,
     remind,
@@ -64,8 +63,7 @@ def send(year: int) -> ResponseReturnValue:
         session().rollback()
         audit.note(sent=0, problem=str(exc)[:120])
         # settings missing or wrong: 422 (the page says what to set); a server down: 503
-        unset = str(exc) == NOT_SET or str(exc).startswith("Cài đặt e-mail sai")
-        return _page(year, str(exc), 422 if unset else 503)
+        return _page(year, str(exc), 422 if exc.settings else 503)
     audit.note(
         sent=len(outcome.sent), failed=len(outcome.failed), no_address=len(outcome.no_address)
     )

@@ -12,6 +12,7 @@ the unit's year (with the addresses), so the unit's history and the page show it
 
 from __future__ import annotations
 
+import math
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -26,17 +27,35 @@ from sqlalchemy.orm import Session
 
 from scoring_bridge.workflow import STATUS_LABELS, STEPS, Status, deadline
 from survey_app.db.models import ParStep, Unit, User
+from survey_app.i18n import vi_en
 from survey_app.par.scoring import catalogs_for, year_units
 from survey_app.par.self_assessment import load_sheet, step_row
 from survey_app.staff.users import UNIT_OFFICER
 
 TO_DO = (Status.DRAFT.value, Status.RETURNED.value)
 TLS_MODES = ("starttls", "ssl", "none")
-SMTP_NAMES = ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_TLS")
+SMTP_NAMES = (
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_USER",
+    "SMTP_PASSWORD",
+    "SMTP_FROM",
+    "SMTP_TLS",
+    "SMTP_TIMEOUT",
+)
+DEFAULT_TIMEOUT = 20.0
+"""Seconds to wait for the mail server (``SMTP_TIMEOUT`` unset)."""
 
 
 class ReminderError(RuntimeError):
-    """Reminders cannot be sent (settings, the mail server); the message says what to do."""
+    """Reminders cannot be sent (settings, the mail server); the message says what to do.
+
+    ``settings``: the settings are missing or wrong (not the mail server).
+    """
+
+    def __init__(self, message: str, *, settings: bool = False) -> None:
+        super().__init__(message)
+        self.settings = settings
 
 
 @dataclass(frozen=True)
@@ -180,6 +199,7 @@ class SmtpSettings:
     user: str = ""
     password: str = field(default="", repr=False)
     tls: str = "starttls"
+    timeout: float = DEFAULT_TIMEOUT
 
 
 def smtp_settings(config: Mapping[str, Any]) -> SmtpSettings | None:
@@ -194,21 +214,44 @@ def smtp_settings(config: Mapping[str, Any]) -> SmtpSettings | None:
         if not 0 < port < 65536:
             raise ValueError
     except ValueError:
-        problems.append(f"SMTP_PORT ({config.get('SMTP_PORT')!r}) phải là số cổng / a port")
+        problems.append(
+            vi_en("SMTP_PORT (%(value)r) phải là số cổng", value=config.get("SMTP_PORT"))
+        )
         port = 0
     tls = str(config.get("SMTP_TLS") or "starttls").strip().lower()
     if tls not in TLS_MODES:
-        problems.append(f"SMTP_TLS ({tls!r}) phải là / must be {', '.join(TLS_MODES)}")
+        problems.append(
+            vi_en("SMTP_TLS (%(value)r) phải là %(modes)s", value=tls, modes=", ".join(TLS_MODES))
+        )
     sender = str(config.get("SMTP_FROM") or "").strip()
     if "@" not in sender:
-        problems.append("SMTP_FROM (địa chỉ người gửi / the sender's address) chưa đặt / not set")
+        problems.append(vi_en("SMTP_FROM (địa chỉ người gửi) chưa đặt"))
     user = str(config.get("SMTP_USER") or "").strip()
     password = str(config.get("SMTP_PASSWORD") or "")
     if user and not password:
-        problems.append("SMTP_USER cần SMTP_PASSWORD / SMTP_USER needs SMTP_PASSWORD")
+        problems.append(vi_en("SMTP_USER cần SMTP_PASSWORD"))
+    timeout = _seconds(config.get("SMTP_TIMEOUT"))
+    if timeout is None:
+        problems.append(
+            vi_en(
+                "SMTP_TIMEOUT (%(value)r) phải là số giây lớn hơn 0, ví dụ 20",
+                value=config.get("SMTP_TIMEOUT"),
+            )
+        )
     if problems:
-        raise ReminderError("Cài đặt e-mail sai / bad e-mail settings: " + "; ".join(problems))
-    return SmtpSettings(host, port, sender, user, password, tls)
+        raise ReminderError(vi_en("Cài đặt e-mail sai") + ": " + "; ".join(problems), settings=True)
+    return SmtpSettings(host, port, sender, user, password, tls, timeout or DEFAULT_TIMEOUT)
+
+
+def _seconds(raw: object) -> float | None:
+    """``SMTP_TIMEOUT`` in seconds (unset: the default), None when it is not a number > 0."""
+    if raw is None or str(raw).strip() == "":
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(str(raw))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 # --- messages -------------------------------------------------------------------------------
@@ -304,7 +347,7 @@ def remind(
     """
     settings = smtp_settings(config)
     if settings is None and not dry_run:
-        raise ReminderError(NOT_SET)
+        raise ReminderError(not_set_message(), settings=True)
     sender = settings.sender if settings else "sipas@localhost"
     outcome = Outcome()
     for standing in standings(session, year, today):
@@ -343,12 +386,12 @@ class _SheetRef:
     unit: Unit
 
 
-NOT_SET = (
-    "Chưa cài đặt máy chủ e-mail: đặt SMTP_HOST, SMTP_PORT, SMTP_FROM (và SMTP_USER, "
-    "SMTP_PASSWORD, SMTP_TLS nếu cần) rồi khởi động lại ứng dụng. / No mail server is set: set "
-    "SMTP_HOST, SMTP_PORT, SMTP_FROM (and SMTP_USER, SMTP_PASSWORD, SMTP_TLS if needed), then "
-    "restart the app."
-)
+def not_set_message() -> str:
+    """No mail server is set: what to set."""
+    return vi_en(
+        "Chưa cài đặt máy chủ e-mail: đặt SMTP_HOST, SMTP_PORT, SMTP_FROM (và SMTP_USER, "
+        "SMTP_PASSWORD, SMTP_TLS nếu cần) rồi khởi động lại ứng dụng."
+    )
 
 
 def _send(settings: SmtpSettings, outcome: Outcome) -> list[tuple[Standing, tuple[str, ...]]]:
@@ -373,9 +416,13 @@ def _send(settings: SmtpSettings, outcome: Outcome) -> list[tuple[Standing, tupl
     except (OSError, smtplib.SMTPException) as exc:
         if not delivered:
             raise ReminderError(
-                f"Không gửi được e-mail qua {settings.host}:{settings.port} ({exc}); kiểm tra "
-                "SMTP_HOST, SMTP_PORT, SMTP_TLS, SMTP_USER và SMTP_PASSWORD. / Could not send "
-                "through the mail server: check the SMTP settings."
+                vi_en(
+                    "Không gửi được e-mail qua %(host)s:%(port)s (%(error)s); kiểm tra SMTP_HOST, "
+                    "SMTP_PORT, SMTP_TLS, SMTP_USER và SMTP_PASSWORD.",
+                    host=settings.host,
+                    port=settings.port,
+                    error=exc,
+                )
             ) from exc
         sent_units = {id(s) for s, _ in delivered}
         for (standing, _), _mail in pending:
@@ -393,10 +440,10 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     context = ssl.create_default_context()
     if settings.tls == "ssl":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-            settings.host, settings.port, timeout=20, context=context
+            settings.host, settings.port, timeout=settings.timeout, context=context
         )
     else:
-        smtp = smtplib.SMTP(settings.host, settings.port, timeout=20)
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
         if settings.tls == "starttls":
             smtp.starttls(context=context)
     if settings.user:

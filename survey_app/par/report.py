@@ -27,6 +27,8 @@ from scoring_bridge import (
     score_units,
 )
 from scoring_bridge.rules import not_applicable_leaves
+from survey_app.i18n import N_, text_in, vi_en
+from survey_app.par.bridge_words import translated_all
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,11 @@ def compute(inputs: ScoringInputs) -> ScoreReport:
             problems.append(
                 Problem(
                     f"unit {unit.code}",
-                    f"no catalog for unit type {unit.unit_type!r} in {inputs.year}",
+                    vi_en(
+                        "chưa có khung điểm cho %(unit_type)s năm %(year)s",
+                        unit_type=_type_name(unit.unit_type, None),
+                        year=inputs.year,
+                    ),
                 )
             )
             continue
@@ -107,7 +113,11 @@ def compute(inputs: ScoringInputs) -> ScoreReport:
                     problems.append(
                         Problem(
                             f"unit {unit.code}",
-                            f"no 8.1 rule for {unit.unit_type!r} in {inputs.year}",
+                            vi_en(
+                                "chưa có quy tắc tính điểm 8.1 cho %(unit_type)s năm %(year)s",
+                                unit_type=_type_name(unit.unit_type, None),
+                                year=inputs.year,
+                            ),
                             leaf.code,
                         )
                     )
@@ -115,8 +125,11 @@ def compute(inputs: ScoringInputs) -> ScoreReport:
                     problems.append(
                         Problem(
                             f"unit {unit.code}",
-                            f"no SIPAS result for {inputs.year}: analyse the "
-                            "round or import a results file",
+                            vi_en(
+                                "chưa có kết quả SIPAS năm %(year)s: hãy phân tích đợt khảo sát "
+                                "hoặc nhập tệp kết quả",
+                                year=inputs.year,
+                            ),
                             leaf.code,
                         )
                     )
@@ -140,23 +153,22 @@ def compute(inputs: ScoringInputs) -> ScoreReport:
     try:
         scores = score_units(inputs.catalogs.values(), unit_points)
     except ProblemsError as exc:
-        problems.extend(exc.problems)
+        problems.extend(translated_all(exc.problems))
     if problems:
         raise ProblemsError(problems)
     notes = []
     if any(c.illustrative for c in inputs.catalogs.values()):
-        notes.append(
-            "Khung điểm minh họa (chưa phải phụ lục chính thức) | "
-            "Illustrative points catalog, not the official appendix"
-        )
+        notes.append(_line(N_("Khung điểm minh họa (chưa phải phụ lục chính thức)")))
     for unit_type, catalog in inputs.catalogs.items():
         if catalog.rules is not None and any(s.unit_type == unit_type for s in scores):
             notes += rule_notes(catalog, unit_type)
     if previous_used:
         notes.append(
-            f"Điểm điều tra xã hội học của năm {inputs.year - 1} được dùng cho: "
-            f"{', '.join(sorted(previous_used))} | Last year's Ministry survey points "
-            "used for these units"
+            _line(
+                N_("Điểm điều tra xã hội học của năm %(year)s được dùng cho: %(units)s"),
+                year=inputs.year - 1,
+                units=", ".join(sorted(previous_used)),
+            )
         )
     return ScoreReport(
         year=inputs.year,
@@ -171,13 +183,23 @@ def compute(inputs: ScoringInputs) -> ScoreReport:
     )
 
 
+def _type_name(unit_type: str, names: None) -> str:
+    """A unit type's Vietnamese name (its code when unknown)."""
+    from survey_app.par.files.common import _type_name as name_of  # the files need openpyxl
+
+    return name_of(unit_type, names)
+
+
+def _line(msgid: str, /, **values: object) -> str:
+    """A report line: ``"Vietnamese | English"`` (what pages and files show of a note)."""
+    return f"{text_in('vi', msgid, **values)} | {text_in('en', msgid, **values)}"
+
+
 def rule_notes(catalog: Catalog, unit_type: str) -> list[str]:
     """The lines saying a catalog's province rules, for every report built on it."""
     rules = catalog.rules
     if rules is None:
         return []
-    from survey_app.par.files.common import _type_name
-
     name = _type_name(unit_type, None)
     note_vi, _, note_en = (rules.note or "").partition(" | ")
     illustrative = rules.illustrative and bool(rules.note)

@@ -24,6 +24,7 @@ from scoring_bridge import (
 )
 from scoring_bridge.workflow import is_late, transition
 from survey_app.db.models import ParAssessment, ParCatalog, ParChange, ParPoints, ParSipas, Unit
+from survey_app.i18n import vi_en
 from survey_app.par.labels import source_label, status_refusal
 from survey_app.par.report import ScoreReport, ScoringInputs, ScoringUnit, compute
 
@@ -160,34 +161,44 @@ def change_points(
     Not while the unit is still self-assessing (draft): nothing is appraised before it submits.
     """
     if not reason.strip():
-        raise ChangeError("Cần ghi lý do điều chỉnh / a change needs a reason")
+        raise ChangeError(vi_en("Cần ghi lý do điều chỉnh"))
     if assessment(session, year, unit).status == "draft":
-        raise ChangeError(
-            "đơn vị chưa gửi kết quả tự đánh giá: chưa thể thẩm định "
-            "/ the unit has not submitted its self-assessment yet"
-        )
+        raise ChangeError(vi_en("đơn vị chưa gửi kết quả tự đánh giá: chưa thể thẩm định"))
     catalogs = catalogs_for(session, year, {unit.unit_type.code})
     catalog = catalogs.get(unit.unit_type.code)
     if catalog is None:
         raise ChangeError(
-            f"Chưa có khung điểm cho {unit.unit_type.name_vi} năm {year} / "
-            f"no catalog for this unit type in {year}"
+            vi_en(
+                "Chưa có khung điểm cho %(unit_type)s năm %(year)s",
+                unit_type=unit.unit_type.name_vi,
+                year=year,
+            )
         )
     if code not in catalog or not catalog.is_leaf(code):
         raise ChangeError(
-            f"{code!r} không phải là một tiêu chí chấm điểm trong khung điểm của "
-            f"{unit.unit_type.name_vi} / not a scored criterion of this unit type's catalog"
+            vi_en(
+                "%(code)r không phải là một tiêu chí chấm điểm trong khung điểm của %(unit_type)s",
+                code=code,
+                unit_type=unit.unit_type.name_vi,
+            )
         )
     leaf = catalog.get(code)
     if leaf.source == "sipas":
         raise ChangeError(
-            f"{code}: điểm tính từ kết quả khảo sát SIPAS theo quy tắc của năm, không nhập tay / "
-            "comes from the SIPAS survey by the year's rule; it is not typed in"
+            vi_en(
+                "%(code)s: điểm tính từ kết quả khảo sát SIPAS theo quy tắc của năm, không "
+                "nhập tay",
+                code=code,
+            )
         )
     if not 0 <= new <= leaf.max_points:
         raise ChangeError(
-            f"{code}: {new:g} điểm nằm ngoài khoảng 0–{leaf.max_points:g} điểm của tiêu chí / "
-            f"{new:g} points is outside 0–{leaf.max_points:g}"
+            vi_en(
+                "%(code)s: %(points)s điểm nằm ngoài khoảng 0–%(top)s điểm của tiêu chí",
+                code=code,
+                points=f"{new:g}",
+                top=f"{leaf.max_points:g}",
+            )
         )
     row = session.get(ParPoints, (year, unit.id, code))
     if row is None:
@@ -263,7 +274,14 @@ def points_problems(
     for unit, leaves in points.items():
         unit_type = unit_types.get(unit)
         if unit_type is None or unit_type not in catalogs:
-            problems.append(Problem(f"unit {unit}", "unknown unit, or its type has no catalog"))
+            problems.append(
+                Problem(
+                    f"unit {unit}",
+                    vi_en(
+                        "không có đơn vị này trong năm, hoặc loại đơn vị của nó chưa có khung điểm"
+                    ),
+                )
+            )
             continue
         catalog = catalogs[unit_type]
         items = catalog.rules.adjustments if catalog.rules is not None else {}
@@ -275,7 +293,7 @@ def points_problems(
                         problems.append(
                             Problem(
                                 f"unit {unit}",
-                                f"{what} {value:g} is outside 0–{top:g} ({items[code][1].name})",
+                                _outside(what, value, top, items[code][1].name),
                                 code,
                             )
                         )
@@ -284,8 +302,11 @@ def points_problems(
                 problems.append(
                     Problem(
                         f"unit {unit}",
-                        f"{code!r} cannot be marked not applicable: the catalog's rules do not "
-                        "allow it for this unit",
+                        vi_en(
+                            "%(code)r không thể đánh dấu không áp dụng: quy tắc của khung điểm "
+                            "không cho phép với đơn vị này",
+                            code=code,
+                        ),
                         code,
                     )
                 )
@@ -294,7 +315,12 @@ def points_problems(
                 problems.append(
                     Problem(
                         f"unit {unit}",
-                        f"{code!r} is not a scored criterion of the {unit_type} catalog",
+                        vi_en(
+                            "%(code)r không phải tiêu chí được chấm điểm của khung điểm "
+                            "%(unit_type)s",
+                            code=code,
+                            unit_type=unit_type,
+                        ),
                         code,
                     )
                 )
@@ -304,7 +330,10 @@ def points_problems(
                 problems.append(
                     Problem(
                         f"unit {unit}",
-                        "8.1 comes from SIPAS by the year's rule: leave it out of the points file",
+                        vi_en(
+                            "tiêu chí 8.1 lấy từ kết quả SIPAS theo quy tắc của năm: bỏ dòng này "
+                            "khỏi tệp điểm"
+                        ),
                         code,
                     )
                 )
@@ -312,12 +341,21 @@ def points_problems(
                 if value is not None and not 0 <= value <= leaf.max_points:
                     problems.append(
                         Problem(
-                            f"unit {unit}",
-                            f"{what} {value:g} is outside 0–{leaf.max_points:g} ({leaf.name})",
-                            code,
+                            f"unit {unit}", _outside(what, value, leaf.max_points, leaf.name), code
                         )
                     )
     return problems
+
+
+def _outside(column: str, value: float, top: float, name: str) -> str:
+    """Points of ``column`` outside 0 to the maximum ``top`` of the criterion ``name``."""
+    return vi_en(
+        "%(column)s %(value)s nằm ngoài khoảng 0–%(top)s (%(name)s)",
+        column=column,
+        value=f"{value:g}",
+        top=f"{top:g}",
+        name=name,
+    )
 
 
 def _may_be_marked(catalog: Catalog, unit: str, code: str) -> bool:

@@ -20,6 +20,8 @@ import numpy as np
 from analysis import PostStrata, SipasData
 from questionnaires import Questionnaire
 from survey_app.csv_files import FileProblem, read_csv
+from survey_app.i18n import vi_en
+from survey_app.results import input_messages as messages
 
 FIXED = ("response_id", "unit_code", "questionnaire", "questionnaire_version")
 COUNT_COLUMNS = ("unit_code", "cell", "count")
@@ -66,20 +68,18 @@ def parse_questionnaire_ref(text: str) -> tuple[str, int]:
     """``sipas-2023@1`` → (``sipas-2023``, 1)."""
     name, _, version = text.partition("@")
     if not name or not version.isdigit():
-        raise ValueError(f"questionnaire ({text!r}) must be written ID@VERSION, e.g. sipas-2023@1")
+        raise ValueError(
+            vi_en("bảng hỏi (%(text)r) phải viết dạng MÃ@PHIÊN_BẢN, ví dụ sipas-2023@1", text=text)
+        )
     return name, int(version)
 
 
 def read_responses_file(path: Path) -> ResponsesTable:
     """The responses CSV (UTF-8, with or without BOM)."""
     header, rows, problems = read_csv(path)
-    for column in FIXED:
+    for column in FIXED:  # the same words as responses_file's columnar reader (tests compare them)
         if header and column not in header:
-            problems.append(
-                FileProblem(
-                    1, column, f"required column {column!r} is missing: is this a responses export?"
-                )
-            )
+            problems.append(FileProblem(1, column, messages.missing_fixed(column)))
     if problems:
         raise InputError(problems)
     return ResponsesTable(header, rows)
@@ -114,18 +114,11 @@ def to_sipas_data(
         if item not in table.header:
             problems.append(
                 FileProblem(
-                    1,
-                    item,
-                    f"item column {item!r} of {questionnaire.id} "
-                    f"v{questionnaire.version} is missing",
+                    1, item, messages.missing_item(item, questionnaire.id, questionnaire.version)
                 )
             )
     if by is not None and by not in table.header:
-        problems.append(
-            FileProblem(
-                1, by, f"--by column {by!r} is not in the file; columns: {', '.join(table.header)}"
-            )
-        )
+        problems.append(FileProblem(1, by, messages.missing_by(by, table.header)))
     if problems:
         raise InputError(problems)
     answers = np.full((len(table.rows), len(items)), np.nan)
@@ -136,10 +129,9 @@ def to_sipas_data(
                 FileProblem(
                     number + 2,
                     "questionnaire",
-                    f"answers to "
-                    f"{row.get('questionnaire')} v"
-                    f"{row.get('questionnaire_version')}, not {wanted[0]} "
-                    f"v{wanted[1]}",
+                    messages.other_questionnaire(
+                        row.get("questionnaire"), row.get("questionnaire_version"), wanted
+                    ),
                 )
             )
             continue
@@ -148,9 +140,7 @@ def to_sipas_data(
             if value == "":
                 continue
             if value not in {"1", "2", "3", "4", "5"}:
-                problems.append(
-                    FileProblem(number + 2, item, f"{value!r} is not an answer 1–5 (or empty)")
-                )
+                problems.append(FileProblem(number + 2, item, messages.not_an_answer(value)))
                 continue
             answers[number, column] = float(value)
         if len(problems) > 50:
@@ -158,7 +148,7 @@ def to_sipas_data(
     if problems:
         raise InputError(problems)
     if not table.rows:
-        raise InputError([FileProblem(None, None, "there are no responses to analyse")])
+        raise InputError([FileProblem(None, None, messages.no_responses())])
     return SipasData(
         unit_codes=np.array([row["unit_code"] for row in table.rows]),
         answers=answers,
@@ -183,10 +173,21 @@ def read_cell_counts(
     for column in COUNT_COLUMNS:
         if header and column not in header:
             close = difflib.get_close_matches(column, header, n=1)
-            hint = f" (did you mean to rename {close[0]!r}?)" if close else ""
-            problems.append(FileProblem(1, column, f"required column {column!r} is missing{hint}"))
+            problems.append(
+                FileProblem(
+                    1,
+                    column,
+                    vi_en(
+                        "thiếu cột bắt buộc %(column)r (đổi tên cột %(close)r?)",
+                        column=column,
+                        close=close[0],
+                    )
+                    if close
+                    else vi_en("thiếu cột bắt buộc %(column)r", column=column),
+                )
+            )
     if not problems and not rows:
-        problems.append(FileProblem(None, None, "the file has a header but no counts"))
+        problems.append(FileProblem(None, None, vi_en("tệp có dòng tiêu đề nhưng không có số nào")))
     if problems:
         raise InputError(problems)
     known = None if known_units is None else set(known_units)
@@ -196,29 +197,53 @@ def read_cell_counts(
         unit, cell, raw = row["unit_code"], row["cell"], row["count"]
         before = len(problems)
         if not unit:
-            problems.append(FileProblem(number, "unit_code", "the unit code is missing"))
+            problems.append(FileProblem(number, "unit_code", vi_en("thiếu mã đơn vị")))
         elif known is not None and unit not in known:
             close = difflib.get_close_matches(unit, sorted(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(FileProblem(number, "unit_code", f"unknown unit {unit!r}{hint}"))
+            problems.append(
+                FileProblem(
+                    number,
+                    "unit_code",
+                    vi_en(
+                        "không có đơn vị mã %(code)r (có phải %(close)r?)",
+                        code=unit,
+                        close=close[0],
+                    )
+                    if close
+                    else vi_en("không có đơn vị mã %(code)r", code=unit),
+                )
+            )
         if not cell:
             problems.append(
-                FileProblem(number, "cell", "the cell is missing: each count is of one cell")
+                FileProblem(number, "cell", vi_en("thiếu ô: mỗi số hồ sơ là của một ô"))
             )
         elif unit and (unit, cell) in seen:
             problems.append(
                 FileProblem(
-                    number, "cell", f"unit {unit}, cell {cell!r} is also on row {seen[unit, cell]}"
+                    number,
+                    "cell",
+                    vi_en(
+                        "đơn vị %(unit)s, ô %(cell)r đã có ở dòng %(row)s",
+                        unit=unit,
+                        cell=cell,
+                        row=seen[unit, cell],
+                    ),
                 )
             )
         else:
             seen[unit, cell] = number
         if re.fullmatch(r"-?[0-9]+", raw) is None:
             problems.append(
-                FileProblem(number, "count", f"count ({raw!r}) must be a whole number of dossiers")
+                FileProblem(
+                    number,
+                    "count",
+                    vi_en("count (%(value)r) phải là số hồ sơ, một số nguyên", value=raw),
+                )
             )
         elif int(raw) < 0:
-            problems.append(FileProblem(number, "count", f"count ({raw}) must not be negative"))
+            problems.append(
+                FileProblem(number, "count", vi_en("count (%(value)s) không được âm", value=raw))
+            )
         if len(problems) == before:
             counts[unit, cell] = int(raw)
     if problems:
@@ -237,14 +262,7 @@ def post_strata_of(
     """
     if column not in table.header:
         raise InputError(
-            [
-                FileProblem(
-                    1,
-                    column,
-                    f"--cell column {column!r} is not in the file; "
-                    f"columns: {', '.join(table.header)}",
-                )
-            ]
+            [FileProblem(1, column, messages.missing_cell_column(column, table.header))]
         )
     labels = [row.get(column, "") for row in table.rows]
     rows_of: dict[tuple[str, str], list[int]] = {}
@@ -252,20 +270,10 @@ def post_strata_of(
         key = (row.get("unit_code", ""), cell)
         if key not in counts:
             rows_of.setdefault(key, []).append(number)
-    problems = []
-    for (unit, cell), numbers in rows_of.items():
-        shown = ", ".join(map(str, numbers[:10])) + (" …" if len(numbers) > 10 else "")
-        if cell:
-            message = (
-                f"unit {unit}, cell {cell!r}: {len(numbers)} respondent(s) (rows {shown}) but "
-                "no count in the counts file: add it, or merge the cell with another"
-            )
-        else:
-            message = (
-                f"unit {unit}: {len(numbers)} respondent(s) without a {column} (rows {shown}): "
-                "post-stratification needs each respondent's cell"
-            )
-        problems.append(FileProblem(numbers[0], column, message))
+    problems = [
+        FileProblem(numbers[0], column, messages.uncounted_cell(unit, cell, numbers, column))
+        for (unit, cell), numbers in rows_of.items()
+    ]
     if problems:
         raise InputError(problems)
     return PostStrata(np.array(labels, dtype=str), dict(counts), name=column)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analysis import SipasResult
+from survey_app.i18n import vi_en
 from survey_app.spreadsheets import append_row, csv_writer
 
 RESULT_COLUMNS = (
@@ -126,4 +127,10 @@ def write_results(result: SipasResult, path: Path) -> None:
     elif suffix == ".sav":
         write_sav(result, path)
     else:
-        raise ValueError(f"{path.name}: results are written as {', '.join(RESULT_FORMATS)}")
+        raise ValueError(
+            vi_en(
+                "%(name)s: kết quả chỉ ghi được dạng %(formats)s",
+                name=path.name,
+                formats=", ".join(RESULT_FORMATS),
+            )
+        )

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 from questionnaires import Questionnaire
+from survey_app.i18n import N_, text_in
 
 FLAGS: dict[str, tuple[str, str]] = {
     "unreliable": ("kém tin cậy", "unreliable"),
@@ -21,17 +22,21 @@ LEVELS: dict[str, tuple[str, str]] = {
     "item": ("câu hỏi", "item"),
 }
 AGGREGATIONS: dict[str, str] = {
-    "mean-of-items": "trung bình các tiêu chí (mỗi câu hỏi nặng như nhau)",
-    "pooled": "gộp mọi câu trả lời của các câu hỏi",
+    "mean-of-items": N_("trung bình các tiêu chí (mỗi câu hỏi nặng như nhau)"),
+    "pooled": N_("gộp mọi câu trả lời của các câu hỏi"),
 }
+"""How the SIPAS index is made of its items (message ids: `method_label` says them)."""
 CI_METHODS: dict[str, str] = {
     "logit": "logit",
     "wilson": "Wilson",
     "korn-graubard": "Korn–Graubard",
 }
+"""The interval methods' names (the same in every language)."""
+CI_WORDS = N_("khoảng tin cậy %(method)s")
+POSTSTRATIFIED = N_("hậu phân tầng theo %(column)s")
 WEIGHTINGS: dict[str, str] = {
-    "fpc": "trọng số N/n theo số hồ sơ, có hiệu chỉnh quần thể hữu hạn",
-    "no-fpc equal-weights": "trọng số bằng nhau, không hiệu chỉnh quần thể hữu hạn",
+    "fpc": N_("trọng số N/n theo số hồ sơ, có hiệu chỉnh quần thể hữu hạn"),
+    "no-fpc equal-weights": N_("trọng số bằng nhau, không hiệu chỉnh quần thể hữu hạn"),
 }
 
 SHORT_ITEMS: dict[tuple[str, str], str] = {
@@ -85,20 +90,25 @@ def level_label(level: str) -> str:
     return LEVELS[level][0] if level in LEVELS else level
 
 
-def method_label(method: str) -> str:
-    """``"mean-of-items; logit; fpc"`` → the same in words, in Vietnamese."""
+def aggregation_label(aggregation: str, language: str = "vi") -> str:
+    """An aggregation's name in ``language`` (the code itself when unknown)."""
+    known = AGGREGATIONS.get(aggregation)
+    return text_in(language, known) if known else aggregation
+
+
+def method_label(method: str, language: str = "vi") -> str:
+    """``"mean-of-items; logit; fpc"`` → the same in words, in ``language``."""
     shown = []
     for part in (p.strip() for p in method.split(";")):
         post = re.fullmatch(r"poststratified\((.+)\)", part)
         if post:
-            shown.append(f"hậu phân tầng theo {post.group(1)}")
+            shown.append(text_in(language, POSTSTRATIFIED, column=post.group(1)))
+        elif part in CI_METHODS:
+            shown.append(text_in(language, CI_WORDS, method=CI_METHODS[part]))
+        elif part in WEIGHTINGS:
+            shown.append(text_in(language, WEIGHTINGS[part]))
         else:
-            shown.append(
-                AGGREGATIONS.get(part)
-                or (f"khoảng tin cậy {CI_METHODS[part]}" if part in CI_METHODS else None)
-                or WEIGHTINGS.get(part)
-                or part
-            )
+            shown.append(aggregation_label(part, language))
     return "; ".join(shown)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import case, func, select
 from survey_app.db import session
 from survey_app.db.models import Response as SurveyResponse
 from survey_app.db.models import ReviewEvent, SurveyRound
+from survey_app.i18n import current_language
 from survey_app.results.charts import (
     HeatRow,
     IntervalRow,
@@ -26,9 +27,9 @@ from survey_app.results.charts import (
     interval_chart,
 )
 from survey_app.results.files import results_csv, results_json, results_xlsx, write_sav
-from survey_app.results.labels import AGGREGATIONS as AGGREGATION_LABELS
 from survey_app.results.labels import CI_METHODS as CI_LABELS
 from survey_app.results.labels import (
+    aggregation_label,
     flag_label,
     level_label,
     method_label,
@@ -63,7 +64,7 @@ def _ci_label(method: str) -> str:
 
 @bp.app_template_filter("aggregation_label")
 def _aggregation_label(aggregation: str) -> str:
-    return AGGREGATION_LABELS.get(aggregation, aggregation)
+    return aggregation_label(aggregation, current_language())
 
 
 def _ci_method() -> str:
@@ -184,7 +185,7 @@ def unit(round_id: int, code: str) -> ResponseReturnValue:
         items=items,
         chart=chart,
         ci=_ci_method(),
-        method=method_label(rows[0].method) if rows else "",
+        method=method_label(rows[0].method, current_language()) if rows else "",
     )
 
 

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from analysis import PostStrata, SipasData, SipasResult, analyze_sipas
 from questionnaires import Questionnaire
 from survey_app.csv_files import FileProblem, clean_text
+from survey_app.results import input_messages as messages
 from survey_app.results.analysis_input import (
     DEFAULT_OPTIONS,
     FIXED,
@@ -28,24 +29,6 @@ from survey_app.results.analysis_input import (
 from survey_app.results.responses_file import MAX_LISTED, Coded, ResponseColumns, read_columns
 
 _DIGITS = {"1": 1.0, "2": 2.0, "3": 3.0, "4": 4.0, "5": 5.0}
-
-
-class BadCells:
-    """Collects located problems: the first ``limit`` kept, all of them counted."""
-
-    def __init__(self, limit: int = MAX_LISTED) -> None:
-        self.limit = limit
-        self.listed: list[FileProblem] = []
-        self.total = 0
-
-    def add(self, problem: FileProblem) -> None:
-        self.total += 1
-        if len(self.listed) < self.limit:
-            self.listed.append(problem)
-
-    def raise_if_any(self) -> None:
-        if self.total:
-            raise InputError(self.listed, total=self.total)
 
 
 def _item_values(column: Coded) -> tuple[NDArray[np.float32], list[tuple[int, str]]]:
@@ -101,20 +84,11 @@ def to_sipas_data_columns(
         if item not in columns.header:
             problems.append(
                 FileProblem(
-                    1,
-                    item,
-                    f"item column {item!r} of {questionnaire.id} "
-                    f"v{questionnaire.version} is missing",
+                    1, item, messages.missing_item(item, questionnaire.id, questionnaire.version)
                 )
             )
     if by is not None and by not in columns.header:
-        problems.append(
-            FileProblem(
-                1,
-                by,
-                f"--by column {by!r} is not in the file; columns: {', '.join(columns.header)}",
-            )
-        )
+        problems.append(FileProblem(1, by, messages.missing_by(by, columns.header)))
     if problems:
         raise InputError(problems)
     n = len(columns)
@@ -126,45 +100,33 @@ def to_sipas_data_columns(
         np.array([v != wanted[0] for v in name_of], dtype=bool)[names.codes]
         | np.array([v != wanted[1] for v in version_of], dtype=bool)[versions.codes]
     )
-    found: list[tuple[int, int, FileProblem]] = [
-        (
-            i,
-            -1,
-            FileProblem(
-                int(columns.rows[i]),
-                "questionnaire",
-                f"answers to {name_of[names.codes[i]]} v{version_of[versions.codes[i]]}, "
-                f"not {wanted[0]} v{wanted[1]}",
-            ),
-        )
-        for i in np.flatnonzero(other).tolist()
-    ]
+    # (row index, item index or -1 for the questionnaire, its value): messages are said for the
+    # listed ones only (a file can have millions of bad cells)
+    found: list[tuple[int, int, str]] = [(i, -1, "") for i in np.flatnonzero(other).tolist()]
     answers = np.empty((n, len(items)), dtype=np.float32)  # 1–5 and NaN are exact in 4 bytes
     for j, item in enumerate(items):
         answers[:, j], bad = _item_values(columns.columns[item])
-        found += [
-            (
-                i,
-                j,
-                FileProblem(
-                    int(columns.rows[i]), item, f"{value!r} is not an answer 1–5 (or empty)"
-                ),
-            )
-            for i, value in bad
-            if not other[i]
-        ]
+        found += [(i, j, value) for i, value in bad if not other[i]]
     if found:
         found.sort(key=lambda entry: (entry[0], entry[1]))
-        cells = BadCells()
-        for _, _, problem in found:
-            cells.add(problem)
-        cells.raise_if_any()
+
+        def problem(i: int, j: int, value: str) -> FileProblem:
+            row = int(columns.rows[i])
+            if j >= 0:
+                return FileProblem(row, items[j], messages.not_an_answer(value))
+            found_id = name_of[names.codes[i]]
+            found_version = version_of[versions.codes[i]]
+            return FileProblem(
+                row, "questionnaire", messages.other_questionnaire(found_id, found_version, wanted)
+            )
+
+        raise InputError([problem(*entry) for entry in found[:MAX_LISTED]], total=len(found))
     if n == 0:
-        raise InputError([FileProblem(None, None, "there are no responses to analyse")])
-    names, inverse = _factorised(columns.columns["unit_code"])
+        raise InputError([FileProblem(None, None, messages.no_responses())])
+    units, unit_of = _factorised(columns.columns["unit_code"])
     return SipasData(
-        unit_codes=names[inverse],
-        unit_index=(names, inverse),
+        unit_codes=units[unit_of],
+        unit_index=(units, unit_of),
         answers=answers,
         item_ids=tuple(items),
         elements=tuple((e.id, tuple(i.id for i in e.items)) for e in questionnaire.elements),
@@ -177,9 +139,7 @@ def to_sipas_data_columns(
 def only_channels_columns(columns: ResponseColumns, channels: Collection[str]) -> ResponseColumns:
     """The rows whose ``channel`` is one of ``channels`` (row numbers stay the file's)."""
     if "channel" not in columns.header:
-        raise InputError(
-            [FileProblem(1, "channel", "the file has no 'channel' column to choose channels by")]
-        )
+        raise InputError([FileProblem(1, "channel", messages.no_channel_column())])
     return columns.take(np.isin(columns.labels("channel"), list(channels)))
 
 
@@ -189,14 +149,7 @@ def post_strata_columns(
     """:func:`analysis_input.post_strata_of` on columns: the same problems and messages."""
     if column not in columns.header:
         raise InputError(
-            [
-                FileProblem(
-                    1,
-                    column,
-                    f"--cell column {column!r} is not in the file; "
-                    f"columns: {', '.join(columns.header)}",
-                )
-            ]
+            [FileProblem(1, column, messages.missing_cell_column(column, columns.header))]
         )
     labels = columns.labels(column)
     units = columns.labels("unit_code")
@@ -212,18 +165,9 @@ def post_strata_columns(
     for k in sorted(missing, key=lambda k: first[k]):
         unit, cell = str(units[first[k]]), str(labels[first[k]])
         numbers = columns.rows[np.flatnonzero(inverse == k)].tolist()
-        shown = ", ".join(map(str, numbers[:10])) + (" …" if len(numbers) > 10 else "")
-        if cell:
-            message = (
-                f"unit {unit}, cell {cell!r}: {len(numbers)} respondent(s) (rows {shown}) but "
-                "no count in the counts file: add it, or merge the cell with another"
-            )
-        else:
-            message = (
-                f"unit {unit}: {len(numbers)} respondent(s) without a {column} (rows {shown}): "
-                "post-stratification needs each respondent's cell"
-            )
-        problems.append(FileProblem(numbers[0], column, message))
+        problems.append(
+            FileProblem(numbers[0], column, messages.uncounted_cell(unit, cell, numbers, column))
+        )
     if problems:
         raise InputError(problems)
     return PostStrata(labels, dict(counts), name=column)
@@ -274,10 +218,7 @@ def analyze_responses_file(
 ) -> SipasResult:
     """The SIPAS analysis of a responses CSV (``round_results.analyze_table``'s, by columns)."""
     if options.exclude_flagged:
-        raise ValueError(
-            "leaving out flagged answers needs their review state: analyse a round from the "
-            "database (--round), not a file"
-        )
+        raise ValueError(messages.flagged_needs_a_round())
     data, post = read_sipas_input(
         path,
         questionnaire,

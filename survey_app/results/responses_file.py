@@ -45,6 +45,7 @@ from survey_app.csv_files import (
     not_utf8_message,
     nul_message,
 )
+from survey_app.results import input_messages as messages
 from survey_app.results.analysis_input import FIXED, InputError
 
 MAX_LISTED = 100
@@ -201,9 +202,7 @@ def read_columns(path: Path, wanted: Collection[str]) -> ResponseColumns:
 
 def _missing_fixed(header: Sequence[str]) -> list[FileProblem]:
     return [
-        FileProblem(
-            1, column, f"required column {column!r} is missing: is this a responses export?"
-        )
+        FileProblem(1, column, messages.missing_fixed(column))
         for column in FIXED
         if column not in header
     ]

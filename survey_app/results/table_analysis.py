@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection, Mapping
 from analysis import SipasResult, analyze_sipas
 from questionnaires import Questionnaire
 from survey_app.csv_files import FileProblem
+from survey_app.results import input_messages as messages
 from survey_app.results.analysis_input import (  # AnalysisOptions lives there, re-exported
     DEFAULT_OPTIONS,
     AnalysisOptions,
@@ -23,9 +24,7 @@ from survey_app.results.analysis_input import (  # AnalysisOptions lives there, 
 def only_channels(table: ResponsesTable, channels: Collection[str]) -> ResponsesTable:
     """The rows of ``table`` whose ``channel`` column is one of ``channels``."""
     if "channel" not in table.header:
-        raise InputError(
-            [FileProblem(1, "channel", "the file has no 'channel' column to choose channels by")]
-        )
+        raise InputError([FileProblem(1, "channel", messages.no_channel_column())])
     wanted = set(channels)
     return ResponsesTable(table.header, [r for r in table.rows if r.get("channel") in wanted])
 
@@ -41,10 +40,7 @@ def analyze_table(
 ) -> SipasResult:
     """The SIPAS analysis of a responses table (from the database or an exported file)."""
     if options.exclude_flagged:
-        raise ValueError(
-            "leaving out flagged answers needs their review state: analyse a round from the "
-            "database (--round), not a file"
-        )
+        raise ValueError(messages.flagged_needs_a_round())
     if options.channels is not None:
         table = only_channels(table, options.channels)
     data = to_sipas_data(

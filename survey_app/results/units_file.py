@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from survey_app.csv_files import FileProblem, read_csv
+from survey_app.i18n import vi_en
 
 
 def read_unit_types(path: Path) -> tuple[dict[str, str], list[FileProblem]]:
@@ -17,7 +18,9 @@ def read_unit_types(path: Path) -> tuple[dict[str, str], list[FileProblem]]:
     kind = "level" if "level" in header else "unit_type"
     for column in ("code", kind):
         if column not in header:
-            problems.append(FileProblem(1, column, f"required column {column!r} is missing"))
+            problems.append(
+                FileProblem(1, column, vi_en("thiếu cột bắt buộc %(column)r", column=column))
+            )
     if problems:
         return {}, problems
     types: dict[str, str] = {}
@@ -25,9 +28,19 @@ def read_unit_types(path: Path) -> tuple[dict[str, str], list[FileProblem]]:
         code, unit_type = row.get("code", ""), row.get(kind, "")
         if not code or not unit_type:
             missing = "code" if not code else kind
-            problems.append(FileProblem(number, missing, f"the {missing} is missing"))
+            problems.append(
+                FileProblem(
+                    number,
+                    missing,
+                    vi_en("thiếu mã đơn vị")
+                    if missing == "code"
+                    else vi_en("thiếu loại đơn vị (%(column)s)", column=missing),
+                )
+            )
         elif code in types and types[code] != unit_type:
-            problems.append(FileProblem(number, "code", f"unit {code!r} has two types"))
+            problems.append(
+                FileProblem(number, "code", vi_en("đơn vị %(code)r có hai loại", code=code))
+            )
         else:
             types[code] = unit_type
     return types, problems

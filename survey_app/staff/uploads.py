@@ -28,7 +28,7 @@ FORM_OVERHEAD = 64 * 1024
 @dataclass(frozen=True)
 class Located:
     """One problem of an uploaded file, as the pages list it: where, then what (Vietnamese
-    first, the reader's English message as a gloss: `survey_app.staff.upload_labels`)."""
+    first, its English as a gloss: `survey_app.staff.upload_labels`)."""
 
     where: str
     message: str

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app.db.models import Counter, Unit
-from survey_app.i18n import vi_en
+from survey_app.i18n import N_, text_in, vi_en
 
 COUNTER_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 DEFAULT_COUNTER_NAME = "Bộ phận tiếp nhận và trả kết quả"
@@ -20,14 +20,17 @@ class CounterError(ValueError):
     """A counter that cannot be added as asked."""
 
 
-BASE_URL_UNSET = (
+BASE_URL_UNSET = N_(
     "Chưa đặt BASE_URL: mã QR sẽ trỏ tới http://127.0.0.1:5000, điện thoại của người dân không "
     "mở được. Quản trị viên hãy đặt biến môi trường BASE_URL là địa chỉ công khai của máy chủ "
-    "(ví dụ https://sipas.tinh.gov.vn) rồi khởi động lại.",
-    "BASE_URL is not set: QR codes would point at http://127.0.0.1:5000, which citizens' phones "
-    "cannot open. The administrator must set the BASE_URL environment variable to the server's "
-    "public address (e.g. https://sipas.province.gov.vn) and restart.",
+    "(ví dụ https://sipas.tinh.gov.vn) rồi khởi động lại."
 )
+"""Why QR codes and posters are refused while BASE_URL is unset (`base_url_unset`)."""
+
+
+def base_url_unset_words() -> tuple[str, str]:
+    """`BASE_URL_UNSET` in Vietnamese and in English."""
+    return text_in("vi", BASE_URL_UNSET), text_in("en", BASE_URL_UNSET)
 
 
 def base_url_unset(config: Mapping[str, Any]) -> bool:

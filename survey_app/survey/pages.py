@@ -28,10 +28,9 @@ from survey_app.db.models import Response as SurveyResponse
 from survey_app.staff import audit
 from survey_app.staff.access import attachment, own_unit_code, round_or_404, staff_blueprint
 from survey_app.staff.users import COUNCIL
-from survey_app.survey.counters import BASE_URL_UNSET, base_url_unset, short_url
+from survey_app.survey.counters import base_url_unset, base_url_unset_words, short_url
 from survey_app.survey.export import to_csv, xlsx_file
-from survey_app.survey.poster_pages import base_url_refusal, poster_spec
-from survey_app.survey.qr import poster_pdf
+from survey_app.survey.poster_pages import base_url_refusal, pdf_or_refusal, poster_spec
 from survey_app.survey.rounds import counts_by_unit, find_round, open_rounds
 
 bp = staff_blueprint("admin", __name__, "/admin")
@@ -103,7 +102,7 @@ def _counters_page(query: Select[tuple[Counter]], unit_code: str | None) -> Resp
         units=session().scalars(select(Unit).order_by(Unit.code)).all()
         if unit_code is None
         else [],
-        base_url_unset=BASE_URL_UNSET if base_url_unset(current_app.config) else None,
+        base_url_unset=base_url_unset_words() if base_url_unset(current_app.config) else None,
     )
 
 
@@ -127,8 +126,7 @@ def unit_posters(code: str) -> ResponseReturnValue:
     if not found:
         abort(404)
     base = current_app.config["BASE_URL"]
-    pdf = poster_pdf([poster_spec(c, base) for c in found])
-    return Response(pdf, mimetype="application/pdf", headers=attachment(f"posters-{code}.pdf"))
+    return pdf_or_refusal([poster_spec(c, base) for c in found], attachment(f"posters-{code}.pdf"))
 
 
 @bp.get("/rounds")
@@ -167,9 +165,8 @@ def round_posters(round_id: int) -> ResponseReturnValue:
     if not counters_:
         abort(404)
     base = current_app.config["BASE_URL"]
-    pdf = poster_pdf([poster_spec(c, base) for c in counters_])
-    return Response(
-        pdf, mimetype="application/pdf", headers=attachment(f"posters-round-{round_id}.pdf")
+    return pdf_or_refusal(
+        [poster_spec(c, base) for c in counters_], attachment(f"posters-round-{round_id}.pdf")
     )
 
 

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from survey_app.db import session
 from survey_app.db.models import Counter
-from survey_app.survey.counters import BASE_URL_UNSET, base_url_unset, short_url
-from survey_app.survey.qr import PosterSpec, poster_pdf, qr_png, qr_svg
+from survey_app.i18n import vi_en
+from survey_app.survey.counters import base_url_unset, base_url_unset_words, short_url
+from survey_app.survey.qr import PosterSpec, QrError, poster_pdf, qr_png, qr_svg
 
 bp = Blueprint("posters", __name__)
 CACHE = "public, max-age=86400"
@@ -39,14 +40,27 @@ def base_url_refusal() -> ResponseReturnValue | None:
     """The page saying to set BASE_URL (503) while it is the unchosen default, else None."""
     if not base_url_unset(current_app.config):
         return None
-    vietnamese, english = BASE_URL_UNSET
+    vietnamese, english = base_url_unset_words()
     html = render_template(
-        "citizen/error.html",
-        title="Chưa đặt BASE_URL / BASE_URL is not set",
-        body=vietnamese,
-        body_en=english,
+        "citizen/error.html", title=vi_en("Chưa đặt BASE_URL"), body=vietnamese, body_en=english
     )
     return html, 503
+
+
+def pdf_or_refusal(posters: list[PosterSpec], headers: dict[str, str]) -> ResponseReturnValue:
+    """The posters' PDF, or the page saying why they cannot be made (422)."""
+    try:
+        pdf = poster_pdf(posters)
+    except QrError as exc:
+        vietnamese, _, english = str(exc).partition(" / ")
+        html = render_template(
+            "citizen/error.html",
+            title=vi_en("Không in được áp phích"),
+            body=vietnamese,
+            body_en=english,
+        )
+        return html, 422
+    return Response(pdf, mimetype="application/pdf", headers=headers)
 
 
 def _url(code: str) -> str:
@@ -74,12 +88,7 @@ def poster(code: str) -> ResponseReturnValue:
     refused = base_url_refusal()
     if refused is not None:
         return refused
-    pdf = poster_pdf([poster_spec(_counter(code), current_app.config["BASE_URL"])])
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="poster-{code}.pdf"',
-            "Cache-Control": CACHE,
-        },
+    return pdf_or_refusal(
+        [poster_spec(_counter(code), current_app.config["BASE_URL"])],
+        {"Content-Disposition": f'inline; filename="poster-{code}.pdf"', "Cache-Control": CACHE},
     )

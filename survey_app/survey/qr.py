@@ -25,6 +25,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from survey_app.i18n import vi_en
+
 __all__ = [
     "EN_INSTRUCTION",
     "MAX_POSTER_URL",
@@ -59,10 +61,14 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _SAFE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
+class QrError(ValueError):
+    """A QR code or poster that cannot be made from what was given (the message says why)."""
+
+
 def _make_qr(url: str) -> segno.QRCode:
     """Encode *url* as a (non-micro) QR code with error correction M or better."""
     if not url or not url.strip():
-        raise ValueError("cannot encode an empty URL")
+        raise QrError(vi_en("không tạo được mã QR cho một địa chỉ trống"))
     return segno.make(url, error="m", boost_error=True, micro=False)
 
 
@@ -280,13 +286,20 @@ def poster_pdf(posters: Iterable[PosterSpec], *, progress: Progress | None = Non
     """Render one A4 portrait poster page per spec and return the PDF bytes.
 
     *progress*, if given, is called with the number of pages finished after each page.
-    Raises ``ValueError`` if *posters* is empty or a URL exceeds ``MAX_POSTER_URL``.
+    Raises `QrError` if *posters* is empty or a URL exceeds ``MAX_POSTER_URL``.
     """
     regular, bold = _register_fonts()
     posters = list(posters)
     for spec in posters:
         if len(spec.url) > MAX_POSTER_URL:
-            raise ValueError(f"URL too long for a poster ({len(spec.url)} > {MAX_POSTER_URL})")
+            raise QrError(
+                vi_en(
+                    "địa chỉ quá dài để in trên áp phích (%(length)s > %(limit)s ký tự): hãy "
+                    "đặt BASE_URL ngắn hơn",
+                    length=len(spec.url),
+                    limit=MAX_POSTER_URL,
+                )
+            )
     out = io.BytesIO()
     c = Canvas(out, pagesize=A4, invariant=1, pageCompression=1)
     c.setTitle("SIPAS – mã QR khảo sát / survey QR posters")
@@ -300,7 +313,7 @@ def poster_pdf(posters: Iterable[PosterSpec], *, progress: Progress | None = Non
         if progress is not None:
             progress(count)
     if count == 0:
-        raise ValueError("no posters to render")
+        raise QrError(vi_en("không có áp phích nào để in"))
     c.save()
     return out.getvalue()
 
@@ -324,9 +337,9 @@ def codes_zip(items: Iterable[tuple[str, str]], *, progress: Progress | None = N
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for count, (code, url) in enumerate(items, start=1):
             if not _SAFE_CODE.fullmatch(code):
-                raise ValueError(f"counter code is not a safe file name: {code!r}")
+                raise QrError(vi_en("mã quầy %(code)r không dùng làm tên tệp được", code=code))
             if code in seen:
-                raise ValueError(f"duplicate counter code: {code!r}")
+                raise QrError(vi_en("mã quầy %(code)r có hai lần", code=code))
             seen.add(code)
             _zip_entry(zf, f"{code}.png", qr_png(url))
             _zip_entry(zf, f"{code}.svg", qr_svg(url))

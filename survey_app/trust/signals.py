@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from survey_app.db import utcnow
 from survey_app.db.models import Response, ReviewEvent, Unit
+from survey_app.i18n import vi_en
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +116,13 @@ def _day(name: str, setting: str) -> int:
         if name.strip().lower() == day.lower():
             return number
     raise SignalSettingError(
-        f"SIGNAL_OPENING_HOURS ({setting!r}): {name.strip()!r} is not a day; "
-        f"write days as {', '.join(DAY_NAMES)}, e.g. 'Mon-Fri 07:00-17:30; Sat 07:00-11:30'"
+        vi_en(
+            "SIGNAL_OPENING_HOURS (%(setting)r): %(day)r không phải tên ngày; hãy viết ngày là "
+            "%(days)s, ví dụ 'Mon-Fri 07:00-17:30; Sat 07:00-11:30'",
+            setting=setting,
+            day=name.strip(),
+            days=", ".join(DAY_NAMES),
+        )
     )
 
 
@@ -128,8 +134,12 @@ def _days(text: str, setting: str) -> list[int]:
         end = _day(last, setting) if dash else start
         if end < start:
             raise SignalSettingError(
-                f"SIGNAL_OPENING_HOURS ({setting!r}): the days {piece.strip()!r} run backwards; "
-                "write the earlier day first (Mon-Fri)"
+                vi_en(
+                    "SIGNAL_OPENING_HOURS (%(setting)r): các ngày %(days)r bị ngược; hãy viết "
+                    "ngày trước lên đầu (Mon-Fri)",
+                    setting=setting,
+                    days=piece.strip(),
+                )
             )
         days.extend(range(start, end + 1))
     return days
@@ -139,7 +149,12 @@ def _clock(hours: str, minutes: str, piece: str, setting: str) -> time:
     h, m = int(hours), int(minutes)
     if h > 23 or m > 59:
         raise SignalSettingError(
-            f"SIGNAL_OPENING_HOURS ({setting!r}): {piece!r} is not a time of day (00:00–23:59)"
+            vi_en(
+                "SIGNAL_OPENING_HOURS (%(setting)r): %(piece)r không phải giờ trong ngày "
+                "(00:00–23:59)",
+                setting=setting,
+                piece=piece,
+            )
         )
     return time(h, m)
 
@@ -161,22 +176,34 @@ def parse_opening_hours(setting: str) -> OpeningHours:
         days_text, _, ranges_text = part.partition(" ")
         if not ranges_text.strip():
             raise SignalSettingError(
-                f"SIGNAL_OPENING_HOURS ({setting!r}): {part!r} needs days and hours, "
-                "e.g. 'Mon-Fri 07:00-17:30'"
+                vi_en(
+                    "SIGNAL_OPENING_HOURS (%(setting)r): %(part)r cần có ngày và giờ, ví dụ "
+                    "'Mon-Fri 07:00-17:30'",
+                    setting=setting,
+                    part=part,
+                )
             )
         days = _days(days_text, setting)
         for piece in ranges_text.replace(" ", "").split(","):
             match = _RANGE.match(piece)
             if match is None:
                 raise SignalSettingError(
-                    f"SIGNAL_OPENING_HOURS ({setting!r}): {piece!r} is not a time range; "
-                    "write HH:MM-HH:MM, e.g. 07:00-17:30"
+                    vi_en(
+                        "SIGNAL_OPENING_HOURS (%(setting)r): %(piece)r không phải khoảng giờ; "
+                        "hãy viết HH:MM-HH:MM, ví dụ 07:00-17:30",
+                        setting=setting,
+                        piece=piece,
+                    )
                 )
             start = _clock(match[1], match[2], piece, setting)
             end = _clock(match[3], match[4], piece, setting)
             if end <= start:
                 raise SignalSettingError(
-                    f"SIGNAL_OPENING_HOURS ({setting!r}): {piece!r} ends before it starts"
+                    vi_en(
+                        "SIGNAL_OPENING_HOURS (%(setting)r): %(piece)r kết thúc trước khi bắt đầu",
+                        setting=setting,
+                        piece=piece,
+                    )
                 )
             for day in days:
                 windows.setdefault(day, []).append((start, end))
@@ -189,10 +216,19 @@ def _number(config: Mapping[str, Any], name: str, kind: type, minimum: float) ->
         value = kind(str(raw).strip())
     except ValueError:
         raise SignalSettingError(
-            f"{name} ({raw!r}) must be a {'whole ' if kind is int else ''}number"
+            vi_en("%(name)s (%(value)r) phải là một số nguyên", name=name, value=raw)
+            if kind is int
+            else vi_en("%(name)s (%(value)r) phải là một số", name=name, value=raw)
         ) from None
     if value < minimum:
-        raise SignalSettingError(f"{name} ({raw!r}) must be at least {minimum:g}")
+        raise SignalSettingError(
+            vi_en(
+                "%(name)s (%(value)r) phải ít nhất là %(minimum)s",
+                name=name,
+                value=raw,
+                minimum=f"{minimum:g}",
+            )
+        )
     return value
 
 

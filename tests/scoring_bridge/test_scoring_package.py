@@ -26,3 +26,17 @@ def test_the_data_is_json_beside_the_code() -> None:
         "workflow/appraisers.json",
         "workflow/deadlines.json",
     ]
+
+
+def test_a_said_message_is_its_english_text_and_keeps_its_template() -> None:
+    import pickle
+
+    from scoring_bridge.problems import Said, say
+
+    word = say("catalog")
+    said = say("unknown key %(key)r in the %(what)s", key="x", what=word)
+    assert said == "unknown key 'x' in the catalog" and isinstance(said, str)
+    assert said.template == "unknown key %(key)r in the %(what)s"
+    assert said.values == {"key": "x", "what": word} and isinstance(said.values["what"], Said)
+    again = pickle.loads(pickle.dumps(said))
+    assert again == said and again.template == said.template

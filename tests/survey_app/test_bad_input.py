@@ -127,6 +127,7 @@ def test_rule_import_of_a_deep_file_says_so(app: Flask, sipas: Callable, tmp_pat
     result = sipas("par", "rule-import", str(rule))
     assert result.exit_code == 1
     assert "rule.json" in result.output and "nested more than 64 levels" in result.output
+    assert "JSON không hợp lệ: lồng sâu quá 64 cấp / invalid JSON" in result.output
 
 
 # --- rate limits switched off --------------------------------------------------------------------

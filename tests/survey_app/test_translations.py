@@ -155,7 +155,7 @@ def test_every_string_of_code_and_templates_is_in_the_committed_template(tmp_pat
     )
 
 
-PYTHON_GETTEXT = {"_", "gettext", "lazy_gettext", "_l", "vi_en"}
+PYTHON_GETTEXT = {"_", "gettext", "lazy_gettext", "_l", "vi_en", "N_"}
 
 
 def _not_literal(call: ast.Call) -> bool:
@@ -313,6 +313,8 @@ def test_the_compiled_catalogues_load() -> None:
     assert english.ugettext("Gửi") == "Send"
     assert Translations(BytesIO(mo.read_bytes())).ugettext("Gửi") == "Send"  # the file itself
     assert i18n.vi_en("Gửi") == "Gửi / Send"
+    marked = i18n.N_("Gửi")  # a message kept in a table, said where it is used
+    assert marked == "Gửi" and i18n.vi_en_of(marked) == "Gửi / Send"
     assert i18n.translations("vi").ugettext("Gửi") == "Gửi"  # Vietnamese is the message id
 
 

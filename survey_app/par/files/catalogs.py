@@ -21,7 +21,9 @@ from scoring_bridge import (
     catalog_to_rows,
     load_catalog_data,
 )
-from scoring_bridge.problems import UNIT_TYPE_RE, UNREADABLE, Problems, did_you_mean, read_json
+from scoring_bridge.problems import UNIT_TYPE_RE, UNREADABLE, Problems, read_json
+from survey_app.i18n import vi_en
+from survey_app.par.bridge_words import translated_result
 from survey_app.par.files.common import (
     CsvSource,
     _fmt,
@@ -30,10 +32,10 @@ from survey_app.par.files.common import (
     _read_csv,
     _shipped_type_names,
 )
+from survey_app.par.files.messages import did_you_mean
 from survey_app.par.files.sheets import (
     _CODE_TEXT,
     _HEADER_SCAN,
-    _STT_HINT,
     _WIDTHS,
     APPENDIX_HEADER,
     WARNING_MARK,
@@ -47,6 +49,7 @@ from survey_app.par.files.sheets import (
     _stt_code,
     _table,
     sheet_title,
+    stt_hint,
 )
 from survey_app.spreadsheets import dict_writer
 
@@ -122,19 +125,24 @@ def read_catalog_csv(
             problems.append(
                 Problem(
                     "row 1, column unit_type",
-                    "the file has no unit_type column, so its unit type is unknown",
+                    vi_en("tệp không có cột unit_type nên không biết loại đơn vị"),
                     None,
-                    "add a unit_type column (e.g. department) or choose the unit type",
+                    vi_en("thêm cột unit_type (ví dụ department) hoặc chọn loại đơn vị"),
                 )
             )
         elif len(found) != 1:
-            what = f"{len(found)} unit types ({', '.join(found)})" if found else "no unit type"
             problems.append(
                 Problem(
                     "column unit_type",
-                    f"the file holds {what}",
+                    vi_en(
+                        "tệp có %(count)s loại đơn vị (%(types)s)",
+                        count=len(found),
+                        types=", ".join(found),
+                    )
+                    if found
+                    else vi_en("tệp không ghi loại đơn vị nào"),
                     None,
-                    "choose the unit type, or import every catalog of the file at once",
+                    vi_en("chọn loại đơn vị, hoặc nhập mọi khung điểm của tệp cùng lúc"),
                 )
             )
         if "unit_type" not in header or len(found) != 1:
@@ -173,9 +181,10 @@ def read_catalogs_csv(
         problems.append(
             Problem(
                 "row 1, column unit_type",
-                "required column 'unit_type' is missing",
+                vi_en("thiếu cột bắt buộc %(column)r", column="unit_type"),
                 None,
-                did_you_mean("unit_type", header) or "add it: department, district, commune, …",
+                did_you_mean("unit_type", header)
+                or vi_en("hãy thêm cột này: department, district, commune, …"),
             )
         )
     if not header or "unit_type" not in header:
@@ -186,9 +195,11 @@ def read_catalogs_csv(
             problems.append(
                 Problem(
                     f"row {number}, column unit_type",
-                    f"the unit type of {row.get('code') or 'this row'!r} is empty",
+                    vi_en("loại đơn vị của %(code)r trống", code=row["code"])
+                    if row.get("code")
+                    else vi_en("loại đơn vị của dòng này trống"),
                     row.get("code") or None,
-                    "write the unit type, e.g. department",
+                    vi_en("ghi loại đơn vị, ví dụ department"),
                 )
             )
             kept.append({})
@@ -198,19 +209,25 @@ def read_catalogs_csv(
     out: dict[str, LoadResult[Catalog]] = {}
     if problems or not types:
         if not types and not problems:
-            problems.append(Problem("file", "the file has no rows", None, "add the criteria"))
+            problems.append(
+                Problem(
+                    "file", vi_en("tệp không có dòng nào"), None, vi_en("hãy thêm các tiêu chí")
+                )
+            )
         out[""] = LoadResult(None, tuple(problems))
     for unit_type in types:
         type_split = split.get(unit_type) if isinstance(split, Mapping) else split
-        out[unit_type] = catalog_from_rows(
-            unit_type,
-            kept,
-            year=year,
-            version=version,
-            split=type_split,
-            illustrative=illustrative,
-            note=note,
-            decision=decision,
+        out[unit_type] = _merge(
+            catalog_from_rows(
+                unit_type,
+                kept,
+                year=year,
+                version=version,
+                split=type_split,
+                illustrative=illustrative,
+                note=note,
+                decision=decision,
+            )
         )
     return out
 
@@ -228,12 +245,12 @@ def read_catalogs_json(data: bytes | str, *, year: int) -> dict[str, LoadResult[
     out = Problems()
     parsed = read_json(data, out)
     if parsed is UNREADABLE:
-        return {"": out.result(None)}
+        return {"": translated_result(out.result(None))}
     items = parsed if isinstance(parsed, list) else [parsed]
     found: dict[str, LoadResult[Catalog]] = {}
     for i, item in enumerate(items):
         where = f"[{i}]" if isinstance(parsed, list) else ""
-        result = load_catalog_data(item)
+        result = translated_result(load_catalog_data(item))
         if where:
             result = result.located_in(where)
         catalog = result.value
@@ -244,18 +261,22 @@ def read_catalogs_json(data: bytes | str, *, year: int) -> dict[str, LoadResult[
                 (
                     Problem(
                         f"{where}.year" if where else "year",
-                        f"danh mục năm {catalog.year}, không phải năm {year} đang nhập / "
-                        f"the catalog is for {catalog.year}, not {year}",
+                        vi_en(
+                            "khung điểm năm %(found)s, không phải năm %(year)s đang nhập",
+                            found=catalog.year,
+                            year=year,
+                        ),
                     ),
                 ),
             )
         if key in found:
             result = LoadResult(
-                None, (Problem(where, f"a second catalog for {key!r} in the file"),)
+                None,
+                (Problem(where, vi_en("khung điểm thứ hai cho %(key)r trong tệp", key=key)),),
             )
         found[key] = result
     if not found:
-        found[""] = LoadResult(None, (Problem("", "the file holds no catalog"),))
+        found[""] = LoadResult(None, (Problem("", vi_en("tệp không có khung điểm nào")),))
     return found
 
 
@@ -296,12 +317,17 @@ def _catalog_sheet(sheet: _Appendix, unit_type: str, year: int) -> LoadResult[Ca
             problems.append(
                 Problem(
                     sheet.where(sheet.header_row),
-                    f"the header row has no column {APPENDIX_HEADER[key]!r}",
+                    vi_en("dòng tiêu đề không có cột %(column)r", column=APPENDIX_HEADER[key]),
                     None,
-                    "add it; Nguồn holds appraisal, ministry_survey, district_offices or sipas "
-                    "for each scored leaf"
+                    vi_en(
+                        "hãy thêm cột; cột Nguồn ghi appraisal, ministry_survey, district_offices "
+                        "hoặc sipas cho từng tiêu chí được chấm điểm"
+                    )
                     if key == "source"
-                    else f"the header row holds {', '.join(APPENDIX_HEADER.values())}",
+                    else vi_en(
+                        "dòng tiêu đề gồm %(columns)s",
+                        columns=", ".join(APPENDIX_HEADER.values()),
+                    ),
                 )
             )
     if problems:
@@ -316,9 +342,13 @@ def _catalog_sheet(sheet: _Appendix, unit_type: str, year: int) -> LoadResult[Ca
             warnings.append(
                 Problem(
                     sheet.where(),
-                    f"the title says NĂM {match[1]} but the catalog is imported for {year}",
+                    vi_en(
+                        "tiêu đề ghi NĂM %(found)s nhưng khung điểm được nhập cho năm %(year)s",
+                        found=match[1],
+                        year=year,
+                    ),
                     None,
-                    "check the year",
+                    vi_en("hãy kiểm tra năm"),
                 )
             )
         if text.startswith(WARNING_MARK) or _label(text).startswith("⚠ minh họa"):
@@ -335,9 +365,12 @@ def _catalog_sheet(sheet: _Appendix, unit_type: str, year: int) -> LoadResult[Ca
             problems.append(
                 Problem(
                     sheet.where(),
-                    f"'Phiên bản danh mục: {raw_version}' is not a version number",
+                    vi_en(
+                        "'Phiên bản danh mục: %(version)s' không phải số phiên bản",
+                        version=raw_version,
+                    ),
                     None,
-                    "write a whole number ≥ 1, e.g. 'Phiên bản danh mục: 2'",
+                    vi_en("ghi một số nguyên ≥ 1, ví dụ 'Phiên bản danh mục: 2'"),
                 )
             )
     rows: list[dict[str, object]] = []
@@ -350,7 +383,7 @@ def _catalog_sheet(sheet: _Appendix, unit_type: str, year: int) -> LoadResult[Ca
             continue
         code, message = _stt_code(stt, previous)
         if message:
-            problems.append(Problem(sheet.where(number, "stt"), message, None, _STT_HINT))
+            problems.append(Problem(sheet.where(number, "stt"), message, None, stt_hint()))
             rows.append({})
             continue
         previous = code if code is not None and _CODE_TEXT.fullmatch(code) else previous
@@ -367,15 +400,17 @@ def _catalog_sheet(sheet: _Appendix, unit_type: str, year: int) -> LoadResult[Ca
         rows.append(row if any(v is not None for v in row.values()) else {})
     if problems:
         return LoadResult(None, tuple(problems), tuple(warnings))
-    result = catalog_from_rows(
-        unit_type,
-        rows,
-        year=year,
-        version=version,
-        illustrative=illustrative,
-        note=note,
-        decision=decision,
-        first_row=sheet.header_row + 1,
+    result = translated_result(
+        catalog_from_rows(
+            unit_type,
+            rows,
+            year=year,
+            version=version,
+            illustrative=illustrative,
+            note=note,
+            decision=decision,
+            first_row=sheet.header_row + 1,
+        )
     )
     result = LoadResult(
         result.value, _relocate(result.problems, sheet), _relocate(result.warnings, sheet)
@@ -416,9 +451,9 @@ def read_catalog_xlsx(data: bytes, *, year: int) -> dict[str, LoadResult[Catalog
                     (
                         Problem(
                             sheet.where(),
-                            f"the sheet name {sheet.name!r} is not a unit type code",
+                            vi_en("tên trang %(name)r không phải mã loại đơn vị", name=sheet.name),
                             None,
-                            hint or "rename the sheet to its unit type, e.g. department",
+                            hint or vi_en("đổi tên trang thành mã loại đơn vị, ví dụ department"),
                         ),
                     ),
                 )
@@ -432,9 +467,11 @@ def read_catalog_xlsx(data: bytes, *, year: int) -> dict[str, LoadResult[Catalog
             (
                 Problem(
                     "file",
-                    "no sheet has a header row with STT, Nội dung and Điểm tối đa",
+                    vi_en("không trang nào có dòng tiêu đề gồm STT, Nội dung và Điểm tối đa"),
                     None,
-                    f"put the header within the first {_HEADER_SCAN} rows of each sheet",
+                    vi_en(
+                        "đặt dòng tiêu đề trong %(rows)s dòng đầu của mỗi trang", rows=_HEADER_SCAN
+                    ),
                 ),
             ),
         )

@@ -14,13 +14,17 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
+from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from scoring_bridge import LoadResult, Problem
-from scoring_bridge.problems import did_you_mean, show
+from scoring_bridge.problems import show
 from survey_app.csv_files import FileProblem, clean_text, read_csv
+from survey_app.i18n import vi_en
+from survey_app.par.bridge_words import translated_result
+from survey_app.par.files.messages import NumberFault, did_you_mean
 
 CsvSource = Path | str | bytes
 """A CSV source: a path or the file's bytes (UTF-8, with or without BOM)."""
@@ -56,10 +60,25 @@ def _read_csv(source: CsvSource) -> tuple[list[str], list[dict[str, str]], list[
         header, rows, problems = read_csv(source)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        name = os.fspath(source) if not isinstance(source, bytes) else "the file"
-        return [], [], [Problem("file", f"cannot read {name!r}: {reason}", None, "check the path")]
+        message = (
+            vi_en("không đọc được tệp: %(reason)s", reason=reason)
+            if isinstance(source, bytes)
+            else vi_en("không đọc được %(name)r: %(reason)s", name=os.fspath(source), reason=reason)
+        )
+        return [], [], [Problem("file", message, None, vi_en("hãy kiểm tra đường dẫn"))]
     except csv.Error as exc:
-        return [], [], [Problem("file", f"not a CSV file: {exc}", None, "save it as CSV UTF-8")]
+        return (
+            [],
+            [],
+            [
+                Problem(
+                    "file",
+                    vi_en("không phải tệp CSV: %(error)s", error=str(exc)),
+                    None,
+                    vi_en("hãy lưu dạng CSV UTF-8"),
+                )
+            ],
+        )
     return header, rows, [_as_problem(p) for p in problems]
 
 
@@ -71,14 +90,14 @@ def _check_header(
 ) -> None:
     """Missing required columns, repeated columns and misspelt ones (others are ignored)."""
     known = (*required, *optional)
-    listing = f"the columns are: {','.join(known)}"
+    listing = vi_en("các cột là: %(columns)s", columns=",".join(known))
     for column in required:
         if column not in header:
             hint = did_you_mean(column, [h for h in header if h not in known])
             problems.append(
                 Problem(
                     f"row 1, column {column}",
-                    f"required column {column!r} is missing",
+                    vi_en("thiếu cột bắt buộc %(column)r", column=column),
                     None,
                     hint or listing,
                 )
@@ -89,37 +108,38 @@ def _check_header(
             problems.append(
                 Problem(
                     f"row 1, column {column}",
-                    f"column {column!r} appears twice",
+                    vi_en("cột %(column)r có hai lần", column=column),
                     None,
-                    "keep one of them",
+                    vi_en("giữ lại một cột"),
                 )
             )
         seen.add(column)
         if column not in known:
-            hint = did_you_mean(column, known)
-            if hint:
+            close = get_close_matches(column, known, n=1, cutoff=0.6)
+            if close:
                 problems.append(
                     Problem(
                         f"row 1, column {column}",
-                        f"unknown column {column!r}",
+                        vi_en("cột lạ %(column)r", column=column),
                         None,
-                        f"{hint} (other unknown columns are ignored)",
+                        vi_en("có phải %(word)r? (các cột lạ khác được bỏ qua)", word=close[0]),
                     )
                 )
 
 
-def _number(value: object) -> tuple[float | None, str | None]:
-    """A cell as points: (number or None when empty, message when it is not a number)."""
+def _number(value: object) -> tuple[float | None, NumberFault | None]:
+    """A cell as points: (number or None when empty, the fault when it is not a number; a
+    number below 0 is the caller's to refuse, `_below_zero`)."""
     if value is None:
         return None, None
     if isinstance(value, bool):
-        return None, f"{show(value)} is not a number"
+        return None, NumberFault("number", show(value))
     if isinstance(value, int | float):
         if not math.isfinite(value):
-            return None, f"{show(value)} is not a number"
+            return None, NumberFault("number", show(value))
         return float(value), None
     if isinstance(value, datetime | date | time):
-        return None, f"{value} is a date, not a number (Excel took the points for a date)"
+        return None, NumberFault("date", str(value))
     text = clean_text(str(value)).replace(" ", "").replace("\u00a0", "")
     if not text:
         return None, None
@@ -128,10 +148,15 @@ def _number(value: object) -> tuple[float | None, str | None]:
     try:
         number = float(text)
     except ValueError:
-        return None, f"{show(value)} is not a number"
+        return None, NumberFault("number", show(value))
     if not math.isfinite(number):
-        return None, f"{show(value)} is not a number"
+        return None, NumberFault("number", show(value))
     return number, None
+
+
+def _below_zero(value: float) -> NumberFault:
+    """Points below 0."""
+    return NumberFault("negative", _fmt(value))
 
 
 NOT_APPLICABLE_CELL = "Không áp dụng"
@@ -148,12 +173,12 @@ def _not_applicable(value: object) -> bool:
     return " ".join(clean_text(value).casefold().split()) in _NOT_APPLICABLE_WORDS
 
 
-_NUMBER_HINT = "write the points as a number from 0 to the criterion's maximum, e.g. 2.5 or 2,5"
-
-
 def _merge(
     result: LoadResult[Any], problems: Sequence[Problem] = (), warnings: Sequence[Problem] = ()
 ) -> LoadResult[Any]:
+    """``result`` (``scoring_bridge``'s, said in both languages) after ``problems`` and
+    ``warnings`` found before it."""
+    result = translated_result(result)
     every = (*problems, *result.problems)
     return LoadResult(None if every else result.value, tuple(every), (*warnings, *result.warnings))
 

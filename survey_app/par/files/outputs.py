@@ -12,6 +12,7 @@ from typing import Any
 
 from scoring_bridge import Catalog, Criterion, RankRow, Rules, UnitScore, round_half_up
 from scoring_bridge.catalog import code_key
+from survey_app.i18n import vi_en
 from survey_app.par.files.common import NOT_APPLICABLE_CELL, _fmt, _type_name
 from survey_app.par.files.points import LeafPoints
 from survey_app.par.files.sheets import (
@@ -212,7 +213,13 @@ def _score_workbook_into(
     by_type = {c.unit_type: c for c in catalogs}
     for s in scores:
         if s.unit_type not in by_type:
-            raise ValueError(f"no catalog for unit type {s.unit_type!r} of unit {s.unit_code!r}")
+            raise ValueError(
+                vi_en(
+                    "chưa có khung điểm cho loại đơn vị %(unit_type)r của đơn vị %(unit)r",
+                    unit_type=s.unit_type,
+                    unit=s.unit_code,
+                )
+            )
     types = list(dict.fromkeys([c.unit_type for c in catalogs] + [r.unit_type for r in rank_rows]))
     if not types:  # nothing scored: one sheet that says so (a workbook needs a sheet)
         writer = _SheetWriter(book.create_sheet("Ghi chú"), 1, [100])

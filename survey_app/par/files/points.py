@@ -8,22 +8,32 @@ from dataclasses import replace
 from typing import Any, Literal, NamedTuple
 
 from scoring_bridge import Catalog, Criterion, Problem, UnitPoints, check_unit_points
-from scoring_bridge.problems import did_you_mean, num
+from scoring_bridge.problems import num
 from scoring_bridge.rules import ADJUSTMENT_CODE
+from survey_app.i18n import N_, text_in, vi_en
+from survey_app.par.bridge_words import translated
 from survey_app.par.files.common import (
-    _NUMBER_HINT,
     NOT_APPLICABLE_CELL,
     CsvSource,
+    _below_zero,
     _check_header,
-    _fmt,
     _not_applicable,
     _number,
     _read_csv,
 )
+from survey_app.par.files.messages import (
+    code_missing,
+    did_you_mean,
+    fill_or_delete,
+    given_again,
+    number_hint,
+    one_row_per_unit_and_code,
+    points_fault,
+    sheet_points_fault,
+)
 from survey_app.par.files.sheets import (
     _CODE_TEXT,
     _INPUT_FILL,
-    _STT_HINT,
     _WIDTHS,
     _Appendix,
     _heading,
@@ -35,6 +45,7 @@ from survey_app.par.files.sheets import (
     _stt_code,
     _table,
     sheet_title,
+    stt_hint,
 )
 
 POINTS_COLUMNS = ("unit_code", "code", "self_points", "final_points", "note")
@@ -79,9 +90,9 @@ def _read_points_rows(source: CsvSource) -> tuple[PointsByUnit, list[Problem]]:
         problems.append(
             Problem(
                 "row 1, column final_points",
-                "the file has neither a self_points nor a final_points column",
+                vi_en("tệp không có cột self_points hay final_points"),
                 None,
-                f"the columns are: {','.join(POINTS_COLUMNS)}",
+                vi_en("các cột là: %(columns)s", columns=",".join(POINTS_COLUMNS)),
             )
         )
     if problems:
@@ -93,18 +104,15 @@ def _read_points_rows(source: CsvSource) -> tuple[PointsByUnit, list[Problem]]:
             continue
         bad = False
         unit, code = row.get("unit_code", ""), row.get("code", "")
-        for column, value, what in (
-            ("unit_code", unit, "the unit code"),
-            ("code", code, "the criterion code"),
-        ):
+        for column, value in (("unit_code", unit), ("code", code)):
             if not value:
                 bad = True
                 problems.append(
                     Problem(
                         f"row {number}, column {column}",
-                        f"{what} is missing",
+                        code_missing(column),
                         code or None,
-                        "fill it in, or delete the row",
+                        fill_or_delete(),
                     )
                 )
         values: dict[str, float | None] = {}
@@ -114,18 +122,17 @@ def _read_points_rows(source: CsvSource) -> tuple[PointsByUnit, list[Problem]]:
             if _not_applicable(raw):
                 marked, values[column] = True, None
                 continue
-            value, message = _number(raw)
-            if message is None and value is not None and value < 0:
-                message = f"{_fmt(value)} is below 0"
-            if message:
+            value, fault = _number(raw)
+            if fault is None and value is not None and value < 0:
+                fault = _below_zero(value)
+            if fault:
                 bad = True
-                who = f" (unit {unit!r}, code {code!r})" if unit and code else ""
                 problems.append(
                     Problem(
                         f"row {number}, column {column}",
-                        f"{column} {message}{who}",
+                        points_fault(fault, column, unit, code),
                         code or None,
-                        _NUMBER_HINT,
+                        number_hint(),
                     )
                 )
             values[column] = value
@@ -136,10 +143,9 @@ def _read_points_rows(source: CsvSource) -> tuple[PointsByUnit, list[Problem]]:
                 problems.append(
                     Problem(
                         f"row {number}, column code",
-                        f"unit {unit!r}, code {code!r} is given again (first on row "
-                        f"{first_row[key]})",
+                        given_again(unit, code, first_row[key]),
                         code,
-                        "keep one row per unit and code",
+                        one_row_per_unit_and_code(),
                     )
                 )
             else:
@@ -157,18 +163,32 @@ def _read_points_rows(source: CsvSource) -> tuple[PointsByUnit, list[Problem]]:
 def _half_marked(where: str, unit: str, code: str) -> Problem:
     return Problem(
         where,
-        f"unit {unit!r}, code {code!r}: one points cell says {NOT_APPLICABLE_CELL!r} and the "
-        "other holds points",
+        vi_en(
+            "đơn vị %(unit)r, tiêu chí %(code)r: một ô điểm ghi %(mark)r còn ô kia có điểm",
+            unit=unit,
+            code=code,
+            mark=NOT_APPLICABLE_CELL,
+        ),
         code or None,
-        f"write {NOT_APPLICABLE_CELL!r} in both cells, or points in both",
+        vi_en("ghi %(mark)r vào cả hai ô, hoặc điểm vào cả hai ô", mark=NOT_APPLICABLE_CELL),
     )
 
 
 Basis = Literal["final", "self"]
 _BASIS_LABEL = {
-    "final": "final points (Điểm đạt được)",
-    "self": "self-assessed points (Điểm tự đánh giá)",
+    "final": N_("điểm đạt được (final points)"),
+    "self": N_("điểm tự đánh giá (self-assessed points)"),
 }
+"""The points a check is about (message ids: said in the messages' languages)."""
+
+
+def _with_label(msgid: str, basis: Basis, **values: object) -> str:
+    """``msgid`` with ``%(label)s`` the points of ``basis``, each language with its own."""
+    label = _BASIS_LABEL[basis]
+    return " / ".join(
+        text_in(language, msgid, label=text_in(language, label), **values)
+        for language in ("vi", "en")
+    )
 
 
 def _points_problem(
@@ -177,20 +197,24 @@ def _points_problem(
     """A scoring_bridge problem of ``check_unit_points`` said with unit, code, value, maximum."""
     code = p.code
     if code is None:
-        return replace(p, location=f"unit {unit}")
+        return translated(replace(p, location=f"unit {unit}"))
     where = f"unit {unit}, code {code}"
     if "last year's" in p.message:  # from_previous_year names a leaf that is not ministry_survey
-        return replace(p, location=where)
-    label = _BASIS_LABEL[basis]
+        return translated(replace(p, location=where))
     leaves = [c.code for c in catalog.leaves]
     if " / " in p.message:  # the rules' problems, already in Vietnamese and English
         return replace(p, location=where)
     if code not in catalog:
         return Problem(
             where,
-            f"unit {unit!r}: {code!r} is not a criterion code of the {catalog.unit_type} catalog",
+            vi_en(
+                "đơn vị %(unit)r: %(code)r không phải mã tiêu chí của khung điểm %(unit_type)s",
+                unit=unit,
+                code=code,
+                unit_type=catalog.unit_type,
+            ),
             code,
-            did_you_mean(code, leaves) or "correct the code, or delete the row",
+            did_you_mean(code, leaves) or vi_en("sửa mã, hoặc xóa dòng"),
         )
     c = catalog.get(code)
     top = num(c.max_points)
@@ -198,35 +222,72 @@ def _points_problem(
         subs = ", ".join(x.code for x in catalog.leaves_under(code))
         return Problem(
             where,
-            f"unit {unit!r}: {code!r} ({c.name}) is not scored directly; its points are the sum "
-            f"of {subs} (value given: {num(float(up.points[code]))})",
+            vi_en(
+                "đơn vị %(unit)r: %(code)r (%(name)s) không chấm điểm trực tiếp; điểm của nó là "
+                "tổng của %(subs)s (giá trị đã ghi: %(value)s)",
+                unit=unit,
+                code=code,
+                name=c.name,
+                subs=subs,
+                value=num(float(up.points[code])),
+            ),
             code,
-            f"give the points of {subs} and delete the row of {code!r}",
+            vi_en("cho điểm %(subs)s và xóa dòng của %(code)r", subs=subs, code=code),
         )
     if catalog.is_leaf(code) and code not in up.points:
         return Problem(
             where,
-            f"unit {unit!r}: no {label} for {code!r} ({c.name}, maximum {top})",
+            _with_label(
+                N_("đơn vị %(unit)r: chưa có %(label)s của %(code)r (%(name)s, tối đa %(top)s)"),
+                basis,
+                unit=unit,
+                code=code,
+                name=c.name,
+                top=top,
+            ),
             code,
-            f"add the points of {code!r}, from 0 to {top}",
+            vi_en("thêm điểm của %(code)r, từ 0 đến %(top)s", code=code, top=top),
         )
     value = up.points.get(code)
     if isinstance(value, int | float) and value > c.max_points:
-        return Problem(
-            where,
-            f"unit {unit!r}, code {code!r} ({c.name}): {label} {num(value)} are above the "
-            f"maximum {top}",
-            code,
-            f"enter a value from 0 to {top}",
-        )
+        return _above(where, unit, code, c.name, basis, value, c.max_points)
     if isinstance(value, int | float) and value < 0:
         return Problem(
             where,
-            f"unit {unit!r}, code {code!r}: {label} {num(value)} are below 0",
+            _with_label(
+                N_("đơn vị %(unit)r, tiêu chí %(code)r: %(label)s %(value)s nhỏ hơn 0"),
+                basis,
+                unit=unit,
+                code=code,
+                value=num(value),
+            ),
             code,
-            f"enter a value from 0 to {top}",
+            vi_en("nhập một giá trị từ 0 đến %(top)s", top=top),
         )
-    return replace(p, location=where)
+    return translated(replace(p, location=where))
+
+
+def _above(
+    where: str, unit: str, code: str, name: str, basis: Basis, value: float, top: float
+) -> Problem:
+    """Points of ``basis`` above the criterion's maximum."""
+    return Problem(
+        where,
+        _with_label(
+            N_(
+                "đơn vị %(unit)r, tiêu chí %(code)r (%(name)s): %(label)s %(value)s vượt mức tối "
+                "đa %(top)s"
+            ),
+            basis,
+            unit=unit,
+            code=code,
+            name=name,
+            value=num(value),
+            top=num(top),
+        ),
+        code,
+        vi_en("nhập một giá trị từ 0 đến %(top)s", top=num(top)),
+    )
 
 
 def _marked(entry: LeafPoints | tuple[Any, ...]) -> bool:
@@ -258,10 +319,10 @@ def check_points(
             problems.append(
                 Problem(
                     f"unit {unit}",
-                    f"unit {unit!r} is not in the list of units",
+                    vi_en("đơn vị %(unit)r không có trong danh sách đơn vị", unit=unit),
                     None,
                     did_you_mean(unit, unit_types)
-                    or "add it to the units file, or correct the unit code",
+                    or vi_en("thêm đơn vị vào tệp đơn vị, hoặc sửa mã đơn vị"),
                 )
             )
             continue
@@ -270,10 +331,14 @@ def check_points(
             problems.append(
                 Problem(
                     f"unit {unit}",
-                    f"there is no catalog for unit type {unit_type!r} of unit {unit!r}",
+                    vi_en(
+                        "chưa có khung điểm cho loại đơn vị %(unit_type)r của đơn vị %(unit)r",
+                        unit_type=unit_type,
+                        unit=unit,
+                    ),
                     None,
                     did_you_mean(unit_type, catalogs_by_type)
-                    or f"import the {unit_type} catalog first",
+                    or vi_en("hãy nhập khung điểm %(unit_type)s trước", unit_type=unit_type),
                 )
             )
             continue
@@ -298,12 +363,14 @@ def check_points(
                 top = catalog.get(code).max_points
                 if value > top:
                     found.append(
-                        Problem(
+                        _above(
                             f"unit {unit}, code {code}",
-                            f"unit {unit!r}, code {code!r} ({catalog.get(code).name}): "
-                            f"{_BASIS_LABEL[other]} {num(value)} are above the maximum {num(top)}",
+                            unit,
                             code,
-                            f"enter a value from 0 to {num(top)}",
+                            catalog.get(code).name,
+                            other,
+                            value,
+                            top,
                         )
                     )
         if found:
@@ -402,9 +469,9 @@ def read_points_xlsx(data: bytes) -> tuple[PointsByUnit, list[Problem]]:
                 problems.append(
                     Problem(
                         sheet.where(sheet.header_row),
-                        "the header row has neither 'Điểm tự đánh giá' nor 'Điểm đạt được'",
+                        vi_en("dòng tiêu đề không có cột 'Điểm tự đánh giá' hay 'Điểm đạt được'"),
                         None,
-                        "add the points columns after 'Điểm tối đa'",
+                        vi_en("thêm các cột điểm sau cột 'Điểm tối đa'"),
                     )
                 )
                 continue
@@ -413,9 +480,13 @@ def read_points_xlsx(data: bytes) -> tuple[PointsByUnit, list[Problem]]:
                 problems.append(
                     Problem(
                         sheet.where(),
-                        f"unit {unit!r} already has the sheet {unit_sheet[unit]!r}",
+                        vi_en(
+                            "đơn vị %(unit)r đã có trang %(sheet)r",
+                            unit=unit,
+                            sheet=unit_sheet[unit],
+                        ),
                         None,
-                        "keep one sheet per unit",
+                        vi_en("mỗi đơn vị một trang"),
                     )
                 )
                 continue
@@ -427,9 +498,12 @@ def read_points_xlsx(data: bytes) -> tuple[PointsByUnit, list[Problem]]:
         problems.append(
             Problem(
                 "file",
-                "no sheet has a header row with STT, Nội dung, Điểm tự đánh giá, Điểm đạt được",
+                vi_en(
+                    "không trang nào có dòng tiêu đề gồm STT, Nội dung, Điểm tự đánh giá, Điểm "
+                    "đạt được"
+                ),
                 None,
-                "use the points template of the unit",
+                vi_en("hãy dùng mẫu nhập điểm của đơn vị"),
             )
         )
     return out, problems
@@ -448,7 +522,9 @@ def _points_sheet(sheet: _Appendix, unit: str, out: PointsByUnit) -> list[Proble
         code, message = _stt_code(stt, previous)
         if message or code is None:
             problems.append(
-                Problem(sheet.where(number, "stt"), message or "no code", None, _STT_HINT)
+                Problem(
+                    sheet.where(number, "stt"), message or vi_en("không có mã"), None, stt_hint()
+                )
             )
             continue
         if ADJUSTMENT_CODE.fullmatch(code) and code not in first_row:
@@ -459,9 +535,9 @@ def _points_sheet(sheet: _Appendix, unit: str, out: PointsByUnit) -> list[Proble
             problems.append(
                 Problem(
                     sheet.where(number, "stt"),
-                    f"STT {code!r} is not a criterion code",
+                    vi_en("STT %(code)r không phải mã tiêu chí", code=code),
                     None,
-                    "write it like '8', '8.1' or '8.1.1'",
+                    vi_en("viết như '8', '8.1' hoặc '8.1.1'"),
                 )
             )
             continue
@@ -470,9 +546,14 @@ def _points_sheet(sheet: _Appendix, unit: str, out: PointsByUnit) -> list[Proble
             problems.append(
                 Problem(
                     sheet.where(number, "stt"),
-                    f"unit {unit!r}: code {code!r} is given again (first on row {first_row[code]})",
+                    vi_en(
+                        "đơn vị %(unit)r: tiêu chí %(code)r có hai lần (lần đầu ở dòng %(row)s)",
+                        unit=unit,
+                        code=code,
+                        row=first_row[code],
+                    ),
                     code,
-                    "keep one row per criterion",
+                    vi_en("mỗi tiêu chí một dòng"),
                 )
             )
             continue
@@ -489,17 +570,17 @@ def _points_sheet(sheet: _Appendix, unit: str, out: PointsByUnit) -> list[Proble
                 marked = True
                 points.append(None)
                 continue
-            value, message = _number(sheet.cell(values, key))
-            if message is None and value is not None and value < 0:
-                message = f"{_fmt(value)} is below 0"
-            if message:
+            value, fault = _number(sheet.cell(values, key))
+            if fault is None and value is not None and value < 0:
+                fault = _below_zero(value)
+            if fault:
                 bad = True
                 problems.append(
                     Problem(
                         sheet.where(number, key),
-                        f"unit {unit!r}, code {code!r}: {message}",
+                        sheet_points_fault(fault, unit, code),
                         code,
-                        _NUMBER_HINT,
+                        number_hint(),
                     )
                 )
             points.append(value)

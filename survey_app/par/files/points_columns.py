@@ -25,12 +25,20 @@ import pyarrow.csv as pacsv
 from scoring_bridge import Problem
 from survey_app.csv_files import clean_text, dictionary_indices
 from survey_app.par.files.common import (
-    _NUMBER_HINT,
     CsvSource,
+    _below_zero,
     _check_header,
-    _fmt,
     _not_applicable,
     _number,
+)
+from survey_app.par.files.messages import (
+    NumberFault,
+    code_missing,
+    fill_or_delete,
+    given_again,
+    number_hint,
+    one_row_per_unit_and_code,
+    points_fault,
 )
 
 _HEAD_BYTES = 1 << 20
@@ -118,21 +126,21 @@ def read_points_columns(
     no_unit = np.array([not u for u in units], dtype=bool)[unit_of]
     no_code = np.array([not c for c in codes], dtype=bool)[code_of]
     bad = ~blank & (no_unit | no_code)
-    parsed: dict[str, tuple[list[float | None], list[str | None], np.ndarray]] = {}
+    parsed: dict[str, tuple[list[float | None], list[NumberFault | None], np.ndarray]] = {}
     for column in ("self_points", "final_points"):
         names, index = column_of(column)
         numbers: list[float | None] = []
-        messages: list[str | None] = []
+        faults: list[NumberFault | None] = []
         for text in names:
             if _not_applicable(text):
                 return None  # a "Không áp dụng" mark: the row reader reads it
-            value, message = _number(text)
-            if message is None and value is not None and value < 0:
-                message = f"{_fmt(value)} is below 0"
+            value, fault = _number(text)
+            if fault is None and value is not None and value < 0:
+                fault = _below_zero(value)
             numbers.append(value)
-            messages.append(message)
-        parsed[column] = (numbers, messages, index)
-        bad |= ~blank & np.array([m is not None for m in messages], dtype=bool)[index]
+            faults.append(fault)
+        parsed[column] = (numbers, faults, index)
+        bad |= ~blank & np.array([f is not None for f in faults], dtype=bool)[index]
     keyed = ~blank & ~no_unit & ~no_code
     key = unit_of.astype(np.int64) * max(len(codes), 1) + code_of
     rows = np.flatnonzero(keyed)
@@ -145,39 +153,35 @@ def read_points_columns(
     for i in np.flatnonzero(bad).tolist():
         number = i + 2
         unit, code = units[unit_of[i]], codes[code_of[i]]
-        for column, value, what in (
-            ("unit_code", unit, "the unit code"),
-            ("code", code, "the criterion code"),
-        ):
+        for column, value in (("unit_code", unit), ("code", code)):
             if not value:
                 problems.append(
                     Problem(
                         f"row {number}, column {column}",
-                        f"{what} is missing",
+                        code_missing(column),
                         code or None,
-                        "fill it in, or delete the row",
+                        fill_or_delete(),
                     )
                 )
         for column in ("self_points", "final_points"):
-            _, messages, index = parsed[column]
-            message = messages[index[i]]
-            if message:
-                who = f" (unit {unit!r}, code {code!r})" if unit and code else ""
+            _, faults, index = parsed[column]
+            fault = faults[index[i]]
+            if fault:
                 problems.append(
                     Problem(
                         f"row {number}, column {column}",
-                        f"{column} {message}{who}",
+                        points_fault(fault, column, unit, code),
                         code or None,
-                        _NUMBER_HINT,
+                        number_hint(),
                     )
                 )
         if repeated[i]:
             problems.append(
                 Problem(
                     f"row {number}, column code",
-                    f"unit {unit!r}, code {code!r} is given again (first on row {first_of[i] + 2})",
+                    given_again(unit, code, int(first_of[i]) + 2),
                     code,
-                    "keep one row per unit and code",
+                    one_row_per_unit_and_code(),
                 )
             )
     out: dict[str, dict[str, Any]] = {}

@@ -37,6 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from scoring_bridge import Catalog, Criterion, Problem
 from scoring_bridge.problems import show
 from survey_app.csv_files import clean_text
+from survey_app.i18n import vi_en
 from survey_app.par.files.common import _label, _type_name
 from survey_app.spreadsheets import set_cell
 
@@ -302,9 +303,12 @@ def _safe_read(ws: Any) -> tuple[_Appendix | None, Problem | None]:
     except Exception as exc:  # read-only sheets are parsed only now
         return None, Problem(
             f"sheet {ws.title!r}",
-            f"the sheet cannot be read ({type(exc).__name__}: {str(exc)[:80]})",
+            vi_en(
+                "không đọc được trang tính (%(error)s)",
+                error=f"{type(exc).__name__}: {str(exc)[:80]}",
+            ),
             None,
-            "open the file in Excel or LibreOffice and save it again as .xlsx",
+            vi_en("mở tệp bằng Excel hoặc LibreOffice rồi lưu lại dạng .xlsx"),
         )
 
 
@@ -314,9 +318,12 @@ def _open_workbook(data: bytes) -> tuple[Any, Problem | None]:
     except Exception as exc:  # any unreadable file: zip, XML, openpyxl's own errors
         return None, Problem(
             "file",
-            f"not an XLSX workbook ({type(exc).__name__}: {str(exc)[:80]})",
+            vi_en(
+                "không phải bảng tính XLSX (%(error)s)",
+                error=f"{type(exc).__name__}: {str(exc)[:80]}",
+            ),
             None,
-            "save the file as Excel Workbook (.xlsx)",
+            vi_en("hãy lưu tệp dạng Excel Workbook (.xlsx)"),
         )
 
 
@@ -335,9 +342,9 @@ def _stt_code(value: object, previous: str | None) -> tuple[str | None, str | No
     if value is None:
         return None, None
     if isinstance(value, bool):
-        return None, f"STT {show(value)} is not a criterion code"
+        return None, vi_en("STT %(value)s không phải mã tiêu chí", value=show(value))
     if isinstance(value, datetime | date | time):
-        return None, f"STT {value} is a date: Excel turned the code into a date"
+        return None, vi_en("STT %(value)s là ngày tháng: Excel đã đổi mã thành ngày", value=value)
     if isinstance(value, int):
         return str(value), None
     if isinstance(value, float):
@@ -348,9 +355,19 @@ def _stt_code(value: object, previous: str | None) -> tuple[str | None, str | No
         expected = _next_number(previous, area)
         if part.isdigit() and not part.startswith("0") and expected == int(part):
             return text, None
-        return None, (
-            f"STT {text} is a number, so it is ambiguous: Excel shows 1.10 as 1.1 "
-            f"(after {previous or 'the header'!r} the code {text!r} is not expected)"
+        if previous is None:
+            return None, vi_en(
+                "STT %(value)s là một số nên không rõ: Excel hiện 1.10 thành 1.1 (ngay sau dòng "
+                "tiêu đề không chờ mã %(code)r)",
+                value=text,
+                code=text,
+            )
+        return None, vi_en(
+            "STT %(value)s là một số nên không rõ: Excel hiện 1.10 thành 1.1 (sau %(previous)r "
+            "không chờ mã %(code)r)",
+            value=text,
+            previous=previous,
+            code=text,
         )
     text = clean_text(str(value))
     if text.endswith(".") and _CODE_TEXT.fullmatch(text[:-1]):
@@ -358,4 +375,6 @@ def _stt_code(value: object, previous: str | None) -> tuple[str | None, str | No
     return text, None
 
 
-_STT_HINT = "format the STT column as Text and type the code again, e.g. 1.10"
+def stt_hint() -> str:
+    """How to type a code Excel took for a number or a date."""
+    return vi_en("định dạng cột STT là Text (văn bản) rồi gõ lại mã, ví dụ 1.10")

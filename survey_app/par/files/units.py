@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from scoring_bridge import Problem
-from scoring_bridge.problems import UNIT_TYPE_RE, did_you_mean
+from scoring_bridge.problems import UNIT_TYPE_RE
+from survey_app.i18n import vi_en
 from survey_app.par.files.common import CsvSource, _check_header, _read_csv, _shipped_type_names
+from survey_app.par.files.messages import did_you_mean, fill_or_delete
 
 UNITS_COLUMNS = ("code", "name", "unit_type", "ranked")
 _TRUE_WORDS = {"true", "1", "yes", "y", "có", "co", "x"}
@@ -43,19 +45,30 @@ def read_scoring_units_csv(
             continue
         code = row.get("code", "")
         found: list[tuple[str, str, str]] = []  # column, message, hint
-        for column, what in (("code", "unit code"), ("name", "unit name")):
-            if not row.get(column):
-                found.append((column, f"the {what} is missing", "fill it in, or delete the row"))
+        if not row.get("code"):
+            found.append(("code", vi_en("thiếu mã đơn vị"), fill_or_delete()))
+        if not row.get("name"):
+            found.append(("name", vi_en("thiếu tên đơn vị"), fill_or_delete()))
         unit_type = row.get("unit_type", "")
         if not unit_type:
-            found.append(("unit_type", f"the unit type of {code!r} is missing", "e.g. department"))
+            found.append(
+                (
+                    "unit_type",
+                    vi_en("thiếu loại đơn vị của %(code)r", code=code),
+                    vi_en("ví dụ department"),
+                )
+            )
         elif not UNIT_TYPE_RE.fullmatch(unit_type):
             found.append(
                 (
                     "unit_type",
-                    f"unit type {unit_type!r} of {code!r} is not a unit type code",
+                    vi_en(
+                        "loại đơn vị %(unit_type)r của %(code)r không phải mã loại đơn vị",
+                        unit_type=unit_type,
+                        code=code,
+                    ),
                     did_you_mean(unit_type.casefold(), _shipped_type_names())
-                    or "write a code like department, district or commune",
+                    or vi_en("hãy ghi một mã như department, district hoặc commune"),
                 )
             )
         ranked = _parse_bool(row.get("ranked", ""))
@@ -63,16 +76,24 @@ def read_scoring_units_csv(
             found.append(
                 (
                     "ranked",
-                    f"ranked {row.get('ranked')!r} of {code!r} is not true or false",
-                    "write true (ranked) or false (scored, not ranked)",
+                    vi_en(
+                        "ranked %(value)r của %(code)r không phải true hay false",
+                        value=row.get("ranked"),
+                        code=code,
+                    ),
+                    vi_en("ghi true (xếp hạng) hoặc false (chấm điểm, không xếp hạng)"),
                 )
             )
         if code and code in first_row:
             found.append(
                 (
                     "code",
-                    f"unit {code!r} is listed again (first on row {first_row[code]})",
-                    "keep one row per unit",
+                    vi_en(
+                        "đơn vị %(code)r có hai lần (lần đầu ở dòng %(row)s)",
+                        code=code,
+                        row=first_row[code],
+                    ),
+                    vi_en("mỗi đơn vị một dòng"),
                 )
             )
         elif code:

@@ -284,6 +284,19 @@ def test_poster_pages_say_to_set_base_url_while_it_is_the_default(
     unset.extensions["sipas_db"].engine.dispose()
 
 
+def test_a_base_url_too_long_for_a_poster_is_said_not_a_server_error(
+    app: Flask, survey: dict
+) -> None:
+    from survey_app.survey.qr import MAX_POSTER_URL
+
+    app.config["BASE_URL"] = "https://hcc.vn/" + "x" * MAX_POSTER_URL
+    page = app.test_client().get("/posters/SNV-1.pdf")
+    assert page.status_code == 422 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert "Không in được áp phích" in text and "địa chỉ quá dài để in trên áp phích" in text
+    assert "URL too long for a poster" in text
+
+
 def test_a_fresh_demo_shows_every_feature(tmp_path: Path) -> None:
     """Issue 13, item 7: progress has targets, the change page changes, the review pages flags,
     the PAR pages statuses other than draft."""

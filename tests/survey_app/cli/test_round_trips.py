@@ -42,6 +42,14 @@ def test_results_in_every_format_feed_the_score(
             "--out", str(results),
         )  # fmt: skip
         assert done.exit_code == 0, done.output
+        assert (
+            " dòng kết quả (trung bình các tiêu chí (mỗi câu hỏi nặng như nhau); khoảng tin cậy "
+            f"logit) ghi vào {results} / "
+        ) in done.output  # the method in words, not its codes
+        assert (
+            " result rows (mean of the items (each item weighs the same); logit confidence "
+            f"interval) written to {results}"
+        ) in done.output
         found, problems = read_sipas_results(results)
         assert not problems and set(found) == {"SNV", "BDT", "department", "ALL"}
         figures[suffix] = found

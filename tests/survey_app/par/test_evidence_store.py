@@ -12,15 +12,17 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from survey_app.par.evidence import DOCX, JPEG, PDF, PNG, XLSX, media_type
-from survey_app.par.evidence_store import LocalStore
+from survey_app.par.evidence_store import LocalStore, check_settings
 
 ROOT = Path(__file__).resolve().parents[3]
 
 WRITER = textwrap.dedent(
     """
     import os, sys
-    from survey_app.par.evidence_store import LocalStore
+    from survey_app.par.evidence_store import LocalStore, check_settings
     store = LocalStore(sys.argv[1])
     ack = open(sys.argv[2], "a", buffering=1)
     n = 0
@@ -83,3 +85,24 @@ def test_types_are_told_by_their_bytes() -> None:
     assert media_type(office("…spreadsheetml.sheet.main+xml")) == XLSX
     assert media_type(office("application/java-archive")) is None
     assert media_type(b"MZ\x90\x00") is None and media_type(b"\x7fELF") is None
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        (
+            {"EVIDENCE_STORE": "ftp"},
+            "EVIDENCE_STORE ('ftp') phải là một trong local, database, s3 / "
+            "EVIDENCE_STORE ('ftp') must be one of local, database, s3",
+        ),
+        (
+            {"EVIDENCE_STORE": "s3", "EVIDENCE_S3_BUCKET": " "},
+            "EVIDENCE_STORE=s3 cần EVIDENCE_S3_BUCKET (tên bucket) / "
+            "EVIDENCE_STORE=s3 needs EVIDENCE_S3_BUCKET (the bucket's name)",
+        ),
+    ],
+)
+def test_a_wrong_store_setting_is_said_vietnamese_first(settings: dict, said: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        check_settings(settings)
+    assert str(caught.value) == said

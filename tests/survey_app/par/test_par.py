@@ -96,8 +96,15 @@ def test_cli_points_import_checks_every_value_and_saves_all_or_nothing(
     )
     result = sipas("par", "points-import", str(bad), "--year", str(YEAR))
     assert result.exit_code == 1
-    assert f"final_points {leaf.max_points + 1:g} is outside 0–{leaf.max_points:g}" in result.output
-    assert "unit XYZ" in result.output and "nothing written or saved" in result.output
+    assert (
+        f"final_points {leaf.max_points + 1:g} nằm ngoài khoảng 0–{leaf.max_points:g} "
+        f"({leaf.name}) / final_points {leaf.max_points + 1:g} is outside 0–{leaf.max_points:g}"
+    ) in result.output
+    assert (
+        "unit XYZ: không có đơn vị này trong năm, hoặc loại đơn vị của nó chưa có khung điểm / "
+        "unknown unit, or its type has no catalog"
+    ) in result.output
+    assert "nothing written or saved" in result.output
     with app.app_context():
         assert get_db().session.scalar(select(ParPoints)) is None
     good = tmp_path / "good.csv"
@@ -106,7 +113,12 @@ def test_cli_points_import_checks_every_value_and_saves_all_or_nothing(
         f"SNV,{leaf.code},{leaf.max_points},{leaf.max_points / 2},ok\n",
         encoding="utf-8",
     )
-    assert sipas("par", "points-import", str(good), "--year", str(YEAR)).exit_code == 0
+    imported = sipas("par", "points-import", str(good), "--year", str(YEAR))
+    assert imported.exit_code == 0
+    assert (
+        f"đã nhập điểm của 1 đơn vị năm {YEAR} / points of 1 unit(s) imported for {YEAR}"
+        in imported.output
+    )
     with app.app_context():
         row = get_db().session.scalar(select(ParPoints))
         assert row.final_points == leaf.max_points / 2 and row.note == "ok"

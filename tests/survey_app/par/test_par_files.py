@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from support import english_of
 
 from scoring_bridge import (
     Catalog,
@@ -79,7 +80,8 @@ def tiny() -> Catalog:
 
 
 def triples(problems: list[Problem] | tuple[Problem, ...]) -> list[tuple[str, str, str | None]]:
-    return [(p.location, p.message, p.code) for p in problems]
+    """(location, the English of the message, code): every message Vietnamese first."""
+    return [(p.location, english_of(p.message), p.code) for p in problems]
 
 
 def sheet_values(data: bytes) -> dict[str, list[tuple[object, ...]]]:
@@ -149,7 +151,7 @@ def test_a_csv_of_several_unit_types(shipped: dict[str, Catalog], tmp_path: Path
 
 def test_unreadable_catalog_csv_files_are_problems(tmp_path: Path) -> None:
     missing = read_catalog_csv(tmp_path / "none.csv", year=2023)
-    assert missing.problems[0].message.startswith("cannot read")
+    assert english_of(missing.problems[0].message).startswith("cannot read")
     latin1 = read_catalog_csv("code,name\n1,Công tác\n".encode("cp1258"), year=2023)
     assert "save the file as CSV UTF-8" in latin1.problems[0].message
     empty = read_catalogs_csv(b"", year=2023)[""].problems[0].message
@@ -162,7 +164,7 @@ def test_bad_catalog_csv_rows_are_named() -> None:
     csv.writer(out).writerows(row[:5] + row[6:] for row in rows)
     no_max = out.getvalue().encode()
     result = read_catalog_csv(no_max, year=2023, unit_type="department")
-    assert [(p.location, p.message) for p in result.problems] == [
+    assert [(p.location, english_of(p.message)) for p in result.problems] == [
         ("columns", "missing column 'max_points'")
     ]
     bad_max = TINY_CSV.replace("Báo cáo CCHC,10,", "Báo cáo CCHC,abc,").encode()
@@ -257,7 +259,7 @@ def test_a_hand_typed_appendix_imports() -> None:
     assert catalog.split == Split(60, 40)
     wrong_year = read_catalog_xlsx(data, year=2024)["department"]
     assert wrong_year.ok
-    assert [p.message for p in wrong_year.warnings] == [
+    assert [english_of(p.message) for p in wrong_year.warnings] == [
         "the title says NĂM 2023 but the catalog is imported for 2024"
     ]
 
@@ -268,7 +270,7 @@ def test_a_numeric_stt_that_may_have_lost_a_zero_is_refused() -> None:
     rows += [[f"1.{n}", f"Tiêu chí {n}", 10, "appraisal"] for n in range(1, 10)]
     rows += [[1.1, "Tiêu chí 10", 10, "appraisal"], [datetime(2023, 1, 2), "Tiêu chí 11", 0]]
     result = read_catalog_xlsx(xlsx({"department": rows}), year=2023)["department"]
-    assert [(p.location, p.message, p.hint) for p in result.problems] == [
+    assert [(p.location, english_of(p.message), english_of(p.hint)) for p in result.problems] == [
         (
             "sheet 'department', row 12, column A (STT)",
             "STT 1.1 is a number, so it is ambiguous: Excel shows 1.10 as 1.1 (after '1.9' "
@@ -298,7 +300,7 @@ def test_bad_catalog_workbooks_give_exact_problems(tiny: Catalog) -> None:
     ]
     no_source = [list(r)[:6] for r in good]
     result = read_catalog_xlsx(xlsx({"department": no_source}), year=2023)["department"]
-    assert [(p.location, p.message) for p in result.problems] == [
+    assert [(p.location, english_of(p.message)) for p in result.problems] == [
         (f"sheet 'department', row {header + 1}", "the header row has no column 'Nguồn'")
     ]
     named = read_catalog_xlsx(xlsx({"Sở ngành": [list(r) for r in good]}), year=2023)
@@ -306,11 +308,11 @@ def test_bad_catalog_workbooks_give_exact_problems(tiny: Catalog) -> None:
         ("sheet 'Sở ngành'", "the sheet name 'Sở ngành' is not a unit type code", None)
     ]
     no_header = read_catalog_xlsx(xlsx({"department": [["a", "b"]]}), year=2023)
-    assert no_header[""].problems[0].message == (
+    assert english_of(no_header[""].problems[0].message) == (
         "no sheet has a header row with STT, Nội dung and Điểm tối đa"
     )
     junk = read_catalog_xlsx(b"PK\x03\x04 not a zip", year=2023)
-    assert junk[""].problems[0].message.startswith("not an XLSX workbook")
+    assert english_of(junk[""].problems[0].message).startswith("not an XLSX workbook")
 
 
 # --- points -------------------------------------------------------------------------------------
@@ -341,7 +343,7 @@ def test_bad_points_csv_rows_are_named() -> None:
         ]
     )
     points, problems = read_points_csv(data)
-    assert [(p.location, p.message, p.code, p.hint) for p in problems] == [
+    assert [(p.location, english_of(p.message), p.code, english_of(p.hint)) for p in problems] == [
         (
             "row 3, column final_points",
             "final_points 'abc' is not a number (unit 'SNV', code '1.1.2')",
@@ -374,12 +376,17 @@ def test_bad_points_csv_rows_are_named() -> None:
         ),
     ]
     assert points == {"SNV": {"1.1.1": LeafPoints(8.0, 8.0, "")}}
+    assert problems[0].message == (
+        "final_points 'abc' không phải là số (đơn vị 'SNV', tiêu chí '1.1.2') / "
+        "final_points 'abc' is not a number (unit 'SNV', code '1.1.2')"
+    )
+    assert problems[2].hint == "mỗi đơn vị và tiêu chí một dòng / keep one row per unit and code"
 
 
 def test_points_csv_with_a_missing_column() -> None:
     points, problems = read_points_csv(b"unit,code,final_points\nSNV,1.1.1,8\n")
     assert points == {}
-    assert [(p.location, p.message, p.hint) for p in problems] == [
+    assert [(p.location, english_of(p.message), english_of(p.hint)) for p in problems] == [
         (
             "row 1, column unit_code",
             "required column 'unit_code' is missing",
@@ -392,7 +399,7 @@ def test_points_csv_with_a_missing_column() -> None:
         ),
     ]
     _, problems = read_points_csv(b"unit_code,code,note\nSNV,1.1.1,x\n")
-    assert [p.message for p in problems] == [
+    assert [english_of(p.message) for p in problems] == [
         "the file has neither a self_points nor a final_points column"
     ]
 
@@ -420,7 +427,7 @@ def test_check_points_names_unit_code_value_and_maximum(tiny: Catalog) -> None:
     snv["1.2"] = LeafPoints(11, 10, "")
     units, problems = check_points({"SNV": snv, "SNX": entries(TINY_POINTS)}, catalogs, types, {})
     assert units == []
-    assert [(p.location, p.message, p.hint) for p in problems] == [
+    assert [(p.location, english_of(p.message), english_of(p.hint)) for p in problems] == [
         (
             "unit SNV, code 1.1.1",
             "unit 'SNV', code '1.1.1' (Ban hành kịp thời): final points (Điểm đạt được) 12 are "
@@ -453,7 +460,7 @@ def test_check_points_names_unit_code_value_and_maximum(tiny: Catalog) -> None:
         ("unit SNX", "unit 'SNX' is not in the list of units", "did you mean 'SNV'?"),
     ]
     _, problems = check_points({"SNV": entries(TINY_POINTS)}, {}, types, {})
-    assert [p.message for p in problems] == [
+    assert [english_of(p.message) for p in problems] == [
         "there is no catalog for unit type 'department' of unit 'SNV'"
     ]
 
@@ -513,9 +520,11 @@ def test_points_template_filled_in_and_read_back(tiny: Catalog) -> None:
 
 
 def test_unreadable_points_workbooks_are_problems() -> None:
-    assert read_points_xlsx(b"nonsense")[1][0].message.startswith("not an XLSX workbook")
+    assert english_of(read_points_xlsx(b"nonsense")[1][0].message).startswith(
+        "not an XLSX workbook"
+    )
     _, problems = read_points_xlsx(xlsx({"SNV": [["Điểm"]]}))
-    assert problems[0].message.startswith("no sheet has a header row")
+    assert english_of(problems[0].message).startswith("no sheet has a header row")
 
 
 # --- units --------------------------------------------------------------------------------------
@@ -532,7 +541,7 @@ def test_scoring_units_csv() -> None:
     bad = good + "SNV,Sở Nội vụ,department,có\nSTC,Sở Tài chính,Sở,maybe\n"
     units, problems = read_scoring_units_csv(bad.encode())
     assert len(units) == 2
-    assert [(p.location, p.message) for p in problems] == [
+    assert [(p.location, english_of(p.message)) for p in problems] == [
         ("row 4, column code", "unit 'SNV' is listed again (first on row 2)"),
         ("row 5, column unit_type", "unit type 'Sở' of 'STC' is not a unit type code"),
         ("row 5, column ranked", "ranked 'maybe' of 'STC' is not true or false"),
@@ -694,5 +703,5 @@ def test_no_reader_raises_on_a_bad_file(data: bytes) -> None:
 def test_a_sheet_that_is_not_xml_is_a_problem() -> None:
     data = broken_sheet_xml()
     problem = read_catalog_xlsx(data, year=2023)["department"].problems[0]
-    assert problem.message.startswith("the sheet cannot be read")
-    assert read_points_xlsx(data)[1][0].message.startswith("the sheet cannot be read")
+    assert english_of(problem.message).startswith("the sheet cannot be read")
+    assert english_of(read_points_xlsx(data)[1][0].message).startswith("the sheet cannot be read")

@@ -151,7 +151,11 @@ def test_a_server_that_refuses_the_settings_gives_a_message_and_records_nothing(
 ) -> None:
     inbox, port = smtp
     year_app.config.update(
-        SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), SMTP_FROM="sipas@snv.vn", SMTP_TLS="starttls"
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(port),
+        SMTP_FROM="sipas@snv.vn",
+        SMTP_TLS="starttls",
+        SMTP_TIMEOUT="1",  # the refused STARTTLS waits for the timeout (default 20 s)
     )
     admin = login_as(year_app, role="admin")
     reply = _send(admin)  # this server offers no STARTTLS
@@ -159,9 +163,10 @@ def test_a_server_that_refuses_the_settings_gives_a_message_and_records_nothing(
     year_app.config.update(SMTP_TLS="none", SMTP_USER="sipas", SMTP_PASSWORD="sai-mat-khau")
     reply = _send(admin)
     assert reply.status_code == 503 and "SMTP_PASSWORD" in reply.get_data(as_text=True)
-    year_app.config.update(SMTP_PORT="không", SMTP_USER="")
+    year_app.config.update(SMTP_PORT="không", SMTP_USER="", SMTP_TIMEOUT="0")
     page = admin.get(PAGE).get_data(as_text=True)
     assert "SMTP_PORT" in page and "Cài đặt e-mail sai" in page
+    assert "SMTP_TIMEOUT (&#39;0&#39;) phải là số giây lớn hơn 0" in page
     assert inbox.received == []
     with year_app.app_context():
         assert get_db().session.scalars(select(ParStep)).all() == []

@@ -132,11 +132,15 @@ def test_a_bad_counts_file_lists_every_problem_and_writes_nothing(
     )
     assert result.exit_code == 1
     for expected in [
-        "counts.csv: row 3, column 'unit_code': unknown unit 'XYZ'",
-        "counts.csv: row 4, column 'count': count ('12.5') must be a whole number of dossiers",
-        "counts.csv: row 5, column 'count': count (-3) must not be negative",
-        "counts.csv: row 6, column 'cell': unit SNV, cell 'dat_dai' is also on row 2",
-        "counts.csv: row 7, column 'cell': the cell is missing",
+        "counts.csv: row 3, column 'unit_code': không có đơn vị mã 'XYZ' / no unit with code 'XYZ'",
+        "counts.csv: row 4, column 'count': count ('12.5') phải là số hồ sơ, một số nguyên / "
+        "count ('12.5') must be a whole number of dossiers",
+        "counts.csv: row 5, column 'count': count (-3) không được âm / count (-3) must not be "
+        "negative",
+        "counts.csv: row 6, column 'cell': đơn vị SNV, ô 'dat_dai' đã có ở dòng 2 / unit SNV, "
+        "cell 'dat_dai' is also on row 2",
+        "counts.csv: row 7, column 'cell': thiếu ô: mỗi số hồ sơ là của một ô / the cell is "
+        "missing",
         "5 error(s): không ghi, không lưu gì / nothing written or saved",
     ]:
         assert expected in result.output
@@ -153,8 +157,9 @@ def test_a_counts_file_without_its_columns_is_refused(
     )
     assert result.exit_code == 1
     assert (
-        "required column 'unit_code' is missing (did you mean to rename 'unit'?)" in result.output
-    )
+        "thiếu cột bắt buộc 'unit_code' (đổi tên cột 'unit'?) / required column 'unit_code' is "
+        "missing (did you mean to rename 'unit'?)"
+    ) in result.output
     assert not out.exists()
 
 
@@ -198,8 +203,10 @@ def test_counts_that_do_not_fit_the_answers_are_refused(
     )
     assert result.exit_code == 1
     assert (
-        "row 4, column 'service_field': unit SNV, cell 'ho_tich': 4 respondent(s) "
-        "(rows 4, 5, 6, 7) but no count in the counts file" in result.output
+        "row 4, column 'service_field': đơn vị SNV, ô 'ho_tich': 4 người trả lời (dòng 4, 5, 6, "
+        "7) nhưng tệp số hồ sơ không có số của ô này: hãy thêm vào, hoặc gộp ô với một ô khác / "
+        "unit SNV, cell 'ho_tich': 4 respondent(s) (rows 4, 5, 6, 7) but no count in the counts "
+        "file" in result.output
     )
     assert not out.exists()
 
@@ -213,8 +220,9 @@ def test_respondents_without_a_cell_and_a_missing_column_are_named(
     result = sipas("analyze", "--round", "Đợt thử", "--poststratify", counts, "--out", str(out))
     assert result.exit_code == 1
     assert (
-        "row 13, column 'service_field': unit SNV: 1 respondent(s) without a service_field "
-        "(rows 13)" in result.output
+        "row 13, column 'service_field': đơn vị SNV: 1 người trả lời không có service_field "
+        "(dòng 13): hậu phân tầng cần biết ô của từng người trả lời / unit SNV: 1 respondent(s) "
+        "without a service_field (rows 13)" in result.output
     )
     result = sipas(
         "analyze",
@@ -228,7 +236,8 @@ def test_respondents_without_a_cell_and_a_missing_column_are_named(
         str(out),
     )
     assert result.exit_code == 1
-    assert "column 'linh_vuc': --cell column 'linh_vuc' is not in the file" in result.output
+    assert "column 'linh_vuc': không có cột --cell 'linh_vuc' trong tệp; các cột: " in result.output
+    assert " / --cell column 'linh_vuc' is not in the file; columns: " in result.output
     assert not out.exists()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from factories import ITEMS, add_response
@@ -146,6 +147,10 @@ def test_rank_bars_and_labels() -> None:
     assert rank_bar(1, 1, 1, 1)["width"] == 100.0
     assert method_label("mean-of-items; logit; fpc").startswith("trung bình các tiêu chí")
     assert "không hiệu chỉnh" in method_label("pooled; wilson; no-fpc equal-weights")
+    assert method_label("pooled; korn-graubard; poststratified(gender)", "en") == (
+        "all the items' answers pooled; Korn–Graubard confidence interval; post-stratified by "
+        "gender"
+    )
     vi, en = note_label(
         "confidence 95%; unreliable: n < 30 or se/estimate > 20%; suppressed: n < 5"
     )
@@ -161,3 +166,22 @@ def test_rank_bars_and_labels() -> None:
     item = SimpleNamespace(id="a1", text={"vi": "Nhân viên niềm nở, chu đáo, tận tình"})
     other = SimpleNamespace(id="other", items=[item])  # no short-name table: the text's start
     assert short_item(other, "a1") == "Nhân viên niềm nở, chu đáo…"  # type: ignore[arg-type]
+
+
+def test_a_units_file_for_analysis_says_its_problems_vietnamese_first(tmp_path: Path) -> None:
+    from survey_app.results.units_file import read_unit_types
+
+    units = tmp_path / "units.csv"
+    units.write_text("code,level\nSNV,department\nSNV,district\nBDT,\n,commune\n", "utf-8")
+    types, problems = read_unit_types(units)
+    assert types == {"SNV": "department"}
+    assert [str(p) for p in problems] == [
+        "row 3, column 'code': đơn vị 'SNV' có hai loại / unit 'SNV' has two types",
+        "row 4, column 'level': thiếu loại đơn vị (level) / the unit type (level) is missing",
+        "row 5, column 'code': thiếu mã đơn vị / the unit code is missing",
+    ]
+    units.write_text("code,name\nSNV,Sở Nội vụ\n", "utf-8")
+    assert [str(p) for p in read_unit_types(units)[1]] == [
+        "row 1, column 'unit_type': thiếu cột bắt buộc 'unit_type' / required column 'unit_type' "
+        "is missing"
+    ]

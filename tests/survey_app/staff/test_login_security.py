@@ -171,19 +171,20 @@ def test_a_login_without_csrf_token_neither_logs_in_nor_counts(
 
 
 @pytest.mark.parametrize(
-    ("name", "value"),
+    ("name", "value", "vietnamese"),
     [
-        ("LOGIN_LIMIT_PER_ACCOUNT", "often"),
-        ("LOGIN_LIMIT_PER_ADDRESS", ""),
-        ("SESSION_IDLE_MINUTES", "0"),
-        ("SESSION_MAX_HOURS", "twelve"),
+        ("LOGIN_LIMIT_PER_ACCOUNT", "often", "phải là một giới hạn như '5 per 15 minutes'"),
+        ("LOGIN_LIMIT_PER_ADDRESS", "", "phải là một giới hạn như '5 per 15 minutes'"),
+        ("SESSION_IDLE_MINUTES", "0", "phải là một số lớn hơn 0"),
+        ("SESSION_MAX_HOURS", "twelve", "phải là một số lớn hơn 0"),
     ],
 )
 def test_a_bad_setting_stops_the_start_and_names_itself(
-    database_url: str, name: str, value: str
+    database_url: str, name: str, value: str, vietnamese: str
 ) -> None:
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=name) as caught:
         create_app({"DATABASE_URL": database_url, "SECRET_KEY": "k", name: value})
+    assert str(caught.value).startswith(f"{name} ({value!r}) {vietnamese} / {name} ({value!r})")
 
 
 # --- session lifetime --------------------------------------------------------------------------

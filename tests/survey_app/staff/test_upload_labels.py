@@ -1,5 +1,6 @@
-"""Upload problems as the pages show them: the place and the words in Vietnamese, the reader's
-English message as the gloss, and a general Vietnamese phrase before a message not yet known."""
+"""Upload problems as the pages show them: the place in Vietnamese, the reader's message
+Vietnamese first with its English as the gloss, the questionnaires package's English messages
+with Vietnamese words, and a general Vietnamese phrase before a message not yet known."""
 
 from __future__ import annotations
 
@@ -53,14 +54,25 @@ def test_every_problem_of_the_csv_reader_has_vietnamese_words(data: bytes) -> No
 
 
 def test_a_message_is_vietnamese_first_with_its_english_and_hint_as_the_gloss() -> None:
-    shown = problem_text("unknown unit type 'departmnt' (did you mean 'department'?); known: x")
-    assert shown.startswith("không có loại đơn vị „departmnt” (có phải „department”?)")
-    assert shown.endswith("known: x</span>")
-    nested = problem_text("unit 'SNV', code '1.1.1': 'x' is not a number")
-    assert nested.unescape().startswith("đơn vị SNV, tiêu chí 1.1.1: 'x' không phải là số")
+    shown = problem_text(
+        "đơn vị 'SNV' có hai lần (lần đầu ở dòng 2) / unit 'SNV' is listed again (first on row 2)",
+        "mỗi đơn vị một dòng / keep one row per unit",
+    )
+    assert shown == (
+        "đơn vị &#39;SNV&#39; có hai lần (lần đầu ở dòng 2) (gợi ý: mỗi đơn vị một dòng) "
+        '<span class="en">unit &#39;SNV&#39; is listed again (first on row 2) (hint: keep one '
+        "row per unit)</span>"
+    )
+    printed = problem_text("thiếu mã tiêu chí / the criterion code is missing (hint: điền vào / x)")
+    assert printed.startswith("thiếu mã tiêu chí (gợi ý: điền vào) <span")
+
+
+def test_the_questionnaire_checks_english_gets_vietnamese_words() -> None:
     hinted = problem_text("version 'hai' must be a whole number", "e.g. 1, 2, 3")
     assert hinted.startswith("phiên bản „hai” phải là số nguyên (gợi ý: ví dụ 1, 2, 3)")
     assert "(hint: e.g. 1, 2, 3)</span>" in hinted
+    sheet = problem_text("the workbook has no sheet named 'survey'")
+    assert sheet.startswith("bảng tính không có trang „survey” <span")
 
 
 def test_an_unknown_message_keeps_its_english_after_the_general_phrase() -> None:
@@ -80,5 +92,17 @@ def test_a_workbook_place_with_its_vietnamese_header_is_split_from_the_message()
 
 
 def test_a_message_whose_head_is_not_a_place_is_not_split() -> None:
-    shown = located("no department catalog for 2031: import the catalog first")
-    assert shown.where == "tệp" and shown.message.startswith("chưa có khung điểm năm 2031")
+    shown = located("chưa có khung điểm năm 2031: hãy nhập / no catalog for 2031: import it")
+    assert shown.where == "" and shown.message.startswith("chưa có khung điểm năm 2031")
+
+
+def test_a_par_problem_shows_its_place_code_and_hint_in_vietnamese() -> None:
+    from scoring_bridge import load_catalog_text
+    from survey_app.par.bridge_words import translated_result
+
+    problem = translated_result(load_catalog_text(b'{"splt": 1}')).problems[0]
+    shown = located(problem)
+    assert shown.where == "splt"
+    assert shown.message.startswith(
+        "khóa lạ &#39;splt&#39; trong khung điểm (gợi ý: có phải &#39;split&#39;?) <span"
+    )

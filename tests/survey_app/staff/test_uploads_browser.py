@@ -350,7 +350,7 @@ def _par_upload(page: Page, base: str, form: str, bad_or_good: Bad, year: str | 
 
 CATALOG_TEXT = catalog_csv(CATALOG)
 CATALOGS_BAD = (
-    Bad("wrong columns", "khung.csv", b"unit_type,code\ndepartment,1\n", ("thiếu cột „level”",)),
+    Bad("wrong columns", "khung.csv", b"unit_type,code\ndepartment,1\n", ("thiếu cột 'level'",)),
     Bad(
         "bad values",
         "khung.csv",

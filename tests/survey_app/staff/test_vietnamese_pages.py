@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -238,5 +239,7 @@ def test_a_year_with_missing_points_lists_its_problems_in_vietnamese(
     fill_par_points(app, {"SNV": 0.8, "BDT": 0.7}, skip={LEAVES[0].code})
     login_as(app, client, "council")
     html = client.get("/admin/par/2023").get_data(as_text=True)
-    assert f"đơn vị SNV: chưa có điểm tiêu chí {LEAVES[0].code}" in html
+    said = f"đơn vị 'SNV': chưa có điểm tiêu chí '{LEAVES[0].code}' (tối đa "
+    assert said in unescape(html)
+    assert f"unit 'SNV': no points for '{LEAVES[0].code}'" in unescape(html)  # the gloss
     assert leaks_of(html) == []

@@ -103,7 +103,7 @@ def test_png_scale_and_validation() -> None:
     assert big.size[0] == small.size[0] * 5
     with pytest.raises(ValueError):
         qr_png(URL, scale=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(qr.QrError, match="địa chỉ trống / cannot encode an empty URL"):
         qr_png("")
 
 
@@ -224,10 +224,14 @@ def test_pdf_progress_and_determinism() -> None:
 
 
 def test_pdf_rejects_empty_and_overlong_url() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(qr.QrError, match=r"^không có áp phích nào để in / no posters to print$"):
         poster_pdf([])
-    with pytest.raises(ValueError):
-        poster_pdf([PosterSpec(UNIT, "Quầy 1", "A", BASE + "Z" * qr.MAX_POSTER_URL)])
+    long = BASE + "Z" * qr.MAX_POSTER_URL
+    with pytest.raises(qr.QrError) as caught:
+        poster_pdf([PosterSpec(UNIT, "Quầy 1", "A", long)])
+    vietnamese, english = str(caught.value).split(" / ")
+    assert vietnamese.startswith(f"địa chỉ quá dài để in trên áp phích ({len(long)} > ")
+    assert english.startswith(f"URL too long for a poster ({len(long)} > ")
 
 
 def test_pdf_decomposed_input_is_composed() -> None:
@@ -261,12 +265,12 @@ def test_zip_has_png_and_svg_per_counter_each_decoding() -> None:
 
 @pytest.mark.parametrize("code", ["../evil", "a/b", "", "SNV 1", ".hidden"])
 def test_zip_rejects_unsafe_codes(code: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(qr.QrError, match=r"không dùng làm tên tệp được / .* not a safe file name"):
         codes_zip([(code, URL)])
 
 
 def test_zip_rejects_duplicates_and_allows_empty() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(qr.QrError, match=r"^mã quầy 'A' có hai lần / counter code 'A' is given"):
         codes_zip([("A", URL), ("A", URL)])
     with zipfile.ZipFile(io.BytesIO(codes_zip([]))) as zf:
         assert zf.namelist() == []
