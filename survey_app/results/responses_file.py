@@ -50,7 +50,7 @@ from survey_app.results.analysis_input import FIXED, InputError
 
 MAX_LISTED = 100
 _HEAD_BYTES = 1 << 20
-_BLOCK_BYTES = 1 << 23  # bytes of the file read (and coded) at a time
+_BLOCK_BYTES = 1 << 21  # bytes of the file read (and coded) at a time: small blocks overlap best
 _CSV_BLOCK = 1 << 16  # rows of the csv pass coded at a time
 _BOM = codecs.BOM_UTF8
 _EMPTY = 256  # the code of an empty cell among one-byte cells
