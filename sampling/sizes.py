@@ -20,8 +20,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import special  # scipy.stats.norm.isf is -ndtri (scipy.stats: a second to import)
-
 from sampling._checks import ceil_tolerant, count, open_unit, positive, real
 
 __all__ = [
@@ -46,8 +44,10 @@ def z_value(confidence: float) -> float:
 
     ``z_value(0.95) = 1.959964`` (any normal table; Cochran 1977 §4.3).
     """
+    from scipy import special  # here: a quarter of a second to import, not every command needs it
+
     level = open_unit("confidence", confidence)
-    return float(-special.ndtri((1.0 - level) / 2.0))
+    return float(-special.ndtri((1.0 - level) / 2.0))  # scipy.stats.norm.isf
 
 
 def _check_common(confidence: float, deff: float, response_rate: float) -> None:

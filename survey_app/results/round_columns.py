@@ -2,9 +2,10 @@
 
 One query, no ORM object per answer. PostgreSQL: each answer's item levels as one short text
 (``responses.levels``, derived from the ``jsonb`` answers and filled in by the signals' scan;
-computed by the database for answers not yet filled in, ``survey_app.db.levels``), through
-CSV texts of 50,000 rows each made by the database into a multi-threaded columnar reader
-(pyarrow), then one byte per item into numpy. SQLite: one column per item
+computed by the database for answers not yet filled in, ``survey_app.db.levels``), with the
+unit's id and whether the answer is to the questionnaire analysed, streamed by ``COPY … TO
+STDOUT`` as CSV into a multi-threaded columnar reader (pyarrow), then one byte per item into
+numpy; the units' codes are looked up once. SQLite: one column per item
 (``answers -> '$."q15"'``) through the cursor in large batches.
 
 On SQLite each item cell arrives as the JSON text of the stored value: ``1``…``5`` are answers,
@@ -26,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from numpy.typing import NDArray
-from sqlalchemy import Select, Text, bindparam, cast, func, literal, literal_column, select
+from sqlalchemy import Select, Text, cast, func, literal, literal_column, select
 from sqlalchemy.orm import Session
 
 from analysis import PostStrata, SipasData
@@ -92,6 +93,7 @@ def _item(item: str, dialect: str):  # type: ignore[no-untyped-def]
 def _query(
     dialect: str,
     survey_round: SurveyRound,
+    questionnaire: Questionnaire,
     items: list[str],
     extra: dict[str, object],
     *,
@@ -99,21 +101,36 @@ def _query(
     channels: Collection[str] | None,
 ) -> Select:
     if dialect == "postgresql":
-        # the stored levels text, or (not yet filled in) computed from answers by the database
-        answers = [
-            func.coalesce(
-                Response.levels, literal_column(levels_expression(items, "responses.answers"))
-            ).label("levels")
+        # one row per unit (and --by/--cell value: NULL is "", one group with it, as in the
+        # export): whether every answer is to the questionnaire analysed with a levels text of
+        # one byte per item, how many answers, and their levels texts joined (the stored text,
+        # or, not yet filled in, computed from the answers by the database)
+        levels = func.coalesce(
+            Response.levels, literal_column(levels_expression(items, "responses.answers"))
+        )
+        extras = [
+            func.coalesce(cast(expr, Text), "").label(label)  # type: ignore[call-overload]
+            for label, expr in extra.items()
+        ]
+        columns = [
+            Response.unit_id.label("unit_id"),
+            *extras,
+            func.bool_and(
+                (Response.questionnaire_id == questionnaire.id)
+                & (Response.questionnaire_version == questionnaire.version)
+                & (func.length(levels) == len(items))
+            ).label("ours"),
+            func.count().label("answers"),
+            func.string_agg(levels, literal_column("''")).label("levels"),
         ]
     else:
-        answers = [_item(item, dialect).label(f"i{n}") for n, item in enumerate(items)]
-    columns = [
-        Unit.code.label("unit_code"),
-        Response.questionnaire_id.label("questionnaire"),
-        cast(Response.questionnaire_version, Text).label("questionnaire_version"),
-        *answers,
-        *(cast(expr, Text).label(label) for label, expr in extra.items()),  # type: ignore[call-overload]
-    ]
+        columns = [
+            Unit.code.label("unit_code"),
+            Response.questionnaire_id.label("questionnaire"),
+            cast(Response.questionnaire_version, Text).label("questionnaire_version"),
+            *(_item(item, dialect).label(f"i{n}") for n, item in enumerate(items)),
+            *(cast(expr, Text).label(label) for label, expr in extra.items()),  # type: ignore[call-overload]
+        ]
     query = (
         select(*columns)
         .select_from(Response)
@@ -123,61 +140,53 @@ def _query(
         .where(Response.round_id == survey_round.id)
         .where(Response.state.not_in(["excluded", "flagged"] if exclude_flagged else ["excluded"]))
     )
-    if dialect != "postgresql":
+    if dialect == "postgresql":
+        query = query.group_by(Response.unit_id, *(literal_column(label) for label in extra))
+    else:
         query = query.order_by(Response.id)
     if channels is not None:
         query = query.where(Response.channel.in_(list(channels)))
     return query
 
 
-ROWS_PER_CHUNK = 50_000
-"""Rows the database joins into one CSV text (one fetched row) for the PostgreSQL path."""
-
-
-def _csv_field(name: str) -> str:
-    return f"""COALESCE('"' || replace(s.{name}, '"', '""') || '"', '')"""
-
-
-def _fetch_postgresql(session: Session, query: Select, names: list[str], round_id: int) -> pa.Table:
-    """The query's rows as CSV texts of up to ``ROWS_PER_CHUNK`` answers, each made by the
-    database (``string_agg`` over a range of ids: a few dozen fetched rows instead of one per
-    answer, quoted as COPY's CSV does, NULL as nothing), read by pyarrow's multi-threaded CSV
-    reader. The rows come in the table's order within a range (no sort): the estimates are sums,
-    equal to 1e-12 in any order.
+def _fetch_postgresql(session: Session, query: Select, names: list[str]) -> pa.Table:
+    """The query's rows, one per unit (and --by/--cell value), through ``COPY … TO STDOUT`` as
+    CSV, read by pyarrow. A row per answer would cost a Python step per answer in the driver;
+    grouped, a million answers are a few hundred rows. The answers come in the table's order
+    within a group: the estimates are sums, equal in any order.
     """
-    row_id = Response.id
-    ranged = query.where(row_id >= bindparam("lo", 0), row_id < bindparam("hi", 0))
-    compiled = ranged.compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
-    line = "concat_ws(',', " + ", ".join(_csv_field(name) for name in names) + ")"
-    sql = f"SELECT string_agg({line}, E'\\n') FROM ({compiled}) AS s"
-    params = dict(compiled.params)
+    compiled = query.compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     chunks: list[bytes] = []
     try:
         # compiling the levels expression just in time costs seconds and saves nothing here
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(
-            "SELECT min(id), max(id) FROM responses WHERE round_id = %(round)s", {"round": round_id}
-        )
-        first, last = cursor.fetchone()
-        for low in range(first or 0, (last or -1) + 1, ROWS_PER_CHUNK):
-            cursor.execute(sql, {**params, "lo": low, "hi": low + ROWS_PER_CHUNK})
-            text = cursor.fetchone()[0]
-            if text:
-                chunks.append(text.encode())
+        with cursor.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
+            chunks.extend(bytes(block) for block in copy)
     finally:
         cursor.close()
+    types = {name: pa.string() for name in names} | {
+        "unit_id": pa.int64(),
+        "ours": pa.bool_(),
+        "answers": pa.int64(),
+        "levels": pa.large_string(),  # a group's answers joined: may pass 2 GB in all
+    }
     if not chunks:
-        return pa.table({name: pa.array([], pa.string()) for name in names})
+        return pa.table({name: pa.array([], types[name]) for name in names})
+    blob = b"".join(chunks)  # a row per group: one block, however long a group's text
+    if len(blob) >= 1 << 31:
+        raise NotColumnar("more than 2 GB of levels: the export path reads them row by row")
     return pa_csv.read_csv(
-        io.BytesIO(b"\n".join(chunks)),
-        read_options=pa_csv.ReadOptions(column_names=names, block_size=16 << 20),
+        io.BytesIO(blob),
+        read_options=pa_csv.ReadOptions(column_names=names, block_size=len(blob) + 1),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-        # quoted "" is an empty text, unquoted nothing is NULL
         convert_options=pa_csv.ConvertOptions(
-            column_types={name: pa.string() for name in names},
-            strings_can_be_null=True,
+            column_types=types,
+            true_values=["t"],
+            false_values=["f"],
+            strings_can_be_null=False,
             quoted_strings_can_be_null=False,
+            null_values=[],
         ),
     )
 
@@ -223,42 +232,74 @@ def _answers(table: pa.Table, count: int) -> NDArray[np.float64]:
     return answers
 
 
-_LEVEL_VALUES = np.full(256, -1.0)
+_LEVEL_VALUES = np.full(256, np.nan, dtype=np.float32)  # 1–5 and NaN are exact in 4 bytes
 _LEVEL_VALUES[[ord(c) for c in "12345"]] = [1.0, 2.0, 3.0, 4.0, 5.0]
-_LEVEL_VALUES[ord(NO_LEVEL)] = np.nan
+_NOT_A_LEVEL = np.ones(256, dtype=bool)
+_NOT_A_LEVEL[[ord(c) for c in "12345" + NO_LEVEL]] = False
 
 
-def _levels(column: pa.ChunkedArray, count: int) -> NDArray[np.float64]:
-    """The (n, k) answers from the levels texts (``survey_app.db.levels``), one byte per item."""
-    strings = column.combine_chunks()
-    if strings.null_count or count == 0:
+def _levels(column: pa.ChunkedArray, rows: int, count: int) -> NDArray[np.float32]:
+    """The (rows, count) answers from the groups' joined levels texts (``survey_app.db.levels``:
+    one byte per item, each answer's text ``count`` bytes long, checked by the query)."""
+    if column.null_count or count == 0:
         raise NotColumnar("levels")
-    offsets = np.frombuffer(strings.buffers()[1], np.int32)[
-        strings.offset : strings.offset + len(strings) + 1
-    ]
-    if np.any(np.diff(offsets) != count):
+    data = np.concatenate(
+        [
+            np.frombuffer(chunk.buffers()[2], np.uint8)[
+                offsets[chunk.offset] : offsets[chunk.offset + len(chunk)]
+            ]
+            for chunk in column.chunks
+            if len(chunk)
+            for offsets in [np.frombuffer(chunk.buffers()[1], np.int64)]
+        ]
+    )
+    if len(data) != rows * count:
         raise NotColumnar("levels of another length")
-    data = np.frombuffer(strings.buffers()[2], np.uint8)[offsets[0] : offsets[-1]]
-    answers = _LEVEL_VALUES[data].reshape(len(strings), count)
-    if np.any(answers == -1.0):  # "?" (a value the export path reports) or anything else
+    if _NOT_A_LEVEL[data].any():  # "?" (a value the export path reports) or anything else
         raise NotColumnar("a stored value that is not an answer")
-    return answers
+    return _LEVEL_VALUES[data].reshape(rows, count)
 
 
 def _factorised(table: pa.Table, name: str) -> tuple[NDArray[np.str_], NDArray[np.intp]]:
     """A text column (NULL as "") as (its sorted distinct values, each row's index into them):
     one sort of the few distinct values, none of the rows."""
-    encoded = table.column(name).fill_null("").combine_chunks().dictionary_encode()
+    column = table.column(name)
+    if column.null_count:
+        column = column.fill_null("")
+    encoded = column.combine_chunks().dictionary_encode()
     names, small = np.unique(
         np.array(encoded.dictionary.to_pylist(), dtype=str), return_inverse=True
     )
     return names, small.reshape(-1).astype(np.intp)[dictionary_indices(encoded.indices)]
 
 
-def _strings(table: pa.Table, name: str) -> NDArray[np.str_]:
-    """A text column as a numpy array of str (NULL as "")."""
+def _all_true(column: pa.ChunkedArray) -> bool:
+    """Whether every value of a boolean column is true (and none is missing)."""
+    return column.null_count == 0 and all(chunk.false_count == 0 for chunk in column.chunks)
+
+
+def _unit_codes(
+    session: Session, unit_ids: pa.ChunkedArray
+) -> tuple[NDArray[np.str_], NDArray[np.intp]]:
+    """Unit ids → (their sorted distinct codes, each row's index into them); one look-up of the
+    units table instead of a code text per answer."""
+    ids = np.concatenate([dictionary_indices(chunk) for chunk in unit_ids.chunks])
+    present, local = np.unique(ids, return_inverse=True)
+    code_of = dict(
+        session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(present.tolist()))).all()
+    )
+    codes = np.array([code_of[i] for i in present.tolist()], dtype=str)
+    names, rank = np.unique(codes, return_inverse=True)
+    return names, rank.reshape(-1).astype(np.intp)[local.reshape(-1)]
+
+
+def _strings(
+    table: pa.Table, name: str, repeats: NDArray[np.int64] | None = None
+) -> NDArray[np.str_]:
+    """A text column as a numpy array of str (NULL as ""), row ``i`` given ``repeats[i]`` times
+    when ``repeats`` are given (a group's value for each of its answers)."""
     names, inverse = _factorised(table, name)
-    return names[inverse]
+    return names[inverse if repeats is None else np.repeat(inverse, repeats)]
 
 
 def round_columns(
@@ -288,38 +329,52 @@ def round_columns(
         extra["cell"] = _text_column(cell_column, profile)
     dialect = session.get_bind().dialect.name
     query = _query(
-        dialect, survey_round, items, extra, exclude_flagged=exclude_flagged, channels=channels
+        dialect,
+        survey_round,
+        questionnaire,
+        items,
+        extra,
+        exclude_flagged=exclude_flagged,
+        channels=channels,
     )
-    names = [
-        "unit_code",
-        "questionnaire",
-        "questionnaire_version",
-        *(["levels"] if dialect == "postgresql" else (f"i{n}" for n in range(len(items)))),
-        *extra,
-    ]
     if dialect == "postgresql":
-        table = _fetch_postgresql(session, query, names, survey_round.id)
+        table = _fetch_postgresql(session, query, ["unit_id", *extra, "ours", "answers", "levels"])
+        if table.num_rows == 0:
+            raise NotColumnar("no responses")
+        if not _all_true(table.column("ours")):
+            raise NotColumnar("answers to another questionnaire, or levels of another length")
+        counts = np.concatenate([dictionary_indices(c) for c in table.column("answers").chunks])
+        answers = _levels(table.column("levels"), int(counts.sum()), len(items))
+        unit_names, unit_index = _unit_codes(session, table.column("unit_id"))
+        unit_index = np.repeat(unit_index, counts)
+        repeats: NDArray[np.int64] | None = counts
     else:
+        names = [
+            "unit_code",
+            "questionnaire",
+            "questionnaire_version",
+            *(f"i{n}" for n in range(len(items))),
+            *extra,
+        ]
         table = _fetch_rows(session, query, names)
-    if table.num_rows == 0:
-        raise NotColumnar("no responses")
-    wanted = (questionnaire.id, str(questionnaire.version))
-    for name, value in zip(("questionnaire", "questionnaire_version"), wanted, strict=True):
-        if table.column(name).null_count or set(table.column(name).unique().to_pylist()) != {value}:
-            raise NotColumnar("answers to another questionnaire")
-    if dialect == "postgresql":
-        answers = _levels(table.column("levels"), len(items))
-    else:
+        if table.num_rows == 0:
+            raise NotColumnar("no responses")
+        wanted = (questionnaire.id, str(questionnaire.version))
+        for name, value in zip(("questionnaire", "questionnaire_version"), wanted, strict=True):
+            column = table.column(name)
+            if column.null_count or set(column.unique().to_pylist()) != {value}:
+                raise NotColumnar("answers to another questionnaire")
         answers = _answers(table, len(items))
-    unit_names, unit_index = _factorised(table, "unit_code")
+        unit_names, unit_index = _factorised(table, "unit_code")
+        repeats = None
     units = unit_names[unit_index]
     groups = None
     if by is not None:
-        given = _strings(table, "by")
+        given = _strings(table, "by", repeats)
         groups = np.where(given == "", EMPTY_GROUP, given)
     post = None
     if cell_counts is not None:
-        labels = _strings(table, "cell")
+        labels = _strings(table, "cell", repeats)
         pairs = set(zip(units.tolist(), labels.tolist(), strict=True))
         if any(pair not in cell_counts for pair in pairs):
             raise NotColumnar("respondents without a count")
