@@ -14,6 +14,7 @@ from pathlib import Path
 
 from analysis import SipasResult
 from survey_app.i18n import vi_en
+from survey_app.results.labels import method_label
 from survey_app.spreadsheets import append_row, csv_writer
 
 RESULT_COLUMNS = (
@@ -89,8 +90,10 @@ def results_xlsx(result: SipasResult, notes: Sequence[str] = ()) -> bytes:
     for record in records(result):
         append_row(sheet, record.values())
     about = book.create_sheet("about")
-    append_row(about, ["aggregation", result.aggregation])
-    append_row(about, ["ci_method", result.ci_method])
+    for key, code in (("aggregation", result.aggregation), ("ci_method", result.ci_method)):
+        # the code (a contract), then the method in words for the person who opens the file
+        words = method_label(code, "vi"), method_label(code, "en")
+        append_row(about, [key, code, f"{words[0]} / {words[1]}"])
     for note in [*result.notes, *notes]:
         append_row(about, ["note", note])
     out = io.BytesIO()
