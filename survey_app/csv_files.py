@@ -249,8 +249,9 @@ def _read_xlsx(
     return [h for h in header if h], rows, []
 
 
-def dictionary_indices(indices: Any) -> NDArray[np.integer]:
-    """An Arrow dictionary's indices (without nulls) as a numpy view of their buffer.
+def arrow_integers(indices: Any) -> NDArray[np.integer]:
+    """An Arrow integer array without nulls (a dictionary's indices, ids, counts) as a numpy view
+    of its buffer.
 
     Not ``Array.to_numpy``: its conversion imports pandas, a third of a second of a command.
     """

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from analysis import SipasResult
 from survey_app.i18n import vi_en
-from survey_app.results.labels import method_label
+from survey_app.results.labels import method_label, note_label
 from survey_app.spreadsheets import append_row, csv_writer
 
 RESULT_COLUMNS = (
@@ -94,7 +94,9 @@ def results_xlsx(result: SipasResult, notes: Sequence[str] = ()) -> bytes:
         # the code (a contract), then the method in words for the person who opens the file
         words = method_label(code, "vi"), method_label(code, "en")
         append_row(about, [key, code, f"{words[0]} / {words[1]}"])
-    for note in [*result.notes, *notes]:
+    for note in result.notes:  # the analysis' own notes (English) with their Vietnamese
+        append_row(about, ["note", note, note_label(note)[0]])
+    for note in notes:
         append_row(about, ["note", note])
     out = io.BytesIO()
     book.save(out)

@@ -38,8 +38,8 @@ from numpy.typing import NDArray
 
 from survey_app.csv_files import (
     FileProblem,
+    arrow_integers,
     clean_text,
-    dictionary_indices,
     empty_file_message,
     extra_values_message,
     not_utf8_message,
@@ -93,7 +93,7 @@ class _Coder:
         for chunk in chunks:
             if not self._add_short(chunk):
                 encoded = chunk.dictionary_encode()
-                self._add(encoded.dictionary.to_pylist(), dictionary_indices(encoded.indices))
+                self._add(encoded.dictionary.to_pylist(), arrow_integers(encoded.indices))
 
     def _add_short(self, chunk: pa.StringArray) -> bool:
         """Cells of at most one byte (an answer 1–5 or nothing, as every item column holds),

@@ -5,7 +5,9 @@ One query, no ORM object per answer. PostgreSQL: each answer's item levels as on
 computed by the database for answers not yet filled in, ``survey_app.db.levels``), with the
 unit's id and whether the answer is to the questionnaire analysed, streamed by ``COPY … TO
 STDOUT`` as CSV into a multi-threaded columnar reader (pyarrow), then one byte per item into
-numpy; the units' codes are looked up once. SQLite: one column per item
+numpy; one row per unit (and ``--by``/``--cell`` value) with its answers' levels joined by the
+database, so a million answers are a few hundred rows (decision 0028); the units' codes are
+looked up once. SQLite: one column per item
 (``answers -> '$."q15"'``) through the cursor in large batches.
 
 On SQLite each item cell arrives as the JSON text of the stored value: ``1``…``5`` are answers,
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from analysis import PostStrata, SipasData
 from questionnaires import Questionnaire
-from survey_app.csv_files import dictionary_indices
+from survey_app.csv_files import arrow_integers
 from survey_app.db.levels import NO_LEVEL, levels_expression
 from survey_app.db.models import Counter, Response, SurveyRound, Unit
 
@@ -227,7 +229,7 @@ def _answers(table: pa.Table, count: int) -> NDArray[np.float64]:
     for column in range(count):
         encoded = table.column(f"i{column}").combine_chunks().dictionary_encode()
         values = np.array([_answer_of(v) for v in encoded.dictionary.to_pylist()] + [np.nan])
-        indices = dictionary_indices(encoded.indices.fill_null(len(values) - 1))
+        indices = arrow_integers(encoded.indices.fill_null(len(values) - 1))
         answers[:, column] = values[indices]
     return answers
 
@@ -243,16 +245,12 @@ def _levels(column: pa.ChunkedArray, rows: int, count: int) -> NDArray[np.float3
     one byte per item, each answer's text ``count`` bytes long, checked by the query)."""
     if column.null_count or count == 0:
         raise NotColumnar("levels")
-    data = np.concatenate(
-        [
-            np.frombuffer(chunk.buffers()[2], np.uint8)[
-                offsets[chunk.offset] : offsets[chunk.offset + len(chunk)]
-            ]
-            for chunk in column.chunks
-            if len(chunk)
-            for offsets in [np.frombuffer(chunk.buffers()[1], np.int64)]
-        ]
-    )
+    parts = []
+    for chunk in column.chunks:  # large strings: 64-bit offsets into one data buffer
+        offsets = np.frombuffer(chunk.buffers()[1], np.int64)
+        start, end = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+        parts.append(np.frombuffer(chunk.buffers()[2], np.uint8)[start:end])
+    data = np.concatenate(parts) if parts else np.zeros(0, np.uint8)
     if len(data) != rows * count:
         raise NotColumnar("levels of another length")
     if _NOT_A_LEVEL[data].any():  # "?" (a value the export path reports) or anything else
@@ -270,7 +268,7 @@ def _factorised(table: pa.Table, name: str) -> tuple[NDArray[np.str_], NDArray[n
     names, small = np.unique(
         np.array(encoded.dictionary.to_pylist(), dtype=str), return_inverse=True
     )
-    return names, small.reshape(-1).astype(np.intp)[dictionary_indices(encoded.indices)]
+    return names, small.reshape(-1).astype(np.intp)[arrow_integers(encoded.indices)]
 
 
 def _all_true(column: pa.ChunkedArray) -> bool:
@@ -283,7 +281,7 @@ def _unit_codes(
 ) -> tuple[NDArray[np.str_], NDArray[np.intp]]:
     """Unit ids → (their sorted distinct codes, each row's index into them); one look-up of the
     units table instead of a code text per answer."""
-    ids = np.concatenate([dictionary_indices(chunk) for chunk in unit_ids.chunks])
+    ids = np.concatenate([arrow_integers(chunk) for chunk in unit_ids.chunks])
     present, local = np.unique(ids, return_inverse=True)
     code_of = dict(
         session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(present.tolist()))).all()
@@ -343,7 +341,7 @@ def round_columns(
             raise NotColumnar("no responses")
         if not _all_true(table.column("ours")):
             raise NotColumnar("answers to another questionnaire, or levels of another length")
-        counts = np.concatenate([dictionary_indices(c) for c in table.column("answers").chunks])
+        counts = np.concatenate([arrow_integers(c) for c in table.column("answers").chunks])
         answers = _levels(table.column("levels"), int(counts.sum()), len(items))
         unit_names, unit_index = _unit_codes(session, table.column("unit_id"))
         unit_index = np.repeat(unit_index, counts)

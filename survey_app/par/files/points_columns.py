@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from scoring_bridge import Problem
-from survey_app.csv_files import clean_text, dictionary_indices
+from survey_app.csv_files import arrow_integers, clean_text
 from survey_app.par.files.common import (
     CsvSource,
     _below_zero,
@@ -91,7 +91,7 @@ def _cleaned(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
     ids = [
         canonical.setdefault(clean_text(v), len(canonical)) for v in encoded.dictionary.to_pylist()
     ]
-    indices = dictionary_indices(encoded.indices)
+    indices = arrow_integers(encoded.indices)
     return list(canonical), np.array(ids, dtype=np.int64)[indices]
 
 

@@ -27,7 +27,10 @@ def test_the_about_sheet_says_the_method_in_words(
     data = SipasData(np.array(["A", "A", "B", "B"]), answers, ("q1", "q2"), (("e1", ("q1", "q2")),))
     result = analyze_sipas(data, aggregation=aggregation, ci_method=ci_method, min_n=1)
     book = load_workbook(io.BytesIO(results_xlsx(result)))
-    rows = {row[0]: row[1:] for row in book["about"].iter_rows(values_only=True)}
+    every = list(book["about"].iter_rows(values_only=True))
+    rows = {row[0]: row[1:] for row in every}
+    notes = [row for row in every if row[0] == "note"]
+    assert any(row[1].startswith("confidence 95%") and "Độ tin cậy 95" in row[2] for row in notes)
     assert rows["aggregation"][0] == aggregation
     assert rows["ci_method"][0] == ci_method
     said = rows["aggregation"][1] + " | " + rows["ci_method"][1]
