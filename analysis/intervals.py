@@ -25,9 +25,9 @@ domain of a *calibrated* design is the whole sample (R keeps those rows with wei
 Korn–Graubard interval is the one R gives for the uncalibrated domain (pass ``n`` to
 :func:`proportion_ci_arrays` to get R's).
 
-The quantiles are scipy.special's ``ndtri``, ``stdtrit`` and ``betaincinv`` (the functions
-scipy.stats' ``norm`` and ``t`` call), imported where first needed: scipy.stats costs a second
-to import and scipy.special a quarter, which a command reading a file can spend meanwhile.
+The normal and t quantiles, logit and expit are :mod:`analysis.quantiles`' (no scipy: its import
+costs more than an analysis, decision 0029); only Korn–Graubard's inverse incomplete beta is
+scipy.special's ``betaincinv``, imported when that method is asked for.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from analysis.estimators import Estimate
+from analysis.quantiles import expit, logit, normal_quantile, t_quantile
 
 Array = NDArray[np.float64]
 
@@ -63,18 +64,16 @@ def _adjusted_size(n_eff: Array, df: Array, n: Array | None, alpha: float) -> Ar
 
     Without n (None) the numerator quantile is the normal one (n large).
     """
-    from scipy import special  # here, not at the top: module doc
-
     if n is None:
-        numerator = special.ndtri(alpha / 2)
+        numerator = normal_quantile(alpha / 2)
     else:
-        numerator = special.stdtrit(np.maximum(n - 1, 1), alpha / 2)
-    return n_eff * (numerator / special.stdtrit(np.maximum(df, 1), alpha / 2)) ** 2
+        numerator = t_quantile(np.maximum(n - 1, 1), alpha / 2)
+    return n_eff * (numerator / t_quantile(np.maximum(df, 1), alpha / 2)) ** 2
 
 
 def _korn_graubard(p: Array, se: Array, size: Array, df: Array, alpha: float) -> tuple:
     """Clopper–Pearson with the df-adjusted effective size (module doc); p = 0 or 1 closed form."""
-    from scipy import special  # here, not at the top: module doc
+    from scipy import special  # here, when asked for: module doc
 
     finite = np.isfinite(size)
     s = np.where(finite, size, 1.0)
@@ -87,9 +86,7 @@ def _korn_graubard(p: Array, se: Array, size: Array, df: Array, alpha: float) ->
 
 def _wilson(p: Array, se: Array, size: Array, df: Array, alpha: float) -> tuple:
     """Wilson's score interval with the df-adjusted effective size (module doc)."""
-    from scipy import special  # here, not at the top: module doc
-
-    z = special.ndtri(1 - alpha / 2)
+    z = normal_quantile(1 - alpha / 2)
     finite = np.isfinite(size)
     n = np.where(finite, size, 1.0)
     # the module doc's formula multiplied through by n: stable for any n* ≥ 0
@@ -100,18 +97,27 @@ def _wilson(p: Array, se: Array, size: Array, df: Array, alpha: float) -> tuple:
 
 def _logit(p: Array, se: Array, size: Array, df: Array, alpha: float) -> tuple:
     """expit(logit(p̂) ± t_{df} · se/(p̂(1 − p̂))); Korn–Graubard at p̂ = 0 or 1 (module doc)."""
-    from scipy import special  # here, not at the top: module doc
-
     inside = (p > 0) & (p < 1)
     q = np.where(inside, p, 0.5)
-    eta = special.logit(q)
+    eta = logit(q)
     with np.errstate(over="ignore"):  # p̂ near 0 in a subnormal way: the interval is [0, 1]
-        half = special.stdtrit(np.maximum(df, 1), 1 - alpha / 2) * se / (q * (1 - q))
-    edge_low, edge_high = _korn_graubard(p, se, size, df, alpha)
+        half = t_quantile(np.maximum(df, 1), 1 - alpha / 2) * se / (q * (1 - q))
+    edge_low, edge_high = _edges(p, size, alpha)
     return (
-        np.where(inside, special.expit(eta - half), edge_low),
-        np.where(inside, special.expit(eta + half), edge_high),
+        np.where(inside, expit(eta - half), edge_low),
+        np.where(inside, expit(eta + half), edge_high),
     )
+
+
+def _edges(p: Array, size: Array, alpha: float) -> tuple:
+    """Korn–Graubard at p̂ = 0 or 1, where the beta quantiles have a closed form:
+    B⁻¹(1 − α/2; 1, n*) = 1 − (α/2)^{1/n*} and B⁻¹(α/2; n*, 1) = (α/2)^{1/n*} (Beta(1, n)'s
+    distribution function is 1 − (1 − x)^n); [p, p] where n* is infinite, as there."""
+    finite = np.isfinite(size)
+    log_tail = np.log(alpha / 2) / np.where(finite, size, 1.0)
+    low = np.where(p >= 1, np.exp(log_tail), 0.0)
+    high = np.where(p <= 0, -np.expm1(log_tail), 1.0)
+    return np.where(finite, low, p), np.where(finite, high, p)
 
 
 METHODS: dict[str, Callable[..., tuple]] = {
@@ -202,19 +208,17 @@ def mean_ci_arrays(
 
     ``df`` None gives the normal quantile (R's default ``confint``); df must be at least 1.
     """
-    from scipy import special  # here, not at the top: module doc
-
     alpha = 1 - _check_confidence(confidence)
     value = np.asarray(estimate, dtype=float)
     error = np.asarray(se, dtype=float)
     if df is None:
-        q = special.ndtri(1 - alpha / 2)
+        q = normal_quantile(1 - alpha / 2)
     else:
         dof = np.asarray(df, dtype=float)
         if np.any(~(dof >= 1)):
             bad = dof[~(dof >= 1)].flat[0]
             raise ValueError(f"df ({bad:g}) must be at least 1 for a t interval: use the normal")
-        q = special.stdtrit(dof, 1 - alpha / 2)
+        q = t_quantile(dof, 1 - alpha / 2)
     return value - q * error, value + q * error
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from analysis.quantiles import normal_quantile
+
 
 @dataclass(frozen=True)
 class RankRow:
@@ -87,9 +89,7 @@ def rank_units(
         alpha = 1 - confidence
         low = np.quantile(simulated, alpha / 2, axis=0, method="lower")
         high = np.quantile(simulated, 1 - alpha / 2, axis=0, method="higher")
-        from scipy import special  # imported when first needed (analysis.intervals' doc)
-
-        z = -special.ndtri(alpha / 2)  # scipy.stats.norm.isf
+        z = -normal_quantile(alpha / 2)  # scipy.stats.norm.isf
         apart = np.abs(mean[:, None] - mean[None, :]) > z * np.sqrt(se[:, None] ** 2 + se**2)
         for u, code in enumerate(ranked):
             rows[code] = RankRow(

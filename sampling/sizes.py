@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 from sampling._checks import ceil_tolerant, count, open_unit, positive, real
 
@@ -44,10 +45,8 @@ def z_value(confidence: float) -> float:
 
     ``z_value(0.95) = 1.959964`` (any normal table; Cochran 1977 §4.3).
     """
-    from scipy import special  # here: a quarter of a second to import, not every command needs it
-
     level = open_unit("confidence", confidence)
-    return float(-special.ndtri((1.0 - level) / 2.0))  # scipy.stats.norm.isf
+    return -NormalDist().inv_cdf((1.0 - level) / 2.0)  # AS 241, as R's qnorm
 
 
 def _check_common(confidence: float, deff: float, response_rate: float) -> None:

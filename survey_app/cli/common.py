@@ -9,9 +9,7 @@ must start without them (issue 12). Commands that need the database import it in
 from __future__ import annotations
 
 import difflib
-import importlib
 import sys
-import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -38,21 +36,6 @@ def make_app() -> Flask:
         return create_app()
     except ValueError as exc:  # a bad setting (e.g. SIGNAL_OPENING_HOURS)
         raise click.ClickException(vi_en("Cài đặt sai") + f": {exc}") from None
-
-
-def warm_up(*modules: str) -> None:
-    """Import ``modules`` in a background thread while the command reads its input (the file
-    readers let go of the GIL): a module the command needs later is then already loaded. One
-    that fails to import is left for the command's own import to report."""
-
-    def load() -> None:
-        for name in modules:
-            try:
-                importlib.import_module(name)
-            except ImportError:
-                return
-
-    threading.Thread(target=load, name="warm-up", daemon=True).start()
 
 
 def bilingual(vietnamese: str, english: str) -> str:

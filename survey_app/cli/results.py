@@ -15,7 +15,6 @@ from survey_app.cli.common import (
     make_app,
     questionnaire_named,
     round_named,
-    warm_up,
 )
 from survey_app.i18n import N_
 
@@ -271,7 +270,6 @@ def _from_file(
     settings: dict[str, Any],
 ) -> Any:
     """Analyse a responses file: no database, no Flask, no SQLAlchemy."""
-    warm_up("scipy.special")  # the intervals' quantiles, loaded while the file is read
     from survey_app.results.analysis_input import (
         AnalysisOptions,
         InputError,

@@ -221,7 +221,7 @@ try:
     main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-heavy = ("flask", "sqlalchemy", "pandas", "scipy.stats")  # seconds of start-up between them
+heavy = ("flask", "sqlalchemy", "pandas", "scipy")  # seconds of start-up between them
 loaded = sorted(m for m in heavy if m in sys.modules)
 print("EXIT", code, "LOADED", ",".join(loaded) or "-")
 """
