@@ -14,14 +14,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# the project's bytecode compiled once, as a wheel's install does: the editable install would
+# otherwise compile every module on each start where bytecode is not written (a second of CPU)
+PACKAGES := analysis questionnaires sampling scoring_bridge survey_app
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/pybabel compile --statistics --directory=$(TRANSLATIONS)
+	$(BIN)/python -m compileall -q $(PACKAGES)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/pybabel compile --statistics --directory=$(TRANSLATIONS)
+	$(BIN)/python -m compileall -q $(PACKAGES)
 	touch $@ $(VENV)/.installed
 
 # a catalogue edited since the install is compiled again
