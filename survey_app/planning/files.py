@@ -12,9 +12,6 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from sampling import Draw, Plan
 from survey_app.csv_files import FileProblem, read_csv, read_table
 from survey_app.i18n import vi_en
@@ -53,6 +50,9 @@ def plan_csv(plan: Plan) -> str:
 
 def plan_xlsx(plan: Plan) -> bytes:
     """The plan in a sheet with a bold total row, and its parameters in a second sheet."""
+    from openpyxl import Workbook  # here: a CSV plan needs none
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = "plan"

@@ -9,9 +9,6 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from questionnaires.loader import load_questionnaire_text
 from questionnaires.problems import LoadResult, Problem
 from questionnaires.xlsform import load_xlsform, to_xlsform
@@ -37,6 +34,9 @@ class CheckedUpload:
 
 def read_sheets(data: bytes) -> dict[str, list[list[object]]]:
     """Every sheet's rows (cell values) of an ``.xlsx``; ValueError when it is not one."""
+    from openpyxl import load_workbook  # here: a JSON definition needs none
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -73,6 +73,8 @@ def check_upload(filename: str, data: bytes) -> CheckedUpload:
 
 def xlsform_xlsx(data: dict[str, Any]) -> bytes:
     """A definition as an XLSForm workbook (sheets survey, choices, settings)."""
+    from openpyxl import Workbook
+
     book = Workbook()
     book.remove(book.active)
     for name, rows in to_xlsform(data).items():

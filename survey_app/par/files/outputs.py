@@ -24,7 +24,6 @@ from survey_app.par.files.sheets import (
     _table,
     sheet_title,
 )
-from survey_app.par.files.stream_book import StreamBook
 from survey_app.spreadsheets import dict_writer
 
 RANKING_AREAS = tuple(str(n) for n in range(1, 9))
@@ -192,6 +191,8 @@ def score_workbook(
     Written sheet by sheet (:class:`StreamBook`, bounded memory) to ``target`` when given (then
     the bytes are empty), else in memory and returned.
     """
+    from survey_app.par.files.stream_book import StreamBook  # openpyxl: for a workbook only
+
     book = StreamBook(target)
     _score_workbook_into(book, catalogs, scores, rank_rows, names, points, notes, type_names)
     book.close()

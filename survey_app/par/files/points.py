@@ -33,7 +33,6 @@ from survey_app.par.files.messages import (
 )
 from survey_app.par.files.sheets import (
     _CODE_TEXT,
-    _INPUT_FILL,
     _WIDTHS,
     _Appendix,
     _heading,
@@ -46,6 +45,7 @@ from survey_app.par.files.sheets import (
     _table,
     sheet_title,
     stt_hint,
+    styles,
 )
 
 POINTS_COLUMNS = ("unit_code", "code", "self_points", "final_points", "note")
@@ -424,7 +424,7 @@ def points_xlsx_template(
             for item in items:
                 writer.values([item.code, f"{kind}: {item.name}", item.max_points])
                 for col in (4, 5):
-                    writer.sheet.cell(writer.row, col).fill = _INPUT_FILL
+                    writer.sheet.cell(writer.row, col).fill = styles().input_fill
         for rule in rules.not_applicable:
             writer.values(
                 [

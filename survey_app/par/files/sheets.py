@@ -27,12 +27,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any, Literal
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
 
 from scoring_bridge import Catalog, Criterion, Problem
 from scoring_bridge.problems import show
@@ -40,6 +36,10 @@ from survey_app.csv_files import clean_text
 from survey_app.i18n import vi_en
 from survey_app.par.files.common import _label, _type_name
 from survey_app.spreadsheets import set_cell
+
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is made or read (a CSV needs none)
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 APPENDIX_HEADER: dict[str, str] = {
     "stt": "STT",
@@ -89,13 +89,37 @@ def sheet_title(wanted: str, taken: set[str]) -> str:
     return name
 
 
-_BOLD = Font(bold=True)
-_TITLE_FONT = Font(bold=True, size=13)
-_WARNING_FONT = Font(bold=True, color="C00000")
-_NOTE_FONT = Font(italic=True, color="C00000")
-_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-_WRAP = Alignment(wrap_text=True, vertical="top")
+@dataclass(frozen=True)
+class _Styles:
+    """The sheets' fonts, fills and alignments (openpyxl objects, made on first use)."""
+
+    bold: Any
+    title: Any
+    warning: Any
+    note: Any
+    header_fill: Any
+    input_fill: Any
+    wrap: Any
+    centred: Any
+
+
+@cache
+def styles() -> _Styles:
+    """:class:`_Styles`, importing openpyxl the first time."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    return _Styles(
+        bold=Font(bold=True),
+        title=Font(bold=True, size=13),
+        warning=Font(bold=True, color="C00000"),
+        note=Font(italic=True, color="C00000"),
+        header_fill=PatternFill("solid", fgColor="D9E1F2"),
+        input_fill=PatternFill("solid", fgColor="FFF2CC"),
+        wrap=Alignment(wrap_text=True, vertical="top"),
+        centred=Alignment(wrap_text=True, vertical="center", horizontal="center"),
+    )
+
+
 _WIDTHS = (9, 64, 12, 14, 14, 30, 16)
 _POINTS_FORMAT = "0.00"
 
@@ -104,6 +128,8 @@ class _SheetWriter:
     """Writes heading lines and table rows to a sheet, keeping the row number."""
 
     def __init__(self, sheet: Worksheet, columns: int, widths: Sequence[float]) -> None:
+        from openpyxl.utils import get_column_letter
+
         self.sheet = sheet
         self.columns = columns
         self.row = 0
@@ -113,11 +139,11 @@ class _SheetWriter:
     def line(self, text: str, kind: Literal["title", "warning", "note", "meta"] = "meta") -> None:
         self.row += 1
         cell = set_cell(self.sheet, self.row, 1, text)
-        cell.alignment = _WRAP
+        cell.alignment = styles().wrap
         if kind == "title":
-            cell.font = _TITLE_FONT
+            cell.font = styles().title
         elif kind in ("warning", "note"):
-            cell.font = _WARNING_FONT if kind == "warning" else _NOTE_FONT
+            cell.font = styles().warning if kind == "warning" else styles().note
         if kind in ("warning", "note") or len(text) > 90:
             self.sheet.merge_cells(
                 start_row=self.row, start_column=1, end_row=self.row, end_column=self.columns
@@ -129,15 +155,15 @@ class _SheetWriter:
         for col, value in enumerate(values, start=1):
             cell = set_cell(self.sheet, self.row, col, value)
             if bold:
-                cell.font = _BOLD
+                cell.font = styles().bold
         return self.row
 
     def header(self, labels: Sequence[str]) -> None:
         row = self.values(labels, bold=True)
         for col in range(1, len(labels) + 1):
             cell = self.sheet.cell(row, col)
-            cell.fill = _HEADER_FILL
-            cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+            cell.fill = styles().header_fill
+            cell.alignment = styles().centred
         self.sheet.freeze_panes = self.sheet.cell(row + 1, 1)
 
 
@@ -208,12 +234,12 @@ def _table(
         )
         sheet = writer.sheet
         sheet.cell(row, 1).number_format = "@"
-        sheet.cell(row, 2).alignment = _WRAP
+        sheet.cell(row, 2).alignment = styles().wrap
         for col in (3, 4, 5):
             sheet.cell(row, col).number_format = _POINTS_FORMAT
         if inputs and leaf:
-            sheet.cell(row, 4).fill = _INPUT_FILL
-            sheet.cell(row, 5).fill = _INPUT_FILL
+            sheet.cell(row, 4).fill = styles().input_fill
+            sheet.cell(row, 5).fill = styles().input_fill
     writer.values(["", "Tổng cộng", catalog.total, *totals], bold=True)
     for col in (3, 4, 5):
         writer.sheet.cell(writer.row, col).number_format = _POINTS_FORMAT
@@ -227,6 +253,8 @@ def _save(book: Workbook) -> bytes:
 
 
 def _new_book() -> Workbook:
+    from openpyxl import Workbook
+
     book = Workbook()
     book.remove(book.active)
     return book
@@ -243,6 +271,8 @@ class _Appendix:
     rows: list[tuple[int, tuple[object, ...]]] = field(default_factory=list)
 
     def where(self, row: int | None = None, key: str | None = None) -> str:
+        from openpyxl.utils import get_column_letter  # a sheet was read: openpyxl is loaded
+
         parts = [f"sheet {self.name!r}"]
         if row is not None:
             parts.append(f"row {row}")
@@ -314,6 +344,8 @@ def _safe_read(ws: Any) -> tuple[_Appendix | None, Problem | None]:
 
 def _open_workbook(data: bytes) -> tuple[Any, Problem | None]:
     try:
+        from openpyxl import load_workbook
+
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True), None
     except Exception as exc:  # any unreadable file: zip, XML, openpyxl's own errors
         return None, Problem(

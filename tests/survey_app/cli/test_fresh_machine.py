@@ -221,7 +221,7 @@ try:
     main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-heavy = ("flask", "sqlalchemy", "pandas", "scipy")  # seconds of start-up between them
+heavy = ("flask", "sqlalchemy", "pandas", "scipy", "openpyxl")  # seconds of start-up between them
 loaded = sorted(m for m in heavy if m in sys.modules)
 print("EXIT", code, "LOADED", ",".join(loaded) or "-")
 """
@@ -243,15 +243,26 @@ def test_help_and_file_commands_load_no_web_database_or_heavy_statistics_module(
         ["draw", "--frame", str(files["frame"]), "--plan", "plan.csv", "--seed", "1",
          "--out", "sample.csv"],
         ["analyze", "--responses", str(files["responses"]), "--questionnaire", "sipas-2023@1",
-         "--out", "results.xlsx"],
+         "--out", "results.csv"],
         ["score", "--year", "2023", "--units", str(files["units"]), "--points",
-         str(files["points"]), "--sipas", "results.xlsx", "--out", "ranking.json"],
+         str(files["points"]), "--sipas", "results.csv", "--out", "ranking.json"],
+        ["score", "--year", "2023", "--units", str(files["units"]), "--points",
+         str(files["points"]), "--sipas", "results.csv", "--out", "ranking.csv"],
         ["questionnaire", "check", str(files["questionnaire"])],
     ]  # fmt: skip
     for args in runs:
         assert _lazy(args, tmp_path) == "EXIT 0 LOADED -", args
+    # a workbook is read or written with openpyxl, and only then
+    workbooks = [
+        ["analyze", "--responses", str(files["responses"]), "--questionnaire", "sipas-2023@1",
+         "--out", "results.xlsx"],
+        ["score", "--year", "2023", "--units", str(files["units"]), "--points",
+         str(files["points"]), "--sipas", "results.xlsx", "--out", "ranking.json"],
+    ]  # fmt: skip
+    for args in workbooks:
+        assert _lazy(args, tmp_path) == "EXIT 0 LOADED openpyxl", args
     # the same interpreter does load them for a database command
-    assert _lazy(["rounds", "list"], tmp_path) == "EXIT 1 LOADED flask,sqlalchemy"
+    assert _lazy(["rounds", "list"], tmp_path) == "EXIT 1 LOADED flask,openpyxl,sqlalchemy"
     assert not (tmp_path / "nowhere").exists()  # no file command touched the database
 
 
