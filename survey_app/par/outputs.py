@@ -19,7 +19,7 @@ from survey_app.par.files import (
     ranking_json,
     read_catalogs_csv,
     read_catalogs_json,
-    read_points_csv,
+    read_scoring_points,
     read_scoring_units_csv,
     score_workbook,
 )
@@ -167,32 +167,15 @@ def inputs_with_files(
         if result.value is not None:
             inputs = replace(inputs, rules={**inputs.rules, result.value.unit_type: result.value})
     if points is not None:
-        given, found = read_points_csv(points)
+        (final, own, marks), found = read_scoring_points(points)
         problems += found
         types = {u.code: u.unit_type for u in inputs.units}
-        unknown = sorted(set(given) - set(types))
+        unknown = sorted(set(own) - set(types))
         problems += [
             Problem(f"unit {code}", vi_en("không có đơn vị này trong danh sách đơn vị"))
             for code in unknown
         ]
-        final = {
-            unit: {leaf: p.final_points for leaf, p in leaves.items() if p.final_points is not None}
-            for unit, leaves in given.items()
-        }
-        own = {
-            unit: {leaf: p.self_points for leaf, p in leaves.items() if not p.not_applicable}
-            for unit, leaves in given.items()
-        }
-        marks = {
-            unit: {leaf for leaf, p in leaves.items() if p.not_applicable}
-            for unit, leaves in given.items()
-        }
-        inputs = replace(
-            inputs,
-            points=final,
-            self_points=own,
-            not_applicable={unit: codes for unit, codes in marks.items() if codes},
-        )
+        inputs = replace(inputs, points=final, self_points=own, not_applicable=marks)
     if sipas is not None:
         figures, found = read_sipas_results(sipas)
         problems += found

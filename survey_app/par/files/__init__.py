@@ -32,6 +32,7 @@ from survey_app.par.files.points import (
     points_xlsx_template,
     read_points_csv,
     read_points_xlsx,
+    read_scoring_points,
 )
 from survey_app.par.files.sheets import (
     APPENDIX_HEADER,
@@ -73,6 +74,7 @@ __all__ = [
     "read_catalogs_json",
     "read_points_csv",
     "read_points_xlsx",
+    "read_scoring_points",
     "read_scoring_units_csv",
     "score_workbook",
     "sheet_title",

@@ -80,6 +80,43 @@ def read_points_csv(source: CsvSource) -> tuple[PointsByUnit, list[Problem]]:
     return found if found is not None else _read_points_rows(source)
 
 
+ScoringPoints = tuple[
+    dict[str, dict[str, float]], dict[str, dict[str, float | None]], dict[str, set[str]]
+]
+"""(final points, self points, leaves marked not applicable) per unit, as scoring takes them."""
+
+
+def scoring_points(given: PointsByUnit) -> ScoringPoints:
+    """``given`` split as scoring takes it: final points where given, self points of the leaves
+    not marked not applicable, and the marked leaves (units with none left out)."""
+    final = {
+        unit: {leaf: p.final_points for leaf, p in leaves.items() if p.final_points is not None}
+        for unit, leaves in given.items()
+    }
+    own = {
+        unit: {leaf: p.self_points for leaf, p in leaves.items() if not p.not_applicable}
+        for unit, leaves in given.items()
+    }
+    marks = {
+        unit: {leaf for leaf, p in leaves.items() if p.not_applicable}
+        for unit, leaves in given.items()
+    }
+    return final, own, {unit: codes for unit, codes in marks.items() if codes}
+
+
+def read_scoring_points(source: CsvSource) -> tuple[ScoringPoints, list[Problem]]:
+    """:func:`scoring_points` of :func:`read_points_csv`'s, and its problems; by columns
+    straight into the dicts when the columnar reader reads the file (no object per row)."""
+    from survey_app.par.files.points_columns import read_points_maps
+
+    found = read_points_maps(source)
+    if found is not None:
+        final, own, problems = found
+        return (final, own, {}), problems
+    given, problems = _read_points_rows(source)
+    return scoring_points(given), problems
+
+
 def _read_points_rows(source: CsvSource) -> tuple[PointsByUnit, list[Problem]]:
     """:func:`read_points_csv` row by row (``csv.DictReader``, every cell cleaned)."""
     header, rows, problems = _read_csv(source)

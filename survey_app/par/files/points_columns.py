@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -95,12 +95,87 @@ def _cleaned(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
     return list(canonical), np.array(ids, dtype=np.int64)[indices]
 
 
+class _Points(NamedTuple):
+    """The good rows of a points file by columns: each row's unit and code, and its values
+    as indices into the distinct (cleaned, parsed) values."""
+
+    units: list[str]
+    unit_of: np.ndarray
+    codes: list[str]
+    code_of: np.ndarray
+    own: tuple[list[float | None], np.ndarray]
+    final: tuple[list[float | None], np.ndarray]
+    notes: tuple[list[str], np.ndarray]
+
+
 def read_points_columns(
     source: CsvSource,
 ) -> tuple[dict[str, dict[str, Any]], list[Problem]] | None:
-    """``points.read_points_csv``'s (points, problems) read by columns, or None (module doc)."""
+    """``points.read_points_csv``'s (points, problems) read by columns, or None (module doc).
+
+    A :class:`~survey_app.par.files.points.LeafPoints` is made once per distinct (self, final,
+    note) and shared by the rows that have it; each unit's dict is made from its rows at once.
+    """
     from survey_app.par.files.points import LeafPoints
 
+    read = _read(source)
+    if read is None:
+        return None
+    rows, problems = read
+    (own, own_of), (final, final_of), (notes, note_of) = rows.own, rows.final, rows.notes
+    pairs, pair_of = np.unique(own_of * len(final) + final_of, return_inverse=True)
+    triples, triple_of = np.unique(pair_of.reshape(-1) * len(notes) + note_of, return_inverse=True)
+    leaves = np.empty(len(triples), dtype=object)
+    for i, triple in enumerate(triples.tolist()):
+        pair = int(pairs[triple // len(notes)])
+        leaves[i] = LeafPoints(
+            own[pair // len(final)], final[pair % len(final)], notes[triple % len(notes)]
+        )
+    return _by_unit(rows, leaves[triple_of.reshape(-1)]), problems
+
+
+def read_points_maps(
+    source: CsvSource,
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float | None]], list[Problem]] | None:
+    """(final points, self points, problems) per unit and code, read by columns, or None (module
+    doc): what ``read_points_csv`` gives, split as scoring needs it (a leaf without final points
+    is left out of the final ones). None also for a file that marks a leaf not applicable."""
+    read = _read(source)
+    if read is None:
+        return None
+    rows, problems = read
+    (own, own_of), (final, final_of) = rows.own, rows.final
+    given = np.array([v is not None for v in final], dtype=bool)[final_of]
+    finals = _by_unit(rows, np.array(final, dtype=object)[final_of], given)
+    selves = _by_unit(rows, np.array(own, dtype=object)[own_of])
+    return {unit: finals.get(unit, {}) for unit in selves}, selves, problems
+
+
+def _by_unit(
+    rows: _Points, values: np.ndarray, keep: np.ndarray | None = None
+) -> dict[str, dict[str, Any]]:
+    """unit → {code: value} of the rows (those where ``keep``), units in the order they first
+    appear and codes in file order."""
+    n = len(rows.unit_of)
+    first = np.full(len(rows.units), n, dtype=np.int64)
+    np.minimum.at(first, rows.unit_of, np.arange(n))
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    chosen = np.arange(n) if keep is None else np.flatnonzero(keep)
+    order = chosen[np.argsort(rank[rows.unit_of[chosen]], kind="stable")]
+    unit_ids = rows.unit_of[order]
+    starts = np.flatnonzero(np.r_[True, unit_ids[1:] != unit_ids[:-1]]) if len(order) else []
+    ends = np.r_[starts[1:], len(order)] if len(order) else []
+    codes = np.array(rows.codes, dtype=object)[rows.code_of[order]].tolist()
+    ordered = values[order].tolist()
+    return {
+        rows.units[unit_ids[a]]: dict(zip(codes[a:b], ordered[a:b], strict=True))
+        for a, b in zip(np.asarray(starts).tolist(), np.asarray(ends).tolist(), strict=True)
+    }
+
+
+def _read(source: CsvSource) -> tuple[_Points, list[Problem]] | None:
+    """The good rows and every problem of the file, by columns; None (module doc)."""
     read = _table(source)
     if read is None:
         return None
@@ -184,18 +259,16 @@ def read_points_columns(
                     one_row_per_unit_and_code(),
                 )
             )
-    out: dict[str, dict[str, Any]] = {}
     good = np.flatnonzero(~blank & ~bad)
     self_numbers, _, self_of = parsed["self_points"]
     final_numbers, _, final_of = parsed["final_points"]
-    unit_names = np.array(units, dtype=object)[unit_of[good]].tolist()
-    code_names = np.array(codes, dtype=object)[code_of[good]].tolist()
-    own = np.array(self_numbers, dtype=object)[self_of[good]].tolist()
-    final = np.array(final_numbers, dtype=object)[final_of[good]].tolist()
-    note = np.array(notes, dtype=object)[note_of[good]].tolist()
-    for unit, code, s, f, text in zip(unit_names, code_names, own, final, note, strict=True):
-        leaves = out.get(unit)
-        if leaves is None:
-            leaves = out[unit] = {}
-        leaves[code] = LeafPoints(s, f, text)
-    return out, problems
+    found = _Points(
+        units,
+        unit_of[good],
+        codes,
+        code_of[good],
+        (self_numbers, self_of[good]),
+        (final_numbers, final_of[good]),
+        (notes, note_of[good]),
+    )
+    return found, problems

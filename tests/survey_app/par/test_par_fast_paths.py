@@ -20,7 +20,12 @@ from openpyxl import load_workbook
 
 from scoring_bridge import load_catalog, load_rule81
 from survey_app.par.files.outputs import _score_workbook_into
-from survey_app.par.files.points import _read_points_rows, read_points_csv
+from survey_app.par.files.points import (
+    _read_points_rows,
+    read_points_csv,
+    read_scoring_points,
+    scoring_points,
+)
 from survey_app.par.files.sheets import _new_book, _save
 from survey_app.par.outputs import (
     _names,
@@ -145,7 +150,10 @@ def reports(tmp_path_factory: pytest.TempPathFactory):
     new = score(files)
     patch = pytest.MonkeyPatch()
     patch.setattr("survey_app.par.report.rank_units", quadratic_rank_units)
-    patch.setattr("survey_app.par.outputs.read_points_csv", _read_points_rows)
+    patch.setattr(
+        "survey_app.par.outputs.read_scoring_points",
+        lambda source: (lambda read: (scoring_points(read[0]), read[1]))(_read_points_rows(source)),
+    )
     try:
         old = score(files)
     finally:
@@ -189,6 +197,10 @@ BAD_POINTS: dict[str, bytes] = {
     "header only": b"unit_code,code,final_points\n",
     "unknown extra column": b"unit_code,code,final_points,remark\nSNV,1.1,8,x\n,,,y\n",
     "NFD text": "unit_code,code,final_points,note\nSNV,1.1,8,Ghi chu\u0301\n".encode(),
+    "a unit first seen on a bad row, a leaf without final points": (
+        b"unit_code,code,self_points,final_points\nSNV,1.1,1,abc\nSTC,1.1,1,2\nSNV,1.2,1,3\n"
+        b"STC,1.2,0.5,\nSNV,1.3,,\n"
+    ),
 }
 
 
@@ -198,4 +210,6 @@ def test_points_read_by_columns_as_row_by_row(name: str, tmp_path: Path) -> None
     path = tmp_path / "points.csv"
     path.write_bytes(data)
     for source in (data, path):
-        assert read_points_csv(source) == _read_points_rows(source), name
+        rows = _read_points_rows(source)
+        assert repr(read_points_csv(source)) == repr(rows), name  # the same, in the same order
+        assert repr(read_scoring_points(source)) == repr((scoring_points(rows[0]), rows[1]))
