@@ -20,6 +20,7 @@ digits (tests/analysis/test_quantiles.py).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -67,6 +68,7 @@ def t_quantile(df: ArrayLike, p: float) -> Array:
     return (sign * upper)[inverse].reshape(dof.shape)
 
 
+@lru_cache(maxsize=4096)  # the intervals ask for the same ν several times
 def _upper_t(nu: float, q: float) -> float:
     """t with P(T_ν > t) = q, for 1e-4 ≤ q ≤ 1/2 (module doc)."""
     if q == 0.5:
