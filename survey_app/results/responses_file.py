@@ -109,14 +109,23 @@ class _Coder:
         lengths = np.diff(offsets)
         if lengths.max() > 1:
             return False
-        data = np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else None
-        if data is None or len(data) == 0:
-            byte = np.full(size, _EMPTY, dtype=np.int64)
+        start, end = int(offsets[0]), int(offsets[-1])
+        data = np.frombuffer(data_buffer, np.uint8)[start:end] if end > start else None
+        if data is not None and end - start == size:
+            byte: NDArray[np.unsignedinteger] = data  # every cell one byte: the bytes themselves
         else:
-            at = np.minimum(offsets[:-1], len(data) - 1)
-            byte = np.where(lengths == 1, data[at].astype(np.int64), _EMPTY)
-        present = np.flatnonzero(np.bincount(byte, minlength=_EMPTY + 1)).tolist()
-        self._add(["" if b == _EMPTY else chr(b) for b in present], _lookup(present, byte))
+            byte = np.full(size, _EMPTY, dtype=np.uint16)
+            if data is not None:
+                byte[lengths == 1] = data  # the non-empty cells' bytes, in order
+        seen = np.zeros(_EMPTY + 1, dtype=bool)
+        seen[byte] = True
+        present = np.flatnonzero(seen).tolist()
+        index = self.index
+        codes = [index.setdefault("" if b == _EMPTY else chr(b), len(index)) for b in present]
+        self._widen()
+        table = np.zeros(_EMPTY + 1, dtype=self.dtype)
+        table[present] = codes
+        self.parts.append(table[byte])
         return True
 
     def add_texts(self, cells: Sequence[str]) -> None:
@@ -145,13 +154,6 @@ class _Coder:
     def done(self) -> Coded:
         codes = np.concatenate(self.parts) if self.parts else np.array([], dtype=self.dtype)
         return Coded(codes, list(self.index))
-
-
-def _lookup(present: list[int], byte: NDArray[np.integer]) -> NDArray[np.intp]:
-    """Each cell's position among the ``present`` byte codes."""
-    table = np.zeros(_EMPTY + 1, dtype=np.intp)
-    table[present] = np.arange(len(present))
-    return table[byte]
 
 
 @dataclass(frozen=True)
