@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
+from survey_app.csv_files import FileProblem, place_words
+
 METHODS: dict[str, tuple[str, str]] = {
     "per-unit": (
         "Cỡ mẫu riêng từng đơn vị theo sai số mong muốn (công thức Cochran, hiệu chỉnh "
@@ -139,7 +141,6 @@ _NOTES: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
 )
 _PATTERNS = tuple((re.compile(p), say) for p, say in _SAY)
 _NOTE_PATTERNS = tuple((re.compile(p), say) for p, say in _NOTES)
-_WHERE = re.compile(r"^(?:(?:row (\d+))?(?:, )?(?:column '([^']*)')?|file): (.*)$", re.S)
 
 
 def _vietnamese(message: str) -> str | None:
@@ -163,25 +164,20 @@ def _translated(text: str) -> tuple[str, str] | None:
     return None
 
 
-def plan_error(message: str) -> Markup:
-    """A plan or populations error, Vietnamese first, then the English message as a gloss."""
-    where = _WHERE.match(message)
-    place, text = "", message
-    if where and (where[1] or where[2] or message.startswith("file: ")):
-        parts = []
-        if where[1]:
-            parts.append(f"dòng {where[1]}")
-        if where[2]:
-            parts.append(f"cột {where[2]}")
-        place = (", ".join(parts) or "tệp") + ": "
-        text = where[3]
-    both = _translated(text)
+def plan_error(error: str | FileProblem) -> Markup:
+    """A plan error or a populations file's problem (its place said in both languages),
+    Vietnamese first, then the English message as a gloss."""
+    if isinstance(error, FileProblem):
+        vietnamese_place, english_place = place_words(error.row, error.column)
+        both = _translated(error.message) or (error.message, error.message)
+        return _bilingual(f"{vietnamese_place}: {both[0]}", f"{english_place}: {both[1]}")
+    both = _translated(error)
     if both is not None:
-        return _bilingual(f"{place}{both[0]}", message[: len(message) - len(text)] + both[1])
-    said = _vietnamese(text)
+        return _bilingual(*both)
+    said = _vietnamese(error)
     if said is None:
-        return _bilingual(f"Chưa lập được kế hoạch ({place.rstrip(': ') or 'tham số'}).", message)
-    return _bilingual(f"{place}{said}", message)
+        return _bilingual("Chưa lập được kế hoạch (tham số).", error)
+    return _bilingual(said, error)
 
 
 def plan_note(note: str) -> Markup:

@@ -70,7 +70,7 @@ class PlanForm:
             if problem is None and not values["populations_text"].strip():
                 problem = FileProblem(1, None, empty_file_message())
             if problem is not None:  # the page says what is wrong with the file
-                errors.append(plan_error(str(problem)))
+                errors.append(plan_error(problem))
         return cls(values, errors)
 
     def number(self, key: str, kind: type = float, optional: bool = False):  # type: ignore[no-untyped-def]
@@ -99,7 +99,7 @@ def _build(form: PlanForm, survey_round: SurveyRound):  # type: ignore[no-untype
         return None, None
     known = {u.code for u in survey_round.units}
     parsed = read_populations(text.encode("utf-8"), known, known)
-    form.errors.extend(plan_error(str(e)) for e in parsed.errors)
+    form.errors.extend(plan_error(e) for e in parsed.errors)
     method = form.values["method"]
     if method not in PLAN_METHODS:
         form.errors.append(
