@@ -12,12 +12,14 @@ import pytest
 
 from analysis import SipasData
 from analysis.said import SaidError, say
+from sampling import SizeParams, Stratum
 from survey_app.i18n import text_in
+from survey_app.planning import sampling_words
 from survey_app.results import analysis_words
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)([sr])")
-TABLES = {"analysis": analysis_words.WORDS}
+TABLES = {"analysis": analysis_words.WORDS, "sampling": sampling_words.WORDS}
 
 
 def _templates(package: str) -> set[str]:
@@ -68,3 +70,26 @@ def test_other_errors_are_listed_line_by_line_as_they_are() -> None:
     assert analysis_words.error_lines(ValueError("one\ntwo")) == ["one", "two"]
     unknown = say("a template no table knows: %(x)s", x=1)
     assert analysis_words.vi_en_said(unknown) == "a template no table knows: 1"
+
+
+def test_a_sampling_error_says_the_parameter_by_its_name_on_the_form() -> None:
+    with pytest.raises(ValueError) as raised:
+        SizeParams(margin=1.5)
+    assert str(raised.value) == "margin (1.5) must be in (0, 1)"
+    assert sampling_words.error_text(raised.value) == (
+        "Sai số (1.5) phải lớn hơn 0 và nhỏ hơn 1 / margin (1.5) must be in (0, 1)"
+    )
+    with pytest.raises(ValueError) as raised:
+        Stratum("H01", 10, p=1.0)
+    assert sampling_words.error_text(raised.value) == (
+        "p dự kiến của đơn vị 'H01' (1.0) phải lớn hơn 0 và nhỏ hơn 1 / "
+        "p of stratum 'H01' (1.0) must be in (0, 1)"
+    )
+
+
+def test_the_said_modules_of_the_packages_are_alike() -> None:
+    def code(package: str) -> str:
+        text = (ROOT / package / "said.py").read_text(encoding="utf-8")
+        return text[text.index("from __future__") :]
+
+    assert code("sampling") == code("analysis")
