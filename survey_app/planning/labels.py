@@ -61,7 +61,9 @@ def plan_error(error: str | FileProblem | Exception) -> Markup:
     shown = [both(m) or _translated(m) for m in messages]
     if not shown or None in shown:
         return _bilingual("Chưa lập được kế hoạch (tham số).", str(error))
-    return Markup("<br>").join(_bilingual(*said) for said in shown if said)
+    return Markup("<br>").join(
+        _bilingual(said[0][:1].upper() + said[0][1:], said[1]) for said in shown if said
+    )
 
 
 def plan_note(note: str) -> Markup:
