@@ -63,6 +63,7 @@ from numpy.typing import NDArray
 
 from analysis.edges import Edges, edges_of
 from analysis.intervals import proportion_ci_arrays
+from analysis.said import Said, SaidError, say
 
 AGGREGATIONS = ("mean-of-items", "pooled")
 CI_METHODS = ("logit", "wilson", "korn-graubard")
@@ -124,20 +125,36 @@ class SipasData:
         found = _first_bad_answer(answers)
         if found is not None:
             row, column = found
-            raise ValueError(
-                f"item {item_ids[column]!r} (row {row + 1}) has the value "
-                f"{answers[row, column]:g}: answers are 1–5, or NaN when not valid"
+            raise SaidError(
+                say(
+                    "item %(item)r (row %(row)s) has the value %(value)s: answers are 1–5, or "
+                    "NaN when not valid",
+                    item=item_ids[column],
+                    row=row + 1,
+                    value=f"{answers[row, column]:g}",
+                )
             )
         elements = tuple((str(e), tuple(str(i) for i in items)) for e, items in self.elements)
         _check_elements(elements, item_ids)
         names, inverse = _unit_index(codes, self.unit_index)
         present = set(names.tolist())
         if PROVINCE in present or "" in present:
-            raise ValueError(f"{PROVINCE!r} and '' are not unit codes (ALL is the province)")
+            raise SaidError(
+                say(
+                    "%(province)r and '' are not unit codes (ALL is the province)",
+                    province=PROVINCE,
+                )
+            )
         types = {str(k): str(v) for k, v in self.unit_types.items()}
         clash = sorted(({*types.values()} & present) | ({*types.values()} & {PROVINCE}))
         if clash:
-            raise ValueError(f"unit type names {clash} are also unit codes or {PROVINCE!r}")
+            raise SaidError(
+                say(
+                    "unit type names %(names)s are also unit codes or %(province)r",
+                    names=clash,
+                    province=PROVINCE,
+                )
+            )
         populations = None
         if self.populations is not None:
             populations = {str(k): v for k, v in self.populations.items()}
@@ -225,19 +242,26 @@ def _check_populations(
 ) -> None:
     """Every unit with answers needs a population at least its count of answers; one ValueError
     lists every unit that fails (one per line), not only the first."""
-    problems = []
+    problems: list[Said] = []
     for unit, count in zip(units.tolist(), counts.tolist(), strict=True):
         if unit not in populations:
-            problems.append(f"unit {unit!r} has answers but no population (completed dossiers)")
+            problems.append(
+                say("unit %(unit)r has answers but no population (completed dossiers)", unit=unit)
+            )
             continue
         size = populations[unit]
         if not np.isfinite(size) or size < count:
             problems.append(
-                f"unit {unit!r}: population {size} is below its {count} answers "
-                "(N must count every completed dossier of the period)"
+                say(
+                    "unit %(unit)r: population %(size)s is below its %(count)s answers (N must "
+                    "count every completed dossier of the period)",
+                    unit=unit,
+                    size=size,
+                    count=count,
+                )
             )
     if problems:
-        raise ValueError("\n".join(problems))
+        raise SaidError(*problems)
 
 
 def _label_array(values: object) -> NDArray[np.str_]:
@@ -660,7 +684,11 @@ def _weighting(
 
 def _rows_text(rows: NDArray[np.int64]) -> str:
     shown = ", ".join(str(r + 1) for r in rows[:10].tolist())
-    return shown + (f" … ({len(rows)} in all)" if len(rows) > 10 else "")
+    return (
+        say("%(rows)s … (%(count)s in all)", rows=shown, count=len(rows))
+        if len(rows) > 10
+        else shown
+    )
 
 
 def _poststratification(
@@ -686,7 +714,7 @@ def _poststratification(
     number[pairs] = np.arange(len(pairs))
     codes = number[pair]
     cell_unit, cell_name = pairs // len(names), names[pairs % len(names)].tolist()
-    problems: list[str] = []
+    problems: list[Said] = []
     targets = np.ones(len(pairs))
     for p, (h, cell, size) in enumerate(
         zip(cell_unit.tolist(), cell_name, sizes.tolist(), strict=True)
@@ -698,17 +726,35 @@ def _poststratification(
         rows = _rows_text(np.flatnonzero(codes == p))
         if count is None and cell == "":
             problems.append(
-                f"unit {units[h]}: {size} respondent(s) without a {name} (rows {rows}): "
-                f"give their {name}, or a count for cell ''"
+                say(
+                    "unit %(unit)s: %(size)s respondent(s) without a %(name)s (rows %(rows)s): "
+                    "give their %(name)s, or a count for cell ''",
+                    unit=units[h],
+                    size=size,
+                    name=name,
+                    rows=rows,
+                )
             )
         elif count is None:
             problems.append(
-                f"unit {units[h]}, cell {cell!r}: {size} respondent(s) (rows {rows}) but no "
-                f"known count: add its count or correct their {name}"
+                say(
+                    "unit %(unit)s, cell %(cell)r: %(size)s respondent(s) (rows %(rows)s) but no "
+                    "known count: add its count or correct their %(name)s",
+                    unit=units[h],
+                    cell=cell,
+                    size=size,
+                    rows=rows,
+                    name=name,
+                )
             )
         else:
             problems.append(
-                f"unit {units[h]}, cell {cell!r}: {size} respondent(s) but a count of 0"
+                say(
+                    "unit %(unit)s, cell %(cell)r: %(size)s respondent(s) but a count of 0",
+                    unit=units[h],
+                    cell=cell,
+                    size=size,
+                )
             )
     index = {u: h for h, u in enumerate(units)}
     present = set(zip(cell_unit.tolist(), cell_name, strict=True))
@@ -719,8 +765,13 @@ def _poststratification(
         totals[index[unit]] += count
         if count > 0 and (index[unit], cell) not in present:
             problems.append(
-                f"unit {unit}, cell {cell!r}: {count:g} dossiers but no respondent: "
-                "merge it with another cell"
+                say(
+                    "unit %(unit)s, cell %(cell)r: %(count)s dossiers but no respondent: merge it "
+                    "with another cell",
+                    unit=unit,
+                    cell=cell,
+                    count=f"{count:g}",
+                )
             )
     notes = [
         f"post-stratified to the counts per {name} within each unit: weight N_hc/n_hc; SEs use "
@@ -730,8 +781,14 @@ def _poststratification(
         big_n = np.array([float(data.populations[u]) for u in units])
         for h in np.flatnonzero(np.abs(totals - big_n) > 0.5).tolist():
             problems.append(
-                f"unit {units[h]}: its {name} counts add up to {totals[h]:g}, not to its "
-                f"population {big_n[h]:g} (completed dossiers)"
+                say(
+                    "unit %(unit)s: its %(name)s counts add up to %(total)s, not to its "
+                    "population %(population)s (completed dossiers)",
+                    unit=units[h],
+                    name=name,
+                    total=f"{totals[h]:g}",
+                    population=f"{big_n[h]:g}",
+                )
             )
         absent = sorted(set(data.populations) - set(units))
         if absent:
@@ -740,14 +797,25 @@ def _poststratification(
         big_n = totals
         for h in np.flatnonzero(totals < n_h).tolist():
             problems.append(
-                f"unit {units[h]}: its {name} counts add up to {totals[h]:g}, below its "
-                f"{n_h[h]:g} answers"
+                say(
+                    "unit %(unit)s: its %(name)s counts add up to %(total)s, below its "
+                    "%(answers)s answers",
+                    unit=units[h],
+                    name=name,
+                    total=f"{totals[h]:g}",
+                    answers=f"{n_h[h]:g}",
+                )
             )
         notes.append(
             f"populations not given: each unit's population is the sum of its {name} counts"
         )
     if problems:
-        raise ValueError(f"post-stratification by {name}: " + "; ".join(problems))
+        raise SaidError(
+            *(
+                say("post-stratification by %(name)s: %(problem)s", name=name, problem=problem)
+                for problem in problems
+            )
+        )
     unanswered = sorted({u for u, _ in post.counts} - set(units))
     if unanswered:
         notes.append(f"units with {name} counts but no answers (not estimated): {unanswered}")
@@ -945,10 +1013,15 @@ def analyze_sipas(
     if aggregation not in AGGREGATIONS:
         raise ValueError(f"aggregation ({aggregation!r}) must be one of {', '.join(AGGREGATIONS)}")
     if not 0 < confidence < 1:
-        raise ValueError(f"confidence ({confidence}) must be in (0, 1)")
+        raise SaidError(say("confidence (%(confidence)s) must be in (0, 1)", confidence=confidence))
     if min_n < 0 or reliable_n < 0 or not max_cv > 0:
-        raise ValueError(
-            f"min_n ({min_n}), reliable_n ({reliable_n}) ≥ 0 and max_cv ({max_cv}) > 0"
+        raise SaidError(
+            say(
+                "min_n (%(min_n)s), reliable_n (%(reliable_n)s) ≥ 0 and max_cv (%(max_cv)s) > 0",
+                min_n=min_n,
+                reliable_n=reliable_n,
+                max_cv=max_cv,
+            )
         )
     index = {item: j for j, item in enumerate(data.item_ids)}
     elements = [[index[i] for i in items] for _, items in data.elements]

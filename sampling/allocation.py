@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from sampling._checks import count, open_unit, positive, real
+from sampling.said import SaidError, say
 from sampling.sizes import DEFAULT_SIZE_PARAMS, SizeParams, sample_size_proportion, yamane
 
 __all__ = [
@@ -58,11 +59,11 @@ class Stratum:
     def __post_init__(self) -> None:
         if not isinstance(self.code, str) or not self.code.strip():
             raise ValueError(f"stratum code ({self.code!r}) must be a non-empty string")
-        count(f"population of stratum {self.code!r}", self.population)
+        count(say("population of stratum %(code)r", code=self.code), self.population)
         if self.p is not None:
-            open_unit(f"p of stratum {self.code!r}", self.p)
+            open_unit(say("p of stratum %(code)r", code=self.code), self.p)
         if self.sd is not None:
-            positive(f"sd of stratum {self.code!r}", self.sd)
+            positive(say("sd of stratum %(code)r", code=self.code), self.sd)
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,13 @@ def _check_strata(strata: Sequence[Stratum]) -> tuple[Stratum, ...]:
         raise ValueError(f"strata ({strata!r}) must be a sequence of Stratum")
     items = tuple(strata)
     if not items:
-        raise ValueError("strata (empty) must list at least one unit")
+        raise SaidError(say("strata (empty) must list at least one unit"))
     seen: set[str] = set()
     for item in items:
         if not isinstance(item, Stratum):
             raise ValueError(f"stratum ({item!r}) must be a Stratum")
         if item.code in seen:
-            raise ValueError(f"stratum code ({item.code!r}) appears more than once")
+            raise SaidError(say("stratum code (%(code)r) appears more than once", code=item.code))
         seen.add(item.code)
     return items
 
@@ -111,12 +112,17 @@ def _neyman_weights(strata: tuple[Stratum, ...], power: float) -> list[float]:
         ]
     missing = [s.code for s in strata if s.sd is None and s.p is None]
     if missing:
-        raise ValueError(
-            f"neyman allocation needs sd or p for every stratum; missing for: {', '.join(missing)}"
+        raise SaidError(
+            say(
+                "neyman allocation needs sd or p for every stratum; missing for: %(codes)s",
+                codes=", ".join(missing),
+            )
         )
-    raise ValueError(
-        "neyman allocation needs the same kind of spread for every stratum: "
-        "give sd to all of them or p to all of them, not a mix"
+    raise SaidError(
+        say(
+            "neyman allocation needs the same kind of spread for every stratum: give sd to all "
+            "of them or p to all of them, not a mix"
+        )
     )
 
 
@@ -208,21 +214,33 @@ def _notes(
     raised: list[str] = []
     for s, target, lo, up in zip(items, targets, lower, upper, strict=True):
         if s.population == 0:
-            notes.append(f"{s.code}: no dossiers (N_h = 0), size 0")
+            notes.append(say("%(code)s: no dossiers (N_h = 0), size 0", code=s.code))
         elif target > up:
             capped.append(s.code)
             if up < s.population:
-                notes.append(f"{s.code}: capped at maximum ({up})")
+                notes.append(say("%(code)s: capped at maximum (%(size)s)", code=s.code, size=up))
             else:
-                notes.append(f"{s.code}: capped at its population ({up}): all dossiers")
+                notes.append(
+                    say(
+                        "%(code)s: capped at its population (%(size)s): all dossiers",
+                        code=s.code,
+                        size=up,
+                    )
+                )
         elif target < lo:
             raised.append(s.code)
             if lo < minimum:
                 notes.append(
-                    f"{s.code}: population ({lo}) is below minimum ({minimum}): all dossiers"
+                    say(
+                        "%(code)s: population (%(size)s) is below minimum (%(minimum)s): all "
+                        "dossiers",
+                        code=s.code,
+                        size=lo,
+                        minimum=minimum,
+                    )
                 )
             else:
-                notes.append(f"{s.code}: raised to minimum ({lo})")
+                notes.append(say("%(code)s: raised to minimum (%(size)s)", code=s.code, size=lo))
     return notes, capped, raised
 
 
@@ -243,29 +261,58 @@ def allocate(
     items = _check_strata(strata)
     n_total = count("total", total)
     if method not in _WEIGHTS:
-        raise ValueError(f"method ({method!r}) must be one of {', '.join(METHODS)}")
+        raise SaidError(
+            say(
+                "method (%(method)r) must be one of %(methods)s",
+                method=method,
+                methods=", ".join(METHODS),
+            )
+        )
     low = count("minimum", minimum)
     high = None if maximum is None else count("maximum", maximum)
     if high is not None and low > high:
-        raise ValueError(f"minimum ({minimum}) exceeds maximum ({maximum})")
+        raise SaidError(
+            say(
+                "minimum (%(minimum)s) exceeds maximum (%(maximum)s)",
+                minimum=minimum,
+                maximum=maximum,
+            )
+        )
     a = real("power", power)
     if not 0.0 <= a <= 1.0:
-        raise ValueError(f"power ({power!r}) must be in [0, 1]")
+        raise SaidError(say("power (%(power)r) must be in [0, 1]", power=power))
 
     population = sum(s.population for s in items)
     if n_total > population:
-        raise ValueError(f"total ({total}) exceeds the population ({population})")
+        raise SaidError(
+            say(
+                "total (%(total)s) exceeds the population (%(population)s)",
+                total=total,
+                population=population,
+            )
+        )
     lower = [min(low, s.population) for s in items]
     upper = [s.population if high is None else min(high, s.population) for s in items]
     if n_total > sum(upper):
-        raise ValueError(
-            f"total ({total}) exceeds what maximum ({maximum}) allows: "
-            f"{sum(upper)} = Σ min(maximum, N_h)"
+        raise SaidError(
+            say(
+                "total (%(total)s) exceeds what maximum (%(maximum)s) allows: %(most)s = "
+                "Σ min(maximum, N_h)",
+                total=total,
+                maximum=maximum,
+                most=sum(upper),
+            )
         )
     if n_total < sum(lower):
-        raise ValueError(
-            f"total ({total}) is below what minimum ({minimum}) requires: "
-            f"{sum(lower)} = Σ min(minimum, N_h) over {len(items)} units"
+        raise SaidError(
+            say(
+                "total (%(total)s) is below what minimum (%(minimum)s) requires: %(least)s = "
+                "Σ min(minimum, N_h) over %(units)s units",
+                total=total,
+                minimum=minimum,
+                least=sum(lower),
+                units=len(items),
+            )
         )
 
     weights = _WEIGHTS[method](items, a)

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal, get_args
 
 from sampling.allocation import Stratum, allocate, per_unit_design, yamane_design
+from sampling.said import SaidError, say
 from sampling.sizes import DEFAULT_SIZE_PARAMS, SizeParams, margin_of_error
 
 PlanMethod = Literal["per-unit", "yamane", "proportional", "neyman", "equal", "power"]
@@ -80,15 +81,29 @@ def build_plan(
 ) -> Plan:
     """Sizes per unit by ``method`` and the margin each gives (see the module docstring)."""
     if method not in PLAN_METHODS:
-        raise ValueError(f"method ({method!r}) must be one of: {', '.join(PLAN_METHODS)}")
+        raise SaidError(
+            say(
+                "method (%(method)r) must be one of: %(methods)s",
+                method=method,
+                methods=", ".join(PLAN_METHODS),
+            )
+        )
     if minimum < 0:
-        raise ValueError(f"minimum ({minimum}) must not be negative")
+        raise SaidError(say("minimum (%(minimum)s) must not be negative", minimum=minimum))
     if maximum is not None and maximum < max(minimum, 1):
-        raise ValueError(f"maximum ({maximum}) must be at least the minimum ({minimum}) and 1")
+        raise SaidError(
+            say(
+                "maximum (%(maximum)s) must be at least the minimum (%(minimum)s) and 1",
+                maximum=maximum,
+                minimum=minimum,
+            )
+        )
     notes: list[str] = []
     if method in ALLOCATION_METHODS:
         if total is None:
-            raise ValueError(f"method {method!r} shares a fixed total: give the total")
+            raise SaidError(
+                say("method %(method)r shares a fixed total: give the total", method=method)
+            )
         allocation = allocate(
             strata,
             total,
@@ -100,7 +115,13 @@ def build_plan(
         sizes, notes = dict(allocation.sizes), list(allocation.notes)
     else:
         if total is not None:
-            notes.append(f"total ({total}) ignored: method {method!r} sizes each unit itself")
+            notes.append(
+                say(
+                    "total (%(total)s) ignored: method %(method)r sizes each unit itself",
+                    total=total,
+                    method=method,
+                )
+            )
         raw = (
             per_unit_design(strata, params)
             if method == "per-unit"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 from sampling._checks import ceil_tolerant, count, open_unit, positive, real
+from sampling.said import SaidError, say
 
 __all__ = [
     "DEFAULT_SIZE_PARAMS",
@@ -54,7 +55,7 @@ def _check_common(confidence: float, deff: float, response_rate: float) -> None:
     positive("deff", deff)  # below 1 is legitimate for well-stratified designs (Kish 1965 §8.2)
     rate = real("response_rate", response_rate)
     if not 0.0 < rate <= 1.0:
-        raise ValueError(f"response_rate ({response_rate!r}) must be in (0, 1]")
+        raise SaidError(say("response_rate (%(rate)r) must be in (0, 1]", rate=response_rate))
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,9 @@ def _check_n(n: int, population: int | None) -> tuple[int, int | None]:
     n_checked = count("n", n)
     n_pop = _population(population)
     if n_pop is not None and n_checked > n_pop:
-        raise ValueError(f"n ({n}) exceeds the population ({population})")
+        raise SaidError(
+            say("n (%(n)s) exceeds the population (%(population)s)", n=n, population=population)
+        )
     return n_checked, n_pop
 
 

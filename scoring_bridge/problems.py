@@ -22,6 +22,9 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from analysis.said import Said as Said  # messages keep their template (the app says them
+from analysis.said import say as say  # in Vietnamese: survey_app.par.bridge_words)
+
 T = TypeVar("T")
 
 UNIT_TYPE_RE = re.compile(r"[a-z][a-z0-9_]*")
@@ -29,28 +32,6 @@ UNIT_TYPE_RE = re.compile(r"[a-z][a-z0-9_]*")
 
 TOLERANCE = 1e-9
 """Two point totals closer than this are equal (sums of decimal fractions are not exact)."""
-
-
-class Said(str):
-    """A message: the English text of ``template % values``, keeping the template and the
-    values (a value may itself be `Said`: a word said inside the message)."""
-
-    template: str
-    values: dict[str, object]
-
-    def __new__(cls, template: str, values: dict[str, object]) -> Said:
-        said = super().__new__(cls, template % values if values else template)
-        said.template = template
-        said.values = values
-        return said
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Said, (self.template, self.values))
-
-
-def say(template: str, /, **values: object) -> Said:
-    """The message ``template`` with its ``%(name)s`` fields filled in from ``values``."""
-    return Said(template, values)
 
 
 @dataclass(frozen=True, slots=True)

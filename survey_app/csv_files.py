@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from survey_app.i18n import vi_en
+from survey_app.i18n import N_, text_in, vi_en
 from survey_app.spreadsheets import restore
 
 if TYPE_CHECKING:
@@ -30,12 +30,28 @@ class FileProblem:
     message: str
 
     def __str__(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column:
-            where.append(f"column {self.column!r}")
-        return f"{', '.join(where) or 'file'}: {self.message}"
+        vietnamese, english = place_words(self.row, self.column)
+        return f"{vietnamese} ({english}): {self.message}"
+
+
+ROW = N_("dòng %(row)s")
+COLUMN = N_("cột %(column)s")
+FILE = N_("tệp")
+
+
+def place_words(row: int | None, column: str | None) -> tuple[str, str]:
+    """(Vietnamese, English) of a place in a file: ``("dòng 2 · cột q15", "row 2, column
+    'q15'")``; ``("tệp", "file")`` for the file as a whole."""
+    said = {"vi": [], "en": []}
+    for language, words in said.items():
+        if row is not None:
+            words.append(text_in(language, ROW, row=row))
+        if column:
+            words.append(
+                text_in(language, COLUMN, column=column if language == "vi" else repr(column))
+            )
+    vietnamese = " · ".join(said["vi"]) or text_in("vi", FILE)
+    return vietnamese, ", ".join(said["en"]) or text_in("en", FILE)
 
 
 def not_utf8_message(exc: UnicodeDecodeError) -> str:

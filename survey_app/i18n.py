@@ -27,6 +27,7 @@ import io
 import logging
 import os
 import tempfile
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -126,6 +127,32 @@ def N_(msgid: str, /) -> str:
 def vi_en_of(msgid: str, /, **values: Any) -> str:
     """`vi_en` of a message id held in a variable: one marked with `N_` where it is written."""
     return f"{text_in('vi', msgid, **values)} / {text_in('en', msgid, **values)}"
+
+
+def said_in(language: str, text: object, words: Mapping[str, str]) -> str:
+    """A computation package's message in ``language``: a said message (a ``str`` keeping its
+    ``template`` and ``values``: ``analysis.said.Said`` and its kin) whose template ``words``
+    gives a message id, its words inside too; any other text as it is (decision 0027)."""
+    template = getattr(text, "template", None)
+    values = getattr(text, "values", None)
+    if not isinstance(text, str) or not isinstance(template, str) or values is None:
+        return str(text)
+    values = {
+        name: said_in(language, value, words) if hasattr(value, "template") else value
+        for name, value in values.items()
+    }
+    msgid = words.get(template)
+    if msgid is None:
+        return template % values if values else template
+    return text_in(language, msgid, **values)
+
+
+def vi_en_said(text: str, words: Mapping[str, str]) -> str:
+    """``"Vietnamese / English"`` of a said message whose template ``words`` knows; any other
+    text as it is."""
+    if getattr(text, "template", None) not in words:
+        return text
+    return f"{said_in('vi', text, words)} / {said_in('en', text, words)}"
 
 
 # --- the web app ----------------------------------------------------------------------------

@@ -43,6 +43,32 @@ def bilingual(vietnamese: str, english: str) -> str:
     return f"{vietnamese} / {english}"
 
 
+def problem_line(problem: object) -> str:
+    """One problem as the CLI prints it: where in Vietnamese (its English after), what.
+
+    A `csv_files.FileProblem` says its place itself (``dòng 2 · cột q15 (row 2, column 'q15'):
+    …``); a ``scoring_bridge`` or ``questionnaires`` problem (``location``, ``message``, and
+    ``code``, ``hint`` when there are) has its location said with `upload_labels.place`.
+    """
+    location = getattr(problem, "location", None)
+    message = getattr(problem, "message", None)
+    if not isinstance(location, str) or message is None:
+        return str(problem)
+    from survey_app.staff.upload_labels import place
+
+    english = location or "(root)"
+    vietnamese = place(english)
+    where = english if vietnamese == english else f"{vietnamese} ({english})"
+    code = getattr(problem, "code", None)
+    hint = getattr(problem, "hint", None)
+    return (
+        where
+        + (f" [{code}]" if code else "")
+        + f": {message}"
+        + (f" (gợi ý / hint: {hint})" if hint else "")
+    )
+
+
 def fail_with(
     problems: Iterable[object],
     name: str,
@@ -56,7 +82,7 @@ def fail_with(
     """
     listed = list(problems)
     for problem in listed:
-        click.echo(f"lỗi / error: {name}: {problem}", err=True)
+        click.echo(f"lỗi / error: {name}: {problem_line(problem)}", err=True)
     count = max(total or 0, len(listed))
     if count > len(listed):
         more = count - len(listed)

@@ -16,6 +16,20 @@ PLAN_METHODS = ("per-unit", "yamane", "proportional", "neyman", "equal", "power"
 # --- sampling -------------------------------------------------------------------------------
 
 
+def _said(error: Exception) -> str:
+    """A ``sampling`` error, Vietnamese first where ``sampling`` said it."""
+    from survey_app.planning.sampling_words import error_text
+
+    return error_text(error)
+
+
+def _said_note(note: str) -> str:
+    """A plan's note, Vietnamese first."""
+    from survey_app.planning.sampling_words import vi_en_said
+
+    return vi_en_said(note)
+
+
 @click.command("plan")
 @click.option(
     "--populations",
@@ -75,7 +89,7 @@ def plan(
             margin=margin, confidence=confidence, p=p, deff=deff, response_rate=response_rate
         )
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_said(exc)) from None
     if round_name is None:
         parsed = read_populations(populations)
         _report(parsed, populations)
@@ -95,7 +109,7 @@ def plan(
             write_plan(result, out)
             save_plan(session, survey_round, parsed.strata, result, created_by="sipas plan")
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"ghi chú / note: {_said_note(note)}", err=True)
     saved = f"; đã lưu cho đợt / saved for round {round_name!r}" if round_name else ""
     click.echo(
         f"{result.method}: {result.total} câu trả lời / answers, {len(result.rows)} đơn vị / "
@@ -127,7 +141,7 @@ def _build(
             strata, method, params, total=total, minimum=minimum, maximum=maximum, power=power
         )
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_said(exc)) from None
 
 
 @click.command("draw")
@@ -180,7 +194,7 @@ def draw(
             reserve_ratio=reserve_ratio,
         )
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_said(exc)) from None
     out.write_text(sample_csv(header, rows, draws), encoding="utf-8")
     chosen = sum(len(d.selected) for d in draws)
     reserves = sum(len(d.reserves) for d in draws)

@@ -256,9 +256,10 @@ def _stepper(bar):  # type: ignore[no-untyped-def]
 
 def _estimation_failed(exc: Exception, name: str) -> None:
     """A ValueError or KeyError of the estimation (e.g. every unit without a population, one a
-    line) printed as the list of problems it is."""
-    lines = [line for line in str(exc).strip("'\"").splitlines() if line.strip()]
-    fail_with(lines or [str(exc)], name)
+    line) printed as the list of problems it is, Vietnamese first where ``analysis`` said it."""
+    from survey_app.results.analysis_words import error_lines
+
+    fail_with(error_lines(exc), name)
 
 
 def _from_file(

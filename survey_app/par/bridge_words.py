@@ -16,7 +16,8 @@ from typing import TypeVar
 
 from scoring_bridge import LoadResult, Problem, ProblemsError
 from scoring_bridge.problems import Said
-from survey_app.i18n import N_, text_in
+from survey_app import i18n
+from survey_app.i18n import N_
 
 T = TypeVar("T")
 
@@ -338,24 +339,13 @@ WORDS: dict[str, str] = {
 
 def said_in(language: str, text: object) -> str:
     """``text`` in ``language`` when it is a known `Said` (its words inside too), else as it is."""
-    if not isinstance(text, Said):
-        return str(text)
-    values = {
-        name: said_in(language, value) if isinstance(value, Said) else value
-        for name, value in text.values.items()
-    }
-    msgid = WORDS.get(text.template)
-    if msgid is None:
-        return text.template % values if values else text.template
-    return text_in(language, msgid, **values)
+    return i18n.said_in(language, text, WORDS)
 
 
 def vi_en_said(text: str) -> str:
     """``"Vietnamese / English"`` of a `Said` message; any other text (or a template without
     Vietnamese) as it is."""
-    if not isinstance(text, Said) or text.template not in WORDS:
-        return text
-    return f"{said_in('vi', text)} / {said_in('en', text)}"
+    return i18n.vi_en_said(text, WORDS)
 
 
 def translated(problem: Problem) -> Problem:

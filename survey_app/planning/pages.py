@@ -16,10 +16,12 @@ from sampling import PLAN_METHODS, Plan, SizeParams, build_plan
 from survey_app.csv_files import FileProblem, empty_file_message, text_of
 from survey_app.db import session
 from survey_app.db.models import RoundPopulation, SamplePlan, SurveyRound
+from survey_app.i18n import vi_en
 from survey_app.planning.files import plan_csv, plan_xlsx
-from survey_app.planning.labels import FIELDS, METHODS, method_label, plan_error, plan_note
+from survey_app.planning.labels import METHODS, method_label, plan_error, plan_note
 from survey_app.planning.plans import ProgressRow, progress, save_plan, saved_plan
 from survey_app.planning.populations import read_populations
+from survey_app.planning.sampling_words import FIELDS
 from survey_app.spreadsheets import append_row, csv_writer
 from survey_app.staff.access import attachment, own_unit_code, round_or_404, staff_blueprint
 from survey_app.staff.chart_layout import LONG_CHART, chart_height
@@ -70,7 +72,7 @@ class PlanForm:
             if problem is None and not values["populations_text"].strip():
                 problem = FileProblem(1, None, empty_file_message())
             if problem is not None:  # the page says what is wrong with the file
-                errors.append(plan_error(str(problem)))
+                errors.append(plan_error(problem))
         return cls(values, errors)
 
     def number(self, key: str, kind: type = float, optional: bool = False):  # type: ignore[no-untyped-def]
@@ -99,11 +101,17 @@ def _build(form: PlanForm, survey_round: SurveyRound):  # type: ignore[no-untype
         return None, None
     known = {u.code for u in survey_round.units}
     parsed = read_populations(text.encode("utf-8"), known, known)
-    form.errors.extend(plan_error(str(e)) for e in parsed.errors)
+    form.errors.extend(plan_error(e) for e in parsed.errors)
     method = form.values["method"]
     if method not in PLAN_METHODS:
         form.errors.append(
-            plan_error(f"method ({method!r}) must be one of: {', '.join(PLAN_METHODS)}")
+            plan_error(
+                vi_en(
+                    "không có phương pháp %(method)r; hãy chọn một trong: %(methods)s",
+                    method=method,
+                    methods=", ".join(PLAN_METHODS),
+                )
+            )
         )
     numbers = {
         k: form.number(k) for k in ("margin", "confidence", "p", "deff", "response_rate", "power")
@@ -131,7 +139,7 @@ def _build(form: PlanForm, survey_round: SurveyRound):  # type: ignore[no-untype
             power=numbers["power"],
         )
     except ValueError as exc:
-        form.errors.append(plan_error(str(exc)))
+        form.errors.append(plan_error(exc))
         return None, None
     return parsed.strata, plan
 

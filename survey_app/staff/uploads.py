@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, current_app, request
 from flask_login import current_user
 
+from survey_app.csv_files import place_words
 from survey_app.staff.upload_labels import VIETNAMESE_LETTER, place, problem_text
 from survey_app.staff.users import ADMIN
 
@@ -60,15 +61,8 @@ def located(problem: object) -> Located:
     (``"where: what"``, or a page's own Vietnamese message), as `Located`."""
     row, column = getattr(problem, "row", None), getattr(problem, "column", None)
     if hasattr(problem, "row"):
-        where = " · ".join(
-            part
-            for part in (
-                f"dòng {row}" if row is not None else "",
-                f"cột {column}" if column else "",
-            )
-            if part
-        )
-        return Located(where or "tệp", problem_text(str(getattr(problem, "message", problem))))
+        where = place_words(row, column)[0]
+        return Located(where, problem_text(str(getattr(problem, "message", problem))))
     if hasattr(problem, "location"):
         code = getattr(problem, "code", None)
         where = place(str(problem.location)) or "tệp"

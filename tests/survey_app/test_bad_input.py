@@ -52,7 +52,7 @@ def test_a_nul_in_a_unit_name_is_refused_with_its_row_and_column(
     )
     result = sipas("units", "import", str(units))
     assert result.exit_code == 1, result.output
-    assert "units.csv: row 3, column 'name'" in result.output
+    assert "units.csv: dòng 3 · cột name (row 3, column 'name')" in result.output
     assert "NUL" in result.output and "nothing imported" in result.output
     with app.app_context():
         assert get_db().session.scalar(select(Unit)) is None

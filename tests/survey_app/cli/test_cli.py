@@ -102,9 +102,12 @@ def test_bad_units_file_prints_every_error_and_imports_nothing(
     )
     result = sipas("units", "import", str(bad))
     assert result.exit_code == 1
-    assert "units.csv: row 2, column 'name'" in result.output
-    assert "units.csv: row 2, column 'parent_code'" in result.output
-    assert "row 3, column 'level': loại đơn vị lạ 'comune' (có phải 'commune'?)" in result.output
+    assert "units.csv: dòng 2 · cột name (row 2, column 'name')" in result.output
+    assert "units.csv: dòng 2 · cột parent_code (row 2, column 'parent_code')" in result.output
+    assert (
+        "dòng 3 · cột level (row 3, column 'level'): loại đơn vị lạ 'comune' (có phải 'commune'?)"
+        in result.output
+    )
     assert "/ unknown unit type 'comune' (did you mean 'commune'?)" in result.output
     assert "nothing imported" in result.output
     with app.app_context():

@@ -121,8 +121,11 @@ def test_every_unit_without_a_population_is_named_at_once(
         "--populations", str(only_one), "--out", str(tmp_path / "r.csv"),
     )  # fmt: skip
     assert done.exit_code == 1
-    assert "unit 'BDT' has answers but no population" in done.output
-    assert "unit 'SNV' has answers but no population" in done.output
+    for unit in ("BDT", "SNV"):
+        assert (
+            f"đơn vị {unit!r} có câu trả lời nhưng chưa có số hồ sơ (số hồ sơ đã giải quyết) / "
+            f"unit {unit!r} has answers but no population"
+        ) in done.output
     assert "2 error(s)" in done.output and not (tmp_path / "r.csv").exists()
 
 

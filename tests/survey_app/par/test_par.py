@@ -101,7 +101,8 @@ def test_cli_points_import_checks_every_value_and_saves_all_or_nothing(
         f"({leaf.name}) / final_points {leaf.max_points + 1:g} is outside 0–{leaf.max_points:g}"
     ) in result.output
     assert (
-        "unit XYZ: không có đơn vị này trong năm, hoặc loại đơn vị của nó chưa có khung điểm / "
+        "đơn vị XYZ (unit XYZ): "
+        "không có đơn vị này trong năm, hoặc loại đơn vị của nó chưa có khung điểm / "
         "unknown unit, or its type has no catalog"
     ) in result.output
     assert "nothing written or saved" in result.output

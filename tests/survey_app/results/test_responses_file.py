@@ -298,7 +298,7 @@ def test_more_than_100_bad_cells_are_counted(tmp_path: Path) -> None:
     first = caught.value.problems[:3]
     assert [(p.row, p.column) for p in first] == [(2, "q15"), (2, "q33"), (4, "q15")]
     assert str(first[0]) == (
-        "row 2, column 'q15': '6' không phải câu trả lời 1–5 (hoặc để trống) / "
+        "dòng 2 · cột q15 (row 2, column 'q15'): '6' không phải câu trả lời 1–5 (hoặc để trống) / "
         "'6' is not an answer 1–5 (or empty)"
     )
     assert caught.value.problems[-1].row == 2 + 2 * 49
@@ -341,11 +341,12 @@ def test_sipas_analyze_lists_the_first_100_and_the_count(
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if "analysing" not in line]
     first = (
-        "lỗi / error: bad.csv: row 2, column 'q15': '6' không phải câu trả lời 1–5 (hoặc để trống)"
+        "lỗi / error: bad.csv: dòng 2 · cột q15 (row 2, column 'q15'): "
+        "'6' không phải câu trả lời 1–5 (hoặc để trống)"
         " / '6' is not an answer 1–5 (or empty)"
     )
     assert lines[0] == first
-    assert sum(line.startswith("lỗi / error: bad.csv: row") for line in lines) == 100
+    assert sum(line.startswith("lỗi / error: bad.csv: dòng") for line in lines) == 100
     assert "lỗi / error: bad.csv: … và 200 lỗi khác / and 200 more, not listed" in lines
     assert lines[-1] == "300 lỗi / 300 error(s): không ghi, không lưu gì / nothing written or saved"
     assert not (tmp_path / "x.csv").exists()

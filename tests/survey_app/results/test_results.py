@@ -180,7 +180,7 @@ def test_analyze_names_bad_rows_of_a_responses_file(sipas, answered: dict, tmp_p
     )
     assert result.exit_code == 1
     assert (
-        "row 2, column 'q16': '9' không phải câu trả lời 1–5 (hoặc để trống) / "
+        "dòng 2 · cột q16 (row 2, column 'q16'): '9' không phải câu trả lời 1–5 (hoặc để trống) / "
         "'9' is not an answer 1–5 (or empty)"
     ) in result.output
 

@@ -132,14 +132,19 @@ def test_a_bad_counts_file_lists_every_problem_and_writes_nothing(
     )
     assert result.exit_code == 1
     for expected in [
-        "counts.csv: row 3, column 'unit_code': không có đơn vị mã 'XYZ' / no unit with code 'XYZ'",
-        "counts.csv: row 4, column 'count': count ('12.5') phải là số hồ sơ, một số nguyên / "
+        "counts.csv: dòng 3 · cột unit_code (row 3, column 'unit_code'): "
+        "không có đơn vị mã 'XYZ' / no unit with code 'XYZ'",
+        "counts.csv: dòng 4 · cột count (row 4, column 'count'): "
+        "count ('12.5') phải là số hồ sơ, một số nguyên / "
         "count ('12.5') must be a whole number of dossiers",
-        "counts.csv: row 5, column 'count': count (-3) không được âm / count (-3) must not be "
+        "counts.csv: dòng 5 · cột count (row 5, column 'count'): "
+        "count (-3) không được âm / count (-3) must not be "
         "negative",
-        "counts.csv: row 6, column 'cell': đơn vị SNV, ô 'dat_dai' đã có ở dòng 2 / unit SNV, "
+        "counts.csv: dòng 6 · cột cell (row 6, column 'cell'): "
+        "đơn vị SNV, ô 'dat_dai' đã có ở dòng 2 / unit SNV, "
         "cell 'dat_dai' is also on row 2",
-        "counts.csv: row 7, column 'cell': thiếu ô: mỗi số hồ sơ là của một ô / the cell is "
+        "counts.csv: dòng 7 · cột cell (row 7, column 'cell'): "
+        "thiếu ô: mỗi số hồ sơ là của một ô / the cell is "
         "missing",
         "5 error(s): không ghi, không lưu gì / nothing written or saved",
     ]:
@@ -203,7 +208,8 @@ def test_counts_that_do_not_fit_the_answers_are_refused(
     )
     assert result.exit_code == 1
     assert (
-        "row 4, column 'service_field': đơn vị SNV, ô 'ho_tich': 4 người trả lời (dòng 4, 5, 6, "
+        "dòng 4 · cột service_field (row 4, column 'service_field'): "
+        "đơn vị SNV, ô 'ho_tich': 4 người trả lời (dòng 4, 5, 6, "
         "7) nhưng tệp số hồ sơ không có số của ô này: hãy thêm vào, hoặc gộp ô với một ô khác / "
         "unit SNV, cell 'ho_tich': 4 respondent(s) (rows 4, 5, 6, 7) but no count in the counts "
         "file" in result.output
@@ -220,7 +226,8 @@ def test_respondents_without_a_cell_and_a_missing_column_are_named(
     result = sipas("analyze", "--round", "Đợt thử", "--poststratify", counts, "--out", str(out))
     assert result.exit_code == 1
     assert (
-        "row 13, column 'service_field': đơn vị SNV: 1 người trả lời không có service_field "
+        "dòng 13 · cột service_field (row 13, column 'service_field'): "
+        "đơn vị SNV: 1 người trả lời không có service_field "
         "(dòng 13): hậu phân tầng cần biết ô của từng người trả lời / unit SNV: 1 respondent(s) "
         "without a service_field (rows 13)" in result.output
     )
@@ -236,7 +243,10 @@ def test_respondents_without_a_cell_and_a_missing_column_are_named(
         str(out),
     )
     assert result.exit_code == 1
-    assert "column 'linh_vuc': không có cột --cell 'linh_vuc' trong tệp; các cột: " in result.output
+    assert (
+        "cột linh_vuc (row 1, column 'linh_vuc'): "
+        "không có cột --cell 'linh_vuc' trong tệp; các cột: " in result.output
+    )
     assert " / --cell column 'linh_vuc' is not in the file; columns: " in result.output
     assert not out.exists()
 

@@ -176,12 +176,15 @@ def test_a_units_file_for_analysis_says_its_problems_vietnamese_first(tmp_path: 
     types, problems = read_unit_types(units)
     assert types == {"SNV": "department"}
     assert [str(p) for p in problems] == [
-        "row 3, column 'code': đơn vị 'SNV' có hai loại / unit 'SNV' has two types",
-        "row 4, column 'level': thiếu loại đơn vị (level) / the unit type (level) is missing",
-        "row 5, column 'code': thiếu mã đơn vị / the unit code is missing",
+        "dòng 3 · cột code (row 3, column 'code'): "
+        "đơn vị 'SNV' có hai loại / unit 'SNV' has two types",
+        "dòng 4 · cột level (row 4, column 'level'): "
+        "thiếu loại đơn vị (level) / the unit type (level) is missing",
+        "dòng 5 · cột code (row 5, column 'code'): thiếu mã đơn vị / the unit code is missing",
     ]
     units.write_text("code,name\nSNV,Sở Nội vụ\n", "utf-8")
     assert [str(p) for p in read_unit_types(units)[1]] == [
-        "row 1, column 'unit_type': thiếu cột bắt buộc 'unit_type' / required column 'unit_type' "
+        "dòng 1 · cột unit_type (row 1, column 'unit_type'): "
+        "thiếu cột bắt buộc 'unit_type' / required column 'unit_type' "
         "is missing"
     ]

@@ -229,7 +229,7 @@ def test_respondents_without_a_count_are_reported_as_before(app: Flask, varied: 
 
 def test_a_round_without_answers_is_reported_as_before(app: Flask, survey: dict) -> None:
     assert _problems(app) == [
-        "file: không có câu trả lời nào để phân tích / there are no responses to analyse"
+        "tệp (file): không có câu trả lời nào để phân tích / there are no responses to analyse"
     ]
 
 

@@ -430,13 +430,17 @@ def test_the_cli_refuses_a_bad_frame_with_every_error_and_issues_nothing(
     )
     assert result.exit_code == 1
     for expected in (
-        "bad.csv: row 3, column 'unit_code': mã đơn vị lạ 'XYZ' / unknown unit 'XYZ'",
-        "bad.csv: row 4, column 'unit_code': đơn vị '86' không thuộc đợt 'Đợt thử' / "
+        "bad.csv: dòng 3 · cột unit_code (row 3, column 'unit_code'): "
+        "mã đơn vị lạ 'XYZ' / unknown unit 'XYZ'",
+        "bad.csv: dòng 4 · cột unit_code (row 4, column 'unit_code'): "
+        "đơn vị '86' không thuộc đợt 'Đợt thử' / "
         "unit '86' is not in round 'Đợt thử'",
-        "bad.csv: row 5, column 'dossier_code': hồ sơ 'HS-1' cũng có ở dòng 2 / "
+        "bad.csv: dòng 5 · cột dossier_code (row 5, column 'dossier_code'): "
+        "hồ sơ 'HS-1' cũng có ở dòng 2 / "
         "dossier 'HS-1' is also on row 2",
-        "bad.csv: row 6, column 'dossier_code': thiếu mã hồ sơ / the dossier code is missing",
-        "bad.csv: row 7, column 'reserve'",
+        "bad.csv: dòng 6 · cột dossier_code (row 6, column 'dossier_code'): "
+        "thiếu mã hồ sơ / the dossier code is missing",
+        "bad.csv: dòng 7 · cột reserve (row 7, column 'reserve')",
         "5 error(s): không cấp mã nào / nothing issued",
     ):
         assert expected in result.output

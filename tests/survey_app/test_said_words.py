@@ -1,0 +1,95 @@
+"""The computation packages' messages said Vietnamese first through the catalogue (docs/decisions
+0027, 0030): every template a package says has its Vietnamese in the app's table, each
+Vietnamese id has the template's values, and the catalogue's English is the package's own."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from analysis import SipasData
+from analysis.said import SaidError, say
+from sampling import SizeParams, Stratum
+from survey_app.i18n import text_in
+from survey_app.planning import sampling_words
+from survey_app.results import analysis_words
+
+ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER = re.compile(r"%\((\w+)\)([sr])")
+TABLES = {"analysis": analysis_words.WORDS, "sampling": sampling_words.WORDS}
+
+
+def _templates(package: str) -> set[str]:
+    """The first argument of every ``say(…)`` in ``package`` (a literal, or the test fails)."""
+    found: set[str] = set()
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "say":
+                first = node.args[0]
+                assert isinstance(first, ast.Constant), f"{path.name}:{node.lineno}"
+                found.add(first.value)
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(TABLES))
+def test_every_template_a_package_says_has_its_vietnamese(package: str) -> None:
+    templates, words = _templates(package), TABLES[package]
+    assert templates
+    assert sorted(templates - set(words)) == [], f"add their Vietnamese to {package}'s WORDS"
+    assert sorted(set(words) - templates) == [], f"no longer said by {package}"
+
+
+@pytest.mark.parametrize("package", sorted(TABLES))
+def test_the_vietnamese_has_the_values_and_the_catalogue_the_english(package: str) -> None:
+    for english, vietnamese in TABLES[package].items():
+        assert sorted(PLACEHOLDER.findall(vietnamese)) == sorted(PLACEHOLDER.findall(english))
+        assert vietnamese != english
+        assert text_in("en", vietnamese) == english, vietnamese
+
+
+def test_an_analysis_error_lists_each_unit_vietnamese_first() -> None:
+    with pytest.raises(SaidError) as raised:
+        SipasData(
+            unit_codes=["A", "B", "B"],
+            item_ids=("q1",),
+            answers=[[4.0], [5.0], [3.0]],
+            elements=(("e1", ("q1",)),),
+            populations={"A": 10},
+        )
+    assert str(raised.value) == "unit 'B' has answers but no population (completed dossiers)"
+    assert analysis_words.error_lines(raised.value) == [
+        "đơn vị 'B' có câu trả lời nhưng chưa có số hồ sơ (số hồ sơ đã giải quyết) / "
+        "unit 'B' has answers but no population (completed dossiers)"
+    ]
+
+
+def test_other_errors_are_listed_line_by_line_as_they_are() -> None:
+    assert analysis_words.error_lines(ValueError("one\ntwo")) == ["one", "two"]
+    unknown = say("a template no table knows: %(x)s", x=1)
+    assert analysis_words.vi_en_said(unknown) == "a template no table knows: 1"
+
+
+def test_a_sampling_error_says_the_parameter_by_its_name_on_the_form() -> None:
+    with pytest.raises(ValueError) as raised:
+        SizeParams(margin=1.5)
+    assert str(raised.value) == "margin (1.5) must be in (0, 1)"
+    assert sampling_words.error_text(raised.value) == (
+        "Sai số (1.5) phải lớn hơn 0 và nhỏ hơn 1 / margin (1.5) must be in (0, 1)"
+    )
+    with pytest.raises(ValueError) as raised:
+        Stratum("H01", 10, p=1.0)
+    assert sampling_words.error_text(raised.value) == (
+        "p dự kiến của đơn vị 'H01' (1.0) phải lớn hơn 0 và nhỏ hơn 1 / "
+        "p of stratum 'H01' (1.0) must be in (0, 1)"
+    )
+
+
+def test_the_said_modules_of_the_packages_are_alike() -> None:
+    def code(package: str) -> str:
+        text = (ROOT / package / "said.py").read_text(encoding="utf-8")
+        return text[text.index("from __future__") :]
+
+    assert code("sampling") == code("analysis")
