@@ -15,10 +15,13 @@ from flask import Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import case, func, select
 
+from analysis.said import SaidError
 from survey_app.db import session
 from survey_app.db.models import Response as SurveyResponse
 from survey_app.db.models import ReviewEvent, SurveyRound
 from survey_app.i18n import current_language
+from survey_app.results.analysis_input import InputError
+from survey_app.results.analysis_words import error_lines
 from survey_app.results.charts import (
     HeatRow,
     IntervalRow,
@@ -36,9 +39,15 @@ from survey_app.results.labels import (
     note_label,
     short_item,
 )
-from survey_app.results.round_results import AnalysisOptions, RoundAnalysis, analyze_round
+from survey_app.results.round_results import (
+    AnalysisOptions,
+    RoundAnalysis,
+    analyze_round,
+    round_populations,
+)
 from survey_app.results.tables import ranking_section, scope_names, unit_rows
 from survey_app.staff.access import attachment, round_or_404, staff_blueprint
+from survey_app.staff.upload_labels import problem_text
 
 bp = staff_blueprint("results", __name__, "/admin/results")
 CI_METHODS = ("logit", "wilson", "korn-graubard")
@@ -81,7 +90,8 @@ def round_analysis(
 ) -> RoundAnalysis | None:
     """The round's analysis (excluded answers left out; flagged ones too with
     ``exclude_flagged``), recomputed only when an answer arrives or a review state changes
-    (the key holds the last review event's id and the counts per state); None without answers.
+    (the key holds the last review event's id and the counts per state) or the populations
+    saved with the round's plan change; None without answers.
     """
     count, last, flagged, excluded = (
         session()
@@ -98,6 +108,7 @@ def round_analysis(
     if count - excluded - (flagged if exclude_flagged else 0) <= 0:
         return None
     last_event = session().scalar(select(func.max(ReviewEvent.id)))
+    populations = round_populations(session(), survey_round)  # a plan saved again: new figures
     key = (
         survey_round.id,
         ci_method,
@@ -107,11 +118,13 @@ def round_analysis(
         flagged,
         excluded,
         last_event,
+        tuple(sorted(populations.items())) if populations else None,
     )
     if key not in _CACHE:
         _CACHE[key] = analyze_round(
             session(),
             survey_round,
+            populations=populations,
             options=AnalysisOptions(ci_method=ci_method, exclude_flagged=exclude_flagged),
         )
         while len(_CACHE) > CACHE_SIZE:
@@ -148,6 +161,24 @@ def overview(round_id: int) -> ResponseReturnValue:
         ci_methods=CI_METHODS,
         notes=[note_label(n) for n in analysis.result.notes],
     )
+
+
+@bp.errorhandler(SaidError)
+@bp.errorhandler(InputError)
+def cannot_analyse(error: ValueError) -> ResponseReturnValue:
+    """A round the estimation refuses (its saved populations do not fit its answers: a unit with
+    answers but no population, a population below its answers): what is wrong, where to mend it,
+    on every results page and download (422), never a 500."""
+    survey_round = round_or_404(int((request.view_args or {}).get("round_id", 0)))
+    if isinstance(error, InputError):
+        lines = [p.message if p.row is None and not p.column else str(p) for p in error.problems]
+    else:
+        lines = error_lines(error)
+    return render_template(
+        "admin/results_problem.html",
+        survey_round=survey_round,
+        lines=[problem_text(line) for line in lines],
+    ), 422
 
 
 def _no_answers(survey_round: SurveyRound, status: int = 200) -> ResponseReturnValue:

@@ -13,9 +13,11 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from sqlalchemy import select
 from support import form_tokens, full_answers, login_as
 
 from survey_app.cli.main import main
+from survey_app.db.models import RoundPopulation, Unit
 
 RESULT_COLUMNS = [
     "unit_code",
@@ -221,3 +223,34 @@ def test_comments_are_escaped_and_filtered(staff: FlaskClient, answered: dict) -
 def test_results_pages_need_a_login(client: FlaskClient, answered: dict) -> None:
     for path in ("", "/units/SNV", "/heatmap", "/change", "/comments", "/results.csv"):
         assert client.get(f"/admin/results/{answered['round_id']}{path}").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("populations", "said"),
+    [
+        ({"SNV": 900}, "đơn vị &#39;BDT&#39; có câu trả lời nhưng chưa có số hồ sơ"),
+        ({"SNV": 3, "BDT": 50}, "đơn vị &#39;SNV&#39;: số hồ sơ 3 ít hơn 6 câu trả lời"),
+    ],
+)
+def test_saved_populations_that_do_not_fit_the_answers_are_said_on_every_results_page(
+    staff: FlaskClient, answered: dict, db_session, populations: dict[str, int], said: str
+) -> None:
+    """A unit with answers but no population, or fewer dossiers than answers: which unit and
+    where to mend it (422) on every page and download, never a 500."""
+    base = f"/admin/results/{answered['round_id']}"
+    assert staff.get(base).status_code == 200  # computed, kept until something changes: here
+    units = {u.code: u.id for u in db_session.scalars(select(Unit))}
+    for code, population in populations.items():
+        db_session.add(
+            RoundPopulation(
+                round_id=answered["round_id"], unit_id=units[code], population=population
+            )
+        )
+    db_session.commit()
+    for path in ("", "/units/SNV", "/heatmap", "/change", "/results.csv", "/results.xlsx"):
+        response = staff.get(base + path)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, path
+        assert "Chưa tính được chỉ số của đợt này" in html, path
+        assert said in html, html[html.find("notice") :]
+        assert f"/admin/rounds/{answered['round_id']}/plan" in html  # where to mend it
