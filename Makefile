@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# the test suite runs in one process per core (pytest-xdist; each file's tests in one worker,
+# each worker its own databases: tests/conftest.py); TEST_WORKERS=0 runs it in this process
+TEST_WORKERS ?= auto
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # gettext catalogues (docs/decisions/0023): .po edited by translators, .mo compiled by the install
@@ -49,7 +52,7 @@ test: $(VENV)/.installed-test $(CATALOGUES)
 	scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

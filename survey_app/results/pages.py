@@ -11,7 +11,7 @@ from collections import OrderedDict
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import case, func, select
 
@@ -51,8 +51,15 @@ from survey_app.staff.upload_labels import problem_text
 
 bp = staff_blueprint("results", __name__, "/admin/results")
 CI_METHODS = ("logit", "wilson", "korn-graubard")
-_CACHE: OrderedDict[tuple, RoundAnalysis] = OrderedDict()
 CACHE_SIZE = 8
+
+
+def _cache() -> OrderedDict[tuple, RoundAnalysis]:
+    """The app's last analyses (one cache per app: a process running two apps on two databases,
+    as the tests do, never shows one's figures in the other)."""
+    return current_app.extensions.setdefault("results.analyses", OrderedDict())
+
+
 COMMENTS_PER_PAGE = 50
 
 
@@ -120,16 +127,17 @@ def round_analysis(
         last_event,
         tuple(sorted(populations.items())) if populations else None,
     )
-    if key not in _CACHE:
-        _CACHE[key] = analyze_round(
+    cache = _cache()
+    if key not in cache:
+        cache[key] = analyze_round(
             session(),
             survey_round,
             populations=populations,
             options=AnalysisOptions(ci_method=ci_method, exclude_flagged=exclude_flagged),
         )
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return _CACHE[key]
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+    return cache[key]
 
 
 @bp.get("/<int:round_id>")
