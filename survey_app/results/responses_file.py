@@ -225,6 +225,7 @@ def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | N
     include = [raw_of[name] for name in dict.fromkeys(header) if name in wanted]
     coders = {raw: _Coder() for raw in include}
     count = 0
+    utf8 = _Utf8Check(path)  # the whole file's check, meanwhile (the parse waits on no GIL)
     try:
         reader = pacsv.open_csv(
             path,
@@ -244,9 +245,10 @@ def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | N
                 coder.add_arrow(batch.column(raw))
             count += batch.num_rows
     except (pa.ArrowException, KeyError, OSError):
+        utf8.stop()
         return None
     pa.default_memory_pool().release_unused()  # the blocks' memory back to the system
-    if not _utf8(path):
+    if not utf8.result():
         return None  # the columns not read must be UTF-8 (and free of NUL) too
     columns = {clean_text(raw): coder.done() for raw, coder in coders.items()}
     return ResponseColumns(header, columns, np.arange(2, count + 2, dtype=np.int64))
@@ -285,7 +287,31 @@ def _ahead(reader: pacsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
         worker.join()
 
 
-def _utf8(path: Path) -> bool:
+class _Utf8Check:
+    """:func:`_utf8` of a file run by a thread from now on; `result` waits for it."""
+
+    def __init__(self, path: Path) -> None:
+        self._stopped = threading.Event()
+        self._ok = False
+        self._thread = threading.Thread(target=self._run, args=(path,), name="utf8", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._ok = _utf8(path, self._stopped)
+        except OSError:
+            self._ok = False
+
+    def result(self) -> bool:
+        self._thread.join()
+        return self._ok
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+
+def _utf8(path: Path, stopped: threading.Event | None = None) -> bool:
     """Whether the whole file decodes as UTF-8 and holds no NUL (read in chunks, nothing kept);
     a NUL is refused by the row reader with its row and column (``csv_files.read_csv``).
 
@@ -295,6 +321,8 @@ def _utf8(path: Path) -> bool:
     carry = b""
     with path.open("rb") as stream:
         while chunk := stream.read(_UTF8_CHUNK):
+            if stopped is not None and stopped.is_set():
+                return False
             if b"\x00" in chunk:
                 return False
             data = carry + chunk if carry else chunk
