@@ -16,10 +16,15 @@ from sampling import SizeParams, Stratum
 from survey_app.i18n import text_in
 from survey_app.planning import sampling_words
 from survey_app.results import analysis_words
+from survey_app.survey import questionnaire_words
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)([sr])")
-TABLES = {"analysis": analysis_words.WORDS, "sampling": sampling_words.WORDS}
+TABLES = {
+    "analysis": analysis_words.WORDS,
+    "sampling": sampling_words.WORDS,
+    "questionnaires": questionnaire_words.WORDS,
+}
 
 
 def _templates(package: str) -> set[str]:
@@ -93,3 +98,22 @@ def test_the_said_modules_of_the_packages_are_alike() -> None:
         return text[text.index("from __future__") :]
 
     assert code("sampling") == code("analysis")
+    assert code("questionnaires") == code("analysis")
+
+
+def test_a_questionnaire_problem_is_said_vietnamese_first_its_words_inside_too() -> None:
+    from questionnaires import load_questionnaire_text
+
+    result = questionnaire_words.translated_result(
+        load_questionnaire_text(b'{"id": "x", "version": "1", "elemnts": []}')
+    )
+    shown = {p.location: (p.message, p.hint) for p in result.problems}
+    assert shown["version"] == (
+        "phải là một số nguyên, nhưng đang là văn bản '1' / must be a whole number, got a "
+        "string '1'",
+        "hãy viết không có dấu ngoặc kép / write it without quotes",
+    )
+    assert shown["elemnts"] == (
+        "khóa lạ 'elemnts' trong bộ câu hỏi / unknown key 'elemnts' in the questionnaire",
+        "có phải 'elements'? / did you mean 'elements'?",
+    )
