@@ -117,3 +117,21 @@ def test_a_questionnaire_problem_is_said_vietnamese_first_its_words_inside_too()
         "khóa lạ 'elemnts' trong bộ câu hỏi / unknown key 'elemnts' in the questionnaire",
         "có phải 'elements'? / did you mean 'elements'?",
     )
+
+
+def test_a_draw_error_says_the_unit_and_its_frame_vietnamese_first() -> None:
+    from sampling import draw_sample
+
+    with pytest.raises(ValueError) as raised:
+        draw_sample({"A": ["d1", "d2"]}, {"A": 3}, seed=1)
+    assert str(raised.value) == "size of unit 'A' (3) exceeds its frame (2 dossiers)"
+    assert sampling_words.error_text(raised.value) == (
+        "cỡ mẫu của đơn vị 'A' (3) lớn hơn danh sách hồ sơ (2 hồ sơ) / "
+        "size of unit 'A' (3) exceeds its frame (2 dossiers)"
+    )
+    with pytest.raises(ValueError) as raised:
+        draw_sample({"A": ["d1"]}, {"A": -1}, seed=1)
+    assert sampling_words.error_text(raised.value) == (
+        "cỡ mẫu của đơn vị 'A' (-1) phải là số nguyên không âm / "
+        "size of unit 'A' (-1) must be a non-negative integer"
+    )
