@@ -135,3 +135,20 @@ def test_a_draw_error_says_the_unit_and_its_frame_vietnamese_first() -> None:
         "cỡ mẫu của đơn vị 'A' (-1) phải là số nguyên không âm / "
         "size of unit 'A' (-1) must be a non-negative integer"
     )
+
+
+def test_a_number_the_plan_form_cannot_read_is_named_as_the_form_names_it() -> None:
+    from survey_app.planning.pages import PlanForm
+
+    form = PlanForm({"margin": "năm"}, [])
+    assert form.number("margin") is None
+    assert form.errors == ["Sai số ('năm') phải là một số / margin ('năm') must be a number"]
+
+
+def test_a_status_refusal_is_said_in_both_languages() -> None:
+    from survey_app.par.labels import status_refusal
+
+    assert status_refusal("published", "draft") == (
+        "Không thể chuyển từ „Đã công bố” sang „Đang tự đánh giá”: đây là trạng thái cuối cùng / "
+        "cannot go from 'Published' to 'Self-assessment in progress': it is final"
+    )
