@@ -670,7 +670,7 @@ def _weighting(
     """Weights N_h/n_h and sampling fractions n_h/N_h per unit (1 and 0 without populations)."""
     cells = np.arange(len(units))
     if data.populations is None:
-        note = (
+        note = say(
             "populations not given: no finite population correction, weight 1 per respondent; "
             "unit types and the province weight units by their numbers of respondents"
         )
@@ -678,8 +678,13 @@ def _weighting(
         return _Cells(stratum, cells, ones, zeros, WEIGHTING_NONE, [note])
     big_n = np.array([float(data.populations[u]) for u in units])
     absent = sorted(set(data.populations) - set(units))
-    notes = [f"units with a population but no answers (not estimated): {absent}"] if absent else []
+    notes = [_unanswered(absent)] if absent else []
     return _Cells(stratum, cells, big_n / n_h, n_h / big_n, WEIGHTING_FPC, notes)
+
+
+def _unanswered(units: list[str]) -> Said:
+    """The note on units that have a population but no answers."""
+    return say("units with a population but no answers (not estimated): %(units)s", units=units)
 
 
 def _rows_text(rows: NDArray[np.int64]) -> str:
@@ -774,8 +779,11 @@ def _poststratification(
                 )
             )
     notes = [
-        f"post-stratified to the counts per {name} within each unit: weight N_hc/n_hc; SEs use "
-        f"the influence values minus their mean in each unit × {name} (R postStratify)"
+        say(
+            "post-stratified to the counts per %(name)s within each unit: weight N_hc/n_hc; SEs "
+            "use the influence values minus their mean in each unit × %(name)s (R postStratify)",
+            name=name,
+        )
     ]
     if data.populations is not None:
         big_n = np.array([float(data.populations[u]) for u in units])
@@ -792,7 +800,7 @@ def _poststratification(
             )
         absent = sorted(set(data.populations) - set(units))
         if absent:
-            notes.append(f"units with a population but no answers (not estimated): {absent}")
+            notes.append(_unanswered(absent))
     else:
         big_n = totals
         for h in np.flatnonzero(totals < n_h).tolist():
@@ -807,7 +815,10 @@ def _poststratification(
                 )
             )
         notes.append(
-            f"populations not given: each unit's population is the sum of its {name} counts"
+            say(
+                "populations not given: each unit's population is the sum of its %(name)s counts",
+                name=name,
+            )
         )
     if problems:
         raise SaidError(
@@ -818,14 +829,25 @@ def _poststratification(
         )
     unanswered = sorted({u for u, _ in post.counts} - set(units))
     if unanswered:
-        notes.append(f"units with {name} counts but no answers (not estimated): {unanswered}")
+        notes.append(
+            say(
+                "units with %(name)s counts but no answers (not estimated): %(units)s",
+                name=name,
+                units=unanswered,
+            )
+        )
     light = [
         f"{units[h]}/{c}"
         for h, c, t, m in zip(cell_unit.tolist(), cell_name, targets, sizes, strict=True)
         if t < m
     ]
     if light:
-        notes.append(f"cells with fewer dossiers than respondents (weight below 1): {light}")
+        notes.append(
+            say(
+                "cells with fewer dossiers than respondents (weight below 1): %(cells)s",
+                cells=light,
+            )
+        )
     weights = targets / sizes
     return _Cells(codes, cell_unit, weights, n_h / big_n, WEIGHTING_FPC, notes, residualise=True)
 
@@ -1030,8 +1052,14 @@ def analyze_sipas(
     n_units = len(units)
     n_h = np.bincount(stratum, minlength=n_units).astype(float)
     notes = [
-        f"confidence {confidence:.0%}; unreliable: n < {reliable_n} or se/estimate > "
-        f"{max_cv:.0%}; suppressed: n < {min_n}",
+        say(
+            "confidence %(confidence)s%%; unreliable: n < %(reliable_n)s or se/estimate > "
+            "%(max_cv)s%%; suppressed: n < %(min_n)s",
+            confidence=f"{confidence * 100:.0f}",
+            reliable_n=reliable_n,
+            max_cv=f"{max_cv * 100:.0f}",
+            min_n=min_n,
+        )
     ]
     if post_strata is None:
         cells = _weighting(data, units.tolist(), stratum, n_h)
@@ -1063,8 +1091,11 @@ def analyze_sipas(
         rows.extend(_rows(scope_names, keys, levels, result, group_name, options))
     if aggregation == "mean-of-items" and undefined:
         notes.append(
-            "some items have no valid answer in a unit or group: an element's index is the mean "
-            "of its items that have one, the SIPAS index the mean of elements that have one"
+            say(
+                "some items have no valid answer in a unit or group: an element's index is the "
+                "mean of its items that have one, the SIPAS index the mean of elements that have "
+                "one"
+            )
         )
     if progress is not None:
         progress(steps, steps)

@@ -28,6 +28,7 @@ from questionnaires.model import (
     Text,
 )
 from questionnaires.problems import LoadResult, Problem, Problems, format_problems
+from questionnaires.said import Said, say
 from questionnaires.structure import MAX_JSON_DEPTH, check_structure, object_pairs, too_deep
 
 __all__ = [
@@ -41,18 +42,18 @@ __all__ = [
 ]
 
 # How to fix the common JSON syntax errors, keyed by the start of json's message.
-_JSON_HINTS: tuple[tuple[str, str], ...] = (
-    ("Expecting ',' delimiter", "a comma is probably missing between two entries before here"),
+_JSON_HINTS: tuple[tuple[str, Said], ...] = (
+    ("Expecting ',' delimiter", say("a comma is probably missing between two entries before here")),
     (
         "Expecting property name enclosed in double quotes",
-        "keys need double quotes, and no comma may come before '}'",
+        say("keys need double quotes, and no comma may come before '}'"),
     ),
-    ("Expecting value", "a value is missing here (a comma before ']'? an empty file?)"),
-    ("Expecting ':' delimiter", "put ':' between a key and its value"),
-    ("Unterminated string", "close the string with a double quote"),
-    ("Invalid control character", "write a line break inside a string as \\n"),
-    ("Invalid \\escape", "a backslash in a string must be doubled (\\\\)"),
-    ("Extra data", "a definition is exactly one JSON object; remove what follows it"),
+    ("Expecting value", say("a value is missing here (a comma before ']'? an empty file?)")),
+    ("Expecting ':' delimiter", say("put ':' between a key and its value")),
+    ("Unterminated string", say("close the string with a double quote")),
+    ("Invalid control character", say("write a line break inside a string as \\n")),
+    ("Invalid \\escape", say("a backslash in a string must be doubled (\\\\)")),
+    ("Extra data", say("a definition is exactly one JSON object; remove what follows it")),
 )
 
 
@@ -75,8 +76,9 @@ def load_questionnaire_file(path: str | os.PathLike[str]) -> LoadResult:
         raw = FilePath(path).read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        hint = "check the path" if isinstance(exc, FileNotFoundError) else None
-        return LoadResult(None, (Problem(name, f"cannot read the file: {reason}", hint),))
+        hint = say("check the path") if isinstance(exc, FileNotFoundError) else None
+        message = say("cannot read the file: %(reason)s", reason=reason)
+        return LoadResult(None, (Problem(name, message, hint),))
     return load_questionnaire_text(raw, source=name)
 
 
@@ -114,21 +116,28 @@ def read_json(text: str | bytes, out: Problems) -> Any:
         except UnicodeDecodeError as exc:
             out.add(
                 (),
-                f"the file is not UTF-8 text (bad byte {text[exc.start : exc.start + 1]!r} "
-                f"at offset {exc.start})",
-                "save it as UTF-8",
+                say(
+                    "the file is not UTF-8 text (bad byte %(byte)r at offset %(offset)s)",
+                    byte=text[exc.start : exc.start + 1],
+                    offset=exc.start,
+                ),
+                say("save it as UTF-8"),
             )
             return _UNREADABLE
     if text.startswith("\ufeff"):
-        out.warn((), "the text starts with a byte-order mark (BOM)", "save it as UTF-8 without BOM")
+        out.warn(
+            (),
+            say("the text starts with a byte-order mark (BOM)"),
+            say("save it as UTF-8 without BOM"),
+        )
         text = text[1:]
     deep = too_deep(text)
     if deep is not None:
         out.problems.append(
             Problem(
                 f"line {deep[0]}, column {deep[1]}",
-                f"invalid JSON: nested more than {MAX_JSON_DEPTH} levels deep",
-                "a definition is only a few levels deep: check the brackets",
+                say("invalid JSON: nested more than %(depth)s levels deep", depth=MAX_JSON_DEPTH),
+                say("a definition is only a few levels deep: check the brackets"),
             )
         )
         return _UNREADABLE
@@ -139,19 +148,34 @@ def read_json(text: str | bytes, out: Problems) -> Any:
         out.problems.append(
             Problem(
                 f"line {exc.lineno}, column {exc.colno}",
-                f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-                hint or "fix the JSON syntax; an editor with JSON support shows the exact spot",
+                say(
+                    "invalid JSON: %(reason)s at line %(line)s, column %(column)s",
+                    reason=exc.msg,
+                    line=exc.lineno,
+                    column=exc.colno,
+                ),
+                hint
+                or say("fix the JSON syntax; an editor with JSON support shows the exact spot"),
             )
         )
     except ValueError as exc:
-        out.add((), f"invalid JSON: {exc}", "JSON has no NaN or Infinity; use a number")
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+        out.add(
+            (),
+            say("invalid JSON: %(reason)s", reason=reason),
+            say("JSON has no NaN or Infinity; use a number"),
+        )
     except RecursionError:
-        out.add((), "invalid JSON: nested too deeply", "a definition is only a few levels deep")
+        out.add(
+            (),
+            say("invalid JSON: nested too deeply"),
+            say("a definition is only a few levels deep"),
+        )
     return _UNREADABLE
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
+    raise ValueError(say("%(name)s is not allowed", name=name))
 
 
 def _finish(out: Problems, value: Questionnaire | None) -> LoadResult:
@@ -163,7 +187,11 @@ def _build_safely(clean: dict[str, Any], out: Problems) -> Questionnaire | None:
     try:
         return build(clean)
     except (ValueError, KeyError, TypeError) as exc:
-        out.add((), f"cannot build the questionnaire: {exc}", "please report this loader bug")
+        out.add(
+            (),
+            say("cannot build the questionnaire: %(error)s", error=str(exc)),
+            say("please report this loader bug"),
+        )
         return None
 
 

@@ -13,13 +13,14 @@ from typing import Any
 
 from questionnaires.model import COMMENT_MAX_LENGTH, DEFAULT_LANGUAGE, RESERVED_FIELD_NAMES
 from questionnaires.problems import Path, Problems, did_you_mean, render_path, show
+from questionnaires.said import say
 
 QUESTIONNAIRE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 FIELD_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 OPTION_CODE = re.compile(r"[a-z0-9][a-z0-9_]{0,63}")
 LANGUAGE = re.compile(r"[a-z]{2,3}")
 SCALE_CODES = (1, 2, 3, 4, 5)
-LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
+LANGUAGE_NAMES = {"vi": say("Vietnamese ('vi')"), "en": say("English ('en')")}
 
 
 def check_meaning(data: dict[str, Any], out: Problems) -> None:
@@ -40,8 +41,8 @@ def check_meaning(data: dict[str, Any], out: Problems) -> None:
             if question.get("required") is True:
                 out.warn(
                     (*path, "required"),
-                    f"demographic question {question.get('id')!r} is required",
-                    "demographics should be optional on an anonymous counter survey",
+                    say("demographic question %(id)r is required", id=question.get("id")),
+                    say("demographics should be optional on an anonymous counter survey"),
                 )
     if (comment := data.get("comment")) is not None:
         _check_comment(comment, languages, ids, out)
@@ -52,12 +53,16 @@ def _check_header(data: dict[str, Any], out: Problems) -> None:
     if qid is not None and not (QUESTIONNAIRE_ID.fullmatch(qid) and len(qid) <= 80):
         out.add(
             ("id",),
-            f"questionnaire id {qid!r} is not a slug",
-            "use lowercase letters, digits and single '-' (at most 80), e.g. 'sipas-2023'",
+            say("questionnaire id %(id)r is not a slug", id=qid),
+            say("use lowercase letters, digits and single '-' (at most 80), e.g. 'sipas-2023'"),
         )
     version = data.get("version")
     if version is not None and version < 1:
-        out.add(("version",), f"version {version} must be a positive whole number", "start at 1")
+        out.add(
+            ("version",),
+            say("version %(version)s must be a positive whole number", version=version),
+            say("start at 1"),
+        )
 
 
 def _languages(value: list[str | None] | None, out: Problems) -> tuple[str, ...] | None:
@@ -69,22 +74,26 @@ def _languages(value: list[str | None] | None, out: Problems) -> tuple[str, ...]
         if lang is not None and not LANGUAGE.fullmatch(lang):
             out.add(
                 ("languages", index),
-                f"language {lang!r} is not a language code",
-                "use a lowercase ISO 639-1 code such as 'vi' or 'en'",
+                say("language %(language)r is not a language code", language=lang),
+                say("use a lowercase ISO 639-1 code such as 'vi' or 'en'"),
             )
     for lang in sorted({lang for lang in declared if declared.count(lang) > 1}):
-        out.add(("languages",), f"language {lang!r} is listed more than once", "list it once")
+        out.add(
+            ("languages",),
+            say("language %(language)r is listed more than once", language=lang),
+            say("list it once"),
+        )
     if DEFAULT_LANGUAGE not in declared:
         out.add(
             ("languages",),
-            f"languages {declared} must include 'vi'",
-            'every questionnaire is Vietnamese first: "languages": ["vi", ...]',
+            say("languages %(languages)s must include 'vi'", languages=declared),
+            say('every questionnaire is Vietnamese first: "languages": ["vi", ...]'),
         )
     return tuple(dict.fromkeys([DEFAULT_LANGUAGE, *declared]))
 
 
 def _language_name(lang: str) -> str:
-    return f"{LANGUAGE_NAMES[lang]} ({lang!r})" if lang in LANGUAGE_NAMES else repr(lang)
+    return LANGUAGE_NAMES.get(lang, repr(lang))
 
 
 def check_text(
@@ -101,19 +110,30 @@ def check_text(
         if lang in text:
             continue
         if lang == DEFAULT_LANGUAGE:
-            why, fix = "every text needs one", 'add "vi": "…"'
+            why, fix = say("every text needs one"), say('add "vi": "…"')
         else:
             why, fix = (
-                f"{lang!r} is in languages",
-                f'add "{lang}": "…", or remove {lang!r} from languages',
+                say("%(language)r is in languages", language=lang),
+                say(
+                    'add "%(language)s": "…", or remove it from languages',
+                    language=lang,
+                ),
             )
-        out.add((*path, lang), f"the {_language_name(lang)} text is missing ({why})", fix)
+        missing = say(
+            "the %(language)s text is missing (%(why)s)", language=_language_name(lang), why=why
+        )
+        out.add((*path, lang), missing, fix)
     for lang, value in text.items():
         if languages is not None and lang not in languages:
             out.add(
                 (*path, lang),
-                f"language {lang!r} is not in languages {list(languages)}",
-                did_you_mean(lang, languages) or f"add {lang!r} to languages or remove this text",
+                say(
+                    "language %(language)r is not in languages %(languages)s",
+                    language=lang,
+                    languages=list(languages),
+                ),
+                did_you_mean(lang, languages)
+                or say("add %(language)r to languages or remove this text", language=lang),
             )
         if value is not None:
             _check_string(value, (*path, lang), out)
@@ -121,23 +141,39 @@ def check_text(
 
 def _check_string(value: str, path: Path, out: Problems) -> None:
     if not value.strip():
-        out.add(path, f"the text is empty ({show(value)})", "write the text, or remove the key")
+        out.add(
+            path,
+            say("the text is empty (%(text)s)", text=show(value)),
+            say("write the text, or remove the key"),
+        )
         return
     if not unicodedata.is_normalized("NFC", value):
         out.add(
             path,
-            f"text {show(value)} is not in Unicode NFC form ({_first_decomposed(value)})",
-            "save it precomposed: unicodedata.normalize('NFC', text)",
+            say(
+                "text %(text)s is not in Unicode NFC form (%(where)s)",
+                text=show(value),
+                where=_first_decomposed(value),
+            ),
+            say("save it precomposed: unicodedata.normalize('NFC', text)"),
         )
     controls = sorted({f"U+{ord(c):04X}" for c in value if _is_bad_control(c)})
     if controls:
         out.add(
             path,
-            f"text {show(value)} contains control characters {', '.join(controls)}",
-            "remove them; only a line break (\\n) is allowed",
+            say(
+                "text %(text)s contains control characters %(characters)s",
+                text=show(value),
+                characters=", ".join(controls),
+            ),
+            say("remove them; only a line break (\\n) is allowed"),
         )
     if value != value.strip():
-        out.warn(path, f"text {show(value)} has leading or trailing spaces", "remove them")
+        out.warn(
+            path,
+            say("text %(text)s has leading or trailing spaces", text=show(value)),
+            say("remove them"),
+        )
 
 
 def _is_bad_control(char: str) -> bool:
@@ -150,8 +186,13 @@ def _first_decomposed(value: str) -> str:
         if not unicodedata.is_normalized("NFC", value[:end]):
             char = value[end - 1]
             name = unicodedata.name(char, "unnamed")
-            return f"character {end} is U+{ord(char):04X} {name}"
-    return "a later character combines with its neighbour"
+            return say(
+                "character %(index)s is %(code)s %(name)s",
+                index=end,
+                code=f"U+{ord(char):04X}",
+                name=name,
+            )
+    return say("a later character combines with its neighbour")
 
 
 class _Ids:
@@ -168,21 +209,29 @@ class _Ids:
         if not FIELD_ID.fullmatch(value):
             self.out.add(
                 path,
-                f"id {value!r} is not a valid field name",
-                "start with a letter, then letters, digits or '_' (at most 64), e.g. 'q15'",
+                say("id %(id)r is not a valid field name", id=value),
+                say("start with a letter, then letters, digits or '_' (at most 64), e.g. 'q15'"),
             )
         if field and value in RESERVED_FIELD_NAMES:
             reserved = ", ".join(sorted(RESERVED_FIELD_NAMES))
             self.out.add(
                 path,
-                f"id {value!r} is reserved by the survey form ({reserved})",
-                "choose another id",
+                say(
+                    "id %(id)r is reserved by the survey form (%(reserved)s)",
+                    id=value,
+                    reserved=reserved,
+                ),
+                say("choose another id"),
             )
         if value in self.seen:
             self.out.add(
                 path,
-                f"duplicate id {value!r}: already used at {render_path(self.seen[value])}",
-                "give every element, item and question its own id",
+                say(
+                    "duplicate id %(id)r: already used at %(place)s",
+                    id=value,
+                    place=render_path(self.seen[value]),
+                ),
+                say("give every element, item and question its own id"),
             )
         else:
             self.seen[value] = path
@@ -202,8 +251,12 @@ def _check_scale(
         if None not in codes and tuple(codes) != SCALE_CODES:
             out.add(
                 ("scale", "levels"),
-                f"the scale must have exactly the levels 1, 2, 3, 4, 5 in that order; got {codes}",
-                "SIPAS rates every item from 1 (Rất không hài lòng) to 5 (Rất hài lòng)",
+                say(
+                    "the scale must have exactly the levels 1, 2, 3, 4, 5 in that order; got "
+                    "%(codes)s",
+                    codes=codes,
+                ),
+                say("SIPAS rates every item from 1 (Rất không hài lòng) to 5 (Rất hài lòng)"),
             )
     not_applicable = scale.get("not_applicable")
     if not_applicable is not None:
@@ -212,8 +265,11 @@ def _check_scale(
         if code is not None and (not OPTION_CODE.fullmatch(code) or code.isdigit()):
             out.add(
                 (*path, "code"),
-                f"not-applicable code {code!r} must be a lowercase code that is not a number",
-                "use 'na'",
+                say(
+                    "not-applicable code %(code)r must be a lowercase code that is not a number",
+                    code=code,
+                ),
+                say("use 'na'"),
             )
         check_text(not_applicable.get("label"), (*path, "label"), languages, out)
 
@@ -227,7 +283,11 @@ def _check_elements(
     if elements is None:
         return
     if not elements:
-        out.add(("elements",), "the questionnaire has no elements", "add at least one element")
+        out.add(
+            ("elements",),
+            say("the questionnaire has no elements"),
+            say("add at least one element"),
+        )
     for index, element in enumerate(elements):
         if element is None:
             continue
@@ -240,8 +300,8 @@ def _check_elements(
         if not items:
             out.add(
                 (*path, "items"),
-                f"element {element.get('id')!r} has no items",
-                "add at least one item, or remove the element",
+                say("element %(id)r has no items", id=element.get("id")),
+                say("add at least one item, or remove the element"),
             )
         for number, item in enumerate(items):
             if item is not None:
@@ -264,8 +324,10 @@ def _check_choice(
     if len(options) < 2:
         out.add(
             (*path, "options"),
-            f"question {question.get('id')!r} has {len(options)} option(s)",
-            "a choice needs at least two options",
+            say(
+                "question %(id)r has %(count)s option(s)", id=question.get("id"), count=len(options)
+            ),
+            say("a choice needs at least two options"),
         )
     seen: dict[str, int] = {}
     for index, option in enumerate(options):
@@ -276,14 +338,18 @@ def _check_choice(
         if code is not None and not OPTION_CODE.fullmatch(code):
             out.add(
                 (*where, "code"),
-                f"option code {code!r} is not valid",
-                "use lowercase letters, digits and '_' (at most 64), e.g. 'dat_dai'",
+                say("option code %(code)r is not valid", code=code),
+                say("use lowercase letters, digits and '_' (at most 64), e.g. 'dat_dai'"),
             )
         if code is not None and code in seen:
             out.add(
                 (*where, "code"),
-                f"duplicate option code {code!r}: already used by option {seen[code]}",
-                "give every option of a question its own code",
+                say(
+                    "duplicate option code %(code)r: already used by option %(index)s",
+                    code=code,
+                    index=seen[code],
+                ),
+                say("give every option of a question its own code"),
             )
         elif code is not None:
             seen[code] = index
@@ -299,6 +365,10 @@ def _check_comment(
     if max_length is not None and not 1 <= max_length <= COMMENT_MAX_LENGTH:
         out.add(
             ("comment", "max_length"),
-            f"max_length {max_length} is out of range: it must be from 1 to {COMMENT_MAX_LENGTH}",
-            f"use {COMMENT_MAX_LENGTH} or less",
+            say(
+                "max_length %(length)s is out of range: it must be from 1 to %(most)s",
+                length=max_length,
+                most=COMMENT_MAX_LENGTH,
+            ),
+            say("use %(most)s or less", most=COMMENT_MAX_LENGTH),
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from difflib import get_close_matches
 
 from questionnaires.model import Questionnaire
+from questionnaires.said import say
 
 Path = tuple[str | int, ...]
 """A location inside a definition, e.g. ``("elements", 2, "items", 0, "id")``."""
@@ -32,12 +33,14 @@ def show(value: object, limit: int = 60) -> str:
 def did_you_mean(word: str, choices: Sequence[str]) -> str | None:
     """A "did you mean 'x'?" hint for a misspelt key or code, or None if nothing is close."""
     matches = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean {matches[0]!r}?" if matches else None
+    return say("did you mean %(word)r?", word=matches[0]) if matches else None
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a definition: where, what, and (when known) how to fix it."""
+    """One thing wrong with a definition: where, what, and (when known) how to fix it (the
+    message and the hint are said with `questionnaires.said.say`: English that keeps its
+    template, for an application to say in another language)."""
 
     location: str
     message: str

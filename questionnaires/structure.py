@@ -13,17 +13,18 @@ from enum import Enum
 from typing import Any
 
 from questionnaires.problems import Path, Problems, did_you_mean, show
+from questionnaires.said import say
 
 
 class Kind(Enum):
     """The JSON type a value must have."""
 
-    STRING = "a string"
-    INTEGER = "a whole number"
-    BOOLEAN = "true or false"
-    TEXT = 'an object of translations like {"vi": "…", "en": "…"}'
-    OBJECT = "an object"
-    LIST = "an array"
+    STRING = say("a string")
+    INTEGER = say("a whole number")
+    BOOLEAN = say("true or false")
+    TEXT = say('an object of translations like {"vi": "…", "en": "…"}')
+    OBJECT = say("an object")
+    LIST = say("an array")
 
 
 @dataclass(frozen=True)
@@ -69,24 +70,24 @@ def object_pairs(pairs: list[tuple[str, Any]]) -> JsonObject:
 
 
 _TEXT = Kind.TEXT
-_OPTION = Spec("option", (Field("code", Kind.STRING), Field("label", _TEXT)))
-_LEVEL = Spec("level", (Field("code", Kind.INTEGER), Field("label", _TEXT)))
+_OPTION = Spec(say("option"), (Field("code", Kind.STRING), Field("label", _TEXT)))
+_LEVEL = Spec(say("level"), (Field("code", Kind.INTEGER), Field("label", _TEXT)))
 _SCALE = Spec(
-    "scale",
+    say("scale"),
     (
         Field("levels", Kind.LIST, of=_LEVEL),
         Field("not_applicable", Kind.OBJECT, required=False, nullable=True, of=_OPTION),
     ),
 )
 _ITEM = Spec(
-    "item", (Field("id", Kind.STRING), Field("text", _TEXT), Field("required", Kind.BOOLEAN))
+    say("item"), (Field("id", Kind.STRING), Field("text", _TEXT), Field("required", Kind.BOOLEAN))
 )
 _ELEMENT = Spec(
-    "element",
+    say("element"),
     (Field("id", Kind.STRING), Field("title", _TEXT), Field("items", Kind.LIST, of=_ITEM)),
 )
 _CHOICE = Spec(
-    "choice question",
+    say("choice question"),
     (
         Field("id", Kind.STRING),
         Field("label", _TEXT),
@@ -95,11 +96,11 @@ _CHOICE = Spec(
     ),
 )
 _COMMENT = Spec(
-    "comment",
+    say("comment"),
     (Field("id", Kind.STRING), Field("label", _TEXT), Field("max_length", Kind.INTEGER)),
 )
 QUESTIONNAIRE = Spec(
-    "questionnaire",
+    say("questionnaire"),
     (
         Field("id", Kind.STRING),
         Field("version", Kind.INTEGER),
@@ -120,12 +121,12 @@ QUESTIONNAIRE = Spec(
 def json_type(value: object) -> str:
     """The JSON name of a Python value's type, for messages."""
     table: tuple[tuple[type | tuple[type, ...], str], ...] = (
-        (bool, "true/false"),
-        (int, "a whole number"),
-        (float, "a decimal number"),
-        (str, "a string"),
-        (list, "an array"),
-        (dict, "an object"),
+        (bool, say("true/false")),
+        (int, say("a whole number")),
+        (float, say("a decimal number")),
+        (str, say("a string")),
+        (list, say("an array")),
+        (dict, say("an object")),
         (type(None), "null"),
     )
     return next((name for kind, name in table if isinstance(value, kind)), type(value).__name__)
@@ -138,27 +139,42 @@ def check_structure(data: object, out: Problems) -> dict[str, Any] | None:
 
 def _check_object(data: object, spec: Spec, path: Path, out: Problems) -> dict[str, Any] | None:
     if not isinstance(data, dict):
-        out.add(path, f"the {spec.name} must be {Kind.OBJECT.value}, got {json_type(data)}")
+        out.add(
+            path,
+            say(
+                "the %(name)s must be %(kind)s, got %(got)s",
+                name=spec.name,
+                kind=Kind.OBJECT.value,
+                got=json_type(data),
+            ),
+        )
         return None
     for key in getattr(data, "duplicates", ()):
         out.add(
             (*path, key),
-            f"key {key!r} is given more than once (only the last would count)",
-            "keep only one of them",
+            say("key %(key)r is given more than once (only the last would count)", key=key),
+            say("keep only one of them"),
         )
     clean: dict[str, Any] = {}
     for key in data:
         if key not in spec.allowed():
             allowed = ", ".join(spec.allowed())
-            hint = did_you_mean(key, spec.allowed()) or f"the keys of a {spec.name} are: {allowed}"
-            out.add((*path, key), f"unknown key {key!r} in the {spec.name}", hint)
+            hint = did_you_mean(key, spec.allowed()) or say(
+                "the keys of a %(name)s are: %(keys)s", name=spec.name, keys=allowed
+            )
+            message = say("unknown key %(key)r in the %(name)s", key=key, name=spec.name)
+            out.add((*path, key), message, hint)
     for field in spec.fields:
         if field.key not in data:
             if field.required:
                 out.add(
                     (*path, field.key),
-                    f"missing required key {field.key!r} in the {spec.name}",
-                    f"add {field.key!r}: {field.kind.value}",
+                    say(
+                        "missing required key %(key)r in the %(name)s",
+                        key=field.key,
+                        name=spec.name,
+                    ),
+                    say("add %(key)r: %(kind)s", key=field.key, kind=field.kind.value),
                 )
             continue
         value = _check_value(data[field.key], field, (*path, field.key), out)
@@ -179,7 +195,15 @@ def _check_value(value: object, field: Field, path: Path, out: Problems) -> Any:
 
 def _check_list(value: object, field: Field, path: Path, out: Problems) -> list[Any] | None:
     if not isinstance(value, list):
-        out.add(path, f"{field.key!r} must be an array, got {json_type(value)} {show(value)}")
+        out.add(
+            path,
+            say(
+                "%(key)r must be an array, got %(got)s %(value)s",
+                key=field.key,
+                got=json_type(value),
+                value=show(value),
+            ),
+        )
         return None
     entries: list[Any] = []
     for index, entry in enumerate(value):
@@ -196,24 +220,39 @@ def _check_scalar(value: object, kind: Kind, path: Path, out: Problems) -> Any:
     expected = {Kind.STRING: str, Kind.INTEGER: int, Kind.BOOLEAN: bool}[kind]
     if isinstance(value, expected) and not (kind is Kind.INTEGER and isinstance(value, bool)):
         return value
-    hint = "write it without quotes" if isinstance(value, str) and kind is not Kind.STRING else None
-    out.add(path, f"must be {kind.value}, got {json_type(value)} {show(value)}", hint)
+    quoted = isinstance(value, str) and kind is not Kind.STRING
+    hint = say("write it without quotes") if quoted else None
+    out.add(path, _must_be(kind, value), hint)
     return None
 
 
 def _check_text(value: object, path: Path, out: Problems) -> dict[str, str | None] | None:
     """A translations object; a non-string translation is kept as None (already reported)."""
     if not isinstance(value, dict):
-        out.add(path, f"must be {Kind.TEXT.value}, got {json_type(value)} {show(value)}")
+        out.add(path, _must_be(Kind.TEXT, value))
         return None
     for key in getattr(value, "duplicates", ()):
-        out.add((*path, key), f"language {key!r} is given more than once", "keep only one")
+        out.add(
+            (*path, key),
+            say("language %(language)r is given more than once", language=key),
+            say("keep only one"),
+        )
     clean: dict[str, str | None] = {}
     for lang, text in value.items():
         clean[lang] = text if isinstance(text, str) else None
         if not isinstance(text, str):
-            out.add((*path, lang), f"must be a string, got {json_type(text)} {show(text)}")
+            out.add((*path, lang), _must_be(Kind.STRING, text))
     return clean
+
+
+def _must_be(kind: Kind, value: object) -> str:
+    """ "must be a string, got a whole number 3"."""
+    return say(
+        "must be %(kind)s, got %(got)s %(value)s",
+        kind=kind.value,
+        got=json_type(value),
+        value=show(value),
+    )
 
 
 MAX_JSON_DEPTH = 64

@@ -30,6 +30,7 @@ from typing import Any
 
 from questionnaires.loader import load_questionnaire_data
 from questionnaires.problems import LoadResult, Problem
+from questionnaires.said import Said, say
 from questionnaires.xlsform_sheets import (
     Cell,
     Out,
@@ -86,7 +87,7 @@ def _options(
     out: Out,
 ) -> list[dict[str, Any]]:
     if list_name not in choices:
-        out.add(cell, f"list {list_name!r} is not in the choices sheet")
+        out.add(cell, say("list %(name)r is not in the choices sheet", name=list_name))
         return []
     sheet = Sheet(sheet_name, [], [])
     options = []
@@ -121,9 +122,12 @@ def _scale(
         else:
             out.add(
                 Cell("choices", number, "name"),
-                f"the scale {survey.scale_list!r} has a second choice that is not a number "
-                f"({name!r})",
-                "a scale has whole-number levels and at most one 'not applicable' choice",
+                say(
+                    "the scale %(scale)r has a second choice that is not a number (%(name)r)",
+                    scale=survey.scale_list,
+                    name=name,
+                ),
+                say("a scale has whole-number levels and at most one 'not applicable' choice"),
             )
     return {"levels": levels, "not_applicable": not_applicable}
 
@@ -131,19 +135,27 @@ def _scale(
 def _read_settings(settings: Sheet | None, out: Out) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if settings is None or not settings.rows:
-        out.add(Cell("settings"), "the settings sheet is missing or empty", "add form_id, version")
+        out.add(
+            Cell("settings"),
+            say("the settings sheet is missing or empty"),
+            say("add form_id, version"),
+        )
         return data
     number, row = settings.rows[0]
     for key, column in (("id", "form_id"), ("version", "version")):
         cell = Cell("settings", number, column)
         out.at((key,), cell)
         if not row.get(column):
-            out.add(cell, f"{column} is missing")
+            out.add(cell, say("%(column)s is missing", column=column))
         elif key == "version":
             if re.fullmatch(r"\d+", row[column]):
                 data[key] = int(row[column])
             else:
-                out.add(cell, f"version {row[column]!r} must be a whole number", "e.g. 1, 2, 3")
+                out.add(
+                    cell,
+                    say("version %(version)r must be a whole number", version=row[column]),
+                    say("e.g. 1, 2, 3"),
+                )
         else:
             data[key] = row[column]
     titles = text_columns(settings, "form_title", out)
@@ -166,7 +178,11 @@ def _survey_row(
     type_cell = Cell(sheet.name, number, "type")
     if kind == "begin group":
         if state["element"] is not None:
-            out.add(type_cell, "groups inside groups are not supported", "end the group first")
+            out.add(
+                type_cell,
+                say("groups inside groups are not supported"),
+                say("end the group first"),
+            )
             return
         index = len(data["elements"])
         out.at(("elements", index, "id"), Cell(sheet.name, number, "name"))
@@ -178,17 +194,21 @@ def _survey_row(
         return
     if kind == "end group":
         if state["element"] is None:
-            out.add(type_cell, "'end group' without 'begin group'")
+            out.add(type_cell, say("'end group' without 'begin group'"))
         state["element"] = None
         return
     if kind.startswith("select one"):
         parts = row.get("type", "").split()
         list_name = parts[1] if len(parts) > 1 and parts[0].lower() == "select_one" else ""
         if not list_name:
-            out.add(type_cell, "write select_one and the list's name, e.g. 'select_one scale'")
+            out.add(type_cell, say("write select_one and the list's name, e.g. 'select_one scale'"))
             return
         if parts[-1] == "or_other":
-            out.add(type_cell, "'or_other' is not supported", "add an 'other' choice instead")
+            out.add(
+                type_cell,
+                say("'or_other' is not supported"),
+                say("add an 'other' choice instead"),
+            )
         element = state["element"]
         if element is not None:
             if survey.scale_list is None:
@@ -196,11 +216,16 @@ def _survey_row(
             elif list_name != survey.scale_list:
                 out.add(
                     type_cell,
-                    f"item {name!r} uses list {list_name!r}, other items {survey.scale_list!r}",
-                    "every item of a SIPAS questionnaire is on the same scale",
+                    say(
+                        "item %(item)r uses list %(name)r, other items %(scale)r",
+                        item=name,
+                        name=list_name,
+                        scale=survey.scale_list,
+                    ),
+                    say("every item of a SIPAS questionnaire is on the same scale"),
                 )
             if list_name not in choices:
-                out.add(type_cell, f"list {list_name!r} is not in the choices sheet")
+                out.add(type_cell, say("list %(name)r is not in the choices sheet", name=list_name))
             e_index = data["elements"].index(element)
             path: Path = ("elements", e_index, "items", len(element["items"]))
             out.at((*path, "id"), Cell(sheet.name, number, "name"))
@@ -231,7 +256,9 @@ def _survey_row(
         return
     if kind == "text":
         if state["element"] is not None or "comment" in data:
-            out.add(type_cell, "only one text question is supported: the comment, outside groups")
+            out.add(
+                type_cell, say("only one text question is supported: the comment, outside groups")
+            )
             return
         found = _LENGTH.search(row.get("constraint", ""))
         out.at(("comment", "id"), Cell(sheet.name, number, "name"))
@@ -246,13 +273,15 @@ def _survey_row(
         data[name] = translations(sheet, number, row, survey.languages, (name,), out)
         return
     if kind == "note" or kind in METADATA_TYPES:
-        out.warn(type_cell, f"row {name!r} of type {kind!r} is ignored")
+        out.warn(type_cell, say("row %(name)r of type %(kind)r is ignored", name=name, kind=kind))
         return
     out.add(
         type_cell,
-        f"type {row.get('type', '')!r} is not supported",
-        "use begin group/end group, select_one LIST, text (the comment) or note "
-        "(intro, privacy_note)",
+        say("type %(kind)r is not supported", kind=row.get("type", "")),
+        say(
+            "use begin group/end group, select_one LIST, text (the comment) or note "
+            "(intro, privacy_note)"
+        ),
     )
 
 
@@ -264,24 +293,26 @@ def convert_xlsform(sheets: Mapping[str, Rows]) -> tuple[dict[str, Any] | None, 
     choices_sheet = read_sheet(lowered.get("choices"), "choices")
     settings_sheet = read_sheet(lowered.get("settings"), "settings")
     if survey_sheet is None:
-        out.add(Cell("survey"), "the workbook has no sheet named 'survey'")
+        out.add(Cell("survey"), say("the workbook has no sheet named 'survey'"))
         return None, out
     for column in ("type", "name"):
         if column not in survey_sheet.header:
-            out.add(Cell("survey", 1), f"required column {column!r} is missing")
+            out.add(Cell("survey", 1), say("required column %(column)r is missing", column=column))
     for column in survey_sheet.header:
         if column.split("::")[0] in IGNORED_COLUMNS:
-            out.warn(Cell("survey", 1, column), f"column {column!r} is ignored")
+            out.warn(Cell("survey", 1, column), say("column %(column)r is ignored", column=column))
     languages = text_columns(survey_sheet, "label", out)
     if not languages:
-        out.add(Cell("survey", 1), "no label column", "add label::Vietnamese (vi)")
+        out.add(Cell("survey", 1), say("no label column"), say("add label::Vietnamese (vi)"))
     choice_columns: dict[str, str] = {}
     choices: dict[str, list[tuple[int, dict[str, str]]]] = {}
     if choices_sheet is not None:
         choice_columns = text_columns(choices_sheet, "label", out)
         for column in ("list_name", "name"):
             if column not in choices_sheet.header:
-                out.add(Cell("choices", 1), f"required column {column!r} is missing")
+                out.add(
+                    Cell("choices", 1), say("required column %(column)r is missing", column=column)
+                )
         for number, row in choices_sheet.rows:
             choices.setdefault(row.get("list_name", ""), []).append((number, row))
     if out.problems:
@@ -299,12 +330,16 @@ def convert_xlsform(sheets: Mapping[str, Rows]) -> tuple[dict[str, Any] | None, 
     for number, row in survey_sheet.rows:
         _survey_row(survey_sheet, number, row, survey, choices, state, out)
     if state["element"] is not None:
-        out.add(Cell("survey"), f"group {state['element']['id']!r} has no 'end group'")
+        out.add(Cell("survey"), say("group %(id)r has no 'end group'", id=state["element"]["id"]))
     for key in ("intro", "privacy_note"):
         if key not in survey.data:
-            out.add(Cell("survey"), f"no note named {key!r}", f"add a row: type note, name {key}")
+            out.add(
+                Cell("survey"),
+                say("no note named %(key)r", key=key),
+                say("add a row: type note, name %(key)s", key=key),
+            )
     if survey.scale_list is None:
-        out.add(Cell("survey"), "no item: put select_one rows inside a begin group/end group")
+        out.add(Cell("survey"), say("no item: put select_one rows inside a begin group/end group"))
     survey.data["scale"] = _scale(choices, survey, out)
     data = {
         key: survey.data[key]
@@ -344,9 +379,22 @@ def _locate(problem: Problem, where: dict[str, Cell]) -> Problem:
         cell = _cell_of(found.group(0), where)
         return str(cell) if cell is not None else found.group(0)
 
+    def moved(text: str) -> str:
+        """The text with its JSON paths as cells (a said message's values, not its template)."""
+        values = getattr(text, "values", None)
+        if not isinstance(text, Said) or values is None:
+            return _PATH.sub(in_message, text)
+        return Said(
+            text.template,
+            {
+                name: moved(value) if isinstance(value, str) else value
+                for name, value in values.items()
+            },
+        )
+
     cell = _cell_of(problem.location, where)
     location = str(cell) if cell is not None else problem.location
-    return replace(problem, location=location, message=_PATH.sub(in_message, problem.message))
+    return replace(problem, location=location, message=moved(problem.message))
 
 
 def load_xlsform(sheets: Mapping[str, Rows]) -> tuple[LoadResult, dict[str, Any] | None]:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from questionnaires.problems import Problem
+from questionnaires.said import say
 
 Rows = Sequence[Sequence[object]]
 Path = tuple[str | int, ...]
@@ -121,11 +122,17 @@ def text_columns(sheet: Sheet, stem: str, out: Out) -> dict[str, str]:
             if lang is None:
                 out.add(
                     Cell(sheet.name, 1, column),
-                    f"the language of column {column!r} is not recognised",
-                    f"write it as {stem}::Vietnamese (vi) or {stem}::English (en)",
+                    say("the language of column %(column)r is not recognised", column=column),
+                    say(
+                        "write it as %(stem)s::Vietnamese (vi) or %(stem)s::English (en)",
+                        stem=stem,
+                    ),
                 )
             elif lang in columns:
-                out.add(Cell(sheet.name, 1, column), f"a second {lang!r} {stem} column")
+                out.add(
+                    Cell(sheet.name, 1, column),
+                    say("a second %(language)r %(stem)s column", language=lang, stem=stem),
+                )
             else:
                 columns[lang] = column
     return columns
@@ -148,5 +155,7 @@ def required(sheet: Sheet, number: int, row: dict[str, str], out: Out) -> bool:
     if value in TRUE_WORDS:
         return True
     if value not in FALSE_WORDS:
-        out.add(Cell(sheet.name, number, "required"), f"{value!r} is not yes or no")
+        out.add(
+            Cell(sheet.name, number, "required"), say("%(value)r is not yes or no", value=value)
+        )
     return False

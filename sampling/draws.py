@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 
 from sampling._checks import ceil_tolerant, count, real
+from sampling.said import SaidError, say
 
 __all__ = ["DRAW_METHODS", "Draw", "DrawMethod", "draw_sample", "unit_stream"]
 
@@ -73,14 +74,32 @@ DRAW_METHODS: tuple[str, ...] = tuple(_METHODS)
 
 def _frame_codes(unit: str, dossiers: object, *, sort: bool) -> list[str]:
     if isinstance(dossiers, str | bytes) or not isinstance(dossiers, Sequence):
-        raise ValueError(f"frame of unit {unit!r} ({dossiers!r}) must be a sequence of codes")
+        raise SaidError(
+            say(
+                "frame of unit %(unit)r (%(frame)r) must be a sequence of codes",
+                unit=unit,
+                frame=dossiers,
+            )
+        )
     codes = list(dossiers)
     seen: set[str] = set()
     for code in codes:
         if not isinstance(code, str):
-            raise ValueError(f"dossier code ({code!r}) of unit {unit!r} must be a string")
+            raise SaidError(
+                say(
+                    "dossier code (%(code)r) of unit %(unit)r must be a string",
+                    code=code,
+                    unit=unit,
+                )
+            )
         if code in seen:
-            raise ValueError(f"dossier code ({code!r}) appears twice in the frame of unit {unit!r}")
+            raise SaidError(
+                say(
+                    "dossier code (%(code)r) appears twice in the frame of unit %(unit)r",
+                    code=code,
+                    unit=unit,
+                )
+            )
         seen.add(code)
     return sorted(codes) if sort else codes
 
@@ -99,23 +118,34 @@ def draw_sample(
     are not in ``sizes`` are not drawn. See the module docstring for the methods and reserves.
     """
     if method not in _METHODS:
-        raise ValueError(f"method ({method!r}) must be one of {', '.join(DRAW_METHODS)}")
+        raise SaidError(
+            say(
+                "method (%(method)r) must be one of %(methods)s",
+                method=method,
+                methods=", ".join(DRAW_METHODS),
+            )
+        )
     seed_value = count("seed", seed)
     ratio = real("reserve_ratio", reserve_ratio)
     if ratio < 0:
-        raise ValueError(f"reserve_ratio ({reserve_ratio!r}) must be >= 0")
+        raise SaidError(say("reserve_ratio (%(ratio)r) must be >= 0", ratio=reserve_ratio))
     for unit in sizes:
         if not isinstance(unit, str):
-            raise ValueError(f"unit code ({unit!r}) must be a string")
+            raise SaidError(say("unit code (%(unit)r) must be a string", unit=unit))
     draws: list[Draw] = []
     for unit in sorted(sizes):
         if unit not in frame:
-            raise ValueError(f"unit ({unit!r}) has a sample size but no frame")
+            raise SaidError(say("unit (%(unit)r) has a sample size but no frame", unit=unit))
         codes = _frame_codes(unit, frame[unit], sort=method == "srs")
-        n = count(f"size of unit {unit!r}", sizes[unit])
+        n = count(say("size of unit %(unit)r", unit=unit), sizes[unit])
         if n > len(codes):
-            raise ValueError(
-                f"size of unit {unit!r} ({n}) exceeds its frame ({len(codes)} dossiers)"
+            raise SaidError(
+                say(
+                    "size of unit %(unit)r (%(n)s) exceeds its frame (%(frame)s dossiers)",
+                    unit=unit,
+                    n=n,
+                    frame=len(codes),
+                )
             )
         selected, rest = _METHODS[method](unit_stream(seed_value, unit), len(codes), n)
         reserves = rest[: min(ceil_tolerant(ratio * n), len(rest))]

@@ -49,6 +49,7 @@ from scoring_bridge.problems import (
     is_number,
     num,
     round_half_up,
+    say,
     show,
 )
 
@@ -227,11 +228,7 @@ def load_rules_data(data: object, catalog: Catalog, out: Problems, where: str = 
             f"the rules must be a JSON object, got {show(data)}",
         )
         return Rules()
-    before = len(out.problems)
-    check_keys(data, where, "rules", (), _TOP, out)
-    for i in range(before, len(out.problems)):  # check_keys speaks English only
-        p = out.problems[i]
-        out.problems[i] = type(p)(p.location, f"khóa không hợp lệ / {p.message}", p.code, p.hint)
+    check_keys(data, where, say("rules"), (), _TOP, out)
     not_applicable = _not_applicable(data.get("not_applicable", []), catalog, out, where)
     adjustments: dict[str, str] = {}
     bonus, bonus_cap = _adjustments(data.get("bonus"), "bonus", adjustments, out, where)
@@ -474,8 +471,11 @@ def _adjustments(
         if cap >= total - TOLERANCE:
             out.warn(
                 f"{where}.cap",
-                f"mức trần {num(cap)} không nhỏ hơn tổng điểm tối đa các mục ({num(total)}): "
-                f"trần không có tác dụng / the cap is not below the items' total",
+                say(
+                    "the cap %(cap)s is not below the items' total (%(total)s): it has no effect",
+                    cap=num(cap),
+                    total=num(total),
+                ),
             )
     return tuple(found), None if cap is None else float(cap)
 

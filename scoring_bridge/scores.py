@@ -180,9 +180,14 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
                 out.append(
                     Problem(
                         where,
-                        f"đơn vị {unit.unit_code}, {code}: {show(value)} điểm phải từ 0 đến "
-                        f"{num(top)} / unit {unit.unit_code!r}, {code!r}: {show(value)} points "
-                        f"must be a number from 0 to {num(top)}",
+                        say(
+                            "unit %(unit)r, %(code)r: %(value)s points must be a number from 0 "
+                            "to %(top)s",
+                            unit=unit.unit_code,
+                            code=code,
+                            value=show(value),
+                            top=num(top),
+                        ),
                         code,
                     )
                 )
@@ -191,11 +196,13 @@ def check_unit_points(catalog: Catalog, unit: UnitPoints) -> tuple[Problem, ...]
             out.append(
                 Problem(
                     where,
-                    f"đơn vị {unit.unit_code}: {code} được đánh dấu không áp dụng nhưng vẫn có "
-                    f"điểm / unit {unit.unit_code!r}: {code!r} is marked not applicable but has "
-                    "points",
+                    say(
+                        "unit %(unit)r: %(code)r is marked not applicable but has points",
+                        unit=unit.unit_code,
+                        code=code,
+                    ),
                     code,
-                    "bỏ điểm hoặc bỏ đánh dấu / remove the points or the mark",
+                    say("remove the points or the mark"),
                 )
             )
             continue
@@ -311,21 +318,28 @@ def _check_marks(catalog: Catalog, unit: UnitPoints, where: str) -> list[Problem
             out.append(
                 Problem(
                     where,
-                    f"đơn vị {unit.unit_code}: tiêu chí {code} không thể đánh dấu không áp dụng "
-                    f"(quy tắc của khung điểm không cho phép) / unit {unit.unit_code!r}: "
-                    f"{code!r} cannot be marked not applicable: the catalog's rules do not "
-                    "allow it",
+                    say(
+                        "unit %(unit)r: %(code)r cannot be marked not applicable: the catalog's "
+                        "rules do not allow it",
+                        unit=unit.unit_code,
+                        code=code,
+                    ),
                     code,
-                    f"các tiêu chí có thể không áp dụng: {allowed}" if allowed else None,
+                    say("the criteria that may be not applicable: %(codes)s", codes=allowed)
+                    if allowed
+                    else None,
                 )
             )
         elif not rule.allows(unit.unit_code):
             out.append(
                 Problem(
                     where,
-                    f"đơn vị {unit.unit_code}: tiêu chí {code} chỉ không áp dụng với "
-                    f"{', '.join(rule.units)} / {code!r} may be not applicable only to "
-                    f"{', '.join(rule.units)}",
+                    say(
+                        "unit %(unit)r: %(code)r may be not applicable only to %(units)s",
+                        unit=unit.unit_code,
+                        code=code,
+                        units=", ".join(rule.units),
+                    ),
                     code,
                 )
             )

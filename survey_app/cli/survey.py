@@ -14,6 +14,7 @@ from survey_app.cli.common import (
     did_you_mean,
     fail_with,
     make_app,
+    problem_line,
     questionnaire_named,
     round_named,
     unit_named,
@@ -234,21 +235,32 @@ def questionnaire() -> None:
 def questionnaire_check(file: Path) -> None:
     """Check a definition FILE (JSON, or an XLSForm .xlsx) and print every problem with its
     location."""
-    from questionnaires.loader import format_problems
+    from survey_app.i18n import vi_en
     from survey_app.survey.questionnaire_files import check_upload
 
     checked = check_upload(file.name, file.read_bytes())
     result = checked.result
-    if result.problems or result.warnings:
-        click.echo(format_problems(result), err=not result.ok)
+    for problem in result.problems:
+        click.echo(f"lỗi / error: {problem_line(problem)}", err=True)
+    for warning in result.warnings:
+        click.echo(f"cảnh báo / warning: {problem_line(warning)}", err=not result.ok)
     if not result.ok:
-        click.echo(f"{len(result.problems)} problem(s) in {file}", err=True)
+        click.echo(
+            vi_en("%(count)s lỗi trong %(file)s", count=len(result.problems), file=file), err=True
+        )
         sys.exit(1)
     value = result.value
     assert value is not None
     click.echo(
-        f"{file}: {value.id} version {value.version} is valid "
-        f"({len(value.items)} items in {len(value.elements)} elements)"
+        vi_en(
+            "%(file)s: %(id)s phiên bản %(version)s hợp lệ (%(items)s câu hỏi trong %(elements)s "
+            "nhóm)",
+            file=file,
+            id=value.id,
+            version=value.version,
+            items=len(value.items),
+            elements=len(value.elements),
+        )
     )
 
 

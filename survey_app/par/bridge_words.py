@@ -333,6 +333,31 @@ WORDS: dict[str, str] = {
     "no catalog for unit type %(unit_type)r": N_(
         "chưa có khung điểm cho loại đơn vị %(unit_type)r"
     ),
+    # rules (scoring_bridge.rules)
+    "rules": N_("phần quy tắc (rules)"),
+    "the cap %(cap)s is not below the items' total (%(total)s): it has no effect": N_(
+        "mức trần %(cap)s không nhỏ hơn tổng điểm tối đa các mục (%(total)s): trần không có tác "
+        "dụng"
+    ),
+    # unit points (scoring_bridge.scores.check_unit_points)
+    "unit %(unit)r, %(code)r: %(value)s points must be a number from 0 to %(top)s": N_(
+        "đơn vị %(unit)r, %(code)r: %(value)s điểm phải là một số từ 0 đến %(top)s"
+    ),
+    "unit %(unit)r: %(code)r is marked not applicable but has points": N_(
+        "đơn vị %(unit)r: %(code)r được đánh dấu không áp dụng nhưng vẫn có điểm"
+    ),
+    "remove the points or the mark": N_("bỏ điểm hoặc bỏ đánh dấu"),
+    "unit %(unit)r: %(code)r cannot be marked not applicable: the catalog's rules do not allow "
+    "it": N_(
+        "đơn vị %(unit)r: tiêu chí %(code)r không thể đánh dấu không áp dụng (quy tắc của khung "
+        "điểm không cho phép)"
+    ),
+    "the criteria that may be not applicable: %(codes)s": N_(
+        "các tiêu chí có thể không áp dụng: %(codes)s"
+    ),
+    "unit %(unit)r: %(code)r may be not applicable only to %(units)s": N_(
+        "đơn vị %(unit)r: tiêu chí %(code)r chỉ không áp dụng với %(units)s"
+    ),
 }
 """``scoring_bridge``'s English template → its Vietnamese message id."""
 

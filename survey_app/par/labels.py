@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from scoring_bridge import Problem
 from scoring_bridge.workflow import STATUS_LABELS, TRANSITIONS, as_status
+from survey_app.i18n import LANGUAGES, N_, text_in, vi_en_of
 from survey_app.par.bridge_words import translated
 from survey_app.staff.upload_labels import place
 
@@ -45,25 +46,42 @@ def status_label(status: str, language: int = 0) -> str:
     return labels[status][language] if status in labels else status
 
 
+UNKNOWN_CURRENT = N_("Trạng thái hiện tại %(status)r không hợp lệ")
+UNKNOWN_STATUS = N_("Không có trạng thái %(status)r: chọn một trong %(names)s")
+CANNOT_MOVE = N_("Không thể chuyển từ %(current)s sang %(new)s: %(after)s")
+NEXT_ONLY = N_("trạng thái tiếp theo chỉ có thể là %(names)s")
+FINAL = N_("đây là trạng thái cuối cùng")
+OR = N_(" hoặc ")
+_QUOTES = ("„%s”", "'%s'")
+"""How a status's name is quoted in Vietnamese and in English."""
+
+
 def status_refusal(current: str, new: str) -> str:
     """Why a status cannot move from ``current`` to ``new``: Vietnamese / English."""
     try:
         allowed = sorted(s.value for s in TRANSITIONS[as_status(current)])
     except ValueError:
-        return f"Trạng thái hiện tại {current!r} không hợp lệ / unknown current status"
-    if new not in {str(s) for s in STATUS_LABELS}:
-        names = ", ".join(f"„{status_label(s)}”" for s in STATUS_LABELS)
-        return f"Không có trạng thái {new!r}: chọn một trong {names} / unknown status"
-    if allowed:
-        after = "trạng thái tiếp theo chỉ có thể là " + " hoặc ".join(
-            f"„{status_label(s)}”" for s in allowed
+        return vi_en_of(UNKNOWN_CURRENT, status=current)
+
+    def named(status: str, language: int) -> str:
+        return _QUOTES[language] % status_label(status, language)
+
+    def said(language: int) -> str:
+        code = LANGUAGES[language]
+        if new not in {str(s) for s in STATUS_LABELS}:
+            names = ", ".join(named(s, language) for s in STATUS_LABELS)
+            return text_in(code, UNKNOWN_STATUS, status=new, names=names)
+        if allowed:
+            names = text_in(code, OR).join(named(s, language) for s in allowed)
+            after = text_in(code, NEXT_ONLY, names=names)
+        else:
+            after = text_in(code, FINAL)
+        return text_in(
+            code,
+            CANNOT_MOVE,
+            current=named(current, language),
+            new=named(new, language),
+            after=after,
         )
-        after_en = "the next status can only be " + " or ".join(
-            f"'{status_label(s, 1)}'" for s in allowed
-        )
-    else:
-        after, after_en = "đây là trạng thái cuối cùng", "it is final"
-    return (
-        f"Không thể chuyển từ „{status_label(current)}” sang „{status_label(new)}”: {after} / "
-        f"cannot go from '{status_label(current, 1)}' to '{status_label(new, 1)}': {after_en}"
-    )
+
+    return f"{said(0)} / {said(1)}"

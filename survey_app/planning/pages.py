@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from sampling import PLAN_METHODS, Plan, SizeParams, build_plan
+from sampling.said import say
 from survey_app.csv_files import FileProblem, empty_file_message, text_of
 from survey_app.db import session
 from survey_app.db.models import RoundPopulation, SamplePlan, SurveyRound
@@ -21,7 +22,7 @@ from survey_app.planning.files import plan_csv, plan_xlsx
 from survey_app.planning.labels import METHODS, method_label, plan_error, plan_note
 from survey_app.planning.plans import ProgressRow, progress, save_plan, saved_plan
 from survey_app.planning.populations import read_populations
-from survey_app.planning.sampling_words import FIELDS
+from survey_app.planning.sampling_words import vi_en_said
 from survey_app.spreadsheets import append_row, csv_writer
 from survey_app.staff.access import attachment, own_unit_code, round_or_404, staff_blueprint
 from survey_app.staff.chart_layout import LONG_CHART, chart_height
@@ -82,10 +83,9 @@ class PlanForm:
         try:
             return kind(text)
         except ValueError:
-            self.errors.append(
-                f"{FIELDS.get(key, key)} ({self.values[key]!r}) phải là một số / "
-                f"{key} must be a number"
-            )
+            # sampling's own message, its Vietnamese naming the field as the form does
+            wrong = say("%(name)s (%(value)r) must be a number", name=key, value=self.values[key])
+            self.errors.append(vi_en_said(wrong))
             return None
 
 

@@ -26,6 +26,8 @@ FIELDS: dict[str, str] = {
     "sd": "Độ lệch chuẩn (sd)",
     "unit_code": "Mã đơn vị",
     "n": "Cỡ mẫu (n)",
+    "seed": "Hạt giống ngẫu nhiên (seed)",
+    "reserve_ratio": "Tỷ lệ dự phòng",
 }
 """A parameter's code → its name on the plan form (Vietnamese)."""
 
@@ -105,6 +107,25 @@ WORDS: dict[str, str] = {
     ),
     "total (%(total)s) ignored: method %(method)r sizes each unit itself": N_(
         "tổng số phiếu (%(total)s) không dùng: phương pháp %(method)r tính cỡ mẫu từng đơn vị"
+    ),
+    # draws (sampling.draws)
+    "frame of unit %(unit)r (%(frame)r) must be a sequence of codes": N_(
+        "danh sách hồ sơ của đơn vị %(unit)r (%(frame)r) phải là một dãy mã hồ sơ"
+    ),
+    "dossier code (%(code)r) of unit %(unit)r must be a string": N_(
+        "mã hồ sơ (%(code)r) của đơn vị %(unit)r phải là văn bản"
+    ),
+    "dossier code (%(code)r) appears twice in the frame of unit %(unit)r": N_(
+        "mã hồ sơ (%(code)r) có hai lần trong danh sách hồ sơ của đơn vị %(unit)r"
+    ),
+    "reserve_ratio (%(ratio)r) must be >= 0": N_("tỷ lệ dự phòng (%(ratio)r) không được âm"),
+    "unit code (%(unit)r) must be a string": N_("mã đơn vị (%(unit)r) phải là văn bản"),
+    "unit (%(unit)r) has a sample size but no frame": N_(
+        "đơn vị (%(unit)r) có cỡ mẫu nhưng không có danh sách hồ sơ"
+    ),
+    "size of unit %(unit)r": N_("cỡ mẫu của đơn vị %(unit)r"),
+    "size of unit %(unit)r (%(n)s) exceeds its frame (%(frame)s dossiers)": N_(
+        "cỡ mẫu của đơn vị %(unit)r (%(n)s) lớn hơn danh sách hồ sơ (%(frame)s hồ sơ)"
     ),
 }
 """``sampling``'s English template → its Vietnamese message id."""

@@ -69,6 +69,40 @@ WORDS: dict[str, str] = {
     "min_n (%(min_n)s), reliable_n (%(reliable_n)s) ≥ 0 and max_cv (%(max_cv)s) > 0": N_(
         "cần min_n (%(min_n)s), reliable_n (%(reliable_n)s) ≥ 0 và max_cv (%(max_cv)s) > 0"
     ),
+    # notes of a result (survey_app.results.labels.note_label)
+    "confidence %(confidence)s%%; unreliable: n < %(reliable_n)s or se/estimate > "
+    "%(max_cv)s%%; suppressed: n < %(min_n)s": N_(
+        "Độ tin cậy %(confidence)s %%; kém tin cậy khi n < %(reliable_n)s hoặc SE/chỉ số > "
+        "%(max_cv)s %%; không công bố khi n < %(min_n)s."
+    ),
+    "units with a population but no answers (not estimated): %(units)s": N_(
+        "Đơn vị có số hồ sơ nhưng chưa có phiếu (không ước lượng): %(units)s."
+    ),
+    "units with %(name)s counts but no answers (not estimated): %(units)s": N_(
+        "Đơn vị có số hồ sơ theo %(name)s nhưng chưa có phiếu (không ước lượng): %(units)s."
+    ),
+    "post-stratified to the counts per %(name)s within each unit: weight N_hc/n_hc; SEs use "
+    "the influence values minus their mean in each unit × %(name)s (R postStratify)": N_(
+        "Hậu phân tầng theo số hồ sơ từng %(name)s trong mỗi đơn vị: trọng số N_hc/n_hc; sai số "
+        "chuẩn tính từ giá trị ảnh hưởng trừ trung bình của chúng trong mỗi đơn vị × %(name)s "
+        "(như postStratify của R)."
+    ),
+    "populations not given: each unit's population is the sum of its %(name)s counts": N_(
+        "Chưa có số hồ sơ (N): N của mỗi đơn vị là tổng số hồ sơ theo %(name)s."
+    ),
+    "populations not given: no finite population correction, weight 1 per respondent; unit "
+    "types and the province weight units by their numbers of respondents": N_(
+        "Chưa có số hồ sơ (N): không hiệu chỉnh quần thể hữu hạn, mỗi người trả lời trọng số 1; "
+        "loại đơn vị và toàn tỉnh tính theo số người trả lời của từng đơn vị."
+    ),
+    "some items have no valid answer in a unit or group: an element's index is the mean of its "
+    "items that have one, the SIPAS index the mean of elements that have one": N_(
+        "Có câu hỏi không có câu trả lời hợp lệ ở một đơn vị hoặc nhóm: chỉ số yếu tố là trung "
+        "bình các câu hỏi có câu trả lời, chỉ số SIPAS là trung bình các yếu tố có chỉ số."
+    ),
+    "cells with fewer dossiers than respondents (weight below 1): %(cells)s": N_(
+        "Ô có ít hồ sơ hơn số người trả lời (trọng số dưới 1): %(cells)s."
+    ),
 }
 """``analysis``'s English template → its Vietnamese message id."""
 

@@ -7,10 +7,10 @@ tools read); pages and charts show these Vietnamese names instead, English secon
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from questionnaires import Questionnaire
-from survey_app.i18n import N_, text_in
+from survey_app.i18n import N_, said_in, text_in
+from survey_app.results import analysis_words
 
 FLAGS: dict[str, tuple[str, str]] = {
     "unreliable": ("kém tin cậy", "unreliable"),
@@ -112,58 +112,9 @@ def method_label(method: str, language: str = "vi") -> str:
     return "; ".join(shown)
 
 
-_NOTES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (
-        re.compile(
-            r"confidence (\d+)%; unreliable: n < (\d+) or se/estimate > (\d+)%; "
-            r"suppressed: n < (\d+)"
-        ),
-        lambda m: (
-            f"Độ tin cậy {m[1]} %; kém tin cậy khi n < {m[2]} hoặc SE/chỉ số > {m[3]} %; "
-            f"không công bố khi n < {m[4]}."
-        ),
-    ),
-    (
-        re.compile(r"units with a population but no answers \(not estimated\): (.+)"),
-        lambda m: f"Đơn vị có số hồ sơ nhưng chưa có phiếu (không ước lượng): {m[1]}.",
-    ),
-    (
-        re.compile(r"units with (\S+) counts but no answers \(not estimated\): (.+)"),
-        lambda m: f"Đơn vị có số hồ sơ theo {m[1]} nhưng chưa có phiếu (không ước lượng): {m[2]}.",
-    ),
-    (
-        re.compile(r"post-stratified to the counts per (\S+) within each unit.*"),
-        lambda m: f"Hậu phân tầng theo số hồ sơ từng {m[1]} trong mỗi đơn vị: trọng số N_hc/n_hc.",
-    ),
-    (
-        re.compile(r"populations not given: each unit's population is the sum of its (\S+) counts"),
-        lambda m: f"Chưa có số hồ sơ (N): N của mỗi đơn vị là tổng số hồ sơ theo {m[1]}.",
-    ),
-    (
-        re.compile(r"populations not given: no finite population correction.*"),
-        lambda _m: (
-            "Chưa có số hồ sơ (N): không hiệu chỉnh quần thể hữu hạn, mỗi người trả lời trọng số "
-            "1; loại đơn vị và toàn tỉnh tính theo số người trả lời của từng đơn vị."
-        ),
-    ),
-    (
-        re.compile(r"some items have no valid answer in a unit or group.*"),
-        lambda _m: (
-            "Có câu hỏi không có câu trả lời hợp lệ ở một đơn vị: chỉ số yếu tố là trung bình "
-            "các câu hỏi có câu trả lời, chỉ số SIPAS là trung bình các yếu tố có chỉ số."
-        ),
-    ),
-    (
-        re.compile(r"cells with fewer dossiers than respondents \(weight below 1\): (.+)"),
-        lambda m: f"Ô có ít hồ sơ hơn số người trả lời (trọng số dưới 1): {m[1]}.",
-    ),
-)
-
-
 def note_label(note: str) -> tuple[str, str]:
-    """(Vietnamese, English) of an analysis note; the English one unchanged."""
-    for pattern, say in _NOTES:
-        found = pattern.fullmatch(note.strip())
-        if found:
-            return say(found), note
+    """(Vietnamese, English) of an analysis note (said by ``analysis``, its Vietnamese from
+    `analysis_words.WORDS`); another text after a general heading."""
+    if getattr(note, "template", None) in analysis_words.WORDS:
+        return said_in("vi", note, analysis_words.WORDS), said_in("en", note, analysis_words.WORDS)
     return "Ghi chú của phân tích:", note

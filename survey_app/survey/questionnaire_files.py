@@ -14,6 +14,7 @@ from questionnaires.problems import LoadResult, Problem
 from questionnaires.xlsform import load_xlsform, to_xlsform
 from survey_app.i18n import vi_en
 from survey_app.spreadsheets import append_row
+from survey_app.survey.questionnaire_words import translated_result
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -57,16 +58,19 @@ def read_sheets(data: bytes) -> dict[str, list[list[object]]]:
 
 
 def check_upload(filename: str, data: bytes) -> CheckedUpload:
-    """Check an uploaded definition by its name's suffix: ``.xlsx`` is XLSForm, else JSON."""
+    """Check an uploaded definition by its name's suffix: ``.xlsx`` is XLSForm, else JSON.
+
+    Every problem and warning is said "Vietnamese / English" (`questionnaire_words`)."""
     if filename.lower().endswith(XLSX_SUFFIXES):
         try:
             sheets = read_sheets(data)
         except ValueError as exc:
             problem = Problem(filename, str(exc))
             return CheckedUpload("xlsform", LoadResult(None, (problem,)), problems=[problem])
-        result, converted = load_xlsform(sheets)
+        loaded, converted = load_xlsform(sheets)
+        result = translated_result(loaded)
         return CheckedUpload("xlsform", result, converted, list(result.problems))
-    result = load_questionnaire_text(data)
+    result = translated_result(load_questionnaire_text(data))
     parsed = json.loads(data.decode("utf-8-sig")) if result.ok else None
     return CheckedUpload("json", result, parsed, list(result.problems))
 

@@ -16,10 +16,15 @@ from sampling import SizeParams, Stratum
 from survey_app.i18n import text_in
 from survey_app.planning import sampling_words
 from survey_app.results import analysis_words
+from survey_app.survey import questionnaire_words
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)([sr])")
-TABLES = {"analysis": analysis_words.WORDS, "sampling": sampling_words.WORDS}
+TABLES = {
+    "analysis": analysis_words.WORDS,
+    "sampling": sampling_words.WORDS,
+    "questionnaires": questionnaire_words.WORDS,
+}
 
 
 def _templates(package: str) -> set[str]:
@@ -93,3 +98,57 @@ def test_the_said_modules_of_the_packages_are_alike() -> None:
         return text[text.index("from __future__") :]
 
     assert code("sampling") == code("analysis")
+    assert code("questionnaires") == code("analysis")
+
+
+def test_a_questionnaire_problem_is_said_vietnamese_first_its_words_inside_too() -> None:
+    from questionnaires import load_questionnaire_text
+
+    result = questionnaire_words.translated_result(
+        load_questionnaire_text(b'{"id": "x", "version": "1", "elemnts": []}')
+    )
+    shown = {p.location: (p.message, p.hint) for p in result.problems}
+    assert shown["version"] == (
+        "phải là một số nguyên, nhưng đang là văn bản '1' / must be a whole number, got a "
+        "string '1'",
+        "hãy viết không có dấu ngoặc kép / write it without quotes",
+    )
+    assert shown["elemnts"] == (
+        "khóa lạ 'elemnts' trong bộ câu hỏi / unknown key 'elemnts' in the questionnaire",
+        "có phải 'elements'? / did you mean 'elements'?",
+    )
+
+
+def test_a_draw_error_says_the_unit_and_its_frame_vietnamese_first() -> None:
+    from sampling import draw_sample
+
+    with pytest.raises(ValueError) as raised:
+        draw_sample({"A": ["d1", "d2"]}, {"A": 3}, seed=1)
+    assert str(raised.value) == "size of unit 'A' (3) exceeds its frame (2 dossiers)"
+    assert sampling_words.error_text(raised.value) == (
+        "cỡ mẫu của đơn vị 'A' (3) lớn hơn danh sách hồ sơ (2 hồ sơ) / "
+        "size of unit 'A' (3) exceeds its frame (2 dossiers)"
+    )
+    with pytest.raises(ValueError) as raised:
+        draw_sample({"A": ["d1"]}, {"A": -1}, seed=1)
+    assert sampling_words.error_text(raised.value) == (
+        "cỡ mẫu của đơn vị 'A' (-1) phải là số nguyên không âm / "
+        "size of unit 'A' (-1) must be a non-negative integer"
+    )
+
+
+def test_a_number_the_plan_form_cannot_read_is_named_as_the_form_names_it() -> None:
+    from survey_app.planning.pages import PlanForm
+
+    form = PlanForm({"margin": "năm"}, [])
+    assert form.number("margin") is None
+    assert form.errors == ["Sai số ('năm') phải là một số / margin ('năm') must be a number"]
+
+
+def test_a_status_refusal_is_said_in_both_languages() -> None:
+    from survey_app.par.labels import status_refusal
+
+    assert status_refusal("published", "draft") == (
+        "Không thể chuyển từ „Đã công bố” sang „Đang tự đánh giá”: đây là trạng thái cuối cùng / "
+        "cannot go from 'Published' to 'Self-assessment in progress': it is final"
+    )

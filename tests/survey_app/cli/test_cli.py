@@ -123,14 +123,21 @@ def test_questionnaire_check_prints_problems_with_locations(sipas, tmp_path: Pat
         / "1.json"
     )
     ok = sipas("questionnaire", "check", str(shipped))
-    assert ok.exit_code == 0 and "19 items in 5 elements" in ok.output
+    assert ok.exit_code == 0 and "19 câu hỏi trong 5 nhóm) / " in ok.output
+    assert "19 items in 5 elements" in ok.output
     definition = json.loads(shipped.read_text(encoding="utf-8"))
     definition["elements"][1]["items"][0]["id"] = "q15"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(definition, ensure_ascii=False), encoding="utf-8")
     result = sipas("questionnaire", "check", str(bad))
     assert result.exit_code == 1
-    assert "elements[1].items[0].id" in result.output and "q15" in result.output
+    assert (
+        "lỗi / error: elements[1].items[0].id: mã 'q15' bị trùng: đã dùng ở "
+        "elements[0].items[0].id / duplicate id 'q15': already used at elements[0].items[0].id "
+        "(gợi ý / hint: mỗi nhóm, mỗi câu hỏi cần một mã riêng / give every element, item and "
+        "question its own id)"
+    ) in result.output
+    assert "1 lỗi trong " in result.output
 
 
 def test_questionnaire_check_reads_an_xlsform_too(sipas, tmp_path: Path) -> None:
@@ -146,7 +153,11 @@ def test_questionnaire_check_reads_an_xlsform_too(sipas, tmp_path: Path) -> None
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(xlsform_xlsx(definition))
     result = sipas("questionnaire", "check", str(bad))
-    assert result.exit_code == 1 and "settings · dòng 2 · cột version" in result.output
+    assert result.exit_code == 1
+    assert (
+        "settings · dòng 2 · cột version: phiên bản 0 phải là số nguyên dương / version 0 must "
+        "be a positive whole number"
+    ) in result.output
 
 
 def test_users_create_hashes_the_password(app: Flask, sipas) -> None:

@@ -341,5 +341,7 @@ def test_a_rules_problem_reads_vietnamese_first() -> None:
         RULED, UnitPoints("SNV", "department", True, {"T1": 9}, frozenset(), {"1.1"})
     )
     labels = [str(problem_label(p)) for p in found if p.code in ("T1", "1.1")]
-    assert labels[0].startswith("đơn vị SNV: tiêu chí 1.1 không thể đánh dấu không áp dụng")
+    assert labels[0].startswith(
+        "đơn vị &#39;SNV&#39;: tiêu chí &#39;1.1&#39; không thể đánh dấu không áp dụng"
+    )
     assert '<span class="en">unit' in labels[0]

@@ -151,10 +151,26 @@ def test_rank_bars_and_labels() -> None:
         "all the items' answers pooled; Korn–Graubard confidence interval; post-stratified by "
         "gender"
     )
-    vi, en = note_label(
-        "confidence 95%; unreliable: n < 30 or se/estimate > 20%; suppressed: n < 5"
+    from analysis import SipasData, analyze_sipas
+
+    data = SipasData(
+        unit_codes=["A", "A", "B"],
+        item_ids=("q1",),
+        answers=[[4.0], [5.0], [3.0]],
+        elements=(("e1", ("q1",)),),
+        populations={"A": 10, "B": 5, "C": 7},
     )
-    assert vi.startswith("Độ tin cậy 95 %; kém tin cậy khi n < 30") and en.startswith("confidence")
+    confidence, unanswered = analyze_sipas(data).notes[:2]
+    assert note_label(confidence) == (
+        "Độ tin cậy 95 %; kém tin cậy khi n < 30 hoặc SE/chỉ số > 20 %; không công bố khi n < 5.",
+        "confidence 95%; unreliable: n < 30 or se/estimate > 20%; suppressed: n < 5",
+    )
+    assert note_label(unanswered) == (
+        "Đơn vị có số hồ sơ nhưng chưa có phiếu (không ước lượng): ['C'].",
+        "units with a population but no answers (not estimated): ['C']",
+    )
+    other = "a note no table knows"
+    assert note_label(other) == ("Ghi chú của phân tích:", other)
     assert (
         derived_short("Cơ quan tiếp nhận, xử lý phản ánh đúng quy định.")
         == "Cơ quan tiếp nhận, xử lý…"

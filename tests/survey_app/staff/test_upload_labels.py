@@ -1,6 +1,6 @@
 """Upload problems as the pages show them: the place in Vietnamese, the reader's message
-Vietnamese first with its English as the gloss, the questionnaires package's English messages
-with Vietnamese words, and a general Vietnamese phrase before a message not yet known."""
+Vietnamese first with its English as the gloss (the questionnaires package's through its table),
+and a general Vietnamese phrase before a message not yet known."""
 
 from __future__ import annotations
 
@@ -67,12 +67,39 @@ def test_a_message_is_vietnamese_first_with_its_english_and_hint_as_the_gloss() 
     assert printed.startswith("thiếu mã tiêu chí (gợi ý: điền vào) <span")
 
 
-def test_the_questionnaire_checks_english_gets_vietnamese_words() -> None:
-    hinted = problem_text("version 'hai' must be a whole number", "e.g. 1, 2, 3")
-    assert hinted.startswith("phiên bản „hai” phải là số nguyên (gợi ý: ví dụ 1, 2, 3)")
-    assert "(hint: e.g. 1, 2, 3)</span>" in hinted
-    sheet = problem_text("the workbook has no sheet named 'survey'")
-    assert sheet.startswith("bảng tính không có trang „survey” <span")
+def test_a_questionnaire_problem_is_shown_vietnamese_first() -> None:
+    from survey_app.survey.questionnaire_files import check_upload
+
+    checked = check_upload("form.xlsx", _workbook({"choices": [["list_name", "name"]]}))
+    shown = located(checked.problems[0])
+    assert shown.where == "survey"
+    assert shown.message == (
+        'bảng tính không có trang &#39;survey&#39; <span class="en">the workbook has no sheet '
+        "named &#39;survey&#39;</span>"
+    )
+    checked = check_upload("form.json", b'{"version": "hai"}')
+    hinted = {p.location: located(p).message for p in checked.problems}["version"]
+    assert hinted.startswith(
+        "phải là một số nguyên, nhưng đang là văn bản &#39;hai&#39; (gợi ý: hãy viết không có "
+        "dấu ngoặc kép) <span"
+    )
+    assert "(hint: write it without quotes)</span>" in hinted
+
+
+def _workbook(sheets: dict[str, list[list[object]]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def test_an_unknown_message_keeps_its_english_after_the_general_phrase() -> None:
