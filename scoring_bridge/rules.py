@@ -28,8 +28,8 @@ optional ``rules`` section, so they are versioned with the catalog:
   gets the label of the first band whose ``min_index`` ≤ its index rounded half-up to
   ``decimals`` (the published figure); below the lowest band, no class.
 
-Every problem says where it is (``rules.bonus.items[1].max_points``) in Vietnamese, then
-English after " / ".
+Every problem says where it is (``rules.bonus.items[1].max_points``) and what is wrong with
+``say`` (English keeping its template: the web app says it Vietnamese first, decision 0027).
 """
 
 from __future__ import annotations
@@ -204,10 +204,7 @@ _TOP = (
     "note",
 )
 _WORDS = {"bonus": ("điểm thưởng", "bonus"), "penalty": ("điểm trừ", "penalty")}
-
-
-def _say(out: Problems, where: str, vi: str, en: str, code: str | None = None) -> None:
-    out.add(where, f"{vi} / {en}", code)
+_SAID = {"bonus": say("bonus"), "penalty": say("penalty")}
 
 
 def _text(value: object) -> str | None:
@@ -221,12 +218,7 @@ def load_rules_data(data: object, catalog: Catalog, out: Problems, where: str = 
     problem goes to ``out`` with its location under ``where``. The Rules built from the good
     parts (meaningless when ``out`` has problems)."""
     if not isinstance(data, dict):
-        _say(
-            out,
-            where,
-            f"phần quy tắc phải là một đối tượng JSON, không phải {show(data)}",
-            f"the rules must be a JSON object, got {show(data)}",
-        )
+        out.add(where, say("the rules must be a JSON object, got %(value)s", value=show(data)))
         return Rules()
     check_keys(data, where, say("rules"), (), _TOP, out)
     not_applicable = _not_applicable(data.get("not_applicable", []), catalog, out, where)
@@ -235,37 +227,31 @@ def load_rules_data(data: object, catalog: Catalog, out: Problems, where: str = 
     penalty, penalty_cap = _adjustments(data.get("penalty"), "penalty", adjustments, out, where)
     adjust = data.get("adjust", "index")
     if adjust not in ADJUSTS:
-        hint = did_you_mean(adjust, ADJUSTS) if isinstance(adjust, str) else None
-        _say(
-            out,
+        out.add(
             f"{where}.adjust",
-            f"adjust {show(adjust)} phải là 'index' (cộng vào chỉ số) hoặc 'points' (cộng vào "
-            "tổng điểm)" + (f"; {hint}" if hint else ""),
-            f"adjust {show(adjust)} must be 'index' or 'points'",
+            say(
+                "adjust %(value)s must be 'index' (added to the index) or 'points' (added to "
+                "the points)",
+                value=show(adjust),
+            ),
+            hint=did_you_mean(adjust, ADJUSTS) if isinstance(adjust, str) else None,
         )
         adjust = "index"
     low, high = _clamp(data.get("clamp", {"min": 0, "max": 100}), out, f"{where}.clamp")
     bands, decimals = _classes(data.get("classes"), out, f"{where}.classes")
     illustrative = data.get("illustrative", False)
     if not isinstance(illustrative, bool):
-        _say(
-            out,
+        out.add(
             f"{where}.illustrative",
-            f"illustrative {show(illustrative)} phải là true hoặc false",
-            "must be true or false",
+            say("illustrative %(value)s must be true or false", value=show(illustrative)),
         )
         illustrative = False
     note = data.get("note", "")
     if not isinstance(note, str):
-        _say(out, f"{where}.note", f"note {show(note)} phải là văn bản", "must be a string")
+        out.add(f"{where}.note", say("note %(value)s must be a string", value=show(note)))
         note = ""
     elif illustrative and not note.strip():
-        _say(
-            out,
-            f"{where}.note",
-            "quy tắc minh họa cần ghi chú nói rõ điều gì là minh họa",
-            "illustrative rules need a note saying what is illustrative",
-        )
+        out.add(f"{where}.note", say("illustrative rules need a note saying what is illustrative"))
     return Rules(
         not_applicable=not_applicable,
         bonus=bonus,
@@ -287,11 +273,9 @@ def _not_applicable(
 ) -> tuple[NotApplicable, ...]:
     where = f"{where}.not_applicable"
     if not isinstance(value, list):
-        _say(
-            out,
+        out.add(
             where,
-            "not_applicable phải là một danh sách các tiêu chí",
-            f"not_applicable must be a list of criteria, got {show(value)}",
+            say("not_applicable must be a list of criteria, got %(value)s", value=show(value)),
         )
         return ()
     found: list[NotApplicable] = []
@@ -299,75 +283,65 @@ def _not_applicable(
     for i, item in enumerate(value):
         at = f"{where}[{i}]"
         if not isinstance(item, dict):
-            _say(
-                out,
-                at,
-                f"mỗi mục phải là một đối tượng, không phải {show(item)}",
-                "each entry must be an object",
-            )
+            out.add(at, say("each entry must be an object, got %(value)s", value=show(item)))
             continue
-        check_keys(item, at, "not-applicable rule", ("code", "when"), ("units",), out)
+        check_keys(item, at, say("not-applicable rule"), ("code", "when"), ("units",), out)
         code = item.get("code")
         good = True
         if not isinstance(code, str) or code not in catalog:
-            hint = did_you_mean(str(code), catalog.by_code) if isinstance(code, str) else None
-            _say(
-                out,
+            out.add(
                 f"{at}.code",
-                f"không có tiêu chí {show(code)} trong khung điểm" + (f" ({hint})" if hint else ""),
-                f"no criterion {show(code)} in the catalog",
+                say("no criterion %(code)s in the catalog", code=show(code)),
                 code if isinstance(code, str) else None,
+                did_you_mean(code, catalog.by_code) if isinstance(code, str) else None,
             )
             continue
         node = catalog.get(code)
         sipas = catalog.sipas_criterion
         if node.level == "area":
-            _say(
-                out,
+            out.add(
                 f"{at}.code",
-                f"{code!r} là một lĩnh vực; chỉ tiêu chí hoặc tiêu chí thành phần mới có thể "
-                "không áp dụng",
-                f"{code!r} is an area; only a criterion or sub-criterion may be not applicable",
+                say(
+                    "%(code)r is an area; only a criterion or sub-criterion may be not applicable",
+                    code=code,
+                ),
                 code,
             )
             good = False
         elif code == sipas or code.startswith(sipas + ".") or sipas.startswith(code + "."):
-            _say(
-                out,
+            out.add(
                 f"{at}.code",
-                f"tiêu chí {sipas} (SIPAS) luôn được chấm cho mọi đơn vị",
-                f"criterion {sipas} (SIPAS) applies to every unit",
+                say("criterion %(sipas)s (SIPAS) applies to every unit", sipas=sipas),
                 code,
             )
             good = False
         for other, at_other in seen.items():
             if other == code or code.startswith(other + ".") or other.startswith(code + "."):
-                _say(
-                    out,
+                out.add(
                     f"{at}.code",
-                    f"{code!r} trùng hoặc lồng với {other!r} ở {at_other}",
-                    f"{code!r} repeats or overlaps {other!r} at {at_other}",
+                    say(
+                        "%(code)r repeats or overlaps %(other)r at %(at)s",
+                        code=code,
+                        other=other,
+                        at=at_other,
+                    ),
                     code,
                 )
                 good = False
                 break
         when = _text(item.get("when"))
         if "when" in item and when is None:
-            _say(
-                out,
+            out.add(
                 f"{at}.when",
-                "ghi rõ khi nào tiêu chí không áp dụng (ví dụ: đơn vị không có thủ tục hành chính)",
-                "say when the criterion does not apply (a non-empty text)",
+                say("say when the criterion does not apply (a non-empty text)"),
                 code,
             )
             good = False
         units = item.get("units", [])
         if not (isinstance(units, list) and all(_text(u) for u in units)):
-            _say(
-                out,
+            out.add(
                 f"{at}.units",
-                "units phải là danh sách mã đơn vị (bỏ trống: mọi đơn vị cùng loại)",
-                "units must be a list of unit codes (left out: any unit of the type)",
+                say("units must be a list of unit codes (left out: any unit of the type)"),
                 code,
             )
             units, good = [], False
@@ -378,13 +352,13 @@ def _not_applicable(
     for area in catalog.areas:
         leaves = catalog.leaf_codes_under(area.code)
         if leaves and set(leaves) <= marked:
-            _say(
-                out,
+            out.add(
                 where,
-                f"mọi tiêu chí của lĩnh vực {area.code} đều có thể không áp dụng: lĩnh vực sẽ "
-                "không còn điểm tối đa; giữ lại ít nhất một tiêu chí luôn áp dụng",
-                f"every criterion of area {area.code} may be not applicable, which would leave "
-                "the area without a maximum; keep one that always applies",
+                say(
+                    "every criterion of area %(area)s may be not applicable, which would leave "
+                    "the area without a maximum; keep one that always applies",
+                    area=area.code,
+                ),
                 area.code,
             )
     return tuple(found)
@@ -395,63 +369,66 @@ def _adjustments(
 ) -> tuple[tuple[Adjustment, ...], float | None]:
     if value is None:
         return (), None
-    vi, en = _WORDS[kind]
+    what = _SAID[kind]
     where = f"{where}.{kind}"
     if not isinstance(value, dict):
-        _say(
-            out,
+        out.add(
             where,
-            f"{vi} phải là {{'cap': …, 'items': [...]}}",
-            f"{en} must be an object {{'cap': …, 'items': [...]}}, got {show(value)}",
+            say(
+                "%(what)s must be an object {'cap': …, 'items': [...]}, got %(value)s",
+                what=what,
+                value=show(value),
+            ),
         )
         return (), None
-    check_keys(value, where, en, ("items",), ("cap",), out)
+    check_keys(value, where, what, ("items",), ("cap",), out)
     items = value.get("items")
     found: list[Adjustment] = []
     if not isinstance(items, list) or not items:
-        _say(
-            out,
+        out.add(
             f"{where}.items",
-            f"{vi}: cần ít nhất một mục (mã, tên, điểm tối đa)",
-            f"{en}: items must be a non-empty list (code, name, max_points)",
+            say("%(what)s: items must be a non-empty list (code, name, max_points)", what=what),
         )
         items = []
     for i, item in enumerate(items):
         at = f"{where}.items[{i}]"
         if not isinstance(item, dict):
-            _say(out, at, f"mỗi mục phải là một đối tượng: {show(item)}", "must be an object")
+            out.add(at, say("each entry must be an object, got %(value)s", value=show(item)))
             continue
-        check_keys(item, at, f"{en} item", ("code", "name", "max_points"), (), out)
+        check_keys(
+            item, at, say("%(what)s item", what=what), ("code", "name", "max_points"), (), out
+        )
         code, name, top = item.get("code"), _text(item.get("name")), item.get("max_points")
         good = True
         if not (isinstance(code, str) and ADJUSTMENT_CODE.fullmatch(code)):
-            _say(
-                out,
+            out.add(
                 f"{at}.code",
-                f"mã {show(code)} không hợp lệ: bắt đầu bằng chữ cái, tối đa 20 ký tự (ví dụ T1)",
-                f"code {show(code)} must start with a letter, at most 20 characters (e.g. T1)",
+                say(
+                    "code %(value)s must start with a letter, at most 20 characters (e.g. T1)",
+                    value=show(code),
+                ),
             )
             good = False
         elif code in taken:
-            _say(
-                out,
+            out.add(
                 f"{at}.code",
-                f"mã {code!r} đã dùng ở {taken[code]}",
-                f"code {code!r} is already used at {taken[code]}",
+                say("code %(code)r is already used at %(at)s", code=code, at=taken[code]),
                 code,
             )
             good = False
         else:
             taken[code] = at
         if name is None:
-            _say(out, f"{at}.name", "cần tên của mục", "name must be a non-empty text", code)
+            out.add(
+                f"{at}.name",
+                say("name %(value)s must be a non-empty text", value=show(item.get("name"))),
+                code if isinstance(code, str) else None,
+            )
             good = False
         if not (is_number(top) and top > 0):
-            _say(
-                out,
+            out.add(
                 f"{at}.max_points",
-                f"điểm tối đa {show(top)} phải là một số > 0",
-                f"max_points {show(top)} must be a number > 0",
+                say("max_points %(value)s must be a number > 0", value=show(top)),
                 code if isinstance(code, str) else None,
             )
             good = False
@@ -459,11 +436,13 @@ def _adjustments(
             found.append(Adjustment(str(code), str(name), float(top)))
     cap = value.get("cap")
     if cap is not None and not (is_number(cap) and cap > 0):
-        _say(
-            out,
+        out.add(
             f"{where}.cap",
-            f"mức trần tổng {vi} {show(cap)} phải là một số > 0 (hoặc null: không có trần)",
-            f"cap {show(cap)} must be a number > 0, or null for no cap",
+            say(
+                "the cap %(value)s on the %(what)s must be a number > 0, or null for no cap",
+                value=show(cap),
+                what=what,
+            ),
         )
         cap = None
     elif cap is not None and found:
@@ -484,11 +463,9 @@ def _clamp(value: object, out: Problems, where: str) -> tuple[float | None, floa
     if value is None:
         return None, None
     if not isinstance(value, dict):
-        _say(
-            out,
+        out.add(
             where,
-            "clamp phải là {'min': …, 'max': …} hoặc null",
-            f"clamp must be {{'min': …, 'max': …}} or null, got {show(value)}",
+            say("clamp must be {'min': …, 'max': …} or null, got %(value)s", value=show(value)),
         )
         return 0.0, 100.0
     check_keys(value, where, "clamp", (), ("min", "max"), out)
@@ -496,21 +473,16 @@ def _clamp(value: object, out: Problems, where: str) -> tuple[float | None, floa
     for key in ("min", "max"):
         bound = value.get(key)
         if bound is not None and not is_number(bound):
-            _say(
-                out,
+            out.add(
                 f"{where}.{key}",
-                f"{key} {show(bound)} phải là một số hoặc null",
-                f"{key} {show(bound)} must be a number or null",
+                say("%(key)s %(value)s must be a number or null", key=key, value=show(bound)),
             )
             bound = None
         bounds.append(None if bound is None else float(bound))
     low, high = bounds
     if low is not None and high is not None and low >= high:
-        _say(
-            out,
-            where,
-            f"min ({num(low)}) phải nhỏ hơn max ({num(high)})",
-            f"min ({num(low)}) must be below max ({num(high)})",
+        out.add(
+            where, say("min (%(low)s) must be below max (%(high)s)", low=num(low), high=num(high))
         )
     return low, high
 
@@ -519,70 +491,59 @@ def _classes(value: object, out: Problems, where: str) -> tuple[tuple[ClassBand,
     if value is None:
         return (), 2
     if not isinstance(value, dict):
-        _say(
-            out,
+        out.add(
             where,
-            "classes phải là {'bands': [...], 'decimals': 2}",
-            f"classes must be an object {{'bands': [...]}}, got {show(value)}",
+            say(
+                "classes must be an object {'bands': [...], 'decimals': 2}, got %(value)s",
+                value=show(value),
+            ),
         )
         return (), 2
     check_keys(value, where, "classes", ("bands",), ("decimals",), out)
     decimals = value.get("decimals", 2)
     if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
-        _say(
-            out,
+        out.add(
             f"{where}.decimals",
-            f"decimals {show(decimals)} phải là số nguyên từ 0 đến 6",
-            "must be a whole number from 0 to 6",
+            say("decimals %(value)s must be a whole number from 0 to 6", value=show(decimals)),
         )
         decimals = 2
     items = value.get("bands")
     if not isinstance(items, list) or not items:
-        _say(
-            out,
-            f"{where}.bands",
-            "cần ít nhất một mức xếp loại (min_index, label)",
-            "bands must be a non-empty list of {min_index, label}",
-        )
+        out.add(f"{where}.bands", say("bands must be a non-empty list of {min_index, label}"))
         return (), decimals
     bands: list[ClassBand] = []
     for i, item in enumerate(items):
         at = f"{where}.bands[{i}]"
         if not isinstance(item, dict):
-            _say(out, at, f"mỗi mức phải là một đối tượng: {show(item)}", "must be an object")
+            out.add(at, say("each entry must be an object, got %(value)s", value=show(item)))
             continue
-        check_keys(item, at, "band", ("min_index", "label"), ("label_en",), out)
+        check_keys(item, at, say("band"), ("min_index", "label"), ("label_en",), out)
         low, label = item.get("min_index"), _text(item.get("label"))
         label_en = item.get("label_en", "")
         good = True
         if not (is_number(low) and 0 <= low <= 100):
-            _say(
-                out,
+            out.add(
                 f"{at}.min_index",
-                f"ngưỡng {show(low)} phải là một số từ 0 đến 100 (%)",
-                f"min_index {show(low)} must be a number from 0 to 100",
+                say("min_index %(value)s must be a number from 0 to 100", value=show(low)),
             )
             good = False
         elif bands and not low < bands[-1].min_index:
-            _say(
-                out,
+            out.add(
                 f"{at}.min_index",
-                f"các mức phải xếp từ cao xuống thấp: {num(low)} không nhỏ hơn "
-                f"{num(bands[-1].min_index)} ở mức trước",
-                f"bands go from the highest threshold down: {num(low)} is not below "
-                f"{num(bands[-1].min_index)}",
+                say(
+                    "bands go from the highest threshold down: %(value)s is not below %(before)s",
+                    value=num(low),
+                    before=num(bands[-1].min_index),
+                ),
             )
             good = False
         if label is None:
-            _say(
-                out,
-                f"{at}.label",
-                "cần tên xếp loại (ví dụ: Xuất sắc)",
-                "label must be a non-empty text",
-            )
+            out.add(f"{at}.label", say("label must be a non-empty text"))
             good = False
         if not isinstance(label_en, str):
-            _say(out, f"{at}.label_en", "label_en phải là văn bản", "must be a string")
+            out.add(
+                f"{at}.label_en", say("label_en %(value)s must be a string", value=show(label_en))
+            )
             good = False
         if good:
             bands.append(ClassBand(float(low), str(label), str(label_en).strip()))

@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
     from survey_app.db.models import SurveyRound, Unit
 
-OUTCOME = "không ghi, không lưu gì / nothing written or saved"
-
 
 def make_app() -> Flask:
     """The app configured from the environment (``DATABASE_URL`` etc.), as the server is."""
@@ -65,31 +63,32 @@ def problem_line(problem: object) -> str:
         where
         + (f" [{code}]" if code else "")
         + f": {message}"
-        + (f" (gợi ý / hint: {hint})" if hint else "")
+        + (" (" + vi_en("gợi ý") + f": {hint})" if hint else "")
     )
 
 
 def fail_with(
     problems: Iterable[object],
     name: str,
-    outcome: str = OUTCOME,
+    outcome: str | None = None,
     *,
     total: int | None = None,
 ) -> NoReturn:
-    """Print every problem (``lỗi / error: FILE: …``), then the count and ``outcome``; exit 1.
+    """Print every problem (``lỗi / error: FILE: …``), then the count and ``outcome`` (by
+    default: nothing written or saved); exit 1.
 
     ``total``: how many there are when ``problems`` lists only the first of them.
     """
+    error = vi_en("lỗi")
     listed = list(problems)
     for problem in listed:
-        click.echo(f"lỗi / error: {name}: {problem_line(problem)}", err=True)
+        click.echo(f"{error}: {name}: {problem_line(problem)}", err=True)
     count = max(total or 0, len(listed))
     if count > len(listed):
-        more = count - len(listed)
-        click.echo(
-            f"lỗi / error: {name}: … và {more} lỗi khác / and {more} more, not listed", err=True
-        )
-    click.echo(f"{count} lỗi / {count} error(s): {outcome}", err=True)
+        more = vi_en("… và %(more)s lỗi khác, không liệt kê", more=count - len(listed))
+        click.echo(f"{error}: {name}: {more}", err=True)
+    outcome = outcome if outcome is not None else vi_en("không ghi, không lưu gì")
+    click.echo(vi_en("%(count)s lỗi", count=count) + f": {outcome}", err=True)
     sys.exit(1)
 
 
@@ -108,7 +107,7 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     if not unique:
         return ""
     shown = ", ".join(repr(c) for c in unique)
-    return f" — có phải {shown}? / did you mean {shown}?"
+    return " — " + vi_en("có phải %(names)s?", names=shown)
 
 
 def round_named(session: Session, name: str) -> SurveyRound:
@@ -125,17 +124,16 @@ def round_named(session: Session, name: str) -> SurveyRound:
     hint = did_you_mean(name, names)
     if not hint:
         hint = (
-            " (chưa có đợt nào: `sipas rounds create` / no rounds yet)"
+            " (" + vi_en("chưa có đợt nào: `sipas rounds create`") + ")"
             if not names
             else " (`sipas rounds list`)"
         )
-    raise click.ClickException(
-        bilingual(f"không có đợt khảo sát tên {name!r}", f"no round named {name!r}") + hint
-    )
+    raise click.ClickException(vi_en("không có đợt khảo sát tên %(name)r", name=name) + hint)
 
 
-def unit_named(session: Session, code: str, day: date, when: str = "hôm nay / today") -> Unit:
-    """The unit of ``code`` valid on ``day``, or a ClickException naming the closest codes."""
+def unit_named(session: Session, code: str, day: date, when: str | None = None) -> Unit:
+    """The unit of ``code`` valid on ``day`` (``when``: the day as the message says it, by
+    default today), or a ClickException naming the closest codes."""
     from sqlalchemy import select
 
     from survey_app.db.models import Unit
@@ -146,15 +144,15 @@ def unit_named(session: Session, code: str, day: date, when: str = "hôm nay / t
         return found
     if versions:
         raise click.ClickException(
-            bilingual(
-                f"đơn vị {code!r} không còn hiệu lực ({when})",
-                f"unit {code!r} is not valid ({when})",
+            vi_en(
+                "đơn vị %(code)r không còn hiệu lực (%(when)s)",
+                code=code,
+                when=when if when is not None else vi_en("hôm nay"),
             )
         )
     codes = list(session.scalars(select(Unit.code).distinct()))
     raise click.ClickException(
-        bilingual(f"không có đơn vị mã {code!r}", f"no unit with code {code!r}")
-        + did_you_mean(code, codes)
+        vi_en("không có đơn vị mã %(code)r", code=code) + did_you_mean(code, codes)
     )
 
 
@@ -179,10 +177,10 @@ def questionnaire_named(questionnaire_id: str, version: int, session: Session | 
         except UnknownVersion:
             pass
     wanted = f"{questionnaire_id}@{version}"
-    hint = did_you_mean(wanted, known) or f" (có / available: {', '.join(known)})"
-    raise click.ClickException(
-        bilingual(f"không có bảng hỏi {wanted!r}", f"no questionnaire {wanted!r}") + hint
+    hint = did_you_mean(wanted, known) or (
+        " (" + vi_en("các bảng hỏi có: %(names)s", names=", ".join(known)) + ")"
     )
+    raise click.ClickException(vi_en("không có bảng hỏi %(wanted)r", wanted=wanted) + hint)
 
 
 def _database_url() -> str:
@@ -247,7 +245,7 @@ class Refusal(click.ClickException):
     """A command's refusal, shown as ``Lỗi / Error: …`` (Vietnamese first) on stderr, exit 1."""
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"Lỗi / Error: {self.format_message()}", err=True)
+        click.echo(vi_en("Lỗi") + f": {self.format_message()}", err=True)
 
 
 class SipasGroup(click.Group):

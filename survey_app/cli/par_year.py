@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from survey_app.cli.common import bilingual, make_app
+from survey_app.cli.common import make_app
+from survey_app.i18n import vi_en
 
 
 @click.command("remind")
@@ -53,16 +54,18 @@ def remind(year: int, dry_run: bool, codes: tuple[str, ...], today: object) -> N
         click.echo(f"--- {mail['To']}\n{mail['Subject']}\n\n{mail.get_content()}")
     for standing in outcome.no_address:
         click.echo(
-            bilingual(
-                f"{standing.unit.code}: chưa có e-mail cán bộ (sipas users set-email)",
-                "no officer's e-mail",
+            vi_en(
+                "%(code)s: chưa có e-mail cán bộ (sipas users set-email)", code=standing.unit.code
             ),
             err=True,
         )
     for standing, why in outcome.failed:
-        click.echo(f"lỗi / error: {standing.unit.code}: {why}", err=True)
-    verb = "sẽ gửi / would send" if dry_run else "đã gửi / sent"
-    click.echo(f"{verb}: {len(outcome.sent)} đơn vị / unit(s), năm / year {year}")
+        click.echo(vi_en("lỗi") + f": {standing.unit.code}: {why}", err=True)
+    values = {"count": len(outcome.sent), "year": year}
+    if dry_run:
+        click.echo(vi_en("sẽ gửi: %(count)s đơn vị, năm %(year)s", **values))
+    else:
+        click.echo(vi_en("đã gửi: %(count)s đơn vị, năm %(year)s", **values))
     if outcome.failed:
         raise SystemExit(1)
 
@@ -84,10 +87,9 @@ def evidence_backup(folder: Path) -> None:
     app = make_app()
     if str(app.config.get("EVIDENCE_STORE") or "local") == "local":
         raise click.ClickException(
-            bilingual(
+            vi_en(
                 "EVIDENCE_STORE=local: thư mục EVIDENCE_DIR đã là bản để sao lưu (backup.sh "
-                "đóng gói nó); lệnh này dành cho kho database và s3",
-                "the local folder is backed up as it is; this command is for the database and s3",
+                "đóng gói nó); lệnh này dành cho kho database và s3"
             )
         )
     copied = kept = 0
@@ -102,7 +104,7 @@ def evidence_backup(folder: Path) -> None:
                 copied += 1
         except (EvidenceStoreError, OSError) as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"{copied} tệp đã chép, {kept} đã có / {copied} copied, {kept} already there")
+    click.echo(vi_en("%(copied)s tệp đã chép, %(kept)s đã có", copied=copied, kept=kept))
 
 
 @click.command("evidence-restore")
@@ -140,10 +142,8 @@ def evidence_restore(folder: Path) -> None:
         except (EvidenceStoreError, OSError) as exc:
             raise click.ClickException(str(exc)) from None
     for key in bad:
-        click.echo(
-            f"lỗi / error: {key}: nội dung không khớp tên / content does not match", err=True
-        )
-    click.echo(f"{restored} tệp đã đưa vào kho / file(s) restored into the store")
+        click.echo(vi_en("lỗi") + f": {key}: " + vi_en("nội dung không khớp tên"), err=True)
+    click.echo(vi_en("%(count)s tệp đã đưa vào kho", count=restored))
     if bad:
         raise SystemExit(1)
 

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from survey_app.cli.common import bilingual, fail_with, make_app, round_named
+from survey_app.i18n import vi_en
 
 # sampling.PLAN_METHODS, written out so that ``sipas --help`` does not load scipy (a test checks
 # that the two agree).
@@ -199,9 +200,15 @@ def draw(
     chosen = sum(len(d.selected) for d in draws)
     reserves = sum(len(d.reserves) for d in draws)
     click.echo(
-        f"{chosen} hồ sơ được chọn, {reserves} dự phòng, {len(draws)} đơn vị / "
-        f"{chosen} dossier(s) drawn and {reserves} reserve(s) over {len(draws)} unit(s) "
-        f"(seed {seed}) written to {out}"
+        vi_en(
+            "%(chosen)s hồ sơ được chọn, %(reserves)s dự phòng, %(units)s đơn vị (seed %(seed)s), "
+            "ghi vào %(out)s",
+            chosen=chosen,
+            reserves=reserves,
+            units=len(draws),
+            seed=seed,
+            out=out,
+        )
     )
 
 

@@ -19,6 +19,7 @@ from survey_app.cli.common import (
     round_named,
     unit_named,
 )
+from survey_app.i18n import vi_en
 
 
 # --- units and counters ---------------------------------------------------------------------
@@ -164,7 +165,7 @@ def rounds_create(
             for kind in sorted(set(unit_types) - {u.unit_type.code for u in chosen})
         ]
         if problems:
-            fail_with(problems, "rounds create", "không tạo đợt / no round created")
+            fail_with(problems, "rounds create", vi_en("không tạo đợt"))
         try:
             survey_round = create_round(
                 session,
@@ -235,7 +236,6 @@ def questionnaire() -> None:
 def questionnaire_check(file: Path) -> None:
     """Check a definition FILE (JSON, or an XLSForm .xlsx) and print every problem with its
     location."""
-    from survey_app.i18n import vi_en
     from survey_app.survey.questionnaire_files import check_upload
 
     checked = check_upload(file.name, file.read_bytes())

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from survey_app.cli.common import fail_with, make_app, round_named
+from survey_app.i18n import vi_en
 
 
 @click.group("tokens")
@@ -65,7 +66,7 @@ def issue(
     source = frame.read_bytes()
     header, chosen, problems = read_chosen(source, with_reserves)
     if not header:
-        fail_with(problems, frame.name, "không cấp mã nào / nothing issued")
+        fail_with(problems, frame.name, vi_en("không cấp mã nào"))
     app = make_app()
     with app.app_context():
         session = get_db().factory()
@@ -88,7 +89,7 @@ def issue(
                     progress=_stepper(bar),
                 )
             if not result.ok:
-                fail_with(result.problems, frame.name, "không cấp mã nào / nothing issued")
+                fail_with(result.problems, frame.name, vi_en("không cấp mã nào"))
         session.close()
     out.write_text(result.csv_text(), encoding="utf-8")
     issued = len(result.records)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from scoring_bridge.appraisers import appraiser_of
 from scoring_bridge.workflow import Status, transition
 from survey_app.db.models import ParPoints, Unit
+from survey_app.i18n import N_, vi_en, vi_en_of
 from survey_app.par.self_assessment import Sheet, SheetError, parse_points, step_row
 from survey_app.staff.users import ADMIN, COUNCIL, UNIT_OFFICER
 
@@ -36,11 +37,10 @@ def may_appraise(role: str, own_unit: Unit | None, unit: Unit, year: int) -> boo
     return role == UNIT_OFFICER and own_unit is not None and unit.parent_id == own_unit.id
 
 
-def _require(sheet: Sheet, statuses: Iterable[str], what: str) -> None:
+def _require(sheet: Sheet, statuses: Iterable[str], refusal: str) -> None:
+    """Refuse (``refusal``: a message id marked with ``N_``) unless the sheet is at ``statuses``."""
     if sheet.state.status not in statuses:
-        raise SheetError(
-            {"": f"Chưa thể {what}: đơn vị đang ở trạng thái khác. / Cannot {what} now."}
-        )
+        raise SheetError({"": vi_en_of(refusal)})
 
 
 def save_appraisal(session: Session, sheet: Sheet, form: Mapping[str, str], who: str) -> int:
@@ -48,7 +48,7 @@ def save_appraisal(session: Session, sheet: Sheet, form: Mapping[str, str], who:
 
     A changed figure needs a comment (the reason). All rows or none. Returns rows changed.
     """
-    _require(sheet, APPRAISABLE, "thẩm định")
+    _require(sheet, APPRAISABLE, N_("Chưa thể thẩm định: đơn vị đang ở trạng thái khác."))
     errors: dict[str, str] = {}
     parsed: dict[str, float | None] = {}
     for row in sheet.rows:
@@ -61,9 +61,8 @@ def save_appraisal(session: Session, sheet: Sheet, form: Mapping[str, str], who:
         comment = (form.get(f"comment-{row.code}") or "").strip()
         differs = parsed[row.code] is not None and parsed[row.code] != own
         if differs and not row.by_appraiser and not comment:
-            errors[f"comment-{row.code}"] = (
-                f"{row.code}: điểm thẩm định khác điểm tự chấm, cần ghi lý do. "
-                "/ A reason is required where the points differ from the unit's."
+            errors[f"comment-{row.code}"] = vi_en(
+                "%(code)s: điểm thẩm định khác điểm tự chấm, cần ghi lý do.", code=row.code
             )
     if errors:
         raise SheetError(errors)
@@ -83,17 +82,18 @@ def save_appraisal(session: Session, sheet: Sheet, form: Mapping[str, str], who:
 
 def return_for_explanation(session: Session, sheet: Sheet, codes: Iterable[str], who: str) -> None:
     """Return the chosen sub-criteria to the unit for explanation (each needs a comment)."""
-    _require(sheet, APPRAISABLE, "trả lại")
+    _require(sheet, APPRAISABLE, N_("Chưa thể trả lại: đơn vị đang ở trạng thái khác."))
     chosen = [r for r in sheet.rows if r.code in set(codes)]
     if not chosen:
-        raise SheetError({"": "Chọn ít nhất một tiêu chí để trả lại. / Choose a sub-criterion."})
+        raise SheetError({"": vi_en("Chọn ít nhất một tiêu chí để trả lại.")})
     missing = [r.code for r in chosen if not (r.points and r.points.appraisal_comment.strip())]
     if missing:
         raise SheetError(
             {
-                "": "Ghi nhận xét (điều cần giải trình) cho: "
-                f"{', '.join(missing)}, rồi lưu trước khi trả lại. "
-                "/ Write (and save) a comment for each returned sub-criterion."
+                "": vi_en(
+                    "Ghi nhận xét (điều cần giải trình) cho: %(codes)s, rồi lưu trước khi trả lại.",
+                    codes=", ".join(missing),
+                )
             }
         )
     for row in sheet.rows:
@@ -108,10 +108,12 @@ def return_for_explanation(session: Session, sheet: Sheet, codes: Iterable[str],
 
 def explain(session: Session, sheet: Sheet, form: Mapping[str, str], who: str) -> None:
     """The unit answers each returned sub-criterion (``reply-<code>``, required)."""
-    _require(sheet, (Status.RETURNED.value,), "giải trình")
+    _require(
+        sheet, (Status.RETURNED.value,), N_("Chưa thể giải trình: đơn vị đang ở trạng thái khác.")
+    )
     returned = [r for r in sheet.rows if r.points and r.points.returned]
     errors = {
-        f"reply-{r.code}": f"{r.code}: cần nội dung giải trình. / An explanation is required."
+        f"reply-{r.code}": vi_en("%(code)s: cần nội dung giải trình.", code=r.code)
         for r in returned
         if not (form.get(f"reply-{r.code}") or "").strip()
     }
@@ -127,7 +129,7 @@ def explain(session: Session, sheet: Sheet, form: Mapping[str, str], who: str) -
 
 def finalise(session: Session, sheet: Sheet, who: str) -> None:
     """The council finalises: appraised points become final; the unit is locked (appraised)."""
-    _require(sheet, APPRAISABLE, "chốt điểm")
+    _require(sheet, APPRAISABLE, N_("Chưa thể chốt điểm: đơn vị đang ở trạng thái khác."))
     missing = [
         r.code
         for r in sheet.rows
@@ -137,7 +139,12 @@ def finalise(session: Session, sheet: Sheet, who: str) -> None:
     ]
     if missing:
         raise SheetError(
-            {"": f"Chưa thẩm định: {', '.join(missing[:20])}. / Not appraised yet: {len(missing)}."}
+            {
+                "": vi_en(
+                    "Chưa thẩm định: %(codes)s.",
+                    codes=", ".join(missing[:20]) + (" …" if len(missing) > 20 else ""),
+                )
+            }
         )
     for row in sheet.rows:
         if row.points is None:  # an item nobody claimed, or a row that does not apply

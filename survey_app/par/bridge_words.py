@@ -335,6 +335,78 @@ WORDS: dict[str, str] = {
     ),
     # rules (scoring_bridge.rules)
     "rules": N_("phần quy tắc (rules)"),
+    "bonus": N_("điểm thưởng"),
+    "penalty": N_("điểm trừ"),
+    "not-applicable rule": N_("quy tắc không áp dụng"),
+    "%(what)s item": N_("mục %(what)s"),
+    "the rules must be a JSON object, got %(value)s": N_(
+        "phần quy tắc phải là một đối tượng JSON, không phải %(value)s"
+    ),
+    "adjust %(value)s must be 'index' (added to the index) or 'points' (added to the points)": N_(
+        "adjust %(value)s phải là 'index' (cộng vào chỉ số) hoặc 'points' (cộng vào tổng điểm)"
+    ),
+    "illustrative rules need a note saying what is illustrative": N_(
+        "quy tắc minh họa cần ghi chú nói rõ điều gì là minh họa"
+    ),
+    "not_applicable must be a list of criteria, got %(value)s": N_(
+        "not_applicable phải là một danh sách các tiêu chí, không phải %(value)s"
+    ),
+    "no criterion %(code)s in the catalog": N_("không có tiêu chí %(code)s trong khung điểm"),
+    "%(code)r is an area; only a criterion or sub-criterion may be not applicable": N_(
+        "%(code)r là một lĩnh vực; chỉ tiêu chí hoặc tiêu chí thành phần mới có thể không áp dụng"
+    ),
+    "criterion %(sipas)s (SIPAS) applies to every unit": N_(
+        "tiêu chí %(sipas)s (SIPAS) luôn được chấm cho mọi đơn vị"
+    ),
+    "%(code)r repeats or overlaps %(other)r at %(at)s": N_(
+        "%(code)r trùng hoặc lồng với %(other)r ở %(at)s"
+    ),
+    "say when the criterion does not apply (a non-empty text)": N_(
+        "ghi rõ khi nào tiêu chí không áp dụng (ví dụ: đơn vị không có thủ tục hành chính)"
+    ),
+    "units must be a list of unit codes (left out: any unit of the type)": N_(
+        "units phải là danh sách mã đơn vị (bỏ trống: mọi đơn vị cùng loại)"
+    ),
+    "every criterion of area %(area)s may be not applicable, which would leave the area "
+    "without a maximum; keep one that always applies": N_(
+        "mọi tiêu chí của lĩnh vực %(area)s đều có thể không áp dụng: lĩnh vực sẽ không còn điểm "
+        "tối đa; giữ lại ít nhất một tiêu chí luôn áp dụng"
+    ),
+    "%(what)s must be an object {'cap': …, 'items': [...]}, got %(value)s": N_(
+        "%(what)s phải là {'cap': …, 'items': [...]}, không phải %(value)s"
+    ),
+    "%(what)s: items must be a non-empty list (code, name, max_points)": N_(
+        "%(what)s: cần ít nhất một mục (mã, tên, điểm tối đa)"
+    ),
+    "code %(value)s must start with a letter, at most 20 characters (e.g. T1)": N_(
+        "mã %(value)s không hợp lệ: bắt đầu bằng chữ cái, tối đa 20 ký tự (ví dụ T1)"
+    ),
+    "code %(code)r is already used at %(at)s": N_("mã %(code)r đã dùng ở %(at)s"),
+    "the cap %(value)s on the %(what)s must be a number > 0, or null for no cap": N_(
+        "mức trần tổng %(what)s %(value)s phải là một số > 0 (hoặc null: không có trần)"
+    ),
+    "clamp must be {'min': …, 'max': …} or null, got %(value)s": N_(
+        "clamp phải là {'min': …, 'max': …} hoặc null, không phải %(value)s"
+    ),
+    "%(key)s %(value)s must be a number or null": N_("%(key)s %(value)s phải là một số hoặc null"),
+    "min (%(low)s) must be below max (%(high)s)": N_("min (%(low)s) phải nhỏ hơn max (%(high)s)"),
+    "classes must be an object {'bands': [...], 'decimals': 2}, got %(value)s": N_(
+        "classes phải là {'bands': [...], 'decimals': 2}, không phải %(value)s"
+    ),
+    "decimals %(value)s must be a whole number from 0 to 6": N_(
+        "decimals %(value)s phải là số nguyên từ 0 đến 6"
+    ),
+    "bands must be a non-empty list of {min_index, label}": N_(
+        "cần ít nhất một mức xếp loại {min_index, label}"
+    ),
+    "min_index %(value)s must be a number from 0 to 100": N_(
+        "ngưỡng min_index %(value)s phải là một số từ 0 đến 100"
+    ),
+    "bands go from the highest threshold down: %(value)s is not below %(before)s": N_(
+        "các mức phải xếp từ cao xuống thấp: %(value)s không nhỏ hơn %(before)s ở mức trước"
+    ),
+    "label must be a non-empty text": N_("cần tên xếp loại (ví dụ: Xuất sắc)"),
+    "label_en %(value)s must be a string": N_("label_en %(value)s phải là văn bản"),
     "the cap %(cap)s is not below the items' total (%(total)s): it has no effect": N_(
         "mức trần %(cap)s không nhỏ hơn tổng điểm tối đa các mục (%(total)s): trần không có tác "
         "dụng"

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from scoring_bridge import Catalog
 from scoring_bridge.workflow import Status, deadline, transition
 from survey_app.db.models import ParAssessment, ParEvidence, ParPoints, ParStep, Unit
+from survey_app.i18n import vi_en
 from survey_app.par.evidence import evidence_of
 from survey_app.par.scoring import assessment, catalogs_for
 
@@ -120,7 +121,9 @@ def load_sheet(session: Session, year: int, unit: Unit, catalog: Catalog | None 
     if catalog is None:
         catalog = catalogs_for(session, year, {unit.unit_type.code}).get(unit.unit_type.code)
     if catalog is None:
-        raise SheetError({"": f"Chưa có bộ tiêu chí năm {year} cho loại đơn vị này. / No catalog."})
+        raise SheetError(
+            {"": vi_en("Chưa có bộ tiêu chí năm %(year)s cho loại đơn vị này.", year=year)}
+        )
     points = {
         p.code: p
         for p in session.scalars(
@@ -173,13 +176,13 @@ def lock_reason(sheet: Sheet, today: date) -> str | None:
     """Why the unit cannot change its sheet today, or None when it can."""
     state = sheet.state
     if state.status not in EDITABLE:
-        return "Đã gửi: bảng tự chấm chỉ còn để xem. / Submitted: the sheet is read-only."
+        return vi_en("Đã gửi: bảng tự chấm chỉ còn để xem.")
     if sheet.last_day is not None and today > sheet.last_day:
         if state.reopened_until is not None and today <= state.reopened_until:
             return None
-        return (
-            f"Đã quá hạn tự đánh giá ({sheet.last_day:%d/%m/%Y}); liên hệ Sở Nội vụ để được mở "
-            "lại. / Past the self-assessment deadline: ask Sở Nội vụ to reopen the sheet."
+        return vi_en(
+            "Đã quá hạn tự đánh giá (%(day)s); liên hệ Sở Nội vụ để được mở lại.",
+            day=f"{sheet.last_day:%d/%m/%Y}",
         )
     return None
 
@@ -192,11 +195,9 @@ def parse_points(raw: str, max_points: float) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"«{raw.strip()}» không phải là số. / Not a number.") from None
+        raise ValueError(vi_en("«%(value)s» không phải là số.", value=raw.strip())) from None
     if not math.isfinite(value) or value < 0 or value > max_points + 1e-9:
-        raise ValueError(
-            f"Điểm phải từ 0 đến {max_points:g}. / Points must be between 0 and {max_points:g}."
-        )
+        raise ValueError(vi_en("Điểm phải từ 0 đến %(top)s.", top=f"{max_points:g}"))
     return value
 
 
@@ -231,7 +232,9 @@ def save_draft(
         if row.na_rule and (row.code in marked) != bool(current.not_applicable):
             current.not_applicable = row.code in marked
             what = (
-                "không áp dụng / not applicable" if current.not_applicable else "áp dụng / applies"
+                vi_en("không áp dụng (đánh dấu)")
+                if current.not_applicable
+                else vi_en("áp dụng (bỏ đánh dấu)")
             )
             session.add(step_row(sheet, row.code, "self", None, what, who))
         if value != current.self_points:
@@ -253,11 +256,12 @@ def submit_problems(sheet: Sheet) -> dict[str, str]:
             continue
         if p is None or p.self_points is None:
             if row.required:
-                problems[f"points-{row.code}"] = f"{row.code}: chưa chấm điểm. / Not scored."
+                problems[f"points-{row.code}"] = vi_en("%(code)s: chưa chấm điểm.", code=row.code)
         elif p.self_points > 0 and not row.evidence and not (p.explanation or "").strip():
-            problems[f"explanation-{row.code}"] = (
-                f"{row.code}: có điểm nhưng chưa có tài liệu kiểm chứng — đính kèm tệp hoặc giải "
-                "thích vì sao. / Points claimed without evidence: attach a file or explain why."
+            problems[f"explanation-{row.code}"] = vi_en(
+                "%(code)s: có điểm nhưng chưa có tài liệu kiểm chứng — đính kèm tệp hoặc giải "
+                "thích vì sao.",
+                code=row.code,
             )
     return problems
 
@@ -280,9 +284,9 @@ def reopen(session: Session, sheet: Sheet, until: date, reason: str, who: str) -
     """Sở Nội vụ reopens a locked draft until ``until`` (inclusive), with a reason (recorded)."""
     errors = {}
     if not reason.strip():
-        errors["reason"] = "Cần ghi lý do mở lại. / A reason is required."
+        errors["reason"] = vi_en("Cần ghi lý do mở lại.")
     if sheet.state.status not in EDITABLE:
-        errors[""] = "Chỉ mở lại được bảng chưa gửi. / Only a sheet not yet submitted can reopen."
+        errors[""] = vi_en("Chỉ mở lại được bảng chưa gửi.")
     if errors:
         raise SheetError(errors)
     sheet.state.reopened_until = until

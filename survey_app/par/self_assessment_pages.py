@@ -28,6 +28,7 @@ from sqlalchemy import select
 from scoring_bridge.workflow import STATUS_LABELS
 from survey_app.db import session
 from survey_app.db.models import ParEvidence, Unit
+from survey_app.i18n import vi_en
 from survey_app.par import appraisal, self_assessment
 from survey_app.par.appraisal import may_appraise
 from survey_app.par.evidence import EvidenceError, Upload, add_evidence, withdraw
@@ -133,15 +134,15 @@ def sheet(year: int, code: str) -> ResponseReturnValue:
             self_assessment.submit(
                 session(), load_sheet(session(), year, current.unit), current_user.username, today()
             )
-            done = "Đã gửi kết quả tự đánh giá. / Submitted."
+            done = vi_en("Đã gửi kết quả tự đánh giá.")
         elif action == "explain":
             appraisal.explain(session(), current, request.form, current_user.username)
-            done = "Đã gửi giải trình. / Explanation sent."
+            done = vi_en("Đã gửi giải trình.")
         else:
             self_assessment.save_draft(
                 session(), current, request.form, current_user.username, today()
             )
-            done = "Đã lưu bản nháp. / Draft saved."
+            done = vi_en("Đã lưu bản nháp.")
         session().commit()
     except SheetError as exc:
         session().rollback()
@@ -160,12 +161,12 @@ def upload(year: int, code: str) -> ResponseReturnValue:
     returned = current.state.status == "returned" and row and row.points and row.points.returned
     errors: dict[str, str] = {}
     if row is None:
-        errors[""] = "Chọn một tiêu chí của bảng. / Choose a sub-criterion of the sheet."
+        errors[""] = vi_en("Chọn một tiêu chí của bảng.")
     elif lock_reason(current, today()) and not returned:
         errors[""] = lock_reason(current, today()) or ""
     file = request.files.get("file")
     if not errors and (file is None or not file.filename):
-        errors[f"file-{criterion}"] = "Chọn một tệp để tải lên. / Choose a file."
+        errors[f"file-{criterion}"] = vi_en("Chọn một tệp để tải lên.")
     if not errors and file is not None and row is not None:
         try:
             store = store_from_settings(current_app.config, session())
@@ -194,7 +195,7 @@ def upload(year: int, code: str) -> ResponseReturnValue:
             return page[0], 503, {"Retry-After": "30"}
     if errors:
         return _render("admin/par_self.html", _sheet(year, code), errors, 422)
-    done = f"Đã tải lên tài liệu cho {criterion}. / File added."
+    done = vi_en("Đã tải lên tài liệu cho %(code)s.", code=criterion)
     return redirect(
         url_for("parself.sheet", year=year, code=code, ok=done) + f"#c-{criterion}", 303
     )
@@ -212,7 +213,7 @@ def withdraw_file(year: int, code: str, evidence_id: str) -> ResponseReturnValue
         return _render("admin/par_self.html", current, {"": reason}, 422)
     withdraw(session(), row)
     session().commit()
-    return redirect(url_for("parself.sheet", year=year, code=code, ok="Đã gỡ tệp. / Removed."), 303)
+    return redirect(url_for("parself.sheet", year=year, code=code, ok=vi_en("Đã gỡ tệp.")), 303)
 
 
 @bp.get("/<int:year>/evidence/<evidence_id>")
@@ -229,7 +230,9 @@ def evidence_file(year: int, evidence_id: str) -> ResponseReturnValue:
     except FileNotFoundError:
         abort(404)
     except EvidenceStoreError as exc:
-        page = render_template("citizen/error.html", title="Tài liệu / Evidence", body=str(exc))
+        page = render_template(
+            "citizen/error.html", title=vi_en("Tài liệu kiểm chứng"), body=str(exc)
+        )
         return page, 503, {"Retry-After": "30"}
     return Response(data, mimetype=row.media_type, headers=attachment(row.filename))
 
@@ -241,9 +244,7 @@ def reopen(year: int, code: str) -> ResponseReturnValue:
     try:
         until = datetime.strptime(request.form.get("until", ""), "%Y-%m-%d").date()
     except ValueError:
-        return _render(
-            "admin/par_self.html", current, {"until": "Ngày không hợp lệ. / Bad date."}, 422
-        )
+        return _render("admin/par_self.html", current, {"until": vi_en("Ngày không hợp lệ.")}, 422)
     try:
         self_assessment.reopen(
             session(), current, until, request.form.get("reason", ""), current_user.username
@@ -252,9 +253,7 @@ def reopen(year: int, code: str) -> ResponseReturnValue:
     except SheetError as exc:
         session().rollback()
         return _render("admin/par_self.html", _sheet(year, code), exc.errors, 422)
-    return redirect(
-        url_for("parself.sheet", year=year, code=code, ok="Đã mở lại. / Reopened."), 303
-    )
+    return redirect(url_for("parself.sheet", year=year, code=code, ok=vi_en("Đã mở lại.")), 303)
 
 
 def _own_unit() -> Unit | None:
@@ -296,12 +295,12 @@ def appraise(year: int, target: str) -> ResponseReturnValue:
                 request.form.getlist("return"),
                 current_user.username,
             )
-            done = "Đã trả lại để giải trình. / Returned for explanation."
+            done = vi_en("Đã trả lại để giải trình.")
         elif action == "finalise":
             appraisal.finalise(session(), current, current_user.username)
-            done = "Đã chốt điểm đạt được. / Final points locked."
+            done = vi_en("Đã chốt điểm đạt được.")
         else:
-            done = "Đã lưu điểm thẩm định. / Appraisal saved."
+            done = vi_en("Đã lưu điểm thẩm định.")
         session().commit()
     except SheetError as exc:
         session().rollback()
@@ -315,9 +314,8 @@ def publish(year: int) -> ResponseReturnValue:
     moved, pending = publish_year(session(), year)
     audit.note(published=moved, pending=pending)
     session().commit()
-    done = (
-        f"Đã công bố {moved} đơn vị; {pending} đơn vị còn chờ. "
-        f"/ Published {moved} unit(s); {pending} pending."
+    done = vi_en(
+        "Đã công bố %(moved)s đơn vị; %(pending)s đơn vị còn chờ.", moved=moved, pending=pending
     )
     return redirect(url_for("parself.overview", year=year, ok=done), code=303)
 

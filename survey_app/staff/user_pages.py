@@ -93,9 +93,9 @@ def new() -> ResponseReturnValue:
         unit = _unit(request.form.get("unit_code", "").strip()) if role == UNIT_OFFICER else None
         create_user(session(), username, password, role, unit, request.form.get("email", ""))
     except UserError as exc:
-        return _refused(f"Chưa tạo tài khoản. / Account not created: {exc}")
+        return _refused(vi_en("Chưa tạo tài khoản") + f": {exc}")
     session().commit()
-    flash(f"Đã tạo tài khoản {username}. / Account created.", "ok")
+    flash(vi_en("Đã tạo tài khoản %(user)s.", user=username), "ok")
     if typed:
         return redirect(url_for(".index"), code=303)
     return _page((username, password))
@@ -108,7 +108,7 @@ def role(user_id: int) -> ResponseReturnValue:
     new_role = request.form.get("role", "")
     audit.note(target=f"user {user.username}", role=new_role[:20])
     if user.id == current_user.id and new_role != ADMIN:
-        return _refused("Không thể tự bỏ quyền quản trị của mình. / You cannot demote yourself.")
+        return _refused(vi_en("Không thể tự bỏ quyền quản trị của mình."))
     try:
         unit = (
             _unit(request.form.get("unit_code", "").strip()) if new_role == UNIT_OFFICER else None
@@ -116,9 +116,9 @@ def role(user_id: int) -> ResponseReturnValue:
         set_role(user, new_role, unit)
         session().flush()
     except UserError as exc:
-        return _refused(f"Chưa đổi vai trò. / Role not changed: {exc}")
+        return _refused(vi_en("Chưa đổi vai trò") + f": {exc}")
     session().commit()
-    flash(f"Đã đổi vai trò của {user.username}. / Role changed.", "ok")
+    flash(vi_en("Đã đổi vai trò của %(user)s.", user=user.username), "ok")
     return redirect(url_for(".index"), code=303)
 
 
@@ -130,9 +130,9 @@ def email(user_id: int) -> ResponseReturnValue:
     try:
         set_email(user, request.form.get("email", ""))
     except UserError as exc:
-        return _refused(f"Chưa đổi e-mail. / E-mail not changed: {exc}")
+        return _refused(vi_en("Chưa đổi e-mail") + f": {exc}")
     session().commit()
-    flash(f"Đã lưu e-mail của {user.username}. / E-mail saved.", "ok")
+    flash(vi_en("Đã lưu e-mail của %(user)s.", user=user.username), "ok")
     return redirect(url_for(".index"), code=303)
 
 
@@ -144,7 +144,7 @@ def password(user_id: int) -> ResponseReturnValue:
     new_password = random_password()
     set_password(user, new_password)
     session().commit()
-    flash(f"Đã đặt lại mật khẩu của {user.username}. / Password reset.", "ok")
+    flash(vi_en("Đã đặt lại mật khẩu của %(user)s.", user=user.username), "ok")
     return _page((user.username, new_password))
 
 
@@ -155,11 +155,13 @@ def active(user_id: int) -> ResponseReturnValue:
     action = request.form.get("action", "")
     audit.note(target=f"user {user.username}")
     if action not in ("activate", "deactivate"):
-        return _refused("Thao tác không rõ. / Unknown action.")
+        return _refused(vi_en("Thao tác không rõ."))
     if user.id == current_user.id and action == "deactivate":
-        return _refused("Không thể tự khóa tài khoản của mình. / You cannot deactivate yourself.")
+        return _refused(vi_en("Không thể tự khóa tài khoản của mình."))
     set_active(user, action == "activate")
     session().commit()
-    state = "mở lại / reactivated" if action == "activate" else "khóa / deactivated"
-    flash(f"Tài khoản {user.username}: đã {state}.", "ok")
+    if action == "activate":
+        flash(vi_en("Tài khoản %(user)s: đã mở lại.", user=user.username), "ok")
+    else:
+        flash(vi_en("Tài khoản %(user)s: đã khóa.", user=user.username), "ok")
     return redirect(url_for(".index"), code=303)

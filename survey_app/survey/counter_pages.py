@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from survey_app.db import session, utcnow
 from survey_app.db.models import Counter, Unit
+from survey_app.i18n import vi_en
 from survey_app.staff import audit
 from survey_app.staff.access import staff_blueprint
 from survey_app.survey.counters import (
@@ -52,16 +53,16 @@ def add() -> ResponseReturnValue:
     )
     if unit is None:
         return _back(
-            f"Không có đơn vị mã {unit_code!r} còn hiệu lực. / No unit {unit_code!r} valid today.",
+            vi_en("Không có đơn vị mã %(code)r còn hiệu lực.", code=unit_code),
             "error",
         )
     try:
         add_counter(db, unit, code, name)
     except CounterError as exc:
         db.rollback()
-        return _back(f"Chưa thêm được quầy. / Counter not added: {exc}", "error")
+        return _back(vi_en("Chưa thêm được quầy") + f": {exc}", "error")
     db.commit()
-    return _back(f"Đã thêm quầy {code}. / Counter {code} added.", "ok")
+    return _back(vi_en("Đã thêm quầy %(code)s.", code=code), "ok")
 
 
 @bp.post("/<int:counter_id>/rename")
@@ -73,9 +74,9 @@ def rename(counter_id: int) -> ResponseReturnValue:
         rename_counter(counter, request.form.get("name", ""))
     except CounterError as exc:
         session().rollback()
-        return _back(f"Chưa đổi tên. / Not renamed: {exc}", "error")
+        return _back(vi_en("Chưa đổi tên quầy") + f": {exc}", "error")
     session().commit()
-    return _back(f"Đã đổi tên quầy {counter.code}. / Counter renamed.", "ok")
+    return _back(vi_en("Đã đổi tên quầy %(code)s.", code=counter.code), "ok")
 
 
 @bp.post("/<int:counter_id>/active")
@@ -84,10 +85,10 @@ def active(counter_id: int) -> ResponseReturnValue:
     counter = _counter(counter_id)
     action = request.form.get("action", "")
     if action not in ("activate", "deactivate"):
-        return _back("Thao tác không rõ. / Unknown action.", "error")
+        return _back(vi_en("Thao tác không rõ."), "error")
     audit.note(target=f"counter {counter.code}")
     set_counter_active(counter, action == "activate")
     session().commit()
     if action == "activate":
-        return _back(f"Đã mở lại quầy {counter.code}. / Counter reactivated.", "ok")
-    return _back(f"Đã ngừng quầy {counter.code}. / Counter deactivated.", "ok")
+        return _back(vi_en("Đã mở lại quầy %(code)s.", code=counter.code), "ok")
+    return _back(vi_en("Đã ngừng quầy %(code)s.", code=counter.code), "ok")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from survey_app.db import session, utcnow
 from survey_app.db.models import UnitType
+from survey_app.i18n import vi_en
 from survey_app.staff import audit
 from survey_app.staff.access import round_or_404, staff_blueprint
 from survey_app.survey.questionnaire_store import available
@@ -54,17 +55,17 @@ def new() -> ResponseReturnValue:
         opens_at = _moment(values["opens"], end_of_day=False)
         closes_at = _moment(values["closes"], end_of_day=True)
         if opens_at is None:
-            errors.append("Ngày mở không đúng (YYYY-MM-DD). / Bad opening date.")
+            errors.append(vi_en("Ngày mở không đúng (YYYY-MM-DD)."))
         if closes_at is None:
-            errors.append("Ngày đóng không đúng (YYYY-MM-DD). / Bad closing date.")
+            errors.append(vi_en("Ngày đóng không đúng (YYYY-MM-DD)."))
         if not version.isdigit():
-            errors.append("Chọn bộ câu hỏi trong danh sách. / Choose a questionnaire.")
+            errors.append(vi_en("Chọn bộ câu hỏi trong danh sách."))
         codes = [c for c in values["codes"].replace(",", " ").split() if c]
         audit.note(target=f"round {values['name']}"[:200], questionnaire=values["questionnaire"])
         if not errors and opens_at is not None and closes_at is not None:
             units, missing = units_for_round(db, chosen_types, codes, opens_at.date())
             if missing:
-                errors.append(f"Không có đơn vị mã: {', '.join(missing)}. / Unknown unit code(s).")
+                errors.append(vi_en("Không có đơn vị mã: %(codes)s.", codes=", ".join(missing)))
             else:
                 try:
                     survey_round = create_round(
@@ -77,12 +78,15 @@ def new() -> ResponseReturnValue:
                         units=units,
                     )
                 except RoundError as exc:
-                    errors.append(f"Chưa tạo được đợt. / Round not created: {exc}")
+                    errors.append(vi_en("Chưa tạo được đợt") + f": {exc}")
                 else:
                     db.commit()
                     flash(
-                        f"Đã tạo đợt {survey_round.name} ({len(units)} đơn vị). "
-                        f"/ Round created with {len(units)} unit(s).",
+                        vi_en(
+                            "Đã tạo đợt %(name)s (%(count)s đơn vị).",
+                            name=survey_round.name,
+                            count=len(units),
+                        ),
                         "ok",
                     )
                     return redirect(url_for("admin.rounds"), code=303)
@@ -108,17 +112,20 @@ def window(round_id: int) -> ResponseReturnValue:
             closes = request.form.get("closes", "").strip()
             closes_at = _moment(closes, end_of_day=True) if closes else None
             if closes and closes_at is None:
-                raise RoundError("ngày đóng / closing date: YYYY-MM-DD")
+                raise RoundError(vi_en("ngày đóng: YYYY-MM-DD"))
             open_now(survey_round, closes_at)
         elif action == "close":
             close_now(survey_round)
         else:
-            raise RoundError("thao tác không rõ / unknown action")
+            raise RoundError(vi_en("Thao tác không rõ."))
     except RoundError as exc:
         db.rollback()
-        flash(f"Chưa đổi được. / Not changed: {exc}", "error")
+        flash(vi_en("Chưa đổi được") + f": {exc}", "error")
         return redirect(url_for("admin.rounds"), code=303)
     db.commit()
-    state = "mở / opened" if action == "open" else "đóng / closed"
-    flash(f"Đợt {survey_round.name}: đã {state} lúc {utcnow().astimezone(_zone()):%H:%M}.", "ok")
+    values = {"name": survey_round.name, "time": f"{utcnow().astimezone(_zone()):%H:%M}"}
+    if action == "open":
+        flash(vi_en("Đợt %(name)s: đã mở lúc %(time)s.", **values), "ok")
+    else:
+        flash(vi_en("Đợt %(name)s: đã đóng lúc %(time)s.", **values), "ok")
     return redirect(url_for("admin.rounds"), code=303)

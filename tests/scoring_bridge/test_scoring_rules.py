@@ -1,6 +1,6 @@
 """A province's rules in the catalog: not applicable criteria (index over the applicable maximum,
 rescaled to 100), bonus and penalty with caps, classification bands. Hand-computed cases on the
-tiny catalog, every loading problem located and said in Vietnamese and English, and properties."""
+tiny catalog, every loading problem located and said with its template, and properties."""
 
 from __future__ import annotations
 
@@ -191,7 +191,7 @@ def test_rules_read_back_from_the_catalog_data() -> None:
     assert rules_text(cat.rules)[0].startswith("Tiêu chí 1.1.2 có thể không áp dụng")
 
 
-# --- problems, located, Vietnamese / English ------------------------------------------------
+# --- problems, located, said with their templates ----------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -200,55 +200,55 @@ def test_rules_read_back_from_the_catalog_data() -> None:
         (
             {"not_applicable": [{"code": "1.3", "when": "x"}]},
             "rules.not_applicable[0].code",
-            "không có tiêu chí",
+            "no criterion '1.3' in the catalog",
         ),
         (
             {"not_applicable": [{"code": "1", "when": "x"}]},
             "rules.not_applicable[0].code",
-            "là một lĩnh vực",
+            "is an area",
         ),
         (
             {"not_applicable": [{"code": "8.1", "when": "x"}]},
             "rules.not_applicable[0].code",
-            "SIPAS",
+            "criterion 8.1 (SIPAS) applies to every unit",
         ),
         (
             {"not_applicable": [{"code": "1.1", "when": "x"}, {"code": "1.2", "when": "y"}]},
             "rules.not_applicable",
-            "mọi tiêu chí của lĩnh vực 1",
+            "every criterion of area 1 may be not applicable",
         ),
         (
             {"not_applicable": [{"code": "1.1", "when": "x"}, {"code": "1.1.2", "when": "y"}]},
             "rules.not_applicable[1].code",
-            "lồng với",
+            "repeats or overlaps '1.1' at rules.not_applicable[0]",
         ),
         (
             {"not_applicable": [{"code": "1.1.2", "when": " "}]},
             "rules.not_applicable[0].when",
-            "ghi rõ khi nào",
+            "say when the criterion does not apply",
         ),
         (
             {"bonus": {"cap": 0, "items": [{"code": "T1", "name": "a", "max_points": 1}]}},
             "rules.bonus.cap",
-            "mức trần",
+            "the cap 0 on the bonus must be a number > 0",
         ),
         (
             {"bonus": {"items": [{"code": "1.5", "name": "a", "max_points": 1}]}},
             "rules.bonus.items[0].code",
-            "bắt đầu bằng chữ cái",
+            "must start with a letter",
         ),
         (
             {"penalty": {"items": [{"code": "T1", "name": "a", "max_points": 1}]}},
             "rules.penalty.items[0].code",
-            "đã dùng ở rules.bonus.items[0]",
+            "is already used at rules.bonus.items[0]",
         ),
         (
             {"penalty": {"items": [{"code": "D1", "name": "a", "max_points": -1}]}},
             "rules.penalty.items[0].max_points",
-            "phải là một số > 0",
+            "max_points -1 must be a number > 0",
         ),
         ({"adjust": "total"}, "rules.adjust", "'index'"),
-        ({"clamp": {"min": 100, "max": 0}}, "rules.clamp", "phải nhỏ hơn max"),
+        ({"clamp": {"min": 100, "max": 0}}, "rules.clamp", "min (100) must be below max (0)"),
         (
             {
                 "classes": {
@@ -256,21 +256,23 @@ def test_rules_read_back_from_the_catalog_data() -> None:
                 }
             },
             "rules.classes.bands[1].min_index",
-            "từ cao xuống thấp",
+            "80 is not below 50",
         ),
         (
             {"classes": {"bands": [{"min_index": 50, "label": ""}]}},
             "rules.classes.bands[0].label",
-            "cần tên xếp loại",
+            "label must be a non-empty text",
         ),
-        ({"illustrative": True, "note": ""}, "rules.note", "quy tắc minh họa"),
+        ({"illustrative": True, "note": ""}, "rules.note", "illustrative rules need a note"),
     ],
 )
-def test_every_problem_is_located_in_both_languages(change, location, words) -> None:
-    found = problems(with_rules(RULES | change))
+def test_every_problem_is_located_and_said_with_its_template(change, location, words) -> None:
+    result = load_catalog_data(with_rules(RULES | change))
+    assert result.value is None
     assert any(
-        where == location and words in message and " / " in message for where, message in found
-    ), found
+        p.location == location and words in p.message and p.message.template
+        for p in result.problems
+    ), result.problems
 
 
 def test_an_unknown_key_of_the_rules_is_said_with_its_template() -> None:

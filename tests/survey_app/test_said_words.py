@@ -1,6 +1,7 @@
 """The computation packages' messages said Vietnamese first through the catalogue (docs/decisions
-0027, 0030): every template a package says has its Vietnamese in the app's table, each
-Vietnamese id has the template's values, and the catalogue's English is the package's own."""
+0027, 0030, 0031): every template a package says (``analysis``, ``sampling``, ``questionnaires``,
+``scoring_bridge``) has its Vietnamese in the app's table, each Vietnamese id has the template's
+values, and the catalogue's English is the package's own."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from analysis import SipasData
 from analysis.said import SaidError, say
 from sampling import SizeParams, Stratum
 from survey_app.i18n import text_in
+from survey_app.par import bridge_words
 from survey_app.planning import sampling_words
 from survey_app.results import analysis_words
 from survey_app.survey import questionnaire_words
@@ -24,6 +26,7 @@ TABLES = {
     "analysis": analysis_words.WORDS,
     "sampling": sampling_words.WORDS,
     "questionnaires": questionnaire_words.WORDS,
+    "scoring_bridge": bridge_words.WORDS,
 }
 
 

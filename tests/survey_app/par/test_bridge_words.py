@@ -1,46 +1,49 @@
 """scoring_bridge's messages said Vietnamese first through the catalogue
-(``survey_app.par.bridge_words``, docs/decisions/0027): every template has its Vietnamese, and
-the catalogue's English is the package's own."""
+(``survey_app.par.bridge_words``, docs/decisions/0027): a problem, its hint and the words inside
+them in both languages. That every template has its Vietnamese and the catalogue the package's
+English is ``tests/survey_app/test_said_words.py``'s, as for the other packages."""
 
 from __future__ import annotations
 
-import ast
-import re
+import json
 from pathlib import Path
 
-from scoring_bridge import load_catalog_text, load_rule81_text
-from scoring_bridge.problems import Problem, say
-from survey_app.i18n import text_in
-from survey_app.par.bridge_words import WORDS, translated, translated_result, vi_en_said
+from scoring_bridge import load_catalog_data, load_catalog_text, load_rule81_text
+from scoring_bridge.problems import Problem, Said, say
+from survey_app.par.bridge_words import translated, translated_result, vi_en_said
 
-PACKAGE = Path(__file__).resolve().parents[3] / "scoring_bridge"
-PLACEHOLDER = re.compile(r"%\((\w+)\)([sr])")
+CATALOGS = Path(__file__).resolve().parents[2] / "scoring_bridge" / "catalogs"
 
 
-def _templates() -> set[str]:
-    """The first argument of every ``say(…)`` in scoring_bridge (a literal, or the test fails)."""
-    found: set[str] = set()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "say":
-                first = node.args[0]
-                assert isinstance(first, ast.Constant), f"{path.name}:{node.lineno}"
-                found.add(first.value)
-    return found
-
-
-def test_every_template_scoring_bridge_says_has_its_vietnamese() -> None:
-    templates = _templates()
-    assert len(templates) > 100
-    assert sorted(templates - set(WORDS)) == [], "add their Vietnamese to bridge_words.WORDS"
-    assert sorted(set(WORDS) - templates) == [], "no longer said by scoring_bridge"
-
-
-def test_the_vietnamese_has_the_templates_values_and_the_catalogue_its_english() -> None:
-    for english, vietnamese in WORDS.items():
-        assert sorted(PLACEHOLDER.findall(vietnamese)) == sorted(PLACEHOLDER.findall(english))
-        assert vietnamese != english
-        assert text_in("en", vietnamese) == english, vietnamese
+def test_every_problem_of_a_rules_section_is_said_in_both_languages() -> None:
+    rules = {
+        "not_applicable": [{"code": "1", "when": " "}, {"code": "1.3", "units": 2}],
+        "bonus": {"cap": 0, "items": [{"code": "1.5", "name": "", "max_points": -1}, 3]},
+        "penalty": "many",
+        "adjust": "indx",
+        "clamp": {"min": "low", "max": 0, "mid": 1},
+        "classes": {"decimals": 9, "bands": [{"min_index": 50}, {"min_index": 80, "label": "x"}]},
+        "illustrative": True,
+    }
+    data = json.loads((CATALOGS / "valid" / "tiny.json").read_text(encoding="utf-8"))
+    result = translated_result(load_catalog_data(data | {"rules": rules}))
+    assert len(result.problems) > 12
+    for problem in result.problems:
+        vietnamese, english = problem.message.split(" / ")
+        assert vietnamese != english and not isinstance(problem.message, Said), problem
+    shown = {p.location: (p.message, p.hint) for p in result.problems}
+    assert shown["rules.adjust"] == (
+        "adjust 'indx' phải là 'index' (cộng vào chỉ số) hoặc 'points' (cộng vào tổng điểm) / "
+        "adjust 'indx' must be 'index' (added to the index) or 'points' (added to the points)",
+        "có phải 'index'? / did you mean 'index'?",
+    )
+    assert shown["rules.bonus.cap"][0].startswith(
+        "mức trần tổng điểm thưởng 0 phải là một số > 0 (hoặc null: không có trần) / the cap 0 "
+        "on the bonus must be"
+    )
+    assert (
+        shown["rules.clamp.mid"][0] == "khóa lạ 'mid' trong clamp / unknown key 'mid' in the clamp"
+    )
 
 
 def test_a_problem_and_its_hint_are_said_in_both_languages_with_words_inside() -> None:
