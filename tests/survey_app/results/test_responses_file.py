@@ -347,7 +347,10 @@ def test_sipas_analyze_lists_the_first_100_and_the_count(
     )
     assert lines[0] == first
     assert sum(line.startswith("lỗi / error: bad.csv: dòng") for line in lines) == 100
-    assert "lỗi / error: bad.csv: … và 200 lỗi khác / and 200 more, not listed" in lines
+    assert (
+        "lỗi / error: bad.csv: … và 200 lỗi khác, không liệt kê / … and 200 more, not listed"
+        in lines
+    )
     assert lines[-1] == "300 lỗi / 300 error(s): không ghi, không lưu gì / nothing written or saved"
     assert not (tmp_path / "x.csv").exists()
 
