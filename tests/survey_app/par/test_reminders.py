@@ -197,7 +197,7 @@ def test_the_command_previews_and_sends(
         monkeypatch.setenv(name, value)
     sent = runner.invoke(main, ["par", "remind", "--year", "2023", "--unit", "SNV"])
     assert sent.exit_code == 0, sent.output
-    assert "đã gửi / sent: 1" in sent.output
+    assert "đã gửi: 1 đơn vị, năm 2023 / sent: 1 unit(s), year 2023" in sent.output
     assert [r for r, _ in inbox.received] == [["vanthu@snv.vn"]]
     changed = runner.invoke(main, ["users", "set-email", "cb.bdt", "ketoan@bdt.vn"])
     assert changed.exit_code == 0, changed.output
