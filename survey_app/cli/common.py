@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from survey_app.i18n import vi_en
+from survey_app.i18n import N_, vi_en, vi_en_of
 
 if TYPE_CHECKING:
     from datetime import date
@@ -34,11 +34,6 @@ def make_app() -> Flask:
         return create_app()
     except ValueError as exc:  # a bad setting (e.g. SIGNAL_OPENING_HOURS)
         raise click.ClickException(vi_en("Cài đặt sai") + f": {exc}") from None
-
-
-def bilingual(vietnamese: str, english: str) -> str:
-    """``"Vietnamese / English"``: how every message of the CLI is written."""
-    return f"{vietnamese} / {english}"
 
 
 def problem_line(problem: object) -> str:
@@ -196,28 +191,30 @@ def _database_url() -> str:
         return url
 
 
-DATABASE_PROBLEMS: Sequence[tuple[tuple[str, ...], str, str]] = (
+DATABASE_PROBLEMS: Sequence[tuple[tuple[str, ...], str]] = (
     (
         ("no such table", "does not exist", "undefinedtable", "no such column"),
-        "cơ sở dữ liệu chưa được tạo hoặc chưa được nâng cấp: chạy `sipas db upgrade` "
-        "(với cùng DATABASE_URL)",
-        "the database has no tables yet or an older schema: run `sipas db upgrade` "
-        "(with the same DATABASE_URL)",
+        N_(
+            "cơ sở dữ liệu chưa được tạo hoặc chưa được nâng cấp: chạy `sipas db upgrade` "
+            "(với cùng DATABASE_URL)"
+        ),
     ),
     (
         ("unable to open database file",),
-        "không mở được tệp cơ sở dữ liệu: kiểm tra DATABASE_URL và thư mục của nó, "
-        "rồi chạy `sipas db upgrade`",
-        "cannot open the database file: check DATABASE_URL and its folder, then run "
-        "`sipas db upgrade`",
+        N_(
+            "không mở được tệp cơ sở dữ liệu: kiểm tra DATABASE_URL và thư mục của nó, "
+            "rồi chạy `sipas db upgrade`"
+        ),
     ),
     (
         ("connection refused", "could not connect", "connection failed", "timeout expired"),
-        "không kết nối được máy chủ cơ sở dữ liệu: PostgreSQL có đang chạy không? Kiểm tra "
-        "DATABASE_URL",
-        "cannot reach the database server: is PostgreSQL running? Check DATABASE_URL",
+        N_(
+            "không kết nối được máy chủ cơ sở dữ liệu: PostgreSQL có đang chạy không? Kiểm tra "
+            "DATABASE_URL"
+        ),
     ),
 )
+"""Words in a database error, and what to tell the operator then (a message id)."""
 
 
 def database_message(exc: BaseException) -> str | None:
@@ -234,11 +231,11 @@ def database_message(exc: BaseException) -> str | None:
         return None
     text = str(exc.orig or exc).lower()
     where = f" [DATABASE_URL={_database_url()}]"
-    for needles, vietnamese, english in DATABASE_PROBLEMS:
+    for needles, message in DATABASE_PROBLEMS:
         if any(needle in text for needle in needles):
-            return bilingual(vietnamese, english) + where
+            return vi_en_of(message) + where
     first = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else ""
-    return bilingual("lỗi cơ sở dữ liệu", "database error") + f": {first}{where}"
+    return vi_en("lỗi cơ sở dữ liệu") + f": {first}{where}"
 
 
 class Refusal(click.ClickException):
@@ -263,10 +260,9 @@ class SipasGroup(click.Group):
             raise Refusal(exc.message) from None
         except OSError as exc:
             if exc.filename:
-                what = bilingual("không đọc/ghi được tệp", "cannot read or write a file")
-                what += f" ({exc.filename})"
+                what = vi_en("không đọc/ghi được tệp") + f" ({exc.filename})"
             else:
-                what = bilingual("lỗi vào/ra", "input/output error")
+                what = vi_en("lỗi vào/ra")
             raise Refusal(f"{what}: {exc.strerror or exc}") from None
         except Exception as exc:
             message = database_message(exc)

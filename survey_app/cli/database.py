@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from survey_app.cli.common import make_app
+from survey_app.i18n import vi_en
 
 
 def _sqlite_folder(url: str) -> None:
@@ -48,8 +49,11 @@ def db_upgrade(revision: str) -> None:
     with app.app_context(), get_db().begin() as session:
         added = ensure_unit_types(session)
     click.echo(
-        f"cơ sở dữ liệu ở {revision}; thêm {added} loại đơn vị / database at {revision}; "
-        f"{added} unit type(s) added"
+        vi_en(
+            "cơ sở dữ liệu ở %(revision)s; thêm %(added)s loại đơn vị",
+            revision=revision,
+            added=added,
+        )
     )
 
 
@@ -60,7 +64,7 @@ def db_downgrade(revision: str) -> None:
     from survey_app.db import migrate
 
     _alembic(migrate.downgrade, make_app().config["DATABASE_URL"], revision)
-    click.echo(f"cơ sở dữ liệu ở / database at {revision}")
+    click.echo(vi_en("cơ sở dữ liệu ở %(revision)s", revision=revision))
 
 
 COMMANDS = [db]

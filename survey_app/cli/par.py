@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from survey_app.cli.common import bilingual, fail_with, make_app, round_named, unit_named
+from survey_app.cli.common import fail_with, make_app, round_named, unit_named
 from survey_app.i18n import vi_en
 
 YEAR = click.option("--year", type=int, required=True, help="the evaluation year")
@@ -138,11 +138,7 @@ def par_sipas(year: int, round_name: str | None, results: Path | None) -> None:
     from survey_app.par.year import sipas_from_round
 
     if (round_name is None) == (results is None):
-        raise click.UsageError(
-            bilingual(
-                "cho --round TÊN hoặc --results TỆP", "give either --round NAME or --results FILE"
-            )
-        )
+        raise click.UsageError(vi_en("cho --round TÊN hoặc --results TỆP"))
     if results is not None:
         figures, problems = read_sipas_results(results)
         if problems:
@@ -264,10 +260,7 @@ def score(
     from survey_app.par.report import compute, shipped_inputs
 
     if out.suffix.lower() not in (".xlsx", ".csv", ".json"):
-        raise click.ClickException(
-            bilingual("ghi ra .xlsx, .csv hoặc .json", "write .xlsx, .csv or .json")
-            + f" ({out.name})"
-        )
+        raise click.ClickException(vi_en("ghi ra .xlsx, .csv hoặc .json") + f" ({out.name})")
     if units_file is not None and points_file is not None:
         inputs = shipped_inputs(year)
     else:
@@ -289,10 +282,10 @@ def score(
         fail_with(problems, "input")
     if not inputs.units:
         raise click.ClickException(
-            bilingual(
-                f"chưa có đơn vị nào để chấm điểm năm {year}: nhập đơn vị (`sipas units import`) "
+            vi_en(
+                "chưa có đơn vị nào để chấm điểm năm %(year)s: nhập đơn vị (`sipas units import`) "
                 "hoặc cho --units TỆP",
-                f"no units to score in {year}: import units or give --units FILE",
+                year=year,
             )
         )
     try:
@@ -301,18 +294,22 @@ def score(
         fail_with(list(exc.problems), "scoring")
     if not report.scores:
         raise click.ClickException(
-            bilingual(
-                f"không có đơn vị nào được chấm năm {year}: nhập điểm (`sipas par points-import`)",
-                f"no unit could be scored in {year}: import points first",
+            vi_en(
+                "không có đơn vị nào được chấm năm %(year)s: nhập điểm (`sipas par points-import`)",
+                year=year,
             )
         )
     write_report(report, out)
     for note in report.notes:
         vietnamese, _, english = note.partition(" | ")
-        click.echo(f"ghi chú / note: {vietnamese} / {english or vietnamese}", err=True)
+        click.echo(vi_en("ghi chú") + f": {vietnamese} / {english or vietnamese}", err=True)
     click.echo(
-        f"đã chấm {len(report.ranking)} đơn vị năm {year} / {len(report.ranking)} unit(s) scored "
-        f"for {year}, written to {out}"
+        vi_en(
+            "đã chấm %(count)s đơn vị năm %(year)s, ghi vào %(out)s",
+            count=len(report.ranking),
+            year=year,
+            out=out,
+        )
     )
 
 

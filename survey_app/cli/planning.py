@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from survey_app.cli.common import bilingual, fail_with, make_app, round_named
+from survey_app.cli.common import fail_with, make_app, round_named
 from survey_app.i18n import vi_en
 
 # sampling.PLAN_METHODS, written out so that ``sipas --help`` does not load scipy (a test checks
@@ -82,8 +82,7 @@ def plan(
 
     if out.suffix.lower() not in PLAN_FORMATS:
         raise click.ClickException(
-            bilingual("mẫu được ghi ra", "the plan is written as")
-            + f" {', '.join(PLAN_FORMATS)} ({out.name})"
+            vi_en("mẫu được ghi ra %(formats)s", formats=", ".join(PLAN_FORMATS)) + f" ({out.name})"
         )
     try:
         params = SizeParams(
@@ -110,18 +109,23 @@ def plan(
             write_plan(result, out)
             save_plan(session, survey_round, parsed.strata, result, created_by="sipas plan")
     for note in result.notes:
-        click.echo(f"ghi chú / note: {_said_note(note)}", err=True)
-    saved = f"; đã lưu cho đợt / saved for round {round_name!r}" if round_name else ""
-    click.echo(
-        f"{result.method}: {result.total} câu trả lời / answers, {len(result.rows)} đơn vị / "
-        f"unit(s), ghi vào / written to {out}{saved}"
-    )
+        click.echo(vi_en("ghi chú") + f": {_said_note(note)}", err=True)
+    values = {"answers": result.total, "units": len(result.rows), "out": out}
+    if round_name:
+        summary = vi_en(
+            "%(answers)s câu trả lời, %(units)s đơn vị, ghi vào %(out)s; đã lưu cho đợt %(name)r",
+            name=round_name,
+            **values,
+        )
+    else:
+        summary = vi_en("%(answers)s câu trả lời, %(units)s đơn vị, ghi vào %(out)s", **values)
+    click.echo(f"{result.method}: {summary}")
 
 
 def _report(parsed: Any, populations: Path) -> None:
     """Print the populations file's warnings; stop with every error."""
     for warning in parsed.warnings:
-        click.echo(f"cảnh báo / warning: {populations.name}: {warning}", err=True)
+        click.echo(vi_en("cảnh báo") + f": {populations.name}: {warning}", err=True)
     if not parsed.ok:
         fail_with(parsed.errors, populations.name)
 

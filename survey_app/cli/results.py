@@ -10,13 +10,12 @@ from typing import Any
 import click
 
 from survey_app.cli.common import (
-    bilingual,
     fail_with,
     make_app,
     questionnaire_named,
     round_named,
 )
-from survey_app.i18n import N_
+from survey_app.i18n import N_, vi_en
 
 # survey_app.db.models.CHANNELS, written out so that the option's help needs no SQLAlchemy (a test
 # checks that the two agree).
@@ -123,40 +122,18 @@ def analyze(
     from survey_app.results.files import RESULT_FORMATS
 
     if (round_name is None) == (responses is None):
-        raise click.UsageError(
-            bilingual(
-                "cho --round TÊN hoặc --responses TỆP",
-                "give either --round NAME or --responses FILE",
-            )
-        )
+        raise click.UsageError(vi_en("cho --round TÊN hoặc --responses TỆP"))
     if responses is not None and questionnaire_ref is None:
-        raise click.UsageError(
-            bilingual(
-                "--responses cần --questionnaire ID@PHIÊN_BẢN",
-                "--responses needs --questionnaire ID@VERSION",
-            )
-        )
+        raise click.UsageError(vi_en("--responses cần --questionnaire ID@PHIÊN_BẢN"))
     if units_file is not None and responses is None:
-        raise click.UsageError(
-            bilingual("--units chỉ dùng với --responses", "--units goes with --responses")
-        )
+        raise click.UsageError(vi_en("--units chỉ dùng với --responses"))
     if cell_column is not None and poststratify is None:
-        raise click.UsageError(
-            bilingual("--cell cần --poststratify TỆP", "--cell needs --poststratify FILE")
-        )
+        raise click.UsageError(vi_en("--cell cần --poststratify TỆP"))
     if channels is not None and verified_only:
-        raise click.UsageError(
-            bilingual(
-                "cho --channels hoặc --verified-only, không cả hai",
-                "give --channels LIST or --verified-only, not both",
-            )
-        )
+        raise click.UsageError(vi_en("cho --channels hoặc --verified-only, không cả hai"))
     if exclude_flagged and round_name is None:
         raise click.UsageError(
-            bilingual(
-                "--exclude-flagged cần --round TÊN: tệp câu trả lời không có trạng thái rà soát",
-                "--exclude-flagged needs --round NAME: a responses file has no review state",
-            )
+            vi_en("--exclude-flagged cần --round TÊN: tệp câu trả lời không có trạng thái rà soát")
         )
     chosen: tuple[str, ...] | None = VERIFIED_CHANNELS if verified_only else None
     if channels is not None:
@@ -164,13 +141,13 @@ def analyze(
         unknown = [c for c in chosen if c not in CHANNELS]
         if unknown or not chosen:
             raise click.BadParameter(
-                f"{channels!r}: các kênh là / channels are {', '.join(CHANNELS)}",
+                f"{channels!r}: " + vi_en("các kênh là %(names)s", names=", ".join(CHANNELS)),
                 param_hint="--channels",
             )
     if out.suffix.lower() not in RESULT_FORMATS:
         raise click.ClickException(
-            bilingual("kết quả ghi ra", "results are written as")
-            + f" {', '.join(RESULT_FORMATS)} ({out.name})"
+            vi_en("kết quả ghi ra %(formats)s", formats=", ".join(RESULT_FORMATS))
+            + f" ({out.name})"
         )
     settings = dict(
         ci_method=ci_method,
@@ -217,7 +194,7 @@ def note_line(note: str) -> str:
 
     vietnamese, english = note_label(note)
     known = not vietnamese.endswith(":")  # note_label's heading for a note it has no words for
-    return "ghi chú / note: " + (f"{vietnamese} / {english}" if known else english)
+    return vi_en("ghi chú") + ": " + (f"{vietnamese} / {english}" if known else english)
 
 
 def _inputs(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from survey_app.cli.common import bilingual, round_named
+from survey_app.cli.common import round_named
 from survey_app.i18n import vi_en
 
 if TYPE_CHECKING:
@@ -42,11 +42,7 @@ def _ids(text: str) -> list[int]:
 
 def _chosen(session: Session, round_id: int, ids: str | None, flag: str | None) -> list[int]:
     if (ids is None) == (flag is None):
-        raise click.UsageError(
-            bilingual(
-                "cho --ids 1,2,3 hoặc --flag DẤU_HIỆU", "give either --ids 1,2,3 or --flag SIGNAL"
-            )
-        )
+        raise click.UsageError(vi_en("cho --ids 1,2,3 hoặc --flag DẤU_HIỆU"))
     if ids is not None:
         return _ids(ids)
     assert flag is not None

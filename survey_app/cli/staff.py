@@ -6,7 +6,8 @@ from datetime import date
 
 import click
 
-from survey_app.cli.common import bilingual, did_you_mean, make_app
+from survey_app.cli.common import did_you_mean, make_app
+from survey_app.i18n import vi_en
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -49,9 +50,7 @@ def users_create(
             if not versions:
                 codes = session.scalars(select(Unit.code).distinct())
                 raise click.ClickException(
-                    bilingual(
-                        f"không có đơn vị mã {unit_code!r}", f"no unit with code {unit_code!r}"
-                    )
+                    vi_en("không có đơn vị mã %(code)r", code=unit_code)
                     + did_you_mean(unit_code, codes)
                 )
             unit = next((u for u in versions if u.valid_on(date.today())), versions[0])
@@ -66,8 +65,17 @@ def users_create(
             target=f"user {username.strip()}",
             detail={"role": role, "unit": unit_code or ""},
         )
-    where = f", unit {unit_code}" if unit_code else ""
-    click.echo(f"đã tạo tài khoản / user {username!r} ({role}{where}) created")
+    if unit_code:
+        click.echo(
+            vi_en(
+                "đã tạo tài khoản %(name)r (%(role)s, đơn vị %(unit)s)",
+                name=username,
+                role=role,
+                unit=unit_code,
+            )
+        )
+    else:
+        click.echo(vi_en("đã tạo tài khoản %(name)r (%(role)s)", name=username, role=role))
 
 
 @users.command("set-email")
@@ -90,8 +98,7 @@ def users_set_email(username: str, email: str) -> None:
         if user is None:
             names = session.scalars(select(User.username))
             raise click.ClickException(
-                bilingual(f"không có tài khoản {username!r}", f"no user {username!r}")
-                + did_you_mean(username, names)
+                vi_en("không có tài khoản %(name)r", name=username) + did_you_mean(username, names)
             )
         try:
             set_email(user, email)
@@ -104,7 +111,7 @@ def users_set_email(username: str, email: str) -> None:
             target=f"user {user.username}",
             detail={},
         )
-    click.echo(f"đã lưu e-mail / e-mail of {username!r} set to {email.strip()!r}")
+    click.echo(vi_en("đã lưu e-mail của %(name)r: %(email)r", name=username, email=email.strip()))
 
 
 COMMANDS = [users]

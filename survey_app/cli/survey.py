@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import click
 
 from survey_app.cli.common import (
-    bilingual,
     did_you_mean,
     fail_with,
     make_app,
@@ -55,17 +54,21 @@ def units_import(file: Path, valid_from: datetime | None, supersede: bool) -> No
             if not report.ok:
                 session.rollback()
     for warning in report.warnings:
-        click.echo(f"cảnh báo / warning: {file.name}: {warning}", err=True)
+        click.echo(vi_en("cảnh báo") + f": {file.name}: {warning}", err=True)
     if not report.ok:
         for error in report.errors:
-            click.echo(f"lỗi / error: {file.name}: {error}", err=True)
+            click.echo(vi_en("lỗi") + f": {file.name}: {error}", err=True)
         click.echo(
-            f"{len(report.errors)} lỗi / error(s): không nhập gì / nothing imported", err=True
+            vi_en("%(count)s lỗi", count=len(report.errors)) + ": " + vi_en("không nhập gì"),
+            err=True,
         )
         sys.exit(1)
     click.echo(
-        f"đã nhập {report.created} đơn vị, {report.superseded} thay thế / "
-        f"{report.created} unit(s) imported, {report.superseded} superseded"
+        vi_en(
+            "đã nhập %(created)s đơn vị, %(superseded)s thay thế",
+            created=report.created,
+            superseded=report.superseded,
+        )
     )
 
 
@@ -95,7 +98,7 @@ def counters_add(unit_code: str, code: str, name: str) -> None:
             add_counter(session, unit, code, name or DEFAULT_COUNTER_NAME)
         except CounterError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"quầy / counter {code}: {short_url(app.config['BASE_URL'], code)}")
+    click.echo(vi_en("quầy %(code)s", code=code) + f": {short_url(app.config['BASE_URL'], code)}")
 
 
 # --- rounds ---------------------------------------------------------------------------------
@@ -138,9 +141,7 @@ def rounds_create(
     from survey_app.survey.rounds import RoundError, create_round
 
     if not unit_types and not unit_codes:
-        raise click.UsageError(
-            bilingual("cho --unit-type LOẠI hoặc --unit MÃ", "give --unit-type TYPE or --unit CODE")
-        )
+        raise click.UsageError(vi_en("cho --unit-type LOẠI hoặc --unit MÃ"))
     app = make_app()
     zone = app.config["DISPLAY_TIMEZONE"]
     opens_at, closes_at = _local(opens, zone), _local(closes, zone)
@@ -154,14 +155,13 @@ def rounds_create(
             and u.valid_on(opens_at.date())
         ]
         problems = [
-            bilingual(f"không có đơn vị mã {code!r}", f"unknown unit code {code!r}")
+            vi_en("không có đơn vị mã %(code)r", code=code)
             + did_you_mean(code, {u.code for u in every})
             for code in sorted(set(unit_codes) - {u.code for u in chosen})
         ]
         types = {u.unit_type.code for u in every}
         problems += [
-            bilingual(f"không có đơn vị loại {kind!r}", f"no unit of type {kind!r}")
-            + did_you_mean(kind, types)
+            vi_en("không có đơn vị loại %(kind)r", kind=kind) + did_you_mean(kind, types)
             for kind in sorted(set(unit_types) - {u.unit_type.code for u in chosen})
         ]
         if problems:
@@ -178,7 +178,9 @@ def rounds_create(
             )
         except RoundError as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(f"đợt / round {survey_round.name!r}: {len(chosen)} đơn vị / unit(s)")
+        click.echo(
+            vi_en("đợt %(name)r: %(count)s đơn vị", name=survey_round.name, count=len(chosen))
+        )
 
 
 @rounds.command("list")
@@ -205,17 +207,17 @@ def rounds_list() -> None:
             .order_by(SurveyRound.opens_at.desc(), SurveyRound.name)
         ).all()
         if not found:
-            click.echo(
-                bilingual(
-                    "chưa có đợt khảo sát nào: tạo bằng `sipas rounds create`",
-                    "no rounds yet: create one with `sipas rounds create`",
-                )
-            )
+            click.echo(vi_en("chưa có đợt khảo sát nào: tạo bằng `sipas rounds create`"))
             return
-        click.echo(
-            "tên / name\tbảng hỏi / questionnaire\tmở / opens\tđóng / closes\t"
-            "đơn vị / units\tcâu trả lời / answers"
+        header = (
+            vi_en("tên"),
+            vi_en("bảng hỏi"),
+            vi_en("mở"),
+            vi_en("đóng"),
+            vi_en("đơn vị"),
+            vi_en("câu trả lời"),
         )
+        click.echo("\t".join(header))
         for r in found:
             click.echo(
                 f"{r.name}\t{r.questionnaire_id}@{r.questionnaire_version}\t"
@@ -241,9 +243,9 @@ def questionnaire_check(file: Path) -> None:
     checked = check_upload(file.name, file.read_bytes())
     result = checked.result
     for problem in result.problems:
-        click.echo(f"lỗi / error: {problem_line(problem)}", err=True)
+        click.echo(vi_en("lỗi") + f": {problem_line(problem)}", err=True)
     for warning in result.warnings:
-        click.echo(f"cảnh báo / warning: {problem_line(warning)}", err=not result.ok)
+        click.echo(vi_en("cảnh báo") + f": {problem_line(warning)}", err=not result.ok)
     if not result.ok:
         click.echo(
             vi_en("%(count)s lỗi trong %(file)s", count=len(result.problems), file=file), err=True
@@ -299,15 +301,13 @@ def qr(round_name: str, out: Path, base_url: str | None, fmt: str) -> None:
     if base_url is not None:
         if not base_url.startswith(("http://", "https://")) or base_url[-3:] == "://":
             raise click.BadParameter(
-                bilingual(
-                    f"{base_url!r} phải là địa chỉ http(s)://…", f"{base_url!r} must be http(s)://…"
-                ),
+                vi_en("%(url)r phải là địa chỉ http(s)://…", url=base_url),
                 param_hint="--base-url",
             )
         base = base_url
     elif base_url_unset(app.config):
         raise click.ClickException(
-            vi_en_of(BASE_URL_UNSET) + " — hoặc / or: sipas qr … --base-url https://…"
+            vi_en_of(BASE_URL_UNSET) + " — " + vi_en("hoặc") + ": sipas qr … --base-url https://…"
         )
     else:
         base = app.config["BASE_URL"]
@@ -316,9 +316,9 @@ def qr(round_name: str, out: Path, base_url: str | None, fmt: str) -> None:
         found = counters_for_units(session, [u.id for u in survey_round.units])
         if not found:
             raise click.ClickException(
-                bilingual(
-                    f"đợt {round_name!r} chưa có quầy nào: thêm bằng `sipas counters add`",
-                    f"round {round_name!r} has no counters: add them with `sipas counters add`",
+                vi_en(
+                    "đợt %(name)r chưa có quầy nào: thêm bằng `sipas counters add`",
+                    name=round_name,
                 )
             )
         with click.progressbar(
@@ -339,7 +339,9 @@ def qr(round_name: str, out: Path, base_url: str | None, fmt: str) -> None:
             except QrError as exc:
                 raise click.ClickException(str(exc)) from None
     out.write_bytes(data)
-    click.echo(f"{len(found)} quầy / counter(s) ghi vào / written to {out} ({base})")
+    click.echo(
+        vi_en("%(count)s quầy ghi vào %(out)s (%(base)s)", count=len(found), out=out, base=base)
+    )
 
 
 @click.group("export")
@@ -367,10 +369,7 @@ def export_responses(round_name: str | None, out: Path, include_excluded: bool) 
 
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise click.ClickException(
-            bilingual("tệp phải có đuôi .csv hoặc .xlsx", "the file must end in .csv or .xlsx")
-            + f" ({out.name})"
-        )
+        raise click.ClickException(vi_en("tệp phải có đuôi .csv hoặc .xlsx") + f" ({out.name})")
     app = make_app()
     with app.app_context(), get_db().begin() as session:
         if round_name:
@@ -381,7 +380,7 @@ def export_responses(round_name: str | None, out: Path, include_excluded: bool) 
                     handle.write(chunk)
         else:
             write_xlsx(session, out, round_name, include_excluded=include_excluded)
-    click.echo(f"câu trả lời ghi vào / responses written to {out}")
+    click.echo(vi_en("câu trả lời ghi vào %(out)s", out=out))
 
 
 COMMANDS = [units, counters, rounds, questionnaire, qr, export_group]

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from survey_app.db import utcnow
 from survey_app.db.models import ParEvidence, Unit
+from survey_app.i18n import vi_en
 from survey_app.par.evidence_store import EvidenceStore
 
 PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
@@ -61,17 +62,24 @@ def check_upload(filename: str, data: bytes, max_bytes: int) -> str:
     """The media type of an acceptable upload; `EvidenceError` with a message otherwise."""
     name = clean_filename(filename)
     if not data:
-        raise EvidenceError(f"Tệp «{name}» rỗng. / The file is empty.")
+        raise EvidenceError(vi_en("Tệp «%(name)s» rỗng.", name=name))
     if len(data) > max_bytes:
         raise EvidenceError(
-            f"Tệp «{name}» lớn {len(data):,} byte, quá giới hạn {max_bytes:,} byte. "
-            f"/ The file is larger than {max_bytes:,} bytes."
+            vi_en(
+                "Tệp «%(name)s» lớn %(size)s byte, quá giới hạn %(limit)s byte.",
+                name=name,
+                size=f"{len(data):,}",
+                limit=f"{max_bytes:,}",
+            )
         )
     kind = media_type(data)
     if kind is None:
         raise EvidenceError(
-            f"Tệp «{name}» không phải {ACCEPTED_TEXT} (kiểm tra theo nội dung, không theo tên). "
-            f"/ Not a {ACCEPTED_TEXT} file (checked by its content)."
+            vi_en(
+                "Tệp «%(name)s» không phải %(kinds)s (kiểm tra theo nội dung, không theo tên).",
+                name=name,
+                kinds=ACCEPTED_TEXT,
+            )
         )
     return kind
 
@@ -138,10 +146,7 @@ def _replaced(session: Session, year: int, unit: Unit, upload: Upload) -> ParEvi
     current = evidence_of(session, year, unit).get(upload.code, [])
     found = next((row for row in current if row.id == upload.replaces), None)
     if found is None:
-        raise EvidenceError(
-            "Tệp cần thay không còn trên bảng của tiêu chí này. / The file to supersede is not "
-            "a current file of this sub-criterion."
-        )
+        raise EvidenceError(vi_en("Tệp cần thay không còn trên bảng của tiêu chí này."))
     return found
 
 

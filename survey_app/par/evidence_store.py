@@ -34,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app.db.models import ParEvidenceBlob
-from survey_app.i18n import vi_en
+from survey_app.i18n import N_, vi_en, vi_en_of
 
 KEY = re.compile(r"[0-9a-f]{64}")
 
@@ -140,10 +140,9 @@ class DatabaseStore:
         yield from self.session.scalars(select(ParEvidenceBlob.sha256).order_by("sha256"))
 
 
-S3_UNREACHABLE = (
-    "Không kết nối được kho lưu tài liệu S3 ({detail}); kiểm tra EVIDENCE_S3_ENDPOINT, "
-    "EVIDENCE_S3_BUCKET và quyền truy cập, rồi thử lại. / The S3 evidence store cannot be "
-    "reached ({detail}): check its settings and credentials, then try again."
+S3_UNREACHABLE = N_(
+    "Không kết nối được kho lưu tài liệu S3 (%(detail)s); kiểm tra EVIDENCE_S3_ENDPOINT, "
+    "EVIDENCE_S3_BUCKET và quyền truy cập, rồi thử lại."
 )
 
 
@@ -214,8 +213,11 @@ class S3Store:
             data = reply["Body"].read()
         if digest(data) != sha256:
             raise EvidenceStoreError(
-                f"Tệp {sha256[:12]}… trong kho S3 không đúng nội dung đã lưu. / The stored object "
-                "does not match its checksum: restore it from the backup."
+                vi_en(
+                    "Tệp %(key)s… trong kho S3 không đúng nội dung đã lưu: khôi phục từ bản sao "
+                    "lưu.",
+                    key=sha256[:12],
+                )
             )
         return data
 
@@ -252,9 +254,9 @@ def _s3_errors() -> Iterator[None]:
         yield
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "?")
-        raise EvidenceStoreError(S3_UNREACHABLE.format(detail=code)) from exc
+        raise EvidenceStoreError(vi_en_of(S3_UNREACHABLE, detail=code)) from exc
     except BotoCoreError as exc:
-        raise EvidenceStoreError(S3_UNREACHABLE.format(detail=type(exc).__name__)) from exc
+        raise EvidenceStoreError(vi_en_of(S3_UNREACHABLE, detail=type(exc).__name__)) from exc
 
 
 STORES = ("local", "database", "s3")

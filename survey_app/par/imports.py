@@ -74,9 +74,9 @@ def import_catalogs(session: Session, data: bytes, filename: str, year: int) -> 
     saved = sorted(results)
     summary = f"{len(saved)} catalog(s) for {year}"
     if dropped:
-        summary += (
-            f"; quy tắc của tỉnh ({', '.join(dropped)}) không còn: nhập khung điểm dạng JSON có "
-            "phần rules / the province rules of these types were replaced: import the JSON form"
+        summary += "; " + vi_en(
+            "quy tắc của tỉnh (%(types)s) không còn: nhập khung điểm dạng JSON có phần rules",
+            types=", ".join(dropped),
         )
     return ImportOutcome(saved=saved, summary=summary)
 

@@ -181,7 +181,7 @@ def _profile_chart(report: ScoreReport, code: str) -> str:
                 marker_color="#0b3d91",
             ),
             go.Scatter(
-                name="Trung bình cùng loại / type average",
+                name=vi_en("Trung bình cùng loại"),
                 x=[f"Lĩnh vực {a}" for a in areas],
                 y=average,
                 mode="markers",
@@ -217,14 +217,14 @@ def unit(year: int, code: str) -> ResponseReturnValue:
         try:
             if request.form.get("action") == "status":
                 set_status(session(), year, target, request.form.get("status", ""))
-                message = "Đã cập nhật trạng thái. / Status updated."
+                message = vi_en("Đã cập nhật trạng thái.")
             else:
                 audit.note(criterion=request.form.get("code", "")[:20])
                 raw = request.form.get("points", "").replace(",", ".")
                 try:
                     new = float(raw)
                 except ValueError:
-                    raise ChangeError(f"điểm ({raw!r}) phải là một số / must be a number") from None
+                    raise ChangeError(vi_en("điểm (%(raw)r) phải là một số", raw=raw)) from None
                 change_points(
                     session(),
                     year=year,
@@ -234,7 +234,7 @@ def unit(year: int, code: str) -> ResponseReturnValue:
                     reason=request.form.get("reason", ""),
                     who=current_user.username,
                 )
-                message = "Đã lưu thay đổi; xếp hạng đã được tính lại. / Saved; ranking updated."
+                message = vi_en("Đã lưu thay đổi; xếp hạng đã được tính lại.")
             session().commit()
         except ChangeError as exc:
             session().rollback()

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from survey_app.db import session
+from survey_app.i18n import vi_en
 from survey_app.par.reminders import (
     SMTP_NAMES,
     ReminderError,
@@ -68,10 +69,11 @@ def send(year: int) -> ResponseReturnValue:
         sent=len(outcome.sent), failed=len(outcome.failed), no_address=len(outcome.no_address)
     )
     session().commit()
-    done = (
-        f"Đã gửi nhắc cho {len(outcome.sent)} đơn vị; {len(outcome.no_address)} đơn vị chưa có "
-        f"e-mail; {len(outcome.failed)} lỗi. / Reminded {len(outcome.sent)} unit(s); "
-        f"{len(outcome.no_address)} without an address; {len(outcome.failed)} failed."
+    done = vi_en(
+        "Đã gửi nhắc cho %(sent)s đơn vị; %(no_address)s đơn vị chưa có e-mail; %(failed)s lỗi.",
+        sent=len(outcome.sent),
+        no_address=len(outcome.no_address),
+        failed=len(outcome.failed),
     )
     if outcome.failed:
         done += " " + "; ".join(f"{s.unit.name}: {why}" for s, why in outcome.failed)[:600]

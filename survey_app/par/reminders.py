@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from scoring_bridge.workflow import STATUS_LABELS, STEPS, Status, deadline
 from survey_app.db.models import ParStep, Unit, User
-from survey_app.i18n import vi_en
+from survey_app.i18n import N_, text_in, vi_en
 from survey_app.par.scoring import catalogs_for, year_units
 from survey_app.par.self_assessment import load_sheet, step_row
 from survey_app.staff.users import UNIT_OFFICER
@@ -255,59 +255,86 @@ def _seconds(raw: object) -> float | None:
 
 
 # --- messages -------------------------------------------------------------------------------
-def _when(standing: Standing) -> tuple[str, str]:
+def _when(standing: Standing, language: str) -> str:
+    """The sheet's deadline and the days left (or late), in ``language``."""
     due, left = standing.due, standing.days_left
     if due is None or left is None:
-        return "chưa có hạn", "no deadline"
+        return text_in(language, N_("chưa có hạn"))
     day = f"{due:%d/%m/%Y}"
     if left > 0:
-        return f"{day} (còn {left} ngày)", f"{day} ({left} days left)"
+        return text_in(language, N_("%(day)s (còn %(left)s ngày)"), day=day, left=left)
     if left == 0:
-        return f"{day} (hôm nay là ngày cuối)", f"{day} (today is the last day)"
-    return f"{day} (đã quá hạn {-left} ngày)", f"{day} ({-left} days late)"
+        return text_in(language, N_("%(day)s (hôm nay là ngày cuối)"), day=day)
+    return text_in(language, N_("%(day)s (đã quá hạn %(late)s ngày)"), day=day, late=-left)
+
+
+def _body(standing: Standing, year: int, link: str, authority: str, language: str) -> str:
+    """The reminder's text in ``language``: greeting, what is left to do, the link, the sender."""
+    unit = standing.unit
+    if standing.status == Status.RETURNED.value:
+        what = text_in(
+            language,
+            N_(
+                "Tổ thẩm định đã trả lại một số tiêu chí trong bảng tự đánh giá Chỉ số CCHC năm "
+                "%(year)s của %(unit)s để giải trình. Xin trả lời từng tiêu chí được đánh dấu (kèm "
+                "tài liệu nếu cần) và bấm «Gửi giải trình»."
+            ),
+            year=year,
+            unit=unit.name,
+        )
+    else:
+        counts = text_in(
+            language,
+            N_(
+                "Đã chấm %(scored)s/%(total)s tiêu chí; có tài liệu kiểm chứng "
+                "%(evidenced)s/%(total)s."
+            ),
+            scored=standing.scored,
+            evidenced=standing.evidenced,
+            total=standing.total,
+        )
+        what = text_in(
+            language,
+            N_(
+                "Bảng tự đánh giá Chỉ số CCHC năm %(year)s của %(unit)s chưa được gửi. %(counts)s "
+                "Hạn gửi: %(when)s."
+            ),
+            year=year,
+            unit=unit.name,
+            counts=counts,
+            when=_when(standing, language),
+        )
+    return "\n\n".join(
+        (
+            text_in(language, N_("Kính gửi %(unit)s,"), unit=unit.name),
+            what,
+            text_in(language, N_("Mở bảng tự chấm: %(link)s"), link=link),
+            text_in(
+                language,
+                N_(
+                    "Thư tự động của hệ thống SIPAS (%(authority)s, Sở Nội vụ); xin không trả lời "
+                    "thư này."
+                ),
+                authority=authority,
+            ),
+        )
+    )
 
 
 def message(
     standing: Standing, year: int, base_url: str, sender: str, authority: str
 ) -> EmailMessage:
-    """The reminder to one unit's officers: what is left to do, by when, and the sheet's link."""
+    """The reminder to one unit's officers: what is left to do, by when, and the sheet's link;
+    Vietnamese first, then English."""
     unit = standing.unit
     link = f"{base_url.rstrip('/')}/admin/par/{year}/self/{unit.code}"
-    when_vi, when_en = _when(standing)
-    counts_vi = (
-        f"Đã chấm {standing.scored}/{standing.total} tiêu chí; có tài liệu kiểm chứng "
-        f"{standing.evidenced}/{standing.total}."
-    )
-    counts_en = (
-        f"Scored {standing.scored}/{standing.total} sub-criteria; with evidence "
-        f"{standing.evidenced}/{standing.total}."
-    )
     if standing.status == Status.RETURNED.value:
-        what_vi = (
-            f"Tổ thẩm định đã trả lại một số tiêu chí trong bảng tự đánh giá Chỉ số CCHC năm "
-            f"{year} của đơn vị để giải trình. Xin trả lời từng tiêu chí được đánh dấu (kèm tài "
-            "liệu nếu cần) và bấm «Gửi giải trình»."
-        )
-        what_en = (
-            f"The appraisers returned some sub-criteria of the {year} PAR self-assessment for "
-            "explanation: answer each marked one (with files if needed) and send the explanation."
-        )
-        subject = f"Nhắc giải trình Chỉ số CCHC {year} — {unit.name} / PAR explanation reminder"
+        topic = N_("Nhắc giải trình Chỉ số CCHC %(year)s")
     else:
-        what_vi = (
-            f"Bảng tự đánh giá Chỉ số CCHC năm {year} của đơn vị chưa được gửi. {counts_vi} "
-            f"Hạn gửi: {when_vi}."
-        )
-        what_en = (
-            f"The {year} PAR self-assessment of {unit.name} has not been sent yet. {counts_en} "
-            f"Deadline: {when_en}."
-        )
-        subject = f"Nhắc hạn tự đánh giá Chỉ số CCHC {year} — {unit.name} / PAR deadline reminder"
-    body = (
-        f"Kính gửi {unit.name},\n\n{what_vi}\n\nMở bảng tự chấm: {link}\n\n"
-        f"Thư tự động của hệ thống SIPAS ({authority}, Sở Nội vụ); xin không trả lời thư này.\n\n"
-        f"---\n\nTo {unit.name},\n\n{what_en}\n\nOpen the sheet: {link}\n\n"
-        "An automatic message of the SIPAS platform; please do not reply.\n"
+        topic = N_("Nhắc hạn tự đánh giá Chỉ số CCHC %(year)s")
+    subject = f"{text_in('vi', topic, year=year)} — {unit.name} / {text_in('en', topic, year=year)}"
+    body = "\n\n---\n\n".join(
+        _body(standing, year, link, authority, language) for language in ("vi", "en")
     )
     mail = EmailMessage()
     mail["Subject"] = subject
@@ -315,7 +342,7 @@ def message(
     mail["To"] = ", ".join(standing.emails)
     mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     mail["Content-Language"] = "vi, en"
-    mail.set_content(body)
+    mail.set_content(body + "\n")
     return mail
 
 
@@ -427,13 +454,13 @@ def _send(settings: SmtpSettings, outcome: Outcome) -> list[tuple[Standing, tupl
         sent_units = {id(s) for s, _ in delivered}
         for (standing, _), _mail in pending:
             if id(standing) not in sent_units:
-                outcome.failed.append((standing, f"mất kết nối / connection lost: {exc}"))
+                outcome.failed.append((standing, vi_en("mất kết nối") + f": {exc}"))
     outcome.sent = delivered
     return delivered
 
 
 def _refusal(refused: Mapping[str, Any]) -> str:
-    return "từ chối / refused: " + ", ".join(sorted(refused))
+    return vi_en("từ chối") + ": " + ", ".join(sorted(refused))
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:

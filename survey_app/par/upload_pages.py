@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from survey_app.db import session, utcnow
 from survey_app.db.models import UnitType
+from survey_app.i18n import N_, text_in, vi_en
 from survey_app.par.imports import ImportOutcome, import_catalogs, import_points, import_rule81
 from survey_app.staff import audit
 from survey_app.staff.access import staff_blueprint
@@ -26,6 +27,9 @@ KINDS = {
     "points": ("Điểm tự chấm và điểm thẩm định", "Points"),
     "rule": ("Quy tắc tiêu chí 8.1", "8.1 rule"),
 }
+
+IMPORTED = N_("Đã nhập %(kind)s: %(summary)s.")
+"""What an upload saved: the kind of file (`KINDS`) and the summary, each in its language."""
 
 
 def _page(kind: str = "", problems: list | None = None, year: str = "", status: int = 200):  # type: ignore[no-untyped-def]
@@ -50,9 +54,9 @@ def _run(
     file = uploaded()
     problems = []
     if kind != "rule" and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
-        problems.append(located("Năm không đúng (ví dụ 2024). / Give the year, e.g. 2024."))
+        problems.append(located(vi_en("Năm không đúng (ví dụ 2024).")))
     if file is None:
-        problems.append(located("Chưa chọn tệp. / Choose a file."))
+        problems.append(located(vi_en("Chưa chọn tệp.")))
     if problems or file is None:
         return _page(kind, problems, year_text, 422)
     audit.note(target=f"file {file[0]}"[:200], kind=kind, year=year_text)
@@ -63,7 +67,9 @@ def _run(
         return _page(kind, [located(p) for p in outcome.problems], year_text, 422)
     said = _summary(db, kind, outcome, year_text)
     db.commit()
-    flash(f"Đã nhập {KINDS[kind][0].lower()}: {said}. / Imported: {outcome.summary}.", "ok")
+    vietnamese = text_in("vi", IMPORTED, kind=KINDS[kind][0].lower(), summary=said)
+    english = text_in("en", IMPORTED, kind=KINDS[kind][1].lower(), summary=outcome.summary)
+    flash(f"{vietnamese} / {english}", "ok")
     return redirect(url_for(".index"), code=303)
 
 

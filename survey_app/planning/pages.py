@@ -95,9 +95,7 @@ def _build(form: PlanForm, survey_round: SurveyRound):  # type: ignore[no-untype
     if form.errors:  # the file is not text
         return None, None
     if not text.strip():
-        form.errors.append(
-            "Chưa có tệp số hồ sơ (unit_code,population). / No populations file given."
-        )
+        form.errors.append(vi_en("Chưa có tệp số hồ sơ (unit_code,population)."))
         return None, None
     known = {u.code for u in survey_round.units}
     parsed = read_populations(text.encode("utf-8"), known, known)
@@ -193,7 +191,7 @@ def plan(round_id: int) -> ResponseReturnValue:
             save_plan(session(), survey_round, strata, preview, created_by=current_user.username)
             session().commit()
             current = saved_plan(session(), round_id)
-            saved_message = "Đã lưu kế hoạch mẫu cho đợt này. / The plan is saved."
+            saved_message = vi_en("Đã lưu kế hoạch mẫu cho đợt này.")
     status = 422 if form.errors else 200
     return render_template(
         "admin/plan.html",

@@ -13,6 +13,7 @@ from sqlalchemy import Select
 
 from survey_app.db import session
 from survey_app.db.models import AdminAuditLog
+from survey_app.i18n import vi_en
 from survey_app.staff import audit
 from survey_app.staff.access import attachment, staff_blueprint
 from survey_app.staff.audit_labels import (
@@ -45,7 +46,7 @@ def _day(name: str, errors: list[str]) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        errors.append(f"{name} ({raw!r}): ngày dạng YYYY-MM-DD / a date as YYYY-MM-DD")
+        errors.append(f"{name} ({raw!r}): " + vi_en("ngày dạng YYYY-MM-DD"))
         return None
 
 

@@ -26,6 +26,7 @@ from flask import (
 from flask import Response as FlaskResponse
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -35,6 +36,7 @@ from survey_app.config import positive_number
 from survey_app.db import session as db_session
 from survey_app.db.models import User
 from survey_app.extensions import limited_login
+from survey_app.i18n import N_, bi_text
 from survey_app.staff.users import authenticate, end_sessions
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
@@ -46,20 +48,15 @@ USER_ID = "_user_id"  # where Flask-Login keeps the logged-in account
 PASSIVE_ENDPOINTS = frozenset({"plans.progress_json"})
 """Requests a page makes by itself (the progress page's refresh): checked, but not activity."""
 
-WRONG = "Sai tên đăng nhập hoặc mật khẩu. / Wrong username or password."
-TOO_MANY = (
-    "Quá nhiều lần đăng nhập không thành công. Vui lòng thử lại sau ít phút. / "
-    "Too many failed sign-ins. Please try again in a few minutes."
-)
-EXPIRED = (
-    "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại. / "
-    "Your session has expired. Please sign in again."
-)
+WRONG = N_("Sai tên đăng nhập hoặc mật khẩu.")
+TOO_MANY = N_("Quá nhiều lần đăng nhập không thành công. Vui lòng thử lại sau ít phút.")
+EXPIRED = N_("Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.")
+"""The login page's messages (said with `bi_text` in the reader's languages)."""
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Tên đăng nhập / Username", validators=[DataRequired()])
-    password = PasswordField("Mật khẩu / Password", validators=[DataRequired()])
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired()])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired()])
 
 
 def clock() -> float:
@@ -108,7 +105,7 @@ def refused_too_often(_limit: object) -> FlaskResponse:
     The same page whatever the name typed, so it tells nothing about which accounts exist; the
     password is not even checked.
     """
-    return _login_page(LoginForm(), TOO_MANY, None, 429)
+    return _login_page(LoginForm(), bi_text(TOO_MANY), None, 429)
 
 
 def _start_session(user: User) -> None:
@@ -147,8 +144,8 @@ def login() -> ResponseReturnValue:
             target = _safe_next(request.args.get("next"))
             _start_session(user)
             return redirect(target)
-        error = WRONG
-    notice = EXPIRED if request.args.get("expired") and error is None else None
+        error = bi_text(WRONG)
+    notice = bi_text(EXPIRED) if request.args.get("expired") and error is None else None
     return _login_page(form, error, notice, 401 if error else 200)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from survey_app.db import session
 from survey_app.db.models import Unit, User
-from survey_app.i18n import vi_en
+from survey_app.i18n import N_, bi_text, vi_en
 from survey_app.staff import audit
 from survey_app.staff.access import staff_blueprint
 from survey_app.staff.users import (
@@ -30,11 +30,12 @@ from survey_app.staff.users import (
 
 bp = staff_blueprint("user_admin", __name__, "/admin/users")
 ROLE_NAMES = {
-    "admin": "Quản trị (Sở Nội vụ) / Admin",
-    "analyst": "Phân tích / Analyst",
-    "council": "Hội đồng thẩm định / Council",
-    "unit_officer": "Cán bộ đơn vị / Unit officer",
+    "admin": N_("Quản trị (Sở Nội vụ)"),
+    "analyst": N_("Phân tích"),
+    "council": N_("Hội đồng thẩm định"),
+    "unit_officer": N_("Cán bộ đơn vị"),
 }
+"""Each role's name (a message id), shown with `bi_text`."""
 
 
 def _unit(code: str) -> Unit | None:
@@ -57,7 +58,7 @@ def _page(shown_password: tuple[str, str] | None = None, status: int = 200):  # 
         "admin/users.html",
         users=db.scalars(select(User).order_by(User.username)).all(),
         roles=ROLES,
-        role_names=ROLE_NAMES,
+        role_names={role: bi_text(name) for role, name in ROLE_NAMES.items()},
         shown_password=shown_password,
     ), status
 

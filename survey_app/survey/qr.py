@@ -88,7 +88,7 @@ def qr_png(url: str, *, scale: int = 10) -> bytes:
 def qr_svg(url: str, *, scale: int = 10) -> bytes:
     """Return a standalone SVG of *url*'s QR code (white background, accessible label)."""
     _check_scale(scale)
-    label = f"Mã QR / QR code: {url}"
+    label = vi_en("Mã QR") + f": {url}"
     out = io.BytesIO()
     _make_qr(url).save(
         out,
@@ -302,7 +302,7 @@ def poster_pdf(posters: Iterable[PosterSpec], *, progress: Progress | None = Non
             )
     out = io.BytesIO()
     c = Canvas(out, pagesize=A4, invariant=1, pageCompression=1)
-    c.setTitle("SIPAS – mã QR khảo sát / survey QR posters")
+    c.setTitle("SIPAS – " + vi_en("mã QR khảo sát"))
     c.setAuthor("SIPAS")
     c.setCreator("SIPAS")
     count = 0

@@ -17,7 +17,7 @@ from questionnaires.model import Questionnaire
 from questionnaires.registry import definitions_root, shipped
 from survey_app.db import session
 from survey_app.db.models import QuestionnaireDefinition
-from survey_app.i18n import current_language
+from survey_app.i18n import current_language, vi_en
 from survey_app.staff import audit
 from survey_app.staff.access import attachment, staff_blueprint
 from survey_app.staff.uploads import accepts_uploads, located, uploaded
@@ -67,7 +67,7 @@ def upload() -> ResponseReturnValue:
     """Check an uploaded definition; keep it as a draft only when it has no problem."""
     file = uploaded()
     if file is None:
-        return _index([located("Chưa chọn tệp. / Choose a file.")], status=422)
+        return _index([located(vi_en("Chưa chọn tệp."))], status=422)
     name, data = file
     checked = check_upload(name, data)
     audit.note(target=f"file {name}"[:200], format=checked.source_format)
@@ -82,8 +82,11 @@ def upload() -> ResponseReturnValue:
         return _index([located(f"{name}: {exc}")], warnings, 422)
     db.commit()
     flash(
-        f"Tệp hợp lệ: bản nháp {row.questionnaire_id} phiên bản {row.version}. Xem trước rồi "
-        "đăng. / Valid: a draft to preview, then publish.",
+        vi_en(
+            "Tệp hợp lệ: bản nháp %(id)s phiên bản %(version)s. Xem trước rồi đăng.",
+            id=row.questionnaire_id,
+            version=row.version,
+        ),
         "ok",
     )
     return redirect(url_for(".draft", draft_id=row.id), code=303)
@@ -118,7 +121,7 @@ def _preview(questionnaire: Questionnaire) -> Response:
             minutes=minutes_to_answer(questionnaire, current_language()),
         ),
         intro=intro_without_duration(questionnaire.intro.get(current_language())),
-        notice="Bản xem trước: không gửi được. / Preview: it cannot be submitted.",
+        notice=_("Bản xem trước: không gửi được."),
         honeypot="website",
         preview=True,
     )
@@ -149,12 +152,15 @@ def publish_draft(draft_id: int) -> ResponseReturnValue:
         publish(session(), row, current_user.username)
     except QuestionnaireStoreError as exc:
         session().rollback()
-        flash(f"Chưa đăng. / Not published: {exc}", "error")
+        flash(vi_en("Chưa đăng") + f": {exc}", "error")
         return redirect(url_for(".draft", draft_id=draft_id), code=303)
     session().commit()
     flash(
-        f"Đã đăng {row.questionnaire_id} phiên bản {row.version}: có thể chọn khi tạo đợt. "
-        "/ Published: rounds may use it.",
+        vi_en(
+            "Đã đăng %(id)s phiên bản %(version)s: có thể chọn khi tạo đợt.",
+            id=row.questionnaire_id,
+            version=row.version,
+        ),
         "ok",
     )
     return redirect(url_for(".index"), code=303)
@@ -169,10 +175,10 @@ def discard_draft(draft_id: int) -> ResponseReturnValue:
         discard(session(), row)
     except QuestionnaireStoreError as exc:
         session().rollback()
-        flash(f"Không xóa được. / Not discarded: {exc}", "error")
+        flash(vi_en("Không xóa được") + f": {exc}", "error")
         return redirect(url_for(".draft", draft_id=draft_id), code=303)
     session().commit()
-    flash("Đã xóa bản nháp. / Draft discarded.", "ok")
+    flash(vi_en("Đã xóa bản nháp."), "ok")
     return redirect(url_for(".index"), code=303)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from survey_app.db import session
 from survey_app.db.models import Unit, UnitType
+from survey_app.i18n import vi_en
 from survey_app.staff import audit
 from survey_app.staff.access import staff_blueprint
 from survey_app.staff.uploads import accepts_uploads, located, uploaded
@@ -33,9 +34,9 @@ def import_file() -> ResponseReturnValue:
             try:
                 valid_from = date.fromisoformat(values["valid_from"])
             except ValueError:
-                problems.append(located("ngày hiệu lực / valid from: YYYY-MM-DD"))
+                problems.append(located(vi_en("ngày hiệu lực: YYYY-MM-DD")))
         if upload is None:
-            problems.append(located("Chưa chọn tệp. / Choose a file."))
+            problems.append(located(vi_en("Chưa chọn tệp.")))
         if not problems and upload is not None:
             db = session()
             report = import_units(
@@ -46,8 +47,11 @@ def import_file() -> ResponseReturnValue:
                 audit.note(target=f"file {upload[0]}", created=report.created)
                 db.commit()
                 flash(
-                    f"Đã nhập {report.created} đơn vị ({report.superseded} phiên bản cũ được "
-                    f"đóng). / {report.created} unit(s) imported.",
+                    vi_en(
+                        "Đã nhập %(created)s đơn vị (%(superseded)s phiên bản cũ được đóng).",
+                        created=report.created,
+                        superseded=report.superseded,
+                    ),
                     "ok",
                 )
                 return redirect(url_for("admin.units"))
@@ -81,7 +85,7 @@ def edit(unit_id: int) -> ResponseReturnValue:
         errors = edit_unit(db, unit, change)
         if not errors:
             db.commit()
-            flash(f"Đã lưu đơn vị {unit.code}. / Unit saved.", "ok")
+            flash(vi_en("Đã lưu đơn vị %(code)s.", code=unit.code), "ok")
             return redirect(url_for("admin.units"))
         db.rollback()
         values = change.__dict__

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from survey_app.csv_files import clean_text
 from survey_app.db.models import Unit, UnitType
+from survey_app.i18n import vi_en
 
 
 @dataclass(frozen=True)
@@ -40,23 +41,21 @@ def _parent(session: Session, unit: Unit, code: str, day: date) -> tuple[Unit | 
     if not code:
         return None, None
     if code == unit.code:
-        return None, "Đơn vị không thể trực thuộc chính nó. / A unit cannot be its own parent."
+        return None, vi_en("Đơn vị không thể trực thuộc chính nó.")
     found = next(
         (u for u in session.scalars(select(Unit).where(Unit.code == code)) if u.valid_on(day)),
         None,
     )
     if found is None:
-        return None, (
-            f"Không có đơn vị mã {code!r} còn hiệu lực ngày {day:%d/%m/%Y}. "
-            f"/ No unit {code!r} valid on {day}."
+        return None, vi_en(
+            "Không có đơn vị mã %(code)r còn hiệu lực ngày %(day)s.",
+            code=code,
+            day=f"{day:%d/%m/%Y}",
         )
     ancestor: Unit | None = found
     while ancestor is not None:
         if ancestor.id == unit.id:
-            return None, (
-                f"{code!r} trực thuộc đơn vị này: sẽ thành vòng lặp. / {code!r} is under this "
-                "unit: that would make a loop."
-            )
+            return None, vi_en("%(code)r trực thuộc đơn vị này: sẽ thành vòng lặp.", code=code)
         ancestor = ancestor.parent
     return found, None
 
@@ -66,22 +65,20 @@ def edit_unit(session: Session, unit: Unit, change: UnitChange) -> list[str]:
     errors: list[str] = []
     name = clean_text(change.name)
     if not name:
-        errors.append("Cần tên đơn vị. / A unit needs a name.")
+        errors.append(vi_en("Cần tên đơn vị."))
     elif len(name) > 300:
-        errors.append(f"Tên dài {len(name)} ký tự; tối đa 300. / The name is too long.")
+        errors.append(vi_en("Tên dài %(length)s ký tự; tối đa 300.", length=len(name)))
     unit_type = session.scalar(select(UnitType).where(UnitType.code == change.unit_type))
     if unit_type is None:
-        errors.append("Chọn loại đơn vị trong danh sách. / Choose a unit type from the list.")
+        errors.append(vi_en("Chọn loại đơn vị trong danh sách."))
     valid_from = _day(change.valid_from)
     if valid_from is None:
-        errors.append("Ngày bắt đầu hiệu lực không đúng (YYYY-MM-DD). / Bad start date.")
+        errors.append(vi_en("Ngày bắt đầu hiệu lực không đúng (YYYY-MM-DD)."))
     valid_to = _day(change.valid_to) if change.valid_to.strip() else None
     if change.valid_to.strip() and valid_to is None:
-        errors.append("Ngày hết hiệu lực không đúng (YYYY-MM-DD). / Bad end date.")
+        errors.append(vi_en("Ngày hết hiệu lực không đúng (YYYY-MM-DD)."))
     if valid_from and valid_to and valid_to < valid_from:
-        errors.append(
-            "Ngày hết hiệu lực trước ngày bắt đầu. / The end date is before the start date."
-        )
+        errors.append(vi_en("Ngày hết hiệu lực trước ngày bắt đầu."))
     parent = None
     if valid_from is not None:
         parent, problem = _parent(session, unit, clean_text(change.parent_code), valid_from)
@@ -95,8 +92,11 @@ def edit_unit(session: Session, unit: Unit, change: UnitChange) -> list[str]:
             other_ends = other.valid_to or date.max
             if valid_from <= other_ends and other.valid_from <= ends:
                 errors.append(
-                    f"Trùng thời gian hiệu lực với phiên bản khác của {unit.code} (từ "
-                    f"{other.valid_from:%d/%m/%Y}). / Overlaps another version of the unit."
+                    vi_en(
+                        "Trùng thời gian hiệu lực với phiên bản khác của %(code)s (từ %(day)s).",
+                        code=unit.code,
+                        day=f"{other.valid_from:%d/%m/%Y}",
+                    )
                 )
     if errors:
         return errors

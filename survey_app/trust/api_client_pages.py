@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from survey_app.db import session
 from survey_app.db.models import ApiClient
+from survey_app.i18n import vi_en
 from survey_app.staff import audit
 from survey_app.staff.access import staff_blueprint
 from survey_app.trust.api_clients import ApiClientError, all_clients, create_client, revoke_client
@@ -35,7 +36,7 @@ def new() -> ResponseReturnValue:
         client, key = create_client(session(), name)
     except ApiClientError as exc:
         session().rollback()
-        flash(f"Chưa tạo. / Not created: {exc}", "error")
+        flash(vi_en("Chưa tạo") + f": {exc}", "error")
         return redirect(url_for(".index"), code=303)
     session().commit()
     return _page((client.name, key))
@@ -50,5 +51,5 @@ def revoke(client_id: int) -> ResponseReturnValue:
     audit.note(target=f"api client {client.name}")
     revoke_client(session(), client.name)
     session().commit()
-    flash(f"Đã thu hồi khóa của {client.name}. / Key revoked.", "ok")
+    flash(vi_en("Đã thu hồi khóa của %(name)s.", name=client.name), "ok")
     return redirect(url_for(".index"), code=303)

@@ -37,6 +37,7 @@ from questionnaires.answers import ErrorCode, ParsedSubmission, error_message, p
 from questionnaires.model import ChoiceQuestion, Questionnaire
 from survey_app.db import utcnow
 from survey_app.db.models import PaperEntry, Response, SurveyRound, Unit
+from survey_app.i18n import N_, text_in, vi_en
 from survey_app.spreadsheets import csv_writer
 from survey_app.survey.questionnaire_store import questionnaire_of
 from survey_app.trust import signals
@@ -67,7 +68,7 @@ class InvalidEntry(PaperError):
     def __init__(self, errors: Mapping[str, str]) -> None:
         self.errors = dict(errors)
         listed = "; ".join(f"{field}: {message}" for field, message in self.errors.items())
-        super().__init__(f"phiếu chưa hợp lệ / the form is not valid — {listed}")
+        super().__init__(vi_en("phiếu chưa hợp lệ") + f" — {listed}")
 
 
 class AlreadyKeyed(PaperError):
@@ -79,11 +80,19 @@ class AlreadyKeyed(PaperError):
         self.entered_by = existing.entered_by
         self.entered_at = existing.entered_at
         when = local_time(existing.entered_at)
-        which = "" if existing.entry == FIRST_ENTRY else f" (lần {existing.entry} / entry 2)"
-        super().__init__(
-            f"phiếu số {existing.form_number}{which} đã được {existing.entered_by} nhập lúc {when}"
-            f" / form {existing.form_number} was already keyed by {existing.entered_by} at {when}"
-        )
+        values = {
+            "number": existing.form_number,
+            "who": existing.entered_by,
+            "when": when,
+            "entry": existing.entry,
+        }
+        if existing.entry == FIRST_ENTRY:
+            said = vi_en("phiếu số %(number)s đã được %(who)s nhập lúc %(when)s", **values)
+        else:
+            said = vi_en(
+                "phiếu số %(number)s (lần %(entry)s) đã được %(who)s nhập lúc %(when)s", **values
+            )
+        super().__init__(said)
 
 
 class NotKeyed(PaperError):
@@ -142,14 +151,34 @@ def form_values(q: Questionnaire, values: Mapping[str, str]) -> dict[str, str]:
     return form
 
 
-def keying_hint(q: Questionnaire, field: str) -> str:
-    """What may be typed in ``field`` (shown beside the box and in error messages)."""
+def _hint_in(language: str, q: Questionnaire, field: str) -> str:
+    """What may be typed in ``field``, in ``language`` ("" for a free text field)."""
     if field in q.item_ids:
-        return "1–5, 0 = không áp dụng / bỏ trống (1–5, 0 = n/a or blank)"
+        return text_in(language, N_("1–5, 0 = không áp dụng hoặc bỏ trống"))
     for question in q.choice_questions:
         if question.id == field:
-            return f"1–{len(question.options)}, để trống nếu không trả lời (blank if unanswered)"
+            return text_in(
+                language,
+                N_("1–%(count)s, để trống nếu không trả lời"),
+                count=len(question.options),
+            )
     return ""
+
+
+def keying_hint(q: Questionnaire, field: str) -> str:
+    """What may be typed in ``field`` (shown beside the box and in error messages):
+    Vietnamese / English."""
+    vietnamese = _hint_in("vi", q, field)
+    return f"{vietnamese} / {_hint_in('en', q, field)}" if vietnamese else ""
+
+
+def _refused(msgid: str, q: Questionnaire, field: str, **values: Any) -> str:
+    """``msgid`` with ``field``'s keying hint (``%(hint)s``) in each language: Vietnamese /
+    English."""
+    return " / ".join(
+        text_in(language, msgid, hint=_hint_in(language, q, field), **values)
+        for language in ("vi", "en")
+    )
 
 
 def _messages(q: Questionnaire, parsed: ParsedSubmission, raw: Mapping[str, str]) -> dict[str, str]:
@@ -162,10 +191,11 @@ def _messages(q: Questionnaire, parsed: ParsedSubmission, raw: Mapping[str, str]
                 f"{error_message(code, 'en', questionnaire=q)}"
             )
         elif code is ErrorCode.REQUIRED:
-            messages[field] = f"chưa nhập / missing — nhập {keying_hint(q, field)}"
+            messages[field] = _refused(N_("chưa nhập — nhập %(hint)s"), q, field)
         else:
-            hint = keying_hint(q, field)
-            messages[field] = f"«{typed}» không hợp lệ / is not valid — nhập {hint}"
+            messages[field] = _refused(
+                N_("«%(typed)s» không hợp lệ — nhập %(hint)s"), q, field, typed=typed
+            )
     return messages
 
 
@@ -231,7 +261,7 @@ def _flush_or_already_keyed(session: Session, round_id: int, form_number: str, e
 def _who(entered_by: str) -> str:
     who = (entered_by or "").strip()
     if not who:
-        raise PaperError("cần biết ai nhập phiếu / who keyed the form is required")
+        raise PaperError(vi_en("cần biết ai nhập phiếu"))
     return who
 
 
@@ -256,12 +286,12 @@ def key_form(
     q = questionnaire_of(survey_round)
     errors: dict[str, str] = {}
     if unit is None or unit.id not in {u.id for u in survey_round.units}:
-        errors[FIELD_UNIT] = "chọn đơn vị của đợt này / choose a unit of this round"
+        errors[FIELD_UNIT] = vi_en("chọn đơn vị của đợt này")
     number = normalise_form_number(form_number)
     if number is None:
-        errors[FIELD_FORM_NUMBER] = (
-            f"số phiếu «{(form_number or '').strip()}» không hợp lệ: chữ và số, tối đa 40 ký tự "
-            "/ not a form number: letters and digits, up to 40"
+        errors[FIELD_FORM_NUMBER] = vi_en(
+            "số phiếu «%(typed)s» không hợp lệ: chữ và số, tối đa 40 ký tự",
+            typed=(form_number or "").strip(),
         )
     try:
         parsed = check_values(q, values)
@@ -314,11 +344,14 @@ def key_second_entry(
     number = normalise_form_number(form_number) or (form_number or "").strip()
     first = entry_of(session, survey_round.id, number, FIRST_ENTRY)
     if first is None:
-        raise NotKeyed(f"phiếu số {number} chưa được nhập lần 1 / form {number} has no first entry")
+        raise NotKeyed(vi_en("phiếu số %(number)s chưa được nhập lần 1", number=number))
     if first.entered_by == who:
         raise SameKeyer(
-            f"phiếu số {number} do chính {who} nhập lần 1: lần 2 phải do người khác nhập / "
-            f"{who} keyed form {number} first: the second entry must be someone else's"
+            vi_en(
+                "phiếu số %(number)s do chính %(who)s nhập lần 1: lần 2 phải do người khác nhập",
+                number=number,
+                who=who,
+            )
         )
     if (second := entry_of(session, survey_round.id, number, SECOND_ENTRY)) is not None:
         raise AlreadyKeyed(second)
@@ -612,28 +645,23 @@ def resolve(
     who = (who or "").strip()
     reason = " ".join((reason or "").split())
     if not who:
-        raise ResolveError("cần biết ai xử lý / who resolves is required")
+        raise ResolveError(vi_en("cần biết ai xử lý"))
     if not reason:
-        raise ResolveError("cần ghi lý do / a reason is required")
+        raise ResolveError(vi_en("cần ghi lý do"))
     if len(reason) > MAX_REASON_LENGTH:
-        raise ResolveError(
-            f"lý do dài quá {MAX_REASON_LENGTH} ký tự / the reason is longer than "
-            f"{MAX_REASON_LENGTH} characters"
-        )
+        raise ResolveError(vi_en("lý do dài quá %(limit)s ký tự", limit=MAX_REASON_LENGTH))
     q = questionnaire_of(survey_round)
     try:
         kind = _kind(q, field)
     except KeyError:
-        raise ResolveError(
-            f"không có trường «{field}» / the questionnaire has no field {field!r}"
-        ) from None
+        raise ResolveError(vi_en("không có trường «%(field)s»", field=field)) from None
     number = normalise_form_number(form_number) or (form_number or "").strip()
     first = entry_of(session, survey_round.id, number, FIRST_ENTRY)
     if first is None or first.response_id is None:
-        raise NotKeyed(f"phiếu số {number} chưa được nhập / form {number} was not keyed")
+        raise NotKeyed(vi_en("phiếu số %(number)s chưa được nhập", number=number))
     response = session.get(Response, first.response_id)
     if response is None:  # cannot happen: a foreign key
-        raise NotKeyed(f"phiếu số {number} không còn câu trả lời / form {number} has no response")
+        raise NotKeyed(vi_en("phiếu số %(number)s không còn câu trả lời", number=number))
     current = {name: as_keyed(field_value(q, response, name)) for name in q.field_names}
     typed = {**current, field: value or ""}
     parsed = parse_submission(q, form_values(q, typed))

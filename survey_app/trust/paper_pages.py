@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from questionnaires.model import Questionnaire
 from survey_app.db import session
 from survey_app.db.models import PaperEntry, SurveyRound, Unit
+from survey_app.i18n import vi_en
 from survey_app.staff import audit
 from survey_app.staff.access import round_or_404, staff_blueprint
 from survey_app.trust.paper import (
@@ -214,12 +215,11 @@ def second(round_id: int, form_number: str) -> ResponseReturnValue:
             session().rollback()
             errors, status = {FIELD_FORM_NUMBER: str(exc)}, 409
     elif first is None:
-        missing = f"phiếu số {form_number} chưa được nhập lần 1 / form {form_number} is not keyed"
+        missing = vi_en("phiếu số %(number)s chưa được nhập lần 1", number=form_number)
         errors, status = {FIELD_FORM_NUMBER: missing}, 404
     elif first.entered_by == current_user.username:
         errors = {
-            FIELD_FORM_NUMBER: "bạn đã nhập lần 1 phiếu này: lần 2 phải do người khác nhập / "
-            "you keyed this form first: someone else must key it again"
+            FIELD_FORM_NUMBER: vi_en("bạn đã nhập lần 1 phiếu này: lần 2 phải do người khác nhập")
         }
         status = 409
     elif (done := entry_of(session(), round_id, form_number, SECOND_ENTRY)) is not None:
@@ -293,9 +293,7 @@ def resolve_field(round_id: int) -> ResponseReturnValue:
     found = {(d.form_number, d.field): d for d in disagreements(session(), survey_round)}
     current = found.get((form_number, field))
     if choice in ("first", "second") and current is None:
-        return _render_report(
-            survey_round, error="không có chênh lệch này / no such disagreement", status=404
-        )
+        return _render_report(survey_round, error=vi_en("không có chênh lệch này"), status=404)
     if choice == "first":
         value = as_keyed(current.first)
     elif choice == "second":
@@ -315,11 +313,7 @@ def resolve_field(round_id: int) -> ResponseReturnValue:
         session().commit()
     except (PaperError, IntegrityError) as exc:
         session().rollback()
-        message = (
-            str(exc)
-            if isinstance(exc, PaperError)
-            else "vừa có người xử lý; thử lại / resolved meanwhile; retry"
-        )
+        message = str(exc) if isinstance(exc, PaperError) else vi_en("vừa có người xử lý; thử lại")
         return _render_report(survey_round, error=f"{form_number} · {field}: {message}", status=422)
     target = url_for(".report", round_id=round_id, resolved=f"{form_number} · {field}")
     return redirect(target, code=303)

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from survey_app.db import session
 from survey_app.db.models import SurveyRound
+from survey_app.i18n import vi_en
 from survey_app.staff import audit
 from survey_app.staff.access import attachment, staff_blueprint
 from survey_app.staff.uploads import accepts_uploads, located, uploaded
@@ -40,11 +41,11 @@ def index() -> ResponseReturnValue:
         )
         file = uploaded()
         if survey_round is None:
-            problems.append(located("Chọn một đợt đang mở. / Choose an open round."))
+            problems.append(located(vi_en("Chọn một đợt đang mở.")))
         if file is None:
-            problems.append(located("Chưa chọn tệp. / Choose a file."))
+            problems.append(located(vi_en("Chưa chọn tệp.")))
         if output not in OUTPUTS:
-            problems.append(located("Chọn tệp mã hoặc phiếu in. / Choose codes or slips."))
+            problems.append(located(vi_en("Chọn tệp mã hoặc phiếu in.")))
         if not problems and survey_round is not None and file is not None:
             audit.note(target=f"round {survey_round.id}", file=file[0][:80], output=output)
             config = current_app.config

@@ -18,6 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from survey_app.i18n import vi_en
 from survey_app.survey.qr import (
     QUIET_ZONE,
     _draw_qr,
@@ -140,7 +141,7 @@ def slips_pdf(slips: Iterable[SlipSpec], *, progress: Progress | None = None) ->
     regular, bold = _register_fonts()
     out = io.BytesIO()
     c = Canvas(out, pagesize=A4, invariant=1, pageCompression=1)
-    c.setTitle("SIPAS – phiếu mã khảo sát / receipt code slips")
+    c.setTitle("SIPAS – " + vi_en("phiếu mã khảo sát"))
     c.setAuthor("SIPAS")
     c.setCreator("SIPAS")
     count = 0

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from survey_app.db import session
 from survey_app.db.models import Counter, SurveyRound, Unit
 from survey_app.db.models import Response as SurveyResponse
+from survey_app.i18n import vi_en
 from survey_app.results.pages import round_analysis
 from survey_app.staff import audit
 from survey_app.staff.access import attachment, round_or_404, staff_blueprint
@@ -195,8 +196,11 @@ def _page(
     done = request.args.get("done", "")
     message = None
     if done in ACTIONS:
-        verb = "Đã loại / excluded" if done == "exclude" else "Đã khôi phục / restored"
-        message = f"{verb}: {request.args.get('n', '0')} phiếu / answer(s)."
+        count = request.args.get("n", "0")
+        if done == "exclude":
+            message = vi_en("Đã loại: %(count)s phiếu.", count=count)
+        else:
+            message = vi_en("Đã khôi phục: %(count)s phiếu.", count=count)
     return render_template(
         "admin/review.html",
         survey_round=survey_round,
@@ -238,7 +242,7 @@ def bulk(round_id: int) -> ResponseReturnValue:
     survey_round = round_or_404(round_id)
     action = request.form.get("action", "")
     if action not in ACTIONS:
-        return _page(survey_round, "Chọn loại hoặc khôi phục. / Choose exclude or restore.", 422)
+        return _page(survey_round, vi_en("Chọn loại hoặc khôi phục."), 422)
     filters = Filters.from_values(request.form.to_dict())
     if request.form.get("all_matching"):
         rows = _rows(survey_round.id)
@@ -259,7 +263,7 @@ def bulk(round_id: int) -> ResponseReturnValue:
         except ValueError:
             ids = []
     if not ids:
-        return _page(survey_round, "Chưa chọn phiếu nào. / No answers chosen.", 422)
+        return _page(survey_round, vi_en("Chưa chọn phiếu nào."), 422)
     try:
         change = set_state(
             session(),

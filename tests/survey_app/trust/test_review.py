@@ -249,7 +249,7 @@ def test_bulk_exclude_from_the_page_needs_a_reason_then_restores(
     done = _bulk(staff, round_id, action="exclude", ids=burst, reason="cùng một người điền")
     assert done.status_code == 303
     page = staff.get(done.headers["Location"]).get_data(as_text=True)
-    assert "Đã loại / excluded: 2 phiếu" in page
+    assert "Đã loại: 2 phiếu. / Excluded: 2 answer(s)." in page
     assert "cùng một người điền" in page  # in the list and the audit trail
     assert [(e[0], e[2], e[4]) for e in _events(app)] == [
         (i, "excluded", "nv.review") for i in burst
