@@ -159,8 +159,8 @@ def _officer_emails(session: Session) -> dict[str, list[str]]:
 
 
 STEP_NAMES = {
-    "self_assessment": ("Gửi kết quả tự đánh giá", "self-assessment sent"),
-    "appraisal": ("Hoàn thành thẩm định", "appraisal complete"),
+    "self_assessment": N_("Hạn gửi kết quả tự đánh giá"),
+    "appraisal": N_("Hạn hoàn thành thẩm định"),
 }
 
 
@@ -184,7 +184,9 @@ def milestones(unit_type: str, year: int, today: date) -> list[Milestone]:
         except ValueError:
             continue
         day = rule.last_day(year)
-        found.append(Milestone(*STEP_NAMES[step], day, (day - today).days, rule.text))
+        name = STEP_NAMES[step]
+        vietnamese, english = text_in("vi", name), text_in("en", name)
+        found.append(Milestone(vietnamese, english, day, (day - today).days, rule.text))
     return found
 
 

@@ -22,20 +22,26 @@ from survey_app.staff.access import staff_blueprint
 from survey_app.staff.uploads import accepts_uploads, located, uploaded
 
 bp = accepts_uploads(staff_blueprint("par_upload", __name__, "/admin/par-files"))
-KINDS = {
-    "catalogs": ("Danh mục tiêu chí", "Criteria catalog"),
-    "points": ("Điểm tự chấm và điểm thẩm định", "Points"),
-    "rule": ("Quy tắc tiêu chí 8.1", "8.1 rule"),
+KIND_NAMES = {
+    "catalogs": N_("Danh mục tiêu chí"),
+    "points": N_("Điểm tự chấm và điểm thẩm định"),
+    "rule": N_("Quy tắc tiêu chí 8.1"),
 }
 
+
+def _kinds() -> dict[str, tuple[str, str]]:
+    """Each kind of file: (Vietnamese, English) from the catalogue."""
+    return {k: (text_in("vi", name), text_in("en", name)) for k, name in KIND_NAMES.items()}
+
+
 IMPORTED = N_("Đã nhập %(kind)s: %(summary)s.")
-"""What an upload saved: the kind of file (`KINDS`) and the summary, each in its language."""
+"""What an upload saved: the kind of file (`KIND_NAMES`) and the summary, each in its language."""
 
 
 def _page(kind: str = "", problems: list | None = None, year: str = "", status: int = 200):  # type: ignore[no-untyped-def]
     return render_template(
         "admin/par_files.html",
-        kinds=KINDS,
+        kinds=_kinds(),
         failed=kind,
         problems=problems or [],
         year=year or str(utcnow().year),
@@ -67,8 +73,8 @@ def _run(
         return _page(kind, [located(p) for p in outcome.problems], year_text, 422)
     said = _summary(db, kind, outcome, year_text)
     db.commit()
-    vietnamese = text_in("vi", IMPORTED, kind=KINDS[kind][0].lower(), summary=said)
-    english = text_in("en", IMPORTED, kind=KINDS[kind][1].lower(), summary=outcome.summary)
+    vietnamese = text_in("vi", IMPORTED, kind=_kinds()[kind][0].lower(), summary=said)
+    english = text_in("en", IMPORTED, kind=_kinds()[kind][1].lower(), summary=outcome.summary)
     flash(f"{vietnamese} / {english}", "ok")
     return redirect(url_for(".index"), code=303)
 

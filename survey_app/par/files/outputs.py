@@ -12,7 +12,7 @@ from typing import Any
 
 from scoring_bridge import Catalog, Criterion, RankRow, Rules, UnitScore, round_half_up
 from scoring_bridge.catalog import code_key
-from survey_app.i18n import vi_en
+from survey_app.i18n import N_, vi_en, vi_en_of
 from survey_app.par.files.common import NOT_APPLICABLE_CELL, _fmt, _type_name
 from survey_app.par.files.points import LeafPoints
 from survey_app.par.files.sheets import (
@@ -35,10 +35,9 @@ PREVIOUS_YEAR_NOTE = (
 )
 PREVIOUS_YEAR_CELL = "Kết quả điều tra của Bộ Nội vụ năm trước"
 NOT_RANKED = "không xếp hạng chung"
-NOTHING_SCORED = (
+NOTHING_SCORED = N_(
     "Chưa có đơn vị nào được chấm điểm: chưa có khung điểm hoặc điểm của năm này. Nhập khung "
-    "điểm và điểm (sipas par catalog-import, sipas par points-import) rồi tính lại. / "
-    "No unit scored: import the year's catalog and points, then score again."
+    "điểm và điểm (sipas par catalog-import, sipas par points-import) rồi tính lại."
 )
 
 
@@ -224,7 +223,7 @@ def _score_workbook_into(
     types = list(dict.fromkeys([c.unit_type for c in catalogs] + [r.unit_type for r in rank_rows]))
     if not types:  # nothing scored: one sheet that says so (a workbook needs a sheet)
         writer = _SheetWriter(book.create_sheet("Ghi chú"), 1, [100])
-        writer.line(NOTHING_SCORED, "title")
+        writer.line(vi_en_of(NOTHING_SCORED), "title")
         for text in notes:
             writer.line(text, "note")
         return

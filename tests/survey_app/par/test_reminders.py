@@ -224,5 +224,5 @@ def test_the_unit_sees_every_deadline_of_its_year_on_its_sheet(year_app: Flask) 
     year_app.config["PAR_TODAY"] = date(2023, 12, 10)
     officer = login_as(year_app, role="unit_officer", unit="SNV", username="nv.z")
     page = officer.get(f"/admin/par/{YEAR}/self/SNV").get_data(as_text=True)
-    assert "Gửi kết quả tự đánh giá: 15/12/2023 (còn 5 ngày)" in page
-    assert "Hoàn thành thẩm định: 14/01/2024 (còn 35 ngày)" in page
+    assert "Hạn gửi kết quả tự đánh giá: 15/12/2023 (còn 5 ngày)" in page
+    assert "Hạn hoàn thành thẩm định: 14/01/2024 (còn 35 ngày)" in page
