@@ -128,3 +128,20 @@ def login_as(
     if reply.status_code != 302:
         raise AssertionError(f"login of {name} failed: {reply.status_code}")
     return client
+
+
+def xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
+    """An ``.xlsx`` file with these sheets, each holding its rows (openpyxl), as bytes."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

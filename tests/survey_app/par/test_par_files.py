@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import Workbook, load_workbook
-from support import english_of
+from openpyxl import load_workbook
+from support import english_of, xlsx
 
 from scoring_bridge import (
     Catalog,
@@ -91,18 +91,6 @@ def sheet_values(data: bytes) -> dict[str, list[tuple[object, ...]]]:
 
 def texts(ws: Any) -> list[str]:
     return [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
-
-
-def xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        ws = book.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def points_csv(rows: list[str]) -> bytes:

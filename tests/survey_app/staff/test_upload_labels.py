@@ -5,6 +5,7 @@ and a general Vietnamese phrase before a message not yet known."""
 from __future__ import annotations
 
 import pytest
+from support import xlsx
 
 from survey_app.csv_files import read_csv
 from survey_app.staff.upload_labels import GENERAL, place, problem_text
@@ -70,7 +71,7 @@ def test_a_message_is_vietnamese_first_with_its_english_and_hint_as_the_gloss() 
 def test_a_questionnaire_problem_is_shown_vietnamese_first() -> None:
     from survey_app.survey.questionnaire_files import check_upload
 
-    checked = check_upload("form.xlsx", _workbook({"choices": [["list_name", "name"]]}))
+    checked = check_upload("form.xlsx", xlsx({"choices": [["list_name", "name"]]}))
     shown = located(checked.problems[0])
     assert shown.where == "survey"
     assert shown.message == (
@@ -84,22 +85,6 @@ def test_a_questionnaire_problem_is_shown_vietnamese_first() -> None:
         "dấu ngoặc kép) <span"
     )
     assert "(hint: write it without quotes)</span>" in hinted
-
-
-def _workbook(sheets: dict[str, list[list[object]]]) -> bytes:
-    import io
-
-    from openpyxl import Workbook
-
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def test_an_unknown_message_keeps_its_english_after_the_general_phrase() -> None:
