@@ -11,7 +11,9 @@ with ``deploy/gunicorn.conf.py`` (its defaults for this machine), it measures in
 (a) the form page's bytes (raw and gzip);
 (b) SIPAS: N simulated phones (threads, one new citizen after another: GET ``/s/<counter>``,
     POST the answers, 303) for ``--seconds`` at each concurrency: acknowledged submissions per
-    second, p50/p99 of the POST and of the whole submission;
+    second, p50/p99 of the POST and of the whole submission; then the same with
+    ``CITIZEN_FAST_PATH=off`` (every request through Flask: the baseline of the citizen's fast
+    path, docs/decisions/0033) unless ``--no-flask-baseline``;
 (c) the floor: a minimal Flask app (:func:`minimal_app`) under the same gunicorn settings whose
     one endpoint takes the same form and does one INSERT into the same ``responses`` table of the
     same database, then 303: INSERTs per second and p50/p99, and the ratio to (b), per
@@ -250,6 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", default="50,200", help="concurrencies (50,200)")
     parser.add_argument("--seconds", type=float, default=20, help="measured seconds per run")
     parser.add_argument("--responses", type=int, default=1_000_000, help="for (d); 0 skips it")
+    parser.add_argument(
+        "--no-flask-baseline",
+        dest="flask_baseline",
+        action="store_false",
+        help="skip SIPAS with CITIZEN_FAST_PATH=off (every request through Flask)",
+    )
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",") if c.strip()]
     workers = os.environ.get("GUNICORN_WORKERS") or str(harness.default_workers())
@@ -275,27 +283,33 @@ def main(argv: list[str] | None = None) -> int:
         print()
         rows: dict[int, dict[str, object]] = {c: {} for c in levels}
 
-        sipas = harness.Server("sipas", workdir, env)
-        sipas.start()
-        raw, gz = form_bytes(sipas.address, counters[0])
-        print(f"(a) form page /s/{counters[0]}: {raw:,} B raw, {gz:,} B gzip")
-        for clients in levels:
-            empty_responses(url)
-            acks, posts, whole, cpu, others = sipas_run(
-                sipas.address, counters, clients, args.seconds
-            )
-            rows[clients]["sipas"] = (acks / args.seconds, posts, whole, cpu, others)
-            report.check(
-                f"SIPAS, {clients} phones: every GET 200, every POST 303", not others, others or ""
-            )
-            print(
-                f"(b) SIPAS, {clients} phones: {acks / args.seconds:,.1f} submissions/s; POST p50 "
-                f"{ms(posts, 50)} ms, p99 {ms(posts, 99)} ms; whole submission p50 "
-                f"{ms(whole, 50)} ms, p99 {ms(whole, 99)} ms; client CPU "
-                f"{cpu / args.seconds:.0%} of a core"
-                + (f"; other answers {others}" if others else "")
-            )
-        sipas.stop()
+        kinds = [("sipas", "SIPAS", env)]
+        if args.flask_baseline:
+            kinds.append(("flask", "SIPAS through Flask", env | {"CITIZEN_FAST_PATH": "off"}))
+        for kind, label, kind_env in kinds:
+            server = harness.Server(kind, workdir, kind_env)
+            server.start()
+            raw, gz = form_bytes(server.address, counters[0])
+            print(f"(a) {label}: form page /s/{counters[0]}: {raw:,} B raw, {gz:,} B gzip")
+            for clients in levels:
+                empty_responses(url)
+                acks, posts, whole, cpu, others = sipas_run(
+                    server.address, counters, clients, args.seconds
+                )
+                rows[clients][kind] = (acks / args.seconds, posts, whole, cpu, others)
+                report.check(
+                    f"{label}, {clients} phones: every GET 200, every POST 303",
+                    not others,
+                    others or "",
+                )
+                print(
+                    f"(b) {label}, {clients} phones: {acks / args.seconds:,.1f} submissions/s; "
+                    f"POST p50 {ms(posts, 50)} ms, p99 {ms(posts, 99)} ms; whole submission p50 "
+                    f"{ms(whole, 50)} ms, p99 {ms(whole, 99)} ms; client CPU "
+                    f"{cpu / args.seconds:.0%} of a core"
+                    + (f"; other answers {others}" if others else "")
+                )
+            server.stop()
 
         import psycopg
 
@@ -323,19 +337,20 @@ def main(argv: list[str] | None = None) -> int:
         minimal.stop()
 
         print()
-        print("| clients | SIPAS submissions/s | SIPAS POST p50 / p99 | whole submission p50 / p99 "
+        print("| clients | SIPAS | submissions/s | POST p50 / p99 | whole submission p50 / p99 "
               "| bare INSERT/s | bare INSERT p50 / p99 | bare ÷ SIPAS, per submission "
               "(per request) |")  # fmt: skip
-        print("|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|")
         for clients in levels:
-            s_rate, posts, whole, _, _ = rows[clients]["sipas"]  # type: ignore[misc]
             m_rate, seconds, _, _ = rows[clients]["minimal"]  # type: ignore[misc]
-            print(
-                f"| {clients} | {s_rate:,.0f} | {ms(posts, 50)} / {ms(posts, 99)} ms | "
-                f"{ms(whole, 50)} / {ms(whole, 99)} ms | {m_rate:,.0f} | "
-                f"{ms(seconds, 50)} / {ms(seconds, 99)} ms | {m_rate / s_rate:.1f}× "
-                f"({m_rate / (2 * s_rate):.1f}×) |"
-            )
+            for kind, label, _env in kinds:
+                s_rate, posts, whole, _, _ = rows[clients][kind]  # type: ignore[misc]
+                print(
+                    f"| {clients} | {label} | {s_rate:,.0f} | {ms(posts, 50)} / {ms(posts, 99)} ms "
+                    f"| {ms(whole, 50)} / {ms(whole, 99)} ms | {m_rate:,.0f} | "
+                    f"{ms(seconds, 50)} / {ms(seconds, 99)} ms | {m_rate / s_rate:.1f}× "
+                    f"({m_rate / (2 * s_rate):.1f}×) |"
+                )
         if args.responses:
             generated, median, result_rows = analysis_million(args.responses)
             print()

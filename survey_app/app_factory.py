@@ -35,6 +35,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     check_evidence_settings(app.config)  # a wrong store stops the start with its name
 
+    from survey_app.citizen import fast_path
+
+    fast_path.wrap(app)  # the citizen's common requests, behind the proxy fix below
     proxies = int(app.config["TRUSTED_PROXIES"] or 0)
     if proxies > 0:  # behind nginx: rate limits must see the phone's address, not the proxy's
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]

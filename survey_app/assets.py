@@ -41,11 +41,12 @@ def asset_hash(filename: str) -> str | None:
     return _digest(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-def file_stamp(filename: str) -> tuple[int, int] | None:
+def file_stamp(filename: str, app: Flask | None = None) -> tuple[int, int] | None:
     """(modification time in ns, size) of the static file ``filename`` (one ``stat``), None when
     it is missing: a page that links the file and is kept ready-made is kept under this stamp,
-    as `asset_hash` keeps the file's hash (``filename`` is the program's, never a visitor's)."""
-    folder = current_app.static_folder
+    as `asset_hash` keeps the file's hash (``filename`` is the program's, never a visitor's).
+    ``app``: the current app unless given."""
+    folder = (app or current_app).static_folder
     if folder is None:
         return None
     try:

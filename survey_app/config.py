@@ -84,6 +84,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVIDENCE_S3_ENDPOINT", None, "S3-compatible endpoint URL; empty: AWS S3"),
     Setting("EVIDENCE_S3_REGION", None, "the bucket's region, when the service needs one"),
     Setting("EVIDENCE_S3_PREFIX", "evidence/", "start of every evidence object's key"),
+    Setting(
+        "CITIZEN_FAST_PATH",
+        "on",
+        "on: a counter's plain form and its valid answers skip Flask's request machinery; off: "
+        "every request goes through Flask (same pages, slower)",
+    ),
     Setting("SMTP_HOST", None, "mail server of PAR reminders; empty: no e-mail"),
     Setting("SMTP_PORT", "587", "its port (587 STARTTLS, 465 TLS, 25 none)"),
     Setting("SMTP_USER", None, "login at the mail server, if it needs one"),
@@ -92,6 +98,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_TLS", "starttls", "starttls, ssl (implicit TLS) or none"),
     Setting("SMTP_TIMEOUT", "20", "seconds to wait for the mail server"),
 )
+
+
+OFF = ("off", "0", "false", "no")
+"""A switch given one of these is off."""
 
 
 def sqlite_url(path: Path | str) -> str:
@@ -111,6 +121,7 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, object]:
     values["MAX_CONTENT_LENGTH"] = int(str(values["MAX_CONTENT_LENGTH"]))
     values["MAX_UPLOAD_LENGTH"] = int(str(values["MAX_UPLOAD_LENGTH"]))
     values["RECEIPT_CODE_DAYS"] = int(str(values["RECEIPT_CODE_DAYS"]))
+    values["CITIZEN_FAST_PATH"] = str(values["CITIZEN_FAST_PATH"]).strip().lower() not in OFF
     return values
 
 

@@ -137,9 +137,30 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
 
 
+SUBMISSION_COUNTS = "sipas_submission_counts"
+COUNTED = "sipas.submission_counted"
+"""WSGI environ key: this POST was counted already (``citizen.fast_path``), with this verdict."""
+
+
+def submission_allowed(
+    app: Flask, environ: dict[str, Any], form_session: str, address: str
+) -> bool:
+    """Count one citizen's POST against both submission limits (once per request: the verdict is
+    kept in ``environ`` for the view that answers it); False when one limit is over."""
+    verdict = environ.get(COUNTED)
+    if verdict is None:
+        verdict = not app.config.get("RATELIMIT_ENABLED", True) or app.extensions[
+            SUBMISSION_COUNTS
+        ].hit(
+            (str(app.config["SUBMIT_LIMIT_PER_FORM"]), form_session),
+            (str(app.config["SUBMIT_LIMIT_PER_ADDRESS"]), address or "unknown"),
+        )
+        environ[COUNTED] = verdict
+    return bool(verdict)
+
+
 def _limit_submissions(
     app: Flask,
-    counts: SubmissionLimits,
     on_breach: Callable[[RequestLimit], Response | None],
     view: Callable[..., Any],
 ) -> Callable[..., Any]:
@@ -147,14 +168,8 @@ def _limit_submissions(
 
     @functools.wraps(view)
     def limited(*args: Any, **kwargs: Any) -> Any:
-        enabled = app.config.get("RATELIMIT_ENABLED", True)  # Flask-Limiter's own switch
-        if (
-            enabled
-            and request.method == "POST"
-            and not counts.hit(
-                (str(app.config["SUBMIT_LIMIT_PER_FORM"]), form_session_key()),
-                (str(app.config["SUBMIT_LIMIT_PER_ADDRESS"]), get_remote_address() or "unknown"),
-            )
+        if request.method == "POST" and not submission_allowed(
+            app, request.environ, form_session_key(), get_remote_address()
         ):
             refused = on_breach(None)  # type: ignore[arg-type]
             if refused is None:
@@ -190,10 +205,9 @@ def init_limits(
         if hasattr(view, SUBMIT_BREACH)
     }
     counts = SubmissionLimits(app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions[SUBMISSION_COUNTS] = counts
     for endpoint, breach in limited.items():
-        app.view_functions[endpoint] = _limit_submissions(
-            app, counts, breach, app.view_functions[endpoint]
-        )
+        app.view_functions[endpoint] = _limit_submissions(app, breach, app.view_functions[endpoint])
     own_limits = frozenset(limited)
 
     @limiter.request_filter

@@ -31,7 +31,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
@@ -153,16 +153,21 @@ def save(html: str) -> SavedPage:
 
 
 def page_key(
-    questionnaire_id: str, questionnaire_version: int, language: str, with_counter: bool
+    questionnaire_id: str,
+    questionnaire_version: int,
+    language: str,
+    with_counter: bool,
+    app: Flask | None = None,
 ) -> PageKey:
-    """The key of a plain form for this request's app."""
+    """The key of a plain form for ``app`` (this request's app unless given)."""
+    app = app or current_app
     return PageKey(
         questionnaire_id,
         questionnaire_version,
         language,
         with_counter,
-        str(current_app.config.get("ISSUING_AUTHORITY", "")),
-        (file_stamp("citizen.css"), file_stamp("citizen.js")),
+        str(app.config.get("ISSUING_AUTHORITY", "")),
+        (file_stamp("citizen.css", app), file_stamp("citizen.js", app)),
     )
 
 
@@ -182,6 +187,11 @@ def saved_page(
             pages.pop(next(iter(pages)), None)
         pages[key] = page
     return page
+
+
+def kept_page(app: Flask, key: PageKey) -> SavedPage | None:
+    """The saved page of ``key`` when ``app`` has made it already (None: not yet)."""
+    return app.extensions.get(_PAGES, {}).get(key)
 
 
 def slot_values(ticket: str, unit_name: str, counter_name: str | None) -> dict[int, str]:

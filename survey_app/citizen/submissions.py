@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -133,26 +133,17 @@ def _insert(dialect: str):  # type: ignore[no-untyped-def]
     return statement
 
 
-def store_response(
-    session: Session,
+def response_values(
     *,
     ticket: FormTicket,
     target: FormTarget,
     parsed: ParsedSubmission,
     language: str,
-    device: str | None = None,
+    device: str | None,
     config: Mapping[str, Any],
-) -> tuple[Response, bool]:
-    """Commit one response; returns it and whether it is new (False: a resend of a stored one).
-
-    One ``INSERT … ON CONFLICT (submission_id) DO NOTHING``: a resend inserts nothing and is told
-    so by the database, no error and no rollback. The signals that look at this answer alone
-    (thresholds from ``config``: the app's settings) are computed before, without a query; the
-    ones that compare answers (burst, repeated device) are left to the periodic scan
-    (``survey_app.trust.signals.scan_new``, docs/decisions/0015). Nothing else is written in this
-    transaction: a receipt code is marked used beforehand, in a transaction of its own
-    (``survey_app.trust.receipts.claim_code``, docs/decisions/0009).
-    """
+) -> dict[str, Any]:
+    """The columns of one response, its own signals included (thresholds from ``config``: the
+    app's settings; computed without a query)."""
     now = utcnow()
     values: dict[str, Any] = {
         "submission_id": ticket.nonce,
@@ -172,8 +163,46 @@ def store_response(
         "device_hash": device,
     }
     flags = signals.safely_own_flags(values, target.unit.code, config)
-    values |= {"flags": flags, "state": signals.state_for("received", flags)}
-    new_id = session.execute(_insert(session.get_bind().dialect.name), values).scalar_one_or_none()
+    return values | {"flags": flags, "state": signals.state_for("received", flags)}
+
+
+def insert_response(connection: Session | Connection, values: Mapping[str, Any]) -> int | None:
+    """``INSERT … ON CONFLICT (submission_id) DO NOTHING``: the new row's id, or None when a
+    response with this submission id is stored already (not committed here)."""
+    bind = connection if isinstance(connection, Connection) else connection.get_bind()
+    statement = _insert(bind.dialect.name)
+    return connection.execute(statement, dict(values)).scalar_one_or_none()
+
+
+def store_response(
+    session: Session,
+    *,
+    ticket: FormTicket,
+    target: FormTarget,
+    parsed: ParsedSubmission,
+    language: str,
+    device: str | None = None,
+    config: Mapping[str, Any],
+) -> tuple[Response, bool]:
+    """Commit one response; returns it and whether it is new (False: a resend of a stored one).
+
+    One ``INSERT … ON CONFLICT (submission_id) DO NOTHING``: a resend inserts nothing and is told
+    so by the database, no error and no rollback. The signals that look at this answer alone
+    are computed before, without a query (`response_values`); the ones that compare answers
+    (burst, repeated device) are left to the periodic scan (``survey_app.trust.signals.scan_new``,
+    docs/decisions/0015). Nothing else is written in this transaction: a receipt code is marked
+    used beforehand, in a transaction of its own (``survey_app.trust.receipts.claim_code``,
+    docs/decisions/0009).
+    """
+    values = response_values(
+        ticket=ticket,
+        target=target,
+        parsed=parsed,
+        language=language,
+        device=device,
+        config=config,
+    )
+    new_id = insert_response(session, values)
     if new_id is None:  # a resend: the first one is stored
         session.rollback()
         existing = session.scalar(select(Response).where(Response.submission_id == ticket.nonce))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Connection, event, insert, select, update
 from sqlalchemy.orm import Session, UOWTransaction
 
 from survey_app.db.models import CacheVersion
@@ -63,7 +63,7 @@ _TABLE = CacheVersion.__table__
 _READ = select(_TABLE.c.version).where(_TABLE.c.id == 1)
 
 
-def read(session: Session) -> int:
+def read(session: Session | Connection) -> int:
     """The current version (0 when the row is missing, e.g. before the migration)."""
     return session.scalar(_READ) or 0
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, g
 from sqlalchemy import select
@@ -113,15 +114,21 @@ class Snapshot:
 _KEY = "sipas_rows_cache"
 
 
-def current(session: Session) -> Snapshot:
-    """This process's rows at the database's current cache version (read once per request)."""
-    if _KEY in g:
-        return g.get(_KEY)
-    version = cache_version.read(session)
-    holder = current_app.extensions.setdefault(_KEY, {})
+def at_version(extensions: dict[str, Any], version: int) -> Snapshot:
+    """The app's rows (``extensions``: its ``app.extensions``) at cache version ``version``: the
+    kept ones when they were read at it, else a new empty snapshot that replaces them."""
+    holder = extensions.setdefault(_KEY, {})
     snapshot = holder.get("snapshot")
     if snapshot is None or snapshot.version != version:
         snapshot = Snapshot(version)
         holder["snapshot"] = snapshot
+    return snapshot
+
+
+def current(session: Session) -> Snapshot:
+    """This process's rows at the database's current cache version (read once per request)."""
+    if _KEY in g:
+        return g.get(_KEY)
+    snapshot = at_version(current_app.extensions, cache_version.read(session))
     g.setdefault(_KEY, snapshot)
     return snapshot
