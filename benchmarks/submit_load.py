@@ -17,7 +17,8 @@ with ``deploy/gunicorn.conf.py`` (its defaults for this machine), it measures in
 (c) the floor: a minimal Flask app (:func:`minimal_app`) under the same gunicorn settings whose
     one endpoint takes the same form and does one INSERT into the same ``responses`` table of the
     same database, then 303: INSERTs per second and p50/p99, and the ratio to (b), per
-    submission and per request (a SIPAS submission is two requests: the form, then the POST);
+    submission and per request (a SIPAS submission is two requests: the form, then the POST),
+    and the CPU the gunicorn workers used per acknowledged submission and per bare INSERT;
 (d) ``sipas analyze``'s computation on 1,000,000 responses (``benchmarks/analysis_million.py``'s
     generator and ``analysis.analyze_sipas``; the median of three runs).
 
@@ -128,8 +129,11 @@ class Inserters:
                 else:
                     self.bad[str(status)] = self.bad.get(str(status), 0) + 1
 
-    def run(self, seconds: float) -> tuple[int, list[float], float, dict[str, int]]:
-        """(INSERTs acknowledged, their latencies, client CPU seconds, failures) after warm-up."""
+    def run(
+        self, seconds: float, server: harness.Server
+    ) -> tuple[int, list[float], float, dict[str, int], float]:
+        """(INSERTs acknowledged, their latencies, client CPU seconds, failures, the server's
+        workers' CPU seconds) after warm-up."""
         threads = [
             threading.Thread(target=self._client, args=(n,), daemon=True)
             for n in range(self.clients)
@@ -139,38 +143,54 @@ class Inserters:
         time.sleep(WARM_UP)
         with self.lock:
             self.seconds.clear()
-        cpu = time.process_time()
+        cpu, server_cpu = time.process_time(), workers_cpu(server)
         time.sleep(seconds)
         with self.lock:
             done = list(self.seconds)
-        cpu = time.process_time() - cpu
+        cpu, server_cpu = time.process_time() - cpu, workers_cpu(server) - server_cpu
         self.stopping.set()
         for thread in threads:
             thread.join(40)
-        return len(done), done, cpu, self.bad
+        return len(done), done, cpu, self.bad, server_cpu
 
 
 def sipas_run(
-    address: tuple[str, int], counters: list[str], clients: int, seconds: float
-) -> tuple[int, list[float], list[float], float, dict[str, int]]:
+    server: harness.Server, counters: list[str], clients: int, seconds: float
+) -> tuple[int, list[float], list[float], float, dict[str, int], float]:
     """(submissions acknowledged, POST latencies, whole-submission latencies, client CPU, other
-    answers) after a warm-up."""
-    crowd = harness.Crowd([address], counters, clients).start()
+    answers, the server's workers' CPU) after a warm-up."""
+    crowd = harness.Crowd([server.address], counters, clients).start()
     time.sleep(WARM_UP)
     tally = crowd.tally
     with tally.lock:
         acks0, post0, whole0 = len(tally.acks), len(tally.post_seconds), len(tally.submit_seconds)
-    cpu = time.process_time()
+    cpu, server_cpu = time.process_time(), workers_cpu(server)
     time.sleep(seconds)
     with tally.lock:
         acks = len(tally.acks) - acks0
         posts = tally.post_seconds[post0:]
         whole = tally.submit_seconds[whole0:]
-    cpu = time.process_time() - cpu
+    cpu, server_cpu = time.process_time() - cpu, workers_cpu(server) - server_cpu
     crowd.stop()
     others = {k: n for k, n in tally.statuses.items() if k not in ("GET 200", "POST 303")}
     others.update(tally.errors)
-    return acks, posts, whole, cpu, others
+    return acks, posts, whole, cpu, others, server_cpu
+
+
+def workers_cpu(server: harness.Server) -> float:
+    """CPU seconds (user + system) used so far by the server's gunicorn workers: the living
+    ones' own, plus what the master collected of those it replaced (``max_requests``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def times(pid: int, first: int) -> int:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return int(fields[first]) + int(fields[first + 1])
+        return 0
+
+    living = sum(times(pid, 11) for pid in server.worker_pids())  # utime, stime
+    reaped = times(server.proc.pid, 13) if server.proc else 0  # cutime, cstime of the master
+    return (living + reaped) / ticks
 
 
 def empty_responses(url: str) -> None:
@@ -293,10 +313,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"(a) {label}: form page /s/{counters[0]}: {raw:,} B raw, {gz:,} B gzip")
             for clients in levels:
                 empty_responses(url)
-                acks, posts, whole, cpu, others = sipas_run(
-                    server.address, counters, clients, args.seconds
+                acks, posts, whole, cpu, others, server_cpu = sipas_run(
+                    server, counters, clients, args.seconds
                 )
-                rows[clients][kind] = (acks / args.seconds, posts, whole, cpu, others)
+                rows[clients][kind] = (acks / args.seconds, posts, whole, server_cpu / acks)
                 report.check(
                     f"{label}, {clients} phones: every GET 200, every POST 303",
                     not others,
@@ -306,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"(b) {label}, {clients} phones: {acks / args.seconds:,.1f} submissions/s; "
                     f"POST p50 {ms(posts, 50)} ms, p99 {ms(posts, 99)} ms; whole submission p50 "
                     f"{ms(whole, 50)} ms, p99 {ms(whole, 99)} ms; client CPU "
-                    f"{cpu / args.seconds:.0%} of a core"
+                    f"{cpu / args.seconds:.0%} of a core; server CPU "
+                    f"{server_cpu / acks * 1000:.2f} ms per submission"
                     + (f"; other answers {others}" if others else "")
                 )
             server.stop()
@@ -326,30 +347,34 @@ def main(argv: list[str] | None = None) -> int:
         minimal.start()
         for clients in levels:
             empty_responses(url)
-            done, seconds, cpu, bad = Inserters(minimal.address, clients, targets).run(args.seconds)
-            rows[clients]["minimal"] = (done / args.seconds, seconds, cpu, bad)
+            inserters = Inserters(minimal.address, clients, targets)
+            done, seconds, cpu, bad, server_cpu = inserters.run(args.seconds, minimal)
+            rows[clients]["minimal"] = (done / args.seconds, seconds, server_cpu / done)
             report.check(f"minimal app, {clients} clients: every POST 303", not bad, bad or "")
             print(
                 f"(c) minimal INSERT app, {clients} clients: {done / args.seconds:,.1f} INSERTs/s; "
                 f"p50 {ms(seconds, 50)} ms, p99 {ms(seconds, 99)} ms; client CPU "
-                f"{cpu / args.seconds:.0%} of a core" + (f"; failures {bad}" if bad else "")
+                f"{cpu / args.seconds:.0%} of a core; server CPU "
+                f"{server_cpu / done * 1000:.2f} ms per INSERT"
+                + (f"; failures {bad}" if bad else "")
             )
         minimal.stop()
 
         print()
         print("| clients | SIPAS | submissions/s | POST p50 / p99 | whole submission p50 / p99 "
               "| bare INSERT/s | bare INSERT p50 / p99 | bare ÷ SIPAS, per submission "
-              "(per request) |")  # fmt: skip
-        print("|---|---|---|---|---|---|---|---|")
+              "(per request) | app CPU per submission ÷ per bare INSERT |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|---|---|")
         for clients in levels:
-            m_rate, seconds, _, _ = rows[clients]["minimal"]  # type: ignore[misc]
+            m_rate, seconds, m_cpu = rows[clients]["minimal"]  # type: ignore[misc]
             for kind, label, _env in kinds:
-                s_rate, posts, whole, _, _ = rows[clients][kind]  # type: ignore[misc]
+                s_rate, posts, whole, s_cpu = rows[clients][kind]  # type: ignore[misc]
                 print(
                     f"| {clients} | {label} | {s_rate:,.0f} | {ms(posts, 50)} / {ms(posts, 99)} ms "
                     f"| {ms(whole, 50)} / {ms(whole, 99)} ms | {m_rate:,.0f} | "
                     f"{ms(seconds, 50)} / {ms(seconds, 99)} ms | {m_rate / s_rate:.1f}× "
-                    f"({m_rate / (2 * s_rate):.1f}×) |"
+                    f"({m_rate / (2 * s_rate):.1f}×) | {s_cpu * 1000:.2f} ÷ {m_cpu * 1000:.2f} ms "
+                    f"= {s_cpu / m_cpu:.1f}× |"
                 )
         if args.responses:
             generated, median, result_rows = analysis_million(args.responses)

@@ -12,7 +12,7 @@ below only shape the server. Every one has a default that suits a 2-core machine
 | GUNICORN_THREADS | 4 | threads per worker (gthread): requests waiting on PostgreSQL |
 | GUNICORN_TIMEOUT | 30 | seconds before a stuck worker is killed and replaced |
 | GUNICORN_ACCESSLOG | ``-`` (stdout, i.e. the journal) | access log file; empty: none |
-| GUNICORN_MAX_REQUESTS | 5000 | a worker is replaced after this many requests (0: never) |
+| GUNICORN_MAX_REQUESTS | 50000 | a worker is replaced after this many requests (0: never) |
 
 Behind nginx set the app's ``TRUSTED_PROXIES=1`` (README, "Settings") so rate limits see the
 phone's address from ``X-Forwarded-For`` instead of the proxy's; only when every request comes
@@ -77,7 +77,9 @@ threads = _int("GUNICORN_THREADS", 4)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30  # on SIGTERM (systemctl stop/restart) running requests finish first
 keepalive = 5
-max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
+# a new worker costs ~1.3 s of CPU (the app's start) and refills its caches: at 5,000 a busy
+# server spent a tenth of a core on replacements (benchmarks/submit_load.py)
+max_requests = _int("GUNICORN_MAX_REQUESTS", 50000)
 max_requests_jitter = max_requests // 10
 backlog = 2048
 # the app is imported in each worker, never in the master: no database connection or pool is

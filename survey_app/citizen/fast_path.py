@@ -34,7 +34,6 @@ from urllib.parse import parse_qsl
 
 from flask import Flask
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import Connection
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import dump_cookie, parse_cookie
 from werkzeug.utils import redirect
@@ -42,16 +41,15 @@ from werkzeug.utils import redirect
 from questionnaires.answers import parse_submission
 from questionnaires.model import Questionnaire
 from survey_app import security
-from survey_app.citizen import form_page
+from survey_app.citizen import fast_database, form_page
+from survey_app.citizen.fast_database import Statements
 from survey_app.citizen.submissions import (
     FormTarget,
     device_hash,
-    insert_response,
     issue_ticket,
     read_ticket,
     response_values,
 )
-from survey_app.db import cache_version
 from survey_app.extensions import submission_allowed
 from survey_app.i18n import COOKIE as LANGUAGE_COOKIE
 from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -123,15 +121,17 @@ class FastPath:
         body = None
         if environ["REQUEST_METHOD"] == "POST" and (body := self._body(environ)) is None:
             return HANDED_OVER
-        engine = self.app.extensions["sipas_db"].engine
         # each statement committed on its own, as the Flask view does (docs/decisions/0022)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            target = self._target(connection, code)
-            if target is None:
+        with fast_database.statements(self.app.extensions["sipas_db"].engine) as connection:
+            found = self._target(connection, code, fresh=body is None or not connection.guarded)
+            if found is None:
                 return HANDED_OVER
+            target, version = found
             if body is None:
                 return self._form(environ, cookies, session, target, language)
-            return self._submission(environ, cookies, session, target, language, body, connection)
+            return self._submission(
+                environ, cookies, session, target, language, body, connection, version
+            )
 
     def _form(
         self,
@@ -197,7 +197,8 @@ class FastPath:
         target: FormTarget,
         language: str,
         body: bytes,
-        connection: Connection,
+        connection: Statements,
+        version: int,
     ) -> tuple[str, list[tuple[str, str]], bytes] | None:
         """POST: complete, valid answers stored once, then 303 to the thank-you page."""
         form_session = session.get("form_session") or environ.get("REMOTE_ADDR") or "unknown"
@@ -238,7 +239,9 @@ class FastPath:
             device=device,
             config=self.app.config,
         )
-        insert_response(connection, values)  # None: a resend of a stored response
+        if not connection.insert(values, version):
+            return HANDED_OVER  # a resend (Flask finds it and thanks), or rows changed since
+
         location = f"{environ.get('SCRIPT_NAME', '')}/s/{target.key}/cam-on"
         page = _redirect_page(location)
         headers = [
@@ -250,19 +253,29 @@ class FastPath:
         return "303 SEE OTHER", headers + self._security_headers(), page
 
     # --- what both need ------------------------------------------------------------------
-    def _target(self, connection: Connection, code: str) -> FormTarget | None:
-        """The counter's target from this process's rows at the current cache version; None
-        when they are not all read yet, or the counter is inactive or its unit's round closed
-        (Flask answers: it reads what is missing, or shows its page)."""
-        version = cache_version.read(connection)
-        snapshot: Snapshot = cache.at_version(self.app.extensions, version)
+    def _target(
+        self, connection: Statements, code: str, *, fresh: bool
+    ) -> tuple[FormTarget, int] | None:
+        """The counter's target from this process's rows, and the cache version they were read
+        at: the version read now when ``fresh``, else the last one read (the POST's INSERT then
+        checks that it is still the database's). None when they are not all read yet, or the
+        counter is inactive or its unit's round closed (Flask answers: it reads what is
+        missing, or shows its page)."""
+        snapshot: Snapshot | None
+        if fresh:
+            snapshot = cache.at_version(self.app.extensions, connection.version())
+        else:
+            snapshot = cache.latest(self.app.extensions)
+        if snapshot is None:
+            return None
         counter = snapshot.counters.get(code)
         if counter is None or not counter.active or counter.unit_id not in snapshot.rounds:
             return None
         survey_round = snapshot.open_round(None, counter.unit_id)  # type: ignore[arg-type]
         if survey_round is None:
             return None
-        return FormTarget(counter.unit, survey_round, "counter_qr", counter.code, counter)
+        target = FormTarget(counter.unit, survey_round, "counter_qr", counter.code, counter)
+        return target, snapshot.version
 
     def _session(self, cookies: dict[str, str]) -> dict[str, Any] | None:
         """The citizen's session from its cookie ({} without one); None when it is not

@@ -125,6 +125,11 @@ def at_version(extensions: dict[str, Any], version: int) -> Snapshot:
     return snapshot
 
 
+def latest(extensions: dict[str, Any]) -> Snapshot | None:
+    """The app's rows at the last cache version one of its requests read (None: none yet)."""
+    return extensions.get(_KEY, {}).get("snapshot")
+
+
 def current(session: Session) -> Snapshot:
     """This process's rows at the database's current cache version (read once per request)."""
     if _KEY in g:

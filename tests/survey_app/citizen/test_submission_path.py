@@ -98,9 +98,11 @@ def test_a_form_and_its_answers_are_statements_each_committed_alone(
     app: Flask, client: FlaskClient, survey: dict, path: str
 ) -> None:
     """No BEGIN … COMMIT around the citizen's statements (docs/decisions/0022); a counter's
-    form is one statement (the cache version), its answers two (and the INSERT)."""
+    form is one statement (the cache version), its answers two (and the INSERT). Through the
+    Flask views (the fast path's statements: the next test)."""
     from sqlalchemy import event
 
+    app.config["CITIZEN_FAST_PATH"] = False
     seen: list[tuple[str, bool]] = []
 
     def after(conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
@@ -124,3 +126,56 @@ def test_a_form_and_its_answers_are_statements_each_committed_alone(
     if path.startswith("/s/"):
         assert [kind for kind, _ in got] == ["SELECT"]
         assert [kind for kind, _ in posted] == ["SELECT", "INSERT"]
+
+
+def test_the_fast_path_sends_the_same_statements_each_committed_alone(
+    app: Flask, client: FlaskClient, survey: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The counter's form and its answers on the fast path (docs/decisions/0033), each statement
+    its own transaction, as seen by the database driver: the form one (the cache version), the
+    answers two; on PostgreSQL one, an INSERT made only at the version the form was read at."""
+    import psycopg
+    from sqlalchemy import event
+
+    from survey_app.citizen.fast_path import FastPath
+
+    seen: list[tuple[str, bool]] = []
+    execute = psycopg.Connection.execute
+
+    def observed(conn, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+        cursor = execute(conn, query, *args, **kwargs)
+        seen.append((str(query).split()[0].upper(), _open_after(conn)))
+        return cursor
+
+    def after(conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        seen.append((statement.split()[0].upper(), _open_after(conn.connection.dbapi_connection)))
+
+    engine = app.extensions["sipas_db"].engine
+    client.get("/s/SNV-1")  # the counter, unit and round cached, the page made
+    handed: list[str] = []
+    layer = app.wsgi_app
+    assert isinstance(layer, FastPath)
+    flask_wsgi = layer.flask_wsgi
+    layer.flask_wsgi = lambda environ, start: (
+        handed.append(environ["PATH_INFO"])
+        or flask_wsgi(  # type: ignore[method-assign]
+            environ, start
+        )
+    )
+    monkeypatch.setattr(psycopg.Connection, "execute", observed)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        tokens = form_tokens(client.get("/s/SNV-1").get_data(as_text=True))
+        got = list(seen)
+        seen.clear()
+        sent = client.post("/s/SNV-1", data={**tokens, **full_answers("4")})
+        posted = list(seen)
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    assert handed == []  # both answered by the fast path
+    assert sent.status_code == 303
+    assert _count(app) == 1
+    assert [kind for kind, _ in got] == ["SELECT"]
+    one = engine.dialect.name == "postgresql"
+    assert [kind for kind, _ in posted] == (["INSERT"] if one else ["SELECT", "INSERT"])
+    assert not any(open_after for _, open_after in got + posted)
