@@ -18,7 +18,8 @@ with ``deploy/gunicorn.conf.py`` (its defaults for this machine), it measures in
     one endpoint takes the same form and does one INSERT into the same ``responses`` table of the
     same database, then 303: INSERTs per second and p50/p99, and the ratio to (b), per
     submission and per request (a SIPAS submission is two requests: the form, then the POST),
-    and the CPU the gunicorn workers used per acknowledged submission and per bare INSERT;
+    and the CPU the gunicorn workers used per acknowledged submission and per bare INSERT.
+    Each concurrency level runs (b) and (c) one right after the other, one server at a time;
 (d) ``sipas analyze``'s computation on 1,000,000 responses (``benchmarks/analysis_million.py``'s
     generator and ``analysis.analyze_sipas``; the median of three runs).
 
@@ -306,16 +307,35 @@ def main(argv: list[str] | None = None) -> int:
         kinds = [("sipas", "SIPAS", env)]
         if args.flask_baseline:
             kinds.append(("flask", "SIPAS through Flask", env | {"CITIZEN_FAST_PATH": "off"}))
-        for kind, label, kind_env in kinds:
-            server = harness.Server(kind, workdir, kind_env)
-            server.start()
-            raw, gz = form_bytes(server.address, counters[0])
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            target = conn.execute(
+                "SELECT ru.round_id, c.unit_id, c.id FROM counters c"
+                " JOIN round_units ru ON ru.unit_id = c.unit_id"
+            ).fetchall()
+        targets = [{"round": str(r), "unit": str(u), "counter": str(c)} for r, u, c in target]
+        # each concurrency level measures the servers one right after the other, so that the
+        # machine's drift touches them alike; one server runs at a time (SIPAS's signals scan
+        # then runs in the server measured)
+        servers = {kind: harness.Server(kind, workdir, kind_env) for kind, _, kind_env in kinds}
+        servers["minimal"] = harness.Server(
+            "minimal", workdir, env, app=("--pythonpath", str(ROOT / "benchmarks"),
+                                          "submit_load:minimal_app()"),
+        )  # fmt: skip
+        for kind, label, _env in kinds:
+            servers[kind].start()
+            raw, gz = form_bytes(servers[kind].address, counters[0])
+            servers[kind].stop()
             print(f"(a) {label}: form page /s/{counters[0]}: {raw:,} B raw, {gz:,} B gzip")
-            for clients in levels:
+        for clients in levels:
+            for kind, label, _env in kinds:
                 empty_responses(url)
+                servers[kind].start()
                 acks, posts, whole, cpu, others, server_cpu = sipas_run(
-                    server, counters, clients, args.seconds
+                    servers[kind], counters, clients, args.seconds
                 )
+                servers[kind].stop()
                 rows[clients][kind] = (acks / args.seconds, posts, whole, server_cpu / acks)
                 report.check(
                     f"{label}, {clients} phones: every GET 200, every POST 303",
@@ -330,25 +350,11 @@ def main(argv: list[str] | None = None) -> int:
                     f"{server_cpu / acks * 1000:.2f} ms per submission"
                     + (f"; other answers {others}" if others else "")
                 )
-            server.stop()
-
-        import psycopg
-
-        with psycopg.connect(url) as conn:
-            target = conn.execute(
-                "SELECT ru.round_id, c.unit_id, c.id FROM counters c"
-                " JOIN round_units ru ON ru.unit_id = c.unit_id"
-            ).fetchall()
-        targets = [{"round": str(r), "unit": str(u), "counter": str(c)} for r, u, c in target]
-        minimal = harness.Server(
-            "minimal", workdir, env, app=("--pythonpath", str(ROOT / "benchmarks"),
-                                          "submit_load:minimal_app()"),
-        )  # fmt: skip
-        minimal.start()
-        for clients in levels:
             empty_responses(url)
-            inserters = Inserters(minimal.address, clients, targets)
-            done, seconds, cpu, bad, server_cpu = inserters.run(args.seconds, minimal)
+            servers["minimal"].start()
+            inserters = Inserters(servers["minimal"].address, clients, targets)
+            done, seconds, cpu, bad, server_cpu = inserters.run(args.seconds, servers["minimal"])
+            servers["minimal"].stop()
             rows[clients]["minimal"] = (done / args.seconds, seconds, server_cpu / done)
             report.check(f"minimal app, {clients} clients: every POST 303", not bad, bad or "")
             print(
@@ -358,7 +364,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"{server_cpu / done * 1000:.2f} ms per INSERT"
                 + (f"; failures {bad}" if bad else "")
             )
-        minimal.stop()
 
         print()
         print("| clients | SIPAS | submissions/s | POST p50 / p99 | whole submission p50 / p99 "

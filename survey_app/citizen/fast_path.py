@@ -84,6 +84,10 @@ class FastPath:
         self.known_cookies = frozenset(
             {app.config["SESSION_COOKIE_NAME"], DEVICE_COOKIE, LANGUAGE_COOKIE}
         )
+        self._session_keys: object = None
+        self._session_signer: Any = None
+        self._csrf_key: object = None
+        self._csrf_signer: Any = None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         answer = HANDED_OVER
@@ -283,7 +287,7 @@ class FastPath:
         value = cookies.get(self.app.config["SESSION_COOKIE_NAME"])
         if not value:
             return {}
-        serializer = self.app.session_interface.get_signing_serializer(self.app)  # type: ignore[attr-defined]
+        serializer = self._session_serializer()
         try:
             data = serializer.loads(
                 value, max_age=int(self.app.permanent_session_lifetime.total_seconds())
@@ -304,7 +308,7 @@ class FastPath:
         app = self.app
         return dump_cookie(
             interface.get_cookie_name(app),
-            interface.get_signing_serializer(app).dumps(session),  # type: ignore[attr-defined]
+            self._session_serializer().dumps(session),
             expires=None,
             httponly=interface.get_cookie_httponly(app),
             domain=interface.get_cookie_domain(app),
@@ -314,10 +318,23 @@ class FastPath:
             samesite=interface.get_cookie_samesite(app),
         )
 
+    def _session_serializer(self) -> URLSafeTimedSerializer:
+        """The app's session serializer (``SecureCookieSessionInterface``), made once per
+        secret key and fallbacks: it holds no per-call state."""
+        keys = (self.app.secret_key, tuple(self.app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if self._session_keys != keys:
+            interface = self.app.session_interface
+            self._session_signer = interface.get_signing_serializer(self.app)  # type: ignore[attr-defined]
+            self._session_keys = keys
+        return self._session_signer
+
     def _csrf(self) -> URLSafeTimedSerializer:
-        """Flask-WTF's token serializer (``flask_wtf.csrf.generate_csrf``)."""
+        """Flask-WTF's token serializer (``flask_wtf.csrf.generate_csrf``), made once per key."""
         secret = self.app.config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
-        return URLSafeTimedSerializer(secret, salt=CSRF_SALT)
+        if self._csrf_key != secret:
+            self._csrf_signer = URLSafeTimedSerializer(secret, salt=CSRF_SALT)
+            self._csrf_key = secret
+        return self._csrf_signer
 
     def _csrf_valid(self, session: dict[str, Any], token: str | None) -> bool:
         """As ``flask_wtf.csrf.validate_csrf`` (no time limit: ``WTF_CSRF_TIME_LIMIT`` None)."""
