@@ -159,7 +159,14 @@ def sipas_run(
     server: harness.Server, counters: list[str], clients: int, seconds: float
 ) -> tuple[int, list[float], list[float], float, dict[str, int], float]:
     """(submissions acknowledged, POST latencies, whole-submission latencies, client CPU, other
-    answers, the server's workers' CPU) after a warm-up."""
+    answers, the server's workers' CPU) after a warm-up: every counter's form asked for
+    three times per worker (each worker reads each counter once and saves the page, as a server
+    that has run for a while has), then the phones for a few seconds."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(16) as pool:
+        asks = [f"/s/{code}" for code in counters] * (3 * len(server.worker_pids()))
+        list(pool.map(lambda path: harness.fetch(server.address, "GET", path), asks))
     crowd = harness.Crowd([server.address], counters, clients).start()
     time.sleep(WARM_UP)
     tally = crowd.tally
