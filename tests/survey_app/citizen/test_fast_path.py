@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.cookies import SimpleCookie
 
 import pytest
@@ -282,3 +282,22 @@ def test_off_when_the_setting_says_so(app: Flask, survey: dict) -> None:
     for _ in range(2):
         assert phone.get("/s/SNV-1").status_code == 200
     assert handovers.count == 2
+
+
+def test_over_https_the_same_secure_cookies_and_strict_transport(
+    survey_factory: Callable[[dict], Flask],
+) -> None:
+    app = survey_factory({"BASE_URL": "https://sipas.test"})
+    slow = create_app({**app.config, "CITIZEN_FAST_PATH": False})
+    try:
+        handovers = Handovers(app)
+        for each in (app, slow):
+            each.test_client().get("/s/SNV-1", headers=GZIP)
+        before = handovers.count
+        fast = app.test_client().get("/s/SNV-1", headers=GZIP)
+        assert handovers.since(before) == 0
+        _same(fast, slow.test_client().get("/s/SNV-1", headers=GZIP))
+        assert fast.headers["Strict-Transport-Security"].startswith("max-age=")
+        assert all("secure" in c["flags"].split(";") for c in _cookies(fast).values())
+    finally:
+        slow.extensions["sipas_db"].engine.dispose()
