@@ -29,7 +29,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from flask import Flask
@@ -73,6 +73,16 @@ MAX_BODY = 64 * 1024
 """A longer POST (a form is ~2 KB; a comment is at most a few) is Flask's to read."""
 DEVICE_MAX_AGE = 365 * 24 * 3600
 HANDED_OVER = None
+
+
+class _Visit(NamedTuple):
+    """What one request brought and found: its environ, cookies, session, target, language."""
+
+    environ: dict[str, Any]
+    cookies: dict[str, str]
+    session: dict[str, Any]
+    target: FormTarget
+    language: str
 
 
 class FastPath:
@@ -130,22 +140,14 @@ class FastPath:
             found = self._target(connection, code, fresh=body is None or not connection.guarded)
             if found is None:
                 return HANDED_OVER
-            target, version = found
+            visit = _Visit(environ, cookies, session, found[0], language)
             if body is None:
-                return self._form(environ, cookies, session, target, language)
-            return self._submission(
-                environ, cookies, session, target, language, body, connection, version
-            )
+                return self._form(visit)
+            return self._submission(visit, body, connection, found[1])
 
-    def _form(
-        self,
-        environ: dict[str, Any],
-        cookies: dict[str, str],
-        session: dict[str, Any],
-        target: FormTarget,
-        language: str,
-    ) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    def _form(self, visit: _Visit) -> tuple[str, list[tuple[str, str]], bytes] | None:
         """GET: the saved plain form filled in, with the cookies Flask would set."""
+        environ, cookies, session, target, language = visit
         round_ = target.survey_round
         key = form_page.page_key(
             round_.questionnaire_id, round_.questionnaire_version, language, True, self.app
@@ -194,17 +196,11 @@ class FastPath:
         return "200 OK", headers + self._security_headers(), body
 
     def _submission(
-        self,
-        environ: dict[str, Any],
-        cookies: dict[str, str],
-        session: dict[str, Any],
-        target: FormTarget,
-        language: str,
-        body: bytes,
-        connection: Statements,
-        version: int,
+        self, visit: _Visit, body: bytes, connection: Statements, version: int
     ) -> tuple[str, list[tuple[str, str]], bytes] | None:
-        """POST: complete, valid answers stored once, then 303 to the thank-you page."""
+        """POST: complete, valid answers stored once (at cache ``version``), then 303 to the
+        thank-you page."""
+        environ, cookies, session, target, language = visit
         form_session = session.get("form_session") or environ.get("REMOTE_ADDR") or "unknown"
         address = environ.get("REMOTE_ADDR") or "127.0.0.1"  # as Flask-Limiter's key
         if not submission_allowed(self.app, environ, f"form:{form_session}", address):
