@@ -18,17 +18,20 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from datetime import UTC
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, event
+import psycopg
+from psycopg.types.json import Json, Jsonb
+from sqlalchemy import Connection, Engine, TypeDecorator, event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql import sqltypes
 
 from survey_app.citizen.submissions import insert_response
 from survey_app.db import cache_version
-from survey_app.db.models import JSON_DOCUMENT, Response
+from survey_app.db.models import Response
 
 VERSION_SQL = "SELECT version FROM cache_version WHERE id = 1"
 IDLE_CONNECTIONS = 8
@@ -78,21 +81,27 @@ def _insert_sql(columns: tuple[str, ...]) -> str:
     )
 
 
-def _documents() -> tuple[frozenset[str], frozenset[str]]:
-    """(the ``jsonb`` columns, the ``json`` ones) of the responses table on PostgreSQL."""
-    jsonb, json = set(), set()
+def _binders() -> dict[str, Callable[[Any], Any]]:
+    """How psycopg is given each column of the responses table that SQLAlchemy would convert,
+    from the column's type on PostgreSQL: ``jsonb`` and ``json`` documents wrapped, a
+    ``TypeDecorator``'s own bind step (``db.UTCDateTime``: UTC without a zone)."""
+    dialect = postgresql.psycopg.dialect()
+    binders: dict[str, Callable[[Any], Any]] = {}
     for column in Response.__table__.columns:
-        if column.type is JSON_DOCUMENT:
-            jsonb.add(column.name)
-        elif column.type.__class__.__name__ == "JSON":
-            json.add(column.name)
-    return frozenset(jsonb), frozenset(json)
+        impl = column.type.dialect_impl(dialect)
+        if isinstance(impl, postgresql.JSONB):
+            binders[column.name] = Jsonb
+        elif isinstance(impl, sqltypes.JSON):
+            binders[column.name] = Json
+        elif isinstance(column.type, TypeDecorator):
+            binders[column.name] = partial(column.type.process_bind_param, dialect=dialect)
+    return binders
 
 
 class _Psycopg:
     """Straight to psycopg (PostgreSQL), on a connection in autocommit."""
 
-    JSONB, JSON = _documents()
+    BINDERS = _binders()
     guarded = True
 
     def __init__(self, driver: Any) -> None:
@@ -103,19 +112,13 @@ class _Psycopg:
         return int(row[0]) if row else 0
 
     def insert(self, values: Mapping[str, Any], version: int) -> bool:
-        from psycopg.types.json import Json, Jsonb
-
         columns = tuple(values)
-        bound = []
-        for name in columns:
-            value = values[name]
-            if value is not None and name in self.JSONB:
-                value = Jsonb(value)
-            elif value is not None and name in self.JSON:
-                value = Json(value)
-            elif name == "submitted_at":
-                value = value.astimezone(UTC).replace(tzinfo=None)  # as db.UTCDateTime binds it
-            bound.append(value)
+        bound = [
+            values[name]
+            if values[name] is None or name not in self.BINDERS
+            else self.BINDERS[name](values[name])
+            for name in columns
+        ]
         bound.append(version)
         return self.driver.execute(_insert_sql(columns), bound).fetchone() is not None
 
@@ -135,8 +138,6 @@ class _Connections:
                 self.idle, self.pid = [], os.getpid()
             if self.idle:
                 return self.idle.pop()
-        import psycopg
-
         return psycopg.connect(self.conninfo, autocommit=True)
 
     def give_back(self, driver: Any) -> None:
@@ -175,8 +176,6 @@ def statements(engine: Engine) -> Iterator[Statements]:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             yield _Core(connection)
         return
-    import psycopg
-
     pool = _connections(engine)
     driver = pool.take()
     try:
