@@ -33,13 +33,13 @@ def _load_user(user_id: str):  # type: ignore[no-untyped-def]
     return user if user is not None and user.active else None
 
 
-def form_session_key() -> str:
+def form_session_key(form_session: object, address: str | None) -> str:
     """Rate-limit key of one citizen's form session (a random id kept in the session cookie).
 
     Honest phones behind one public address (a centre's Wi-Fi, a carrier's NAT) each have their
     own form session, so this limit never blocks them; without a cookie the address is the key.
     """
-    return "form:" + str(session.get("form_session") or request.remote_addr or "unknown")
+    return "form:" + str(form_session or address or "unknown")
 
 
 SUBMIT_BREACH = "sipas_on_submit_breach"
@@ -142,18 +142,19 @@ COUNTED = "sipas.submission_counted"
 """WSGI environ key: this POST was counted already (``citizen.fast_path``), with this verdict."""
 
 
-def submission_allowed(
-    app: Flask, environ: dict[str, Any], form_session: str, address: str
-) -> bool:
-    """Count one citizen's POST against both submission limits (once per request: the verdict is
-    kept in ``environ`` for the view that answers it); False when one limit is over."""
+def submission_allowed(app: Flask, environ: dict[str, Any], form_session: object) -> bool:
+    """Count one citizen's POST (``environ``: its WSGI environ; ``form_session``: its session's
+    id, if any) against both submission limits, once per request: the verdict is kept in
+    ``environ`` for the view that answers it. False when one limit is over."""
     verdict = environ.get(COUNTED)
     if verdict is None:
+        address = environ.get("REMOTE_ADDR")
         verdict = not app.config.get("RATELIMIT_ENABLED", True) or app.extensions[
             SUBMISSION_COUNTS
         ].hit(
-            (str(app.config["SUBMIT_LIMIT_PER_FORM"]), form_session),
-            (str(app.config["SUBMIT_LIMIT_PER_ADDRESS"]), address or "unknown"),
+            (str(app.config["SUBMIT_LIMIT_PER_FORM"]), form_session_key(form_session, address)),
+            # as Flask-Limiter's get_remote_address
+            (str(app.config["SUBMIT_LIMIT_PER_ADDRESS"]), address or "127.0.0.1"),
         )
         environ[COUNTED] = verdict
     return bool(verdict)
@@ -169,7 +170,7 @@ def _limit_submissions(
     @functools.wraps(view)
     def limited(*args: Any, **kwargs: Any) -> Any:
         if request.method == "POST" and not submission_allowed(
-            app, request.environ, form_session_key(), get_remote_address()
+            app, request.environ, session.get("form_session")
         ):
             refused = on_breach(None)  # type: ignore[arg-type]
             if refused is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 
 from flask import Flask, abort, request
 from flask.wrappers import Response
@@ -34,6 +35,14 @@ HEADERS = {
 STRICT_TRANSPORT = "max-age=31536000; includeSubDomains"
 """``Strict-Transport-Security`` when the app is served over HTTPS."""
 
+
+@lru_cache(maxsize=8)
+def response_headers(base_url: str) -> tuple[tuple[str, str], ...]:
+    """The security headers of every response of an app served at ``base_url``."""
+    https = (("Strict-Transport-Security", STRICT_TRANSPORT),)
+    return (*HEADERS.items(), *(https if base_url.startswith("https://") else ()))
+
+
 _CODE_IN_PATH = re.compile(r"(/r/)[^/?#\s\"']+", re.IGNORECASE)
 _CODE_IN_QUERY = re.compile(r"(\bcode=)[^&#\s\"']*", re.IGNORECASE)
 
@@ -55,7 +64,7 @@ class RedactCodes(logging.Filter):
 
 
 def init_app(app: Flask) -> None:
-    https = app.config["BASE_URL"].startswith("https://")
+    headers = response_headers(app.config["BASE_URL"])
     if not any(isinstance(f, RedactCodes) for f in app.logger.filters):
         app.logger.addFilter(RedactCodes())
 
@@ -67,8 +76,6 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
+        for name, value in headers:
             response.headers.setdefault(name, value)
-        if https:
-            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT)
         return response

@@ -43,8 +43,11 @@ from questionnaires.model import Questionnaire
 from survey_app import security
 from survey_app.citizen import fast_database, form_page
 from survey_app.citizen.fast_database import Statements
+from survey_app.citizen.pages import HONEYPOT
 from survey_app.citizen.submissions import (
+    DEVICE_COOKIE,
     FormTarget,
+    device_cookie_options,
     device_hash,
     issue_ticket,
     read_ticket,
@@ -62,8 +65,6 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 PATH = re.compile(r"/s/([A-Za-z0-9_.-]{1,64})")
-DEVICE_COOKIE = "sipas_device"
-HONEYPOT = "website"
 CSRF_FIELD = "csrf_token"
 CSRF_SALT = "wtf-csrf-token"
 SESSION_KEYS = frozenset({CSRF_FIELD, "form_session", "_fresh"})
@@ -71,7 +72,6 @@ SESSION_KEYS = frozenset({CSRF_FIELD, "form_session", "_fresh"})
 when a page reads who is logged in); a session with anything else is Flask's to answer."""
 MAX_BODY = 64 * 1024
 """A longer POST (a form is ~2 KB; a comment is at most a few) is Flask's to read."""
-DEVICE_MAX_AGE = 365 * 24 * 3600
 HANDED_OVER = None
 
 
@@ -101,9 +101,10 @@ class FastPath:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         answer = HANDED_OVER
-        if self._may_answer(environ):
+        code = self._code(environ)
+        if code is not None:
             try:
-                answer = self._answer(environ)
+                answer = self._answer(environ, code)
             except Exception:  # Flask answers it, with its own error handling
                 log.exception("citizen's fast path failed: Flask answers this request")
         if answer is HANDED_OVER:
@@ -112,24 +113,27 @@ class FastPath:
         start_response(status, headers)
         return [body]
 
-    def _may_answer(self, environ: dict[str, Any]) -> bool:
-        method = environ.get("REQUEST_METHOD")
-        return (
-            self.app.config.get("CITIZEN_FAST_PATH", True)
-            and method in ("GET", "POST")
-            and not environ.get("QUERY_STRING")
-            and PATH.fullmatch(environ.get("PATH_INFO", "")) is not None
-        )
+    def _code(self, environ: dict[str, Any]) -> str | None:
+        """The counter's code when this request may be the fast path's (else None)."""
+        if (
+            not self.app.config.get("CITIZEN_FAST_PATH", True)
+            or environ.get("REQUEST_METHOD") not in ("GET", "POST")
+            or environ.get("QUERY_STRING")
+        ):
+            return None
+        match = PATH.fullmatch(environ.get("PATH_INFO", ""))
+        return match.group(1) if match else None
 
     # --- the two requests ----------------------------------------------------------------
-    def _answer(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    def _answer(
+        self, environ: dict[str, Any], code: str
+    ) -> tuple[str, list[tuple[str, str]], bytes] | None:
         cookies = parse_cookie(environ)
         if not self.known_cookies.issuperset(cookies):
             return HANDED_OVER
         session = self._session(cookies)
         if session is None:
             return HANDED_OVER
-        code = PATH.fullmatch(environ["PATH_INFO"]).group(1)  # type: ignore[union-attr]
         language = cookies.get(LANGUAGE_COOKIE)
         language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         body = None
@@ -184,16 +188,13 @@ class FastPath:
                     dump_cookie(
                         DEVICE_COOKIE,
                         secrets.token_hex(16),
-                        max_age=DEVICE_MAX_AGE,
-                        httponly=True,
-                        samesite="Lax",
-                        secure=self.app.config["SESSION_COOKIE_SECURE"],
+                        **device_cookie_options(self.app.config),
                     ),
                 )
             )
         if modified:
             headers.append(("Set-Cookie", self._session_cookie(session)))
-        return "200 OK", headers + self._security_headers(), body
+        return "200 OK", [*headers, *security.response_headers(self.app.config["BASE_URL"])], body
 
     def _submission(
         self, visit: _Visit, body: bytes, connection: Statements, version: int
@@ -201,9 +202,7 @@ class FastPath:
         """POST: complete, valid answers stored once (at cache ``version``), then 303 to the
         thank-you page."""
         environ, cookies, session, target, language = visit
-        form_session = session.get("form_session") or environ.get("REMOTE_ADDR") or "unknown"
-        address = environ.get("REMOTE_ADDR") or "127.0.0.1"  # as Flask-Limiter's key
-        if not submission_allowed(self.app, environ, f"form:{form_session}", address):
+        if not submission_allowed(self.app, environ, session.get("form_session")):
             return HANDED_OVER  # the view shows the answers again, with 429
         try:
             text = body.decode()
@@ -250,7 +249,11 @@ class FastPath:
             ("Location", location),
             ("Vary", "Cookie"),
         ]
-        return "303 SEE OTHER", headers + self._security_headers(), page
+        return (
+            "303 SEE OTHER",
+            [*headers, *security.response_headers(self.app.config["BASE_URL"])],
+            page,
+        )
 
     # --- what both need ------------------------------------------------------------------
     def _target(
@@ -271,7 +274,7 @@ class FastPath:
         counter = snapshot.counters.get(code)
         if counter is None or not counter.active or counter.unit_id not in snapshot.rounds:
             return None
-        survey_round = snapshot.open_round(None, counter.unit_id)  # type: ignore[arg-type]
+        survey_round = cache.open_among(snapshot.rounds[counter.unit_id])
         if survey_round is None:
             return None
         target = FormTarget(counter.unit, survey_round, "counter_qr", counter.code, counter)
@@ -349,12 +352,6 @@ class FastPath:
         if (questionnaire_id, version) not in shipped():
             return None
         return get_shipped(questionnaire_id, version)
-
-    def _security_headers(self) -> list[tuple[str, str]]:
-        headers = list(security.HEADERS.items())
-        if self.app.config["BASE_URL"].startswith("https://"):
-            headers.append(("Strict-Transport-Security", security.STRICT_TRANSPORT))
-        return headers
 
     @staticmethod
     def _body(environ: dict[str, Any]) -> bytes | None:

@@ -33,8 +33,10 @@ from questionnaires.model import Questionnaire
 from survey_app import compression
 from survey_app.citizen import form_page
 from survey_app.citizen.submissions import (
+    DEVICE_COOKIE,
     FormTarget,
     FormTicket,
+    device_cookie_options,
     device_hash,
     issue_ticket,
     read_ticket,
@@ -50,7 +52,6 @@ from survey_app.survey.questionnaire_store import get_questionnaire as stored_qu
 
 bp = Blueprint("citizen", __name__)
 HONEYPOT = "website"
-DEVICE_COOKIE = "sipas_device"
 SUMMARY_LINKS = 3
 """Questions linked from the error summary; the others are counted (each is marked in place)."""
 
@@ -104,12 +105,7 @@ def render_form(
         response = _plain_form(target, ticket, status)
     if not request.cookies.get(DEVICE_COOKIE):
         response.set_cookie(
-            DEVICE_COOKIE,
-            secrets.token_hex(16),
-            max_age=365 * 24 * 3600,
-            httponly=True,
-            samesite="Lax",
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            DEVICE_COOKIE, secrets.token_hex(16), **device_cookie_options(current_app.config)
         )
     return response
 

@@ -102,6 +102,20 @@ def exchanged_ticket(secret_key: str, form_ticket: FormTicket, target: FormTarge
     return _serializer(secret_key).dumps(payload)
 
 
+DEVICE_COOKIE = "sipas_device"
+"""A random id kept on the phone for a year; only its per-round hash is stored (`device_hash`)."""
+
+
+def device_cookie_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """How the device cookie is set (``Response.set_cookie`` / ``dump_cookie`` keywords)."""
+    return {
+        "max_age": 365 * 24 * 3600,
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": config["SESSION_COOKIE_SECURE"],
+    }
+
+
 def device_hash(secret_key: str, round_id: int, device_cookie: str, user_agent: str) -> str:
     """A per-round salted hash of a random cookie and the user agent (never the IP address).
 

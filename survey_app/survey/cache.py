@@ -107,8 +107,13 @@ class Snapshot:
             )
             with self.lock:
                 self.rounds[unit_id] = views
-        at = at or utcnow()
-        return next((r for r in self.rounds[unit_id] if r.is_open(at)), None)
+        return open_among(self.rounds[unit_id], at)
+
+
+def open_among(rounds: tuple[RoundView, ...], at: datetime | None = None) -> RoundView | None:
+    """The first of ``rounds`` (latest opened first) open at ``at`` (now by default)."""
+    at = at or utcnow()
+    return next((r for r in rounds if r.is_open(at)), None)
 
 
 _KEY = "sipas_rows_cache"
