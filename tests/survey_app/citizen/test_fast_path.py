@@ -11,6 +11,8 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import timedelta
 from http.cookies import SimpleCookie
 
 import pytest
@@ -21,7 +23,7 @@ from support import form_tokens, full_answers
 
 from survey_app import create_app
 from survey_app.citizen.fast_path import FastPath
-from survey_app.db import get_db
+from survey_app.db import get_db, utcnow
 from survey_app.db.models import Response, Unit
 
 GZIP = {"Accept-Encoding": "gzip", "User-Agent": "Mozilla/5.0 (test phone)"}
@@ -261,7 +263,7 @@ def test_the_rate_limit_counts_each_post_once_and_refuses_with_the_answers(
     assert len(_rows(app)) == 2
 
 
-def test_a_closed_round_or_a_new_counter_is_flasks_then_fast_again(
+def test_a_new_or_unknown_counter_is_flasks_then_fast_again(
     pair: tuple[Flask, Flask, Handovers],
 ) -> None:
     app, _slow, handovers = pair
@@ -273,6 +275,30 @@ def test_a_closed_round_or_a_new_counter_is_flasks_then_fast_again(
     before = handovers.count
     assert phone.get("/s/NOPE-1").status_code == 404
     assert handovers.since(before) == 1
+
+
+def test_a_round_closed_by_its_time_shows_flasks_closed_page_alike(
+    pair: tuple[Flask, Flask, Handovers], survey: dict
+) -> None:
+    """No staff change bumps the cache version when a round's closing time passes: the kept
+    round's times say it is closed, and Flask answers with its page (200, then 409 for a POST)."""
+    app, slow, handovers = pair
+    phone, slow_phone = app.test_client(), slow.test_client()
+    html = gzip.decompress(phone.get("/s/SNV-1", headers=GZIP).get_data()).decode()
+    slow_phone.get("/s/SNV-1", headers=GZIP)  # the same history: a session
+    for each in (app, slow):  # the kept rows as they would be a moment after the closing time
+        rounds = each.extensions["sipas_rows_cache"]["snapshot"].rounds
+        for unit_id, views in rounds.items():
+            rounds[unit_id] = tuple(
+                replace(view, closes_at=utcnow() - timedelta(seconds=1)) for view in views
+            )
+    before = handovers.count
+    closed = phone.get("/s/SNV-1", headers=GZIP)
+    sent = phone.post("/s/SNV-1", data={**form_tokens(html), **full_answers("4")})
+    assert handovers.since(before) == 2
+    _same(closed, slow_phone.get("/s/SNV-1", headers=GZIP))
+    assert closed.status_code == 200 and sent.status_code == 409
+    assert _rows(app) == []
 
 
 def test_off_when_the_setting_says_so(app: Flask, survey: dict) -> None:
