@@ -39,11 +39,10 @@ from werkzeug.http import dump_cookie, parse_cookie
 from werkzeug.utils import redirect
 
 from questionnaires.answers import parse_submission
-from questionnaires.model import Questionnaire
 from survey_app import security
 from survey_app.citizen import fast_database, form_page
 from survey_app.citizen.fast_database import Statements
-from survey_app.citizen.pages import HONEYPOT
+from survey_app.citizen.pages import HONEYPOT, KEPT_QUESTIONNAIRES
 from survey_app.citizen.submissions import (
     DEVICE_COOKIE,
     FormTarget,
@@ -58,7 +57,6 @@ from survey_app.i18n import COOKIE as LANGUAGE_COOKIE
 from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from survey_app.survey import cache
 from survey_app.survey.cache import Snapshot
-from survey_app.survey.questionnaire_store import get_shipped, shipped
 
 log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
@@ -216,8 +214,9 @@ class FastPath:
         if ticket is None or form.get(HONEYPOT):
             return HANDED_OVER
         round_ = target.survey_round
-        questionnaire = self._questionnaire(round_.questionnaire_id, round_.questionnaire_version)
-        if questionnaire is None:
+        kept = self.app.extensions.get(KEPT_QUESTIONNAIRES, {})
+        questionnaire = kept.get((round_.questionnaire_id, round_.questionnaire_version))
+        if questionnaire is None:  # not read by this process yet: Flask reads it
             return HANDED_OVER
         parsed = parse_submission(questionnaire, form)
         if parsed.errors:
@@ -346,12 +345,6 @@ class FastPath:
         except BadData:
             return False
         return isinstance(raw, str) and hmac.compare_digest(session[CSRF_FIELD], raw)
-
-    def _questionnaire(self, questionnaire_id: str, version: int) -> Questionnaire | None:
-        """A shipped questionnaire (a published one is read from the database: Flask's)."""
-        if (questionnaire_id, version) not in shipped():
-            return None
-        return get_shipped(questionnaire_id, version)
 
     @staticmethod
     def _body(environ: dict[str, Any]) -> bytes | None:

@@ -63,13 +63,22 @@ def _counter_or_404(code: str) -> CounterView:
     return counter
 
 
+KEPT_QUESTIONNAIRES = "sipas_citizen_questionnaires"
+"""``app.extensions`` key: the questionnaires the citizen's pages read, by (id, version). A
+shipped or published version never changes (the database refuses to change or delete a
+published row), so each is read once per process; the fast path takes them from here."""
+
+
 def _questionnaire(survey_round: object) -> Questionnaire:
     """The round's questionnaire (shipped, or published): the round may be a cached copy."""
-    return stored_questionnaire(
-        db_session(),
+    key = (
         survey_round.questionnaire_id,  # type: ignore[attr-defined]
         survey_round.questionnaire_version,  # type: ignore[attr-defined]
     )
+    kept = current_app.extensions.setdefault(KEPT_QUESTIONNAIRES, {})
+    if key not in kept:
+        kept[key] = stored_questionnaire(db_session(), *key)
+    return kept[key]
 
 
 def render_form(

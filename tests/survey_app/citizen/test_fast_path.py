@@ -9,6 +9,7 @@ checks which way the request went, so that an equality cannot come from both goi
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -21,10 +22,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from support import form_tokens, full_answers
 
+from questionnaires.registry import definitions_root
 from survey_app import create_app
 from survey_app.citizen.fast_path import FastPath
 from survey_app.db import get_db, utcnow
-from survey_app.db.models import Response, Unit
+from survey_app.db.models import Response, SurveyRound, Unit
+from survey_app.survey.questionnaire_store import publish, save_draft
 
 GZIP = {"Accept-Encoding": "gzip", "User-Agent": "Mozilla/5.0 (test phone)"}
 TOKENS = re.compile(r'(name="(?:csrf_token|sid)" value=")[^"]*(")')
@@ -327,3 +330,24 @@ def test_over_https_the_same_secure_cookies_and_strict_transport(
         assert all("secure" in c["flags"].split(";") for c in _cookies(fast).values())
     finally:
         slow.extensions["sipas_db"].engine.dispose()
+
+
+def test_a_published_questionnaire_is_kept_and_its_answers_take_the_fast_path(
+    pair: tuple[Flask, Flask, Handovers], survey: dict
+) -> None:
+    """A round given a published version: Flask reads it once, then the fast path stores its
+    answers as the Flask views do (a published version never changes)."""
+    app, slow, handovers = pair
+    definition = json.loads(
+        definitions_root().joinpath("sipas-2023", "1.json").read_text("utf-8")
+    ) | {"version": 2}
+    with app.app_context(), get_db().begin() as session:
+        publish(session, save_draft(session, definition, "json", "nv.admin"), "nv.admin")
+        session.get(SurveyRound, survey["round_id"]).questionnaire_version = 2
+    for each in (app, slow):
+        each.test_client().get("/s/SNV-1", headers=GZIP)  # read by Flask: a new version
+    before = handovers.count
+    fast = _post(app.test_client(), full_answers("5"))
+    assert handovers.since(before) == 0
+    _same(fast, _post(slow.test_client(), full_answers("5")))
+    assert [row.questionnaire_version for row in _rows(app)] == [2, 2]
