@@ -42,9 +42,10 @@ from questionnaires.answers import parse_submission
 from survey_app import security
 from survey_app.citizen import fast_database, form_page
 from survey_app.citizen.fast_database import Statements
-from survey_app.citizen.pages import HONEYPOT, KEPT_QUESTIONNAIRES
 from survey_app.citizen.submissions import (
     DEVICE_COOKIE,
+    HONEYPOT,
+    KEPT_QUESTIONNAIRES,
     FormTarget,
     device_cookie_options,
     device_hash,

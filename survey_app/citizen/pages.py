@@ -34,6 +34,8 @@ from survey_app import compression
 from survey_app.citizen import form_page
 from survey_app.citizen.submissions import (
     DEVICE_COOKIE,
+    HONEYPOT,
+    KEPT_QUESTIONNAIRES,
     FormTarget,
     FormTicket,
     device_cookie_options,
@@ -51,7 +53,6 @@ from survey_app.survey.cache import CounterView
 from survey_app.survey.questionnaire_store import get_questionnaire as stored_questionnaire
 
 bp = Blueprint("citizen", __name__)
-HONEYPOT = "website"
 SUMMARY_LINKS = 3
 """Questions linked from the error summary; the others are counted (each is marked in place)."""
 
@@ -61,12 +62,6 @@ def _counter_or_404(code: str) -> CounterView:
     if counter is None or not counter.active:
         abort(404)
     return counter
-
-
-KEPT_QUESTIONNAIRES = "sipas_citizen_questionnaires"
-"""``app.extensions`` key: the questionnaires the citizen's pages read, by (id, version). A
-shipped or published version never changes (the database refuses to change or delete a
-published row), so each is read once per process; the fast path takes them from here."""
 
 
 def _questionnaire(survey_round: object) -> Questionnaire:

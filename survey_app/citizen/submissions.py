@@ -102,6 +102,13 @@ def exchanged_ticket(secret_key: str, form_ticket: FormTicket, target: FormTarge
     return _serializer(secret_key).dumps(payload)
 
 
+HONEYPOT = "website"
+"""The form's hidden field that only robots fill in (the answers are thanked, not stored)."""
+KEPT_QUESTIONNAIRES = "sipas_citizen_questionnaires"
+"""``app.extensions`` key: the questionnaires the citizen's pages read, by (id, version). A
+shipped or published version never changes (the database refuses to change or delete a
+published row), so each is read once per process; the fast path takes them from here."""
+
 DEVICE_COOKIE = "sipas_device"
 """A random id kept on the phone for a year; only its per-round hash is stored (`device_hash`)."""
 
