@@ -55,8 +55,12 @@ by ``"; poststratified(<name>)"`` when post-stratified.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -175,16 +179,22 @@ class SipasData:
 
 
 _ANSWER_TYPES = (np.dtype(np.float64), np.dtype(np.float32))
-_BLOCK_CELLS = 1 << 22
+_THREADS = min(4, os.cpu_count() or 1)  # the stratum sums' threads
+_TASK_ROWS = 1 << 15  # rows of a cell summed by one task
+_BLOCK_CELLS = 1 << 16  # a block's masks stay in the processor's cache
 
 
 def _first_bad_answer(answers: NDArray[np.floating]) -> tuple[int, int] | None:
     """(row, column) of the first answer that is neither 1..5 nor NaN, in row order; checked a
-    block of rows at a time, so the masks stay small however many answers there are."""
+    block of rows at a time, so the masks stay small however many answers there are.
+
+    Good: ``1 ≤ x ≤ 5`` and ``x = rint(x)``, or ``x ≠ x`` (NaN, for which every comparison is
+    false); ±inf fails the range.
+    """
     step = max(1, _BLOCK_CELLS // max(answers.shape[1], 1))
     for start in range(0, len(answers), step):
         block = answers[start : start + step]
-        bad = ~np.isnan(block) & ~np.isin(block, np.arange(1.0, 6.0))
+        bad = ~((block >= 1) & (block <= 5) & (block == np.rint(block))) & (block == block)
         if bad.any():
             row, column = np.argwhere(bad)[0]
             return start + int(row), int(column)
@@ -412,6 +422,18 @@ def _gram(x: NDArray[np.float32]) -> NDArray[np.float64]:
     return np.matmul(blocks.transpose(0, 2, 1), blocks).sum(axis=0, dtype=np.float64)
 
 
+@contextmanager
+def _mapper(tasks: int) -> Iterator[Callable[..., Iterator[Any]]]:
+    """``map`` over :data:`_THREADS` threads (numpy lets go of the GIL in each task's arrays), in
+    order; the built-in ``map`` for one task or one core."""
+    threads = min(_THREADS, tasks)
+    if threads <= 1:
+        yield map
+        return
+    with ThreadPoolExecutor(threads, thread_name_prefix="sipas-sums") as pool:
+        yield pool.map
+
+
 def _stratum_sums(
     answers: NDArray[np.float64],
     weights: NDArray[np.float64],
@@ -423,7 +445,8 @@ def _stratum_sums(
     steps: int,
 ) -> tuple[NDArray[np.float64], ...]:
     """Per cell (post-stratum × group, weight ``weights[cell]``): T = Σ w x and the counts; per
-    bin (stratum × group, ``bins[cell]``): Q = Σ w² x x' and Σ w x x'. One block of rows at a time.
+    bin (stratum × group, ``bins[cell]``): Q = Σ w² x x' and Σ w x x'. A cell's rows are summed
+    :data:`_TASK_ROWS` at a time, on :data:`_THREADS` threads; the sums are added in cell order.
     """
     k = answers.shape[1]
     n_cells = len(weights)
@@ -436,21 +459,32 @@ def _stratum_sums(
     ends = np.cumsum(sizes)
     present = np.flatnonzero(sizes)
     looks = layout.astype(np.float32)
-    for done, cell in enumerate(present):
-        rows = order[ends[cell] - sizes[cell] : ends[cell]]
+    pieces = [range(ends[c] - sizes[c], ends[c], _TASK_ROWS) for c in present.tolist()]
+    tasks = [order[a : min(a + _TASK_ROWS, piece.stop)] for piece in pieces for a in piece]
+
+    def sums(rows: NDArray[np.intp]) -> tuple[NDArray[np.float64], NDArray[np.float64], Any]:
         block = answers[rows]
         x = np.empty((len(rows), 2 * k), dtype=np.float32)  # [satisfied | valid], 0 or 1
         np.greater_equal(block, SATISFIED_FROM, out=x[:, :k])
         np.equal(block, block, out=x[:, k:])  # valid: NaN is the one value unequal to itself
-        w = weights[cell]
-        totals[cell] = w * x.sum(axis=0, dtype=np.float64)
-        gram = _gram(x)
-        squares[bins[cell]] += (w * w) * gram
-        linear[bins[cell]] += w * gram
         seen = np.matmul(_blocks(x[:, k:]), looks) > 0  # any valid answer the statistic counts
-        counts[cell] = seen.sum(axis=(0, 1))
-        if progress is not None:
-            progress(done + 1, steps)
+        return x.sum(axis=0, dtype=np.float64), _gram(x), seen.sum(axis=(0, 1))
+
+    with _mapper(len(tasks)) as mapped:
+        parts = mapped(sums, tasks)
+        for done, (cell, piece) in enumerate(zip(present, pieces, strict=True)):
+            # a cell's pieces add up exactly: whole numbers of 0/1 products
+            total, gram, seen = next(parts)
+            for _ in range(len(piece) - 1):
+                more = next(parts)
+                total, gram, seen = total + more[0], gram + more[1], seen + more[2]
+            w = weights[cell]
+            totals[cell] = w * total
+            squares[bins[cell]] += (w * w) * gram
+            linear[bins[cell]] += w * gram
+            counts[cell] = seen
+            if progress is not None:
+                progress(done + 1, steps)
     return totals, squares, linear, counts
 
 
@@ -974,34 +1008,32 @@ def _rows(
             )
     unreliable = (counts < options.reliable_n) | (cv > options.max_cv)
 
-    def percent(values: NDArray[np.float64], s: int, j: int) -> float | None:
-        value = values[s, j]
-        return None if not shown[s, j] or np.isnan(value) else float(value * 100)
+    def cells(values: NDArray[np.float64], scale: float = 1.0) -> list[list[float | None]]:
+        """The values (× ``scale``) as Python floats, None where not shown or NaN."""
+        kept = np.where(shown & ~np.isnan(values), values * scale if scale != 1 else values, np.nan)
+        return [[None if v != v else v for v in row] for row in kept.tolist()]
 
-    def plain(values: NDArray[np.float64], s: int, j: int) -> float | None:
-        value = values[s, j]
-        return None if not shown[s, j] or np.isnan(value) else float(value)
-
+    columns = {
+        "estimate": cells(p, 100.0),
+        "se": cells(se, 100.0),
+        "ci_low": cells(low, 100.0),
+        "ci_high": cells(high, 100.0),
+        "n_eff": cells(n_eff),
+        "deff": cells(deff),
+    }
+    flags = np.where(shown, np.where(unreliable, FLAG_UNRELIABLE, ""), FLAG_SUPPRESSED).tolist()
+    whole = counts.astype(np.int64).tolist()
     rows = []
     for s, scope in enumerate(scopes):
         for j, key in enumerate(keys):
-            if not shown[s, j]:
-                flag = FLAG_SUPPRESSED
-            else:
-                flag = FLAG_UNRELIABLE if unreliable[s, j] else ""
             rows.append(
                 ResultRow(
                     unit_code=scope,
                     level=levels[j],
                     key=key,
-                    estimate=percent(p, s, j),
-                    se=percent(se, s, j),
-                    ci_low=percent(low, s, j),
-                    ci_high=percent(high, s, j),
-                    n=int(counts[s, j]),
-                    n_eff=plain(n_eff, s, j),
-                    deff=plain(deff, s, j),
-                    flag=flag,
+                    **{name: values[s][j] for name, values in columns.items()},
+                    n=whole[s][j],
+                    flag=flags[s][j],
                     method=options.method,
                     group=group,
                 )

@@ -12,6 +12,7 @@ import pytest
 import analysis.sipas as sipas_module
 from analysis import (
     Design,
+    PostStrata,
     ResultRow,
     SipasData,
     SipasResult,
@@ -627,3 +628,53 @@ def test_the_first_bad_answer_is_found_in_any_block(monkeypatch: pytest.MonkeyPa
         answers[5, 2], answers[6, 0] = 4.5, 9
         with pytest.raises(ValueError, match=r"item 'q3' \(row 6\) has the value 4.5"):
             hand_data(answers=answers)
+
+
+SPECIAL = [1, 2, 3, 4, 5, np.nan, -np.nan, 0, -0.0, 6, 0.5, 4.5, 1 - 2**-24, 5 + 2**-20, np.inf]
+SPECIAL += [-np.inf, 3 + 1e-7, np.finfo(np.float32).tiny, -1, 2.0000001, 1e30]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_answer_check_finds_what_its_definition_says(dtype: type) -> None:
+    """Good is 1, 2, 3, 4, 5 or NaN and nothing else, whatever the float: the check's arithmetic
+    (range, rint, x ≠ x) against the definition written out, value by value and in a matrix."""
+    for value in SPECIAL:
+        cell = np.array([value], dtype)[0]
+        good = bool(np.isnan(cell)) or float(cell) in (1.0, 2.0, 3.0, 4.0, 5.0)
+        answers = np.full((3, 4), 4.0, dtype)
+        answers[2, 1] = cell
+        assert (sipas_module._first_bad_answer(answers) is None) is good, value
+        if not good:
+            assert sipas_module._first_bad_answer(answers) == (2, 1)
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_the_sums_in_pieces_and_threads_give_every_figure_exactly(
+    monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    """A cell's rows summed a few at a time on several threads: every figure of every option
+    (groups, post-strata) the same to the last bit as summing each cell at once on one thread."""
+    data = random_data(5, n=900)
+    cells = np.array(["a", "b"])[np.arange(900) % 2]
+    assert data.populations is not None
+    counts = {(u, c): n / 2 for u, n in data.populations.items() for c in ("a", "b")}
+    options: list[dict[str, object]] = [
+        {},
+        {"aggregation": "pooled", "ci_method": "wilson"},
+        {"post_strata": PostStrata(cells, counts, "cell")},
+    ]
+
+    def run() -> tuple[list[str], list[tuple[int, int]]]:
+        steps: list[tuple[int, int]] = []
+        figures = [
+            repr(analyze_sipas(data, progress=lambda d, t: steps.append((d, t)), **o))  # type: ignore[arg-type]
+            for o in options
+        ]
+        return figures, steps
+
+    monkeypatch.setattr(sipas_module, "_THREADS", 1)
+    monkeypatch.setattr(sipas_module, "_TASK_ROWS", 1 << 20)
+    whole = run()
+    monkeypatch.setattr(sipas_module, "_THREADS", threads)
+    monkeypatch.setattr(sipas_module, "_TASK_ROWS", 7)  # every cell in many pieces
+    assert run() == whole  # the figures, and the progress steps in the same order
