@@ -28,11 +28,14 @@ from survey_app.results.analysis_input import (
 )
 from survey_app.results.responses_file import MAX_LISTED, Coded, ResponseColumns, read_columns
 
+_ROWS_AT_A_TIME = 1 << 14
+_REFUSED = np.float32(np.inf)  # an item's table entry for a value that is not an answer
 _DIGITS = {"1": 1.0, "2": 2.0, "3": 3.0, "4": 4.0, "5": 5.0}
 
 
-def _item_values(column: Coded) -> tuple[NDArray[np.float32], list[tuple[int, str]]]:
-    """An item column → 1.0–5.0 or NaN, and the (row index, cleaned value) of bad cells.
+def _item_table(column: Coded) -> tuple[NDArray[np.float32], dict[int, str]]:
+    """An item column's table: code → 1.0–5.0, NaN for an empty cell, :data:`_REFUSED` for a
+    value that is not an answer; and those values cleaned, by code.
 
     Decided once per distinct raw value: ``1``–``5`` or empty as they are; any other goes
     through ``clean_text``: white space around a digit is fine, anything else is an error.
@@ -47,15 +50,27 @@ def _item_values(column: Coded) -> tuple[NDArray[np.float32], list[tuple[int, st
             if cleaned in _DIGITS:
                 table[code] = _DIGITS[cleaned]
             elif cleaned != "":
-                wrong[code] = cleaned
-    values = table[column.codes]
-    bad: list[tuple[int, str]] = []
-    if wrong:
-        at = np.flatnonzero(np.isin(column.codes, list(wrong)))
-        bad = [
-            (i, wrong[code]) for i, code in zip(at.tolist(), column.codes[at].tolist(), strict=True)
-        ]
-    return values, bad
+                table[code], wrong[code] = _REFUSED, cleaned
+    return table, wrong
+
+
+def _answers(
+    tables: Sequence[NDArray[np.float32]], codes: Sequence[Coded]
+) -> tuple[NDArray[np.float32], NDArray[np.intp]]:
+    """The (rows, items) matrix ``answers[i, j] = tables[j][codes[j][i]]``, filled a block of rows
+    at a time (each block stays in the processor's cache while its columns are written), and
+    the flat index ``i·items + j`` of every :data:`_REFUSED` cell, in row then item order."""
+    n, k = (len(codes[0]) if codes else 0), len(tables)
+    answers = np.empty((n, k), dtype=np.float32)  # 1–5 and NaN are exact in 4 bytes
+    look = any(np.isinf(table).any() for table in tables)
+    refused = []
+    for start in range(0, n, _ROWS_AT_A_TIME):
+        block = answers[start : start + _ROWS_AT_A_TIME]
+        for j, (table, column) in enumerate(zip(tables, codes, strict=True)):
+            np.take(table, column.codes[start : start + _ROWS_AT_A_TIME], out=block[:, j])
+        if look:
+            refused.append(np.flatnonzero(np.isinf(block)) + start * k)
+    return answers, (np.concatenate(refused) if refused else np.array([], dtype=np.intp))
 
 
 def _factorised(column: Coded) -> tuple[NDArray[np.str_], NDArray[np.intp]]:
@@ -103,10 +118,15 @@ def to_sipas_data_columns(
     # (row index, item index or -1 for the questionnaire, its value): messages are said for the
     # listed ones only (a file can have millions of bad cells)
     found: list[tuple[int, int, str]] = [(i, -1, "") for i in np.flatnonzero(other).tolist()]
-    answers = np.empty((n, len(items)), dtype=np.float32)  # 1–5 and NaN are exact in 4 bytes
-    for j, item in enumerate(items):
-        answers[:, j], bad = _item_values(columns.columns[item])
-        found += [(i, j, value) for i, value in bad if not other[i]]
+    coded = [columns.columns[item] for item in items]
+    tables, wrong = zip(*map(_item_table, coded), strict=True) if coded else ((), ())
+    answers, refused = _answers(tables, coded)
+    rows, places = np.divmod(refused, len(items))
+    kept = ~other[rows]
+    found += [
+        (i, j, wrong[j][int(coded[j].codes[i])])
+        for i, j in zip(rows[kept].tolist(), places[kept].tolist(), strict=True)
+    ]
     if found:
         found.sort(key=lambda entry: (entry[0], entry[1]))
 

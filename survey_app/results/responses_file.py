@@ -18,6 +18,12 @@ streaming reader) and each block's cells become codes into their column's distin
 (:class:`Coded`: one byte a cell while a column has at most 256 distinct values, as an item or a
 unit code has), so no table of strings is ever held: 5,000,000 answers × 23 columns take about
 120 MB instead of 0.6 GB of Arrow strings.
+
+How it uses every core (docs/decisions/0034): the file is mapped in memory, not copied; it is
+cut at line breaks into one part per core (:mod:`csv_parts`), each parsed and coded by its own
+thread, and read again in one pass when a cut may lie inside a quoted value. The UTF-8 check
+runs once over the whole mapped file, meanwhile, instead of in each column's conversion. A
+column of one-byte cells (an item) is coded by its bytes: a cell's code is its byte.
 """
 
 from __future__ import annotations
@@ -25,10 +31,15 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import mmap
+import os
 import queue
 import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -47,13 +58,17 @@ from survey_app.csv_files import (
 )
 from survey_app.results import input_messages as messages
 from survey_app.results.analysis_input import FIXED, InputError
+from survey_app.results.csv_parts import MIN_PART_BYTES, cut_points, ends_inside_quotes
 
 MAX_LISTED = 100
 _HEAD_BYTES = 1 << 20
+_PARTS = os.cpu_count() or 1  # a file is cut in at most this many parts, one thread each
+_PART_BYTES = MIN_PART_BYTES  # of at least this many bytes
 _BLOCK_BYTES = 1 << 21  # bytes of the file read (and coded) at a time: small blocks overlap best
 _CSV_BLOCK = 1 << 16  # rows of the csv pass coded at a time
 _BOM = codecs.BOM_UTF8
-_EMPTY = 256  # the code of an empty cell among one-byte cells
+_BYTES_TEXT = ["", *(chr(b) for b in range(1, 256))]  # a one-byte cell's text by its byte
+_BYTES = {text: b for b, text in enumerate(_BYTES_TEXT)}
 _UTF8_CHUNK = 1 << 24
 
 
@@ -86,6 +101,7 @@ class _Coder:
         self.index: dict[str, int] = {}
         self.parts: list[NDArray[np.unsignedinteger]] = []
         self.dtype: type[np.unsignedinteger] = np.uint8
+        self.byte_table = False  # the first 256 values are :data:`_BYTES`: a code is its byte
 
     def add_arrow(self, cells: pa.Array | pa.ChunkedArray) -> None:
         """A block of cells (an Arrow string array)."""
@@ -99,33 +115,37 @@ class _Coder:
         """Cells of at most one byte (an answer 1–5 or nothing, as every item column holds),
         coded from the array's bytes without hashing a string; False for any longer cell.
 
-        A one-byte UTF-8 text is an ASCII character: its code is the byte, an empty cell's 256.
+        A one-byte UTF-8 text is an ASCII character. A column whose first block is of such cells
+        takes the byte table as its first 256 values (:data:`_BYTES`: code 0 the empty cell,
+        code ``b`` the character ``b``; a NUL is never read here, :func:`_utf8` refuses it), so
+        a cell's code is its byte; a column that met longer cells first maps the bytes it sees.
         """
         size = len(chunk)
         if size == 0 or chunk.null_count:
             return size == 0
         _, offsets_buffer, data_buffer = chunk.buffers()
         offsets = np.frombuffer(offsets_buffer, np.int32, count=size + 1, offset=chunk.offset * 4)
-        lengths = np.diff(offsets)
-        if lengths.max() > 1:
-            return False
         start, end = int(offsets[0]), int(offsets[-1])
-        data = np.frombuffer(data_buffer, np.uint8)[start:end] if end > start else None
-        if data is not None and end - start == size:
-            byte: NDArray[np.unsignedinteger] = data  # every cell one byte: the bytes themselves
+        if end - start > size or np.diff(offsets).max() > 1:
+            return False
+        data = np.frombuffer(data_buffer, np.uint8, count=end - start, offset=start)
+        if end - start == size:  # every cell one byte
+            byte = data.copy()
         else:
-            byte = np.full(size, _EMPTY, dtype=np.uint16)
-            if data is not None:
-                byte[lengths == 1] = data  # the non-empty cells' bytes, in order
-        seen = np.zeros(_EMPTY + 1, dtype=bool)
-        seen[byte] = True
-        present = np.flatnonzero(seen).tolist()
-        index = self.index
-        codes = [index.setdefault("" if b == _EMPTY else chr(b), len(index)) for b in present]
-        self._widen()
-        table = np.zeros(_EMPTY + 1, dtype=self.dtype)
-        table[present] = codes
-        self.parts.append(table[byte])
+            byte = np.zeros(size, dtype=np.uint8)
+            byte[offsets[1:] > offsets[:-1]] = data  # the non-empty cells' bytes, in order
+        if not self.index:
+            self.index, self.byte_table = dict(_BYTES), True
+        if not self.byte_table:  # a column that met longer cells first: map the bytes seen
+            seen = np.zeros(256, dtype=bool)
+            seen[byte] = True
+            present = np.flatnonzero(seen).tolist()
+            index = self.index
+            table = np.zeros(256, dtype=np.int64)
+            table[present] = [index.setdefault(_BYTES_TEXT[b], len(index)) for b in present]
+            self._widen()
+            byte = table.astype(self.dtype)[byte]
+        self.parts.append(byte.astype(self.dtype, copy=False))
         return True
 
     def add_texts(self, cells: Sequence[str]) -> None:
@@ -150,6 +170,14 @@ class _Coder:
         if np.dtype(need).itemsize > np.dtype(self.dtype).itemsize:
             self.parts = [part.astype(need) for part in self.parts]
             self.dtype = need
+
+    def extend(self, other: _Coder) -> None:
+        """``other``'s cells after this one's (the same column's next part)."""
+        coded = other.done()
+        if list(self.index)[: len(coded.values)] == coded.values:  # the same codes: kept
+            self.parts.append(coded.codes.astype(self.dtype, copy=False))
+        else:
+            self._add(coded.values, coded.codes)
 
     def done(self) -> Coded:
         codes = np.concatenate(self.parts) if self.parts else np.array([], dtype=self.dtype)
@@ -223,35 +251,101 @@ def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | N
     header = [clean_text(name) for name in first]
     raw_of = {name: raw for raw, name in zip(first, header, strict=True)}  # the last one wins
     include = [raw_of[name] for name in dict.fromkeys(header) if name in wanted]
-    coders = {raw: _Coder() for raw in include}
-    count = 0
-    utf8 = _Utf8Check(path)  # the whole file's check, meanwhile (the parse waits on no GIL)
-    try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=_BLOCK_BYTES),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={raw: pa.string() for raw in first},
-                include_columns=include,
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-                check_utf8=True,
-            ),
-        )
-        for batch in _ahead(reader):  # a block at a time: only its codes are kept
-            for raw, coder in coders.items():
-                coder.add_arrow(batch.column(raw))
-            count += batch.num_rows
-    except (pa.ArrowException, KeyError, OSError):
-        utf8.stop()
-        return None
+    with _mapped(path) as mapped:  # parsed where it lies, not copied
+        utf8 = _Utf8Check(mapped)  # the whole file's check, meanwhile (the parse waits on no GIL)
+        try:
+            data = pa.py_buffer(mapped)
+            read = _read_in_parts(data, first, include)
+            if read is None:  # one part, or a cut that may lie inside a quoted value
+                coders, count, _ = _read_part(data, first, include, ahead=True)
+            else:
+                coders, count = read
+        except (pa.ArrowException, KeyError, OSError, UnicodeDecodeError):
+            utf8.stop()
+            return None
+        finally:
+            data = None  # the mapping closes once nothing holds it
+        ok = utf8.result()
     pa.default_memory_pool().release_unused()  # the blocks' memory back to the system
-    if not utf8.result():
+    if not ok:
         return None  # the columns not read must be UTF-8 (and free of NUL) too
     columns = {clean_text(raw): coder.done() for raw, coder in coders.items()}
     return ResponseColumns(header, columns, np.arange(2, count + 2, dtype=np.int64))
+
+
+def _read_in_parts(
+    data: pa.Buffer, first: list[str], include: list[str]
+) -> tuple[dict[str, _Coder], int] | None:
+    """The file cut at line breaks (:mod:`csv_parts`), each part parsed and coded by a thread of
+    its own, the parts' codes joined in file order; None when the file makes one part, or a part
+    fails or may end inside a quoted value (the caller then reads the file in one pass)."""
+    cuts = cut_points(memoryview(data), _PARTS, _PART_BYTES)
+    if len(cuts) <= 2:
+        return None
+    with ThreadPoolExecutor(len(cuts) - 1, thread_name_prefix="csv-part") as pool:
+        futures = [
+            pool.submit(
+                _read_part,
+                data.slice(start, end - start),
+                first,
+                include,
+                header=start == 0,
+                tail=first[-1] if end < cuts[-1] else None,
+            )
+            for start, end in pairwise(cuts)
+        ]
+        try:
+            parts = [future.result() for future in futures]
+        except (pa.ArrowException, KeyError, OSError, UnicodeDecodeError):
+            return None
+    if any(ends_inside_quotes(tail) for _, _, tail in parts):
+        return None
+    coders, count, _ = parts[0]
+    for more, rows, _ in parts[1:]:
+        for raw, coder in coders.items():
+            coder.extend(more[raw])
+        count += rows
+    return coders, count
+
+
+def _read_part(
+    data: pa.Buffer,
+    first: list[str],
+    include: list[str],
+    *,
+    header: bool = True,
+    tail: str | None = None,
+    ahead: bool = False,
+) -> tuple[dict[str, _Coder], int, str | None]:
+    """A part's ``include`` columns coded a block at a time, its number of rows, and its last
+    row's ``tail`` cell when asked (:func:`csv_parts.ends_inside_quotes`). The first part holds
+    the header; the others are parsed with ``first`` as their column names. ``ahead``: the next
+    block parsed by a thread while this one is coded (:func:`_ahead`), for a single part."""
+    coders = {raw: _Coder() for raw in include}
+    count, last = 0, None
+    extra = [tail] if tail is not None and tail not in include else []
+    reader = pacsv.open_csv(
+        pa.BufferReader(data),
+        read_options=pacsv.ReadOptions(
+            use_threads=True, block_size=_BLOCK_BYTES, column_names=None if header else first
+        ),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={raw: pa.string() for raw in first},
+            include_columns=[*include, *extra],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            null_values=[],
+            check_utf8=False,  # the whole file is checked once, meanwhile (_Utf8Check)
+        ),
+    )
+    for batch in _ahead(reader) if ahead else reader:  # a block at a time: only its codes kept
+        for raw, coder in coders.items():
+            coder.add_arrow(batch.column(raw))
+        count += batch.num_rows
+        if tail is not None and batch.num_rows:
+            last = batch.column(tail)[-1].as_py()
+    return coders, count, last
 
 
 def _ahead(reader: pacsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
@@ -287,19 +381,32 @@ def _ahead(reader: pacsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
         worker.join()
 
 
-class _Utf8Check:
-    """:func:`_utf8` of a file run by a thread from now on; `result` waits for it."""
+@contextmanager
+def _mapped(path: Path) -> Iterator[mmap.mmap]:
+    """The (non-empty) file mapped in memory, read-only; closed on leaving unless a buffer still
+    holds it (then once that is freed)."""
+    with path.open("rb") as stream:
+        mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        yield mapped
+    finally:
+        with suppress(BufferError):
+            mapped.close()
 
-    def __init__(self, path: Path) -> None:
+
+class _Utf8Check:
+    """:func:`_utf8_of` a mapped file run by a thread from now on; `result` waits for it."""
+
+    def __init__(self, mapped: mmap.mmap) -> None:
         self._stopped = threading.Event()
         self._ok = False
-        self._thread = threading.Thread(target=self._run, args=(path,), name="utf8", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(mapped,), name="utf8", daemon=True)
         self._thread.start()
 
-    def _run(self, path: Path) -> None:
+    def _run(self, mapped: mmap.mmap) -> None:
         try:
-            self._ok = _utf8(path, self._stopped)
-        except OSError:
+            self._ok = _utf8_of(mapped, self._stopped)
+        except (OSError, ValueError):
             self._ok = False
 
     def result(self) -> bool:
@@ -311,44 +418,45 @@ class _Utf8Check:
         self._thread.join()
 
 
-def _utf8(path: Path, stopped: threading.Event | None = None) -> bool:
-    """Whether the whole file decodes as UTF-8 and holds no NUL (read in chunks, nothing kept);
-    a NUL is refused by the row reader with its row and column (``csv_files.read_csv``).
+def _utf8(path: Path) -> bool:
+    """Whether the whole file decodes as UTF-8 and holds no NUL (:func:`_utf8_of`)."""
+    if path.stat().st_size == 0:
+        return True
+    with _mapped(path) as mapped:
+        return _utf8_of(mapped)
 
-    Each chunk is checked by Arrow's UTF-8 validation (a binary → string cast), cut before a
-    character its end splits, which goes with the next chunk.
+
+def _utf8_of(data: mmap.mmap, stopped: threading.Event | None = None) -> bool:
+    """Whether the mapped file decodes as UTF-8 and holds no NUL (nothing copied); a NUL is
+    refused by the row reader with its row and column (``csv_files.read_csv``).
+
+    Checked a chunk at a time by Arrow's UTF-8 validation, each chunk ending where a character
+    starts (bytes after a cut that continue a character go with the chunk before), so the
+    chunks are valid exactly when the whole file is.
     """
-    carry = b""
-    with path.open("rb") as stream:
-        while chunk := stream.read(_UTF8_CHUNK):
-            if stopped is not None and stopped.is_set():
+    if data.find(b"\x00") >= 0:
+        return False
+    size, start = len(data), 0
+    while start < size:
+        if stopped is not None and stopped.is_set():
+            return False
+        end = min(start + _UTF8_CHUNK, size)
+        for _ in range(3):  # a character has at most three continuation bytes
+            if end < size and data[end] & 0xC0 == 0x80:
+                end += 1
+        with memoryview(data) as view, view[start:end] as chunk:
+            if not _valid_utf8(chunk):
                 return False
-            if b"\x00" in chunk:
-                return False
-            data = carry + chunk if carry else chunk
-            cut = _last_boundary(data)
-            if not _valid_utf8(memoryview(data)[:cut]):
-                return False
-            carry = data[cut:]
-    return not carry
-
-
-def _last_boundary(data: bytes) -> int:
-    """The end of the last whole UTF-8 character of ``data`` (an incomplete one is left out)."""
-    start = len(data) - 1
-    while start >= 0 and start > len(data) - 4 and data[start] & 0xC0 == 0x80:
-        start -= 1  # continuation bytes: look for their lead byte
-    if start < 0 or data[start] < 0xC0:
-        return len(data)
-    need = 2 if data[start] < 0xE0 else 3 if data[start] < 0xF0 else 4
-    return start if len(data) - start < need else len(data)
+        start = end
+    return True
 
 
 def _valid_utf8(data: memoryview) -> bool:
+    """Arrow's own UTF-8 check of one string made of ``data`` (no copy, no compute kernel)."""
     offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
-    array = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
+    array = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
     try:
-        array.cast(pa.large_string())
+        array.validate(full=True)
     except pa.ArrowInvalid:
         return False
     return True

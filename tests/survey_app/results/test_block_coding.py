@@ -13,14 +13,19 @@ BLOCKS = [
     ["", "", ""],  # all empty
     [" 5", "5", "na", "Ả", "6", ""],  # longer cells: the dictionary
     ["3", "x", "5"],  # one byte again, with a new value
+    ["", "ab"],  # as many bytes as cells, yet not one byte each
     [],
 ]
 
 
+@pytest.mark.parametrize("first", ["short first", "long first"])
 @pytest.mark.parametrize("sliced", [False, True])
-def test_every_cell_comes_back(sliced: bool) -> None:
+def test_every_cell_comes_back(sliced: bool, first: str) -> None:
+    """Short cells first: their codes are their bytes; longer cells first: the bytes are mapped
+    to codes as they come. Either way every cell comes back."""
+    blocks = BLOCKS if first == "short first" else BLOCKS[::-1]
     coder = _Coder()
-    for cells in BLOCKS:
+    for cells in blocks:
         array = (
             pa.array(["pad", *cells, "pad"], pa.string())[1 : len(cells) + 1]
             if sliced
@@ -28,7 +33,7 @@ def test_every_cell_comes_back(sliced: bool) -> None:
         )
         coder.add_arrow(array)
     coded = coder.done()
-    expected = [cell for cells in BLOCKS for cell in cells]
+    expected = [cell for cells in blocks for cell in cells]
     assert [coded.values[c] for c in coded.codes.tolist()] == expected
     assert len(set(coded.values)) == len(coded.values)  # each value once
 

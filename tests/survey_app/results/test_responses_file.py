@@ -207,6 +207,17 @@ def _bytes(old: bytes, new: bytes, count: int = 1) -> Callable[[Path], Path]:
     return change
 
 
+def _byte_in(column: str) -> Callable[[Path], Path]:
+    """A lone byte 0xFF (not UTF-8) as a whole cell of ``column``, a column the reader reads."""
+
+    def change(path: Path) -> Path:
+        write(path, _cell(rows(50), 3, column, "\x01"))
+        path.write_bytes(path.read_bytes().replace(b"\x01", b"\xff"))
+        return path
+
+    return change
+
+
 def _raw(data: bytes) -> Callable[[Path], Path]:
     def change(path: Path) -> Path:
         path.write_bytes(data)
@@ -244,6 +255,8 @@ BAD_FILES: dict[str, Callable[[Path], Path]] = {
     ),
     "not UTF-8 in a comment": _bytes("Tốt".encode(), b"T\xff"),
     "not UTF-8 in the header": _bytes(b"unit_code", b"unit_c\xe9de"),
+    "not UTF-8 in a unit code": _bytes(b"SNV", b"S\xffV"),
+    "not UTF-8 in an item": _byte_in("q21"),
     "Latin-1 file": _raw("response_id,unit_code\nx,Hà\n".encode("latin-1")),
     "two BOMs": _bytes(b"\xef\xbb\xbf", b"\xef\xbb\xbf\xef\xbb\xbf"),
     "NUL in an item": _body(lambda b: _cell(b, 1, "q18", "4\x00")),
