@@ -10,7 +10,9 @@ path numbered the rows left after choosing channels).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,9 @@ from survey_app.results.analysis_input import (
 from survey_app.results.responses_file import MAX_LISTED, Coded, ResponseColumns, read_columns
 
 _ROWS_AT_A_TIME = 1 << 14
+_THREADS = min(4, os.cpu_count() or 1)  # the answers matrix's threads
+_NONE = np.array([], dtype=np.intp)
+_NUMBERS = ("questionnaire_version",)  # a column of one-byte cells, not dictionary-encoded
 _REFUSED = np.float32(np.inf)  # an item's table entry for a value that is not an answer
 _DIGITS = {"1": 1.0, "2": 2.0, "3": 3.0, "4": 4.0, "5": 5.0}
 
@@ -58,19 +63,26 @@ def _answers(
     tables: Sequence[NDArray[np.float32]], codes: Sequence[Coded]
 ) -> tuple[NDArray[np.float32], NDArray[np.intp]]:
     """The (rows, items) matrix ``answers[i, j] = tables[j][codes[j][i]]``, filled a block of rows
-    at a time (each block stays in the processor's cache while its columns are written), and
-    the flat index ``i·items + j`` of every :data:`_REFUSED` cell, in row then item order."""
+    at a time (each block stays in the processor's cache while its columns are written; blocks on
+    :data:`_THREADS` threads: numpy lets go of the GIL), and the flat index ``i·items + j`` of
+    every :data:`_REFUSED` cell, in row then item order."""
     n, k = (len(codes[0]) if codes else 0), len(tables)
     answers = np.empty((n, k), dtype=np.float32)  # 1–5 and NaN are exact in 4 bytes
     look = any(np.isinf(table).any() for table in tables)
-    refused = []
-    for start in range(0, n, _ROWS_AT_A_TIME):
+
+    def fill(start: int) -> NDArray[np.intp]:
         block = answers[start : start + _ROWS_AT_A_TIME]
         for j, (table, column) in enumerate(zip(tables, codes, strict=True)):
             np.take(table, column.codes[start : start + _ROWS_AT_A_TIME], out=block[:, j])
-        if look:
-            refused.append(np.flatnonzero(np.isinf(block)) + start * k)
-    return answers, (np.concatenate(refused) if refused else np.array([], dtype=np.intp))
+        return np.flatnonzero(np.isinf(block)) + start * k if look else _NONE
+
+    starts = range(0, n, _ROWS_AT_A_TIME)
+    if _THREADS > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(_THREADS, thread_name_prefix="answers") as pool:
+            refused = list(pool.map(fill, starts))
+    else:
+        refused = list(map(fill, starts))
+    return answers, np.concatenate([_NONE, *refused])
 
 
 def _factorised(column: Coded) -> tuple[NDArray[np.str_], NDArray[np.intp]]:
@@ -212,10 +224,8 @@ def read_sipas_input(
     cell_column: str = "service_field",
 ) -> tuple[SipasData, PostStrata | None]:
     """A responses CSV → the analysis input (and post-strata when ``cell_counts`` are given)."""
-    columns = read_columns(
-        path,
-        needed_columns(questionnaire, [by, cell_column if cell_counts is not None else None]),
-    )
+    wanted = needed_columns(questionnaire, [by, cell_column if cell_counts is not None else None])
+    columns = read_columns(path, wanted, texts=wanted - {*questionnaire.item_ids, *_NUMBERS})
     if channels is not None:
         columns = only_channels_columns(columns, channels)
     data = to_sipas_data_columns(

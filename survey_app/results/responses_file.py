@@ -69,6 +69,7 @@ _CSV_BLOCK = 1 << 16  # rows of the csv pass coded at a time
 _BOM = codecs.BOM_UTF8
 _BYTES_TEXT = ["", *(chr(b) for b in range(1, 256))]  # a one-byte cell's text by its byte
 _BYTES = {text: b for b, text in enumerate(_BYTES_TEXT)}
+_TEXT = pa.dictionary(pa.int32(), pa.string())  # how a column of ``texts`` is parsed
 _UTF8_CHUNK = 1 << 24
 
 
@@ -104,10 +105,12 @@ class _Coder:
         self.byte_table = False  # the first 256 values are :data:`_BYTES`: a code is its byte
 
     def add_arrow(self, cells: pa.Array | pa.ChunkedArray) -> None:
-        """A block of cells (an Arrow string array)."""
+        """A block of cells (an Arrow string array, or one the parser dictionary-encoded)."""
         chunks = cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
         for chunk in chunks:
-            if not self._add_short(chunk):
+            if isinstance(chunk, pa.DictionaryArray):  # encoded by the parser
+                self._add(chunk.dictionary.to_pylist(), arrow_integers(chunk.indices))
+            elif not self._add_short(chunk):
                 encoded = chunk.dictionary_encode()
                 self._add(encoded.dictionary.to_pylist(), arrow_integers(encoded.indices))
 
@@ -214,14 +217,18 @@ class ResponseColumns:
 
 
 # --- reading --------------------------------------------------------------------------------
-def read_columns(path: Path, wanted: Collection[str]) -> ResponseColumns:
-    """The ``wanted`` columns (cleaned names; those absent are left out) of a responses CSV.
+def read_columns(
+    path: Path, wanted: Collection[str], texts: Collection[str] = ()
+) -> ResponseColumns:
+    """The ``wanted`` columns (cleaned names; those absent are left out) of a responses CSV;
+    those among ``texts`` (few distinct values of several bytes: unit codes, channels) are
+    dictionary-encoded by the parser itself, the others coded from their cells' bytes.
 
     Raises :class:`InputError` for what reading it row by row reports: not UTF-8, an empty
     file, a row with more values than the header (every such row), the export's fixed columns
     missing.
     """
-    columns = _read_with_arrow(path, wanted)
+    columns = _read_with_arrow(path, wanted, texts)
     if columns is None:
         columns = _read_with_csv(path, wanted)
     missing = _missing_fixed(columns.header)
@@ -238,7 +245,9 @@ def _missing_fixed(header: Sequence[str]) -> list[FileProblem]:
     ]
 
 
-def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | None:
+def _read_with_arrow(
+    path: Path, wanted: Collection[str], texts: Collection[str] = ()
+) -> ResponseColumns | None:
     """pyarrow's read, or None when the file needs Python's ``csv`` to say the same thing."""
     with path.open("rb") as stream:
         head = stream.read(_HEAD_BYTES)
@@ -251,13 +260,14 @@ def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | N
     header = [clean_text(name) for name in first]
     raw_of = {name: raw for raw, name in zip(first, header, strict=True)}  # the last one wins
     include = [raw_of[name] for name in dict.fromkeys(header) if name in wanted]
+    types = {raw: _TEXT if clean_text(raw) in texts else pa.string() for raw in first}
     with _mapped(path) as mapped:  # parsed where it lies, not copied
         utf8 = _Utf8Check(mapped)  # the whole file's check, meanwhile (the parse waits on no GIL)
         try:
             data = pa.py_buffer(mapped)
-            read = _read_in_parts(data, first, include)
+            read = _read_in_parts(data, first, include, types)
             if read is None:  # one part, or a cut that may lie inside a quoted value
-                coders, count, _ = _read_part(data, first, include, ahead=True)
+                coders, count, _ = _read_part(data, first, include, types, ahead=True)
             else:
                 coders, count = read
         except (pa.ArrowException, KeyError, OSError, UnicodeDecodeError):
@@ -274,7 +284,7 @@ def _read_with_arrow(path: Path, wanted: Collection[str]) -> ResponseColumns | N
 
 
 def _read_in_parts(
-    data: pa.Buffer, first: list[str], include: list[str]
+    data: pa.Buffer, first: list[str], include: list[str], types: dict[str, pa.DataType]
 ) -> tuple[dict[str, _Coder], int] | None:
     """The file cut at line breaks (:mod:`csv_parts`), each part parsed and coded by a thread of
     its own, the parts' codes joined in file order; None when the file makes one part, or a part
@@ -289,6 +299,7 @@ def _read_in_parts(
                 data.slice(start, end - start),
                 first,
                 include,
+                types,
                 header=start == 0,
                 tail=first[-1] if end < cuts[-1] else None,
             )
@@ -312,6 +323,7 @@ def _read_part(
     data: pa.Buffer,
     first: list[str],
     include: list[str],
+    types: dict[str, pa.DataType],
     *,
     header: bool = True,
     tail: str | None = None,
@@ -331,7 +343,7 @@ def _read_part(
         ),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
-            column_types={raw: pa.string() for raw in first},
+            column_types=types,
             include_columns=[*include, *extra],
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,

@@ -58,3 +58,17 @@ def test_a_wrong_unit_index_is_refused() -> None:
     ]:
         with pytest.raises(ValueError, match="unit_index"):
             SipasData(codes, unit_index=wrong, **fields)
+
+
+def test_an_index_wrong_in_a_late_block_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The codes are compared with the index a block of rows at a time: a mismatch in the last
+    block is found too."""
+    import analysis.sipas as sipas_module
+
+    monkeypatch.setattr(sipas_module, "_BLOCK_CELLS", 2)
+    codes = np.array(["A", "B", "A", "B", "A", "B", "A"])
+    fields = {"answers": np.full((7, 1), 4.0), "item_ids": ("q1",), "elements": (("e", ("q1",)),)}
+    names = np.array(["A", "B"])
+    SipasData(codes, unit_index=(names, np.array([0, 1, 0, 1, 0, 1, 0])), **fields)
+    with pytest.raises(ValueError, match="unit_index"):
+        SipasData(codes, unit_index=(names, np.array([0, 1, 0, 1, 0, 1, 1])), **fields)
