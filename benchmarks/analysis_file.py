@@ -4,6 +4,7 @@ Run from the project root::
 
     .venv/bin/python benchmarks/analysis_file.py [--rows 1000000] [--units 150] [--workdir DIR]
                                                  [--old] [--no-samplics] [--baseline REV]
+                                                 [--repeat 3]
 
 It writes a responses export (the export's columns, UTF-8 with BOM; answers from
 ``analysis_million.py``'s generator; ``benchmarks/responses_csv.py``), makes a private SQLite
@@ -18,7 +19,11 @@ database (``sipas db upgrade``), then times, in the same run:
 (c) samplics' ``TaylorEstimator(ratio)`` doing only the per-unit item shares on the same answers
     (as ``analysis_million.py`` calls it),
 
-and prints a table with the machine's load before and after.
+and prints a table with the machine's load before and after. With ``--repeat N`` (default 3)
+each command runs N times, the baseline's runs alternating with this revision's, and samplics N
+times: the table shows the median wall time (the range beside it), the median peak RSS and
+user CPU; the ratio divides the two medians. On a 2-core machine whose speed drifts ±15 % from
+one minute to the next, one run of a one-second command says little.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import tempfile
 import time
 from importlib.metadata import version
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
@@ -66,6 +72,15 @@ def child(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     return wall, rss, user
 
 
+def summary(runs: list[tuple[float, float, float]]) -> tuple[str, float, float, float]:
+    """(shown wall, median wall, median RSS, median user CPU) of repeated runs."""
+    walls = [r[0] for r in runs]
+    shown = f"{median(walls):.2f} s"
+    if len(runs) > 1:
+        shown += f" ({min(walls):.2f}–{max(walls):.2f})"
+    return shown, median(walls), median(r[1] for r in runs), median(r[2] for r in runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -75,6 +90,7 @@ def main() -> None:
     parser.add_argument("--old", action="store_true", help="also time the row-by-row reader")
     parser.add_argument("--no-samplics", action="store_true")
     parser.add_argument("--baseline", metavar="REV", help="also time this revision's command")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command (median)")
     args = parser.parse_args()
     print("$", shlex.join([Path(sys.executable).name, *sys.argv]))
     print(
@@ -104,25 +120,29 @@ def main() -> None:
     env["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite'}"
     sipas = [sys.executable, "-c", "from survey_app.cli.main import main; main()"]
     child([*sipas, "db", "upgrade"], env)
-    rows = []
+    rows: list[tuple[str, str, float, float | None, float | None]] = []
     out = folder / "results.csv"
     command = [
         *sipas,
         *("analyze", "--responses", str(path), "--questionnaire", "sipas-2023@1"),
         *("--populations", str(populations), "--out", str(out)),
     ]
-    wall, rss, user = child(command, env)
-    rows.append(("`sipas analyze --responses` (subprocess, start → file written)", wall, rss, user))
-    if args.baseline:
-        older = dict(env, PYTHONPATH=str(source_tree(args.baseline, folder)))
-        wall, rss, user = child(command, older)
+    older = dict(env, PYTHONPATH=str(source_tree(args.baseline, folder))) if args.baseline else None
+    ours, theirs = [], []
+    for _ in range(max(1, args.repeat)):
+        ours.append(child(command, env))
+        if older is not None:
+            theirs.append(child(command, older))
+    rows.append(("`sipas analyze --responses` (subprocess, start → file written)", *summary(ours)))
+    if older is not None:
         name = f"the same command at {args.baseline} (baseline, subprocess)"
-        rows.append((name, wall, rss, user))
+        rows.append((name, *summary(theirs)))
     if args.old:
         wall, rss, user = child(
             [sys.executable, "-c", OLD_PATH, str(path), str(out), str(populations)], env
         )
-        rows.append(("row-by-row reader it replaced (subprocess)", wall, rss, user))
+        old = "row-by-row reader it replaced (subprocess)"
+        rows.append((old, f"{wall:.2f} s", wall, rss, user))
 
     from analysis import analyze_sipas
     from questionnaires.registry import get_questionnaire
@@ -135,22 +155,29 @@ def main() -> None:
     analyze_sipas(parsed)
     core, core_cpu = time.perf_counter() - start, time.process_time() - cpu
     rows.append(
-        (f"in-process core: read by columns ({read:.2f} s) + analyze_sipas", core, None, None)
+        (
+            f"in-process core: read by columns ({read:.2f} s) + analyze_sipas",
+            f"{core:.2f} s",
+            core,
+            None,
+            None,
+        )
     )
     print(f"(in-process core CPU: {core_cpu:.2f} s over the threads)")
     if not args.no_samplics:
-        samplics, _ = samplics_item_ratios(data, len(data.unit_codes))
-        rows.append(
-            ("samplics TaylorEstimator(ratio), per-unit item shares only", samplics, None, None)
-        )
+        times = [samplics_item_ratios(data, len(data.unit_codes))[0] for _ in range(args.repeat)]
+        shown, samplics, _, _ = summary([(t, 0.0, 0.0) for t in times])
+        name = "samplics TaylorEstimator(ratio), per-unit item shares only (in process)"
+        rows.append((name, shown, samplics, None, None))
     print("| what | wall | peak RSS | user CPU |")
     print("|---|---|---|---|")
-    for name, seconds, rss_mib, user_cpu in rows:
+    for name, shown, _, rss_mib, user_cpu in rows:
         shown_rss = "" if rss_mib is None else f"{rss_mib:,.0f} MiB"
         shown_cpu = "" if user_cpu is None else f"{user_cpu:.2f} s"
-        print(f"| {name} | {seconds:.2f} s | {shown_rss} | {shown_cpu} |")
+        print(f"| {name} | {shown} | {shown_rss} | {shown_cpu} |")
     if not args.no_samplics:
-        print(f"samplics ÷ `sipas analyze` end to end: {rows[-1][1] / rows[0][1]:.1f}×")
+        ratio = rows[-1][2] / rows[0][2]
+        print(f"samplics ÷ `sipas analyze` end to end (medians of {args.repeat}): {ratio:.1f}×")
     print(f"load after: {load()}")
 
 

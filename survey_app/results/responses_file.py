@@ -37,7 +37,7 @@ import queue
 import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -261,21 +261,24 @@ def _read_with_arrow(
     raw_of = {name: raw for raw, name in zip(first, header, strict=True)}  # the last one wins
     include = [raw_of[name] for name in dict.fromkeys(header) if name in wanted]
     types = {raw: _TEXT if clean_text(raw) in texts else pa.string() for raw in first}
-    with _mapped(path) as mapped:  # parsed where it lies, not copied
-        utf8 = _Utf8Check(mapped)  # the whole file's check, meanwhile (the parse waits on no GIL)
-        try:
-            data = pa.py_buffer(mapped)
-            read = _read_in_parts(data, first, include, types)
-            if read is None:  # one part, or a cut that may lie inside a quoted value
-                coders, count, _ = _read_part(data, first, include, types, ahead=True)
-            else:
-                coders, count = read
-        except (pa.ArrowException, KeyError, OSError, UnicodeDecodeError):
-            utf8.stop()
-            return None
-        finally:
-            data = None  # the mapping closes once nothing holds it
+    mapped = _mapping(path)  # parsed where it lies, not copied
+    if mapped is None:
+        return None
+    utf8 = _Utf8Check(mapped)  # the whole file's check, meanwhile (the parse waits on no GIL)
+    data = pa.py_buffer(mapped)
+    try:
+        read = _read_in_parts(data, first, include, types)
+        if read is None:  # one part, or a cut that may lie inside a quoted value
+            coders, count, _ = _read_part(data, first, include, types, ahead=True)
+        else:
+            coders, count = read
+    except (pa.ArrowException, KeyError, OSError, UnicodeDecodeError):
+        utf8.stop()
+        return None
+    finally:
+        del data  # the mapping can close once no buffer holds it
         ok = utf8.result()
+        _unmap(mapped)
     pa.default_memory_pool().release_unused()  # the blocks' memory back to the system
     if not ok:
         return None  # the columns not read must be UTF-8 (and free of NUL) too
@@ -393,17 +396,19 @@ def _ahead(reader: pacsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
         worker.join()
 
 
-@contextmanager
-def _mapped(path: Path) -> Iterator[mmap.mmap]:
-    """The (non-empty) file mapped in memory, read-only; closed on leaving unless a buffer still
-    holds it (then once that is freed)."""
-    with path.open("rb") as stream:
-        mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+def _mapping(path: Path) -> mmap.mmap | None:
+    """The file mapped in memory, read-only; None for one that cannot be (empty, a pipe)."""
     try:
-        yield mapped
-    finally:
-        with suppress(BufferError):
-            mapped.close()
+        with path.open("rb") as stream:
+            return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+
+
+def _unmap(mapped: mmap.mmap) -> None:
+    """Close the mapping, unless a buffer still holds it (it closes when that is freed)."""
+    with suppress(BufferError):
+        mapped.close()
 
 
 class _Utf8Check:
@@ -432,10 +437,13 @@ class _Utf8Check:
 
 def _utf8(path: Path) -> bool:
     """Whether the whole file decodes as UTF-8 and holds no NUL (:func:`_utf8_of`)."""
-    if path.stat().st_size == 0:
-        return True
-    with _mapped(path) as mapped:
+    mapped = _mapping(path)
+    if mapped is None:
+        return path.stat().st_size == 0  # nothing to map: empty, hence valid
+    try:
         return _utf8_of(mapped)
+    finally:
+        _unmap(mapped)
 
 
 def _utf8_of(data: mmap.mmap, stopped: threading.Event | None = None) -> bool:

@@ -39,3 +39,20 @@ def test_every_chunk_size_decides_as_python(
         path = tmp_path / f"{number}.csv"
         path.write_bytes(data)
         assert responses_file._utf8(path) is _python_says(data), data
+
+
+def test_an_empty_file_and_a_pipe(tmp_path: Path) -> None:
+    """An empty file is valid UTF-8 (nothing to map); a pipe cannot be mapped: the columnar read
+    gives way to the row reader's pass instead of failing."""
+    import os
+
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert responses_file._utf8(empty) is True
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    writer = os.open(pipe, os.O_RDWR | os.O_NONBLOCK)  # a reader may open it without waiting
+    try:
+        assert responses_file._mapping(pipe) is None
+    finally:
+        os.close(writer)
