@@ -2,7 +2,7 @@
 
 Run from the project root (or ``make benchmark-load``)::
 
-    .venv/bin/python benchmarks/submit_load.py [--clients 50,200] [--seconds 20]
+    .venv/bin/python benchmarks/submit_load.py [--clients 50,200] [--seconds 20] [--repeat 1]
 
 On a private PostgreSQL cluster (``reliability/harness.py``: initdb into a temporary folder, a free
 port, deleted at the end) with the demo's units, counters and open round, and gunicorn started
@@ -24,6 +24,10 @@ with ``deploy/gunicorn.conf.py`` (its defaults for this machine), it measures in
     generator and ``analysis.analyze_sipas``; the median of three runs).
 
 The clients run on the same 2 cores as the server and take CPU from it; their share is printed.
+With ``--repeat N`` each level runs N rounds (every server once a round, in turn) and the table
+shows the median rate and CPU of the rounds (latencies: every round's samples together), then
+each round's ratio: on a 2-core machine whose speed drifts ±15 % from minute to minute, the
+bare INSERT app alone varied 807–1,017/s between two runs.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -274,6 +279,16 @@ def analysis_million(responses: int) -> tuple[float, float, int]:
     return generated, statistics.median(times), len(result.rows)
 
 
+def pooled(runs: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """Rounds of one server at one level as one row: the median of each number, every latency
+    sample of every round together."""
+    return tuple(
+        [x for run in runs for x in run[i]] if isinstance(runs[0][i], list)
+        else statistics.median(run[i] for run in runs)
+        for i in range(len(runs[0]))
+    )  # fmt: skip
+
+
 # --- main -----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -285,6 +300,12 @@ def main(argv: list[str] | None = None) -> int:
         dest="flask_baseline",
         action="store_false",
         help="skip SIPAS with CITIZEN_FAST_PATH=off (every request through Flask)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds per level (every server once a round, in turn); the table shows medians",
     )
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",") if c.strip()]
@@ -309,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PostgreSQL {server_version(url)} (private cluster, default settings, fsync on)")
         print(f"{len(counters)} counters; each run: {WARM_UP:.0f} s warm-up, {args.seconds:.0f} s")
         print()
-        rows: dict[int, dict[str, object]] = {c: {} for c in levels}
+        rows: dict[int, dict[str, list[tuple[Any, ...]]]] = {c: {} for c in levels}
 
         kinds = [("sipas", "SIPAS", env)]
         if args.flask_baseline:
@@ -335,7 +356,9 @@ def main(argv: list[str] | None = None) -> int:
             raw, gz = form_bytes(servers[kind].address, counters[0])
             servers[kind].stop()
             print(f"(a) {label}: form page /s/{counters[0]}: {raw:,} B raw, {gz:,} B gzip")
-        for clients in levels:
+
+        def measure_level(clients: int) -> None:
+            """One round of a level: each SIPAS server, then the minimal app."""
             for kind, label, _env in kinds:
                 empty_responses(url)
                 servers[kind].start()
@@ -343,7 +366,9 @@ def main(argv: list[str] | None = None) -> int:
                     servers[kind], counters, clients, args.seconds
                 )
                 servers[kind].stop()
-                rows[clients][kind] = (acks / args.seconds, posts, whole, server_cpu / acks)
+                rows[clients].setdefault(kind, []).append(
+                    (acks / args.seconds, posts, whole, server_cpu / acks)
+                )
                 report.check(
                     f"{label}, {clients} phones: every GET 200, every POST 303",
                     not others,
@@ -362,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
             inserters = Inserters(servers["minimal"].address, clients, targets)
             done, seconds, cpu, bad, server_cpu = inserters.run(args.seconds, servers["minimal"])
             servers["minimal"].stop()
-            rows[clients]["minimal"] = (done / args.seconds, seconds, server_cpu / done)
+            bare = (done / args.seconds, seconds, server_cpu / done)
+            rows[clients].setdefault("minimal", []).append(bare)
             report.check(f"minimal app, {clients} clients: every POST 303", not bad, bad or "")
             print(
                 f"(c) minimal INSERT app, {clients} clients: {done / args.seconds:,.1f} INSERTs/s; "
@@ -372,15 +398,19 @@ def main(argv: list[str] | None = None) -> int:
                 + (f"; failures {bad}" if bad else "")
             )
 
+        for clients in levels:
+            for _ in range(max(1, args.repeat)):
+                measure_level(clients)
+
         print()
         print("| clients | SIPAS | submissions/s | POST p50 / p99 | whole submission p50 / p99 "
               "| bare INSERT/s | bare INSERT p50 / p99 | bare ÷ SIPAS, per submission "
               "(per request) | app CPU per submission ÷ per bare INSERT |")  # fmt: skip
         print("|---|---|---|---|---|---|---|---|---|")
         for clients in levels:
-            m_rate, seconds, m_cpu = rows[clients]["minimal"]  # type: ignore[misc]
+            m_rate, seconds, m_cpu = pooled(rows[clients]["minimal"])
             for kind, label, _env in kinds:
-                s_rate, posts, whole, s_cpu = rows[clients][kind]  # type: ignore[misc]
+                s_rate, posts, whole, s_cpu = pooled(rows[clients][kind])
                 print(
                     f"| {clients} | {label} | {s_rate:,.0f} | {ms(posts, 50)} / {ms(posts, 99)} ms "
                     f"| {ms(whole, 50)} / {ms(whole, 99)} ms | {m_rate:,.0f} | "
@@ -388,6 +418,14 @@ def main(argv: list[str] | None = None) -> int:
                     f"({m_rate / (2 * s_rate):.1f}×) | {s_cpu * 1000:.2f} ÷ {m_cpu * 1000:.2f} ms "
                     f"= {s_cpu / m_cpu:.1f}× |"
                 )
+        if args.repeat > 1:
+            print()
+            for clients in levels:
+                bare = [run[0] for run in rows[clients]["minimal"]]
+                for kind, label, _env in kinds:
+                    runs = rows[clients][kind]
+                    ratios = ", ".join(f"{b / r[0]:.2f}×" for b, r in zip(bare, runs, strict=True))
+                    print(f"{clients} clients, {label}: bare ÷ SIPAS per round: {ratios}")
         if args.responses:
             generated, median, result_rows = analysis_million(args.responses)
             print()
