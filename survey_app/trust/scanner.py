@@ -11,7 +11,10 @@ hours) with its one INSERT. Every ``SIGNAL_SCAN_SECONDS`` (30 by default) the sc
 - ``repeat_device``: every answer of the same round, unit and device hash as a new one; two or
   more flag them all;
 
-then fills in the new answers' item levels for the analysis (``survey_app.db.levels``) and
+It reads the columns it compares, not whole rows (a scan at 500 answers a second looks at 15,000
+answers): the bursts one query per counter with new answers, the devices a few hundred hashes to
+a query (their index); whole rows are read only for the answers that gain a flag. It then
+fills in the new answers' item levels for the analysis (``survey_app.db.levels``) and
 writes when it ran (``signal_scan``; the review page shows it). Flags only add up here: a full
 recomputation stays ``sipas review scan --round``. The scan runs in one transaction holding the
 ``signal_scan`` row's lock (others skip it meanwhile), so two scanners never scan the same
@@ -25,27 +28,27 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from survey_app.db import utcnow
 from survey_app.db.levels import fill_levels
-from survey_app.db.models import Response, SignalScan, SurveyRound, Unit
+from survey_app.db.models import Response, SignalScan, SurveyRound
 from survey_app.survey.questionnaire_store import UnknownVersion, get_questionnaire
 from survey_app.trust.signals import (
     _WITHOUT,
     SIGNALS_WHO,
+    Facts,
     Thresholds,
     _set_flags,
     burst_ids,
-    facts_of,
     ordered,
     signals_for,
 )
@@ -53,6 +56,7 @@ from survey_app.trust.signals import (
 log = logging.getLogger(__name__)
 GRACE = timedelta(seconds=5)
 BATCH = 20_000
+BATCH_IDS = 1_000  # ids per IN (…) list
 
 
 @dataclass(frozen=True)
@@ -73,54 +77,89 @@ def last_scan(session: Session) -> SignalScan | None:
     return row if row is not None and row.last_scan_at is not None else None
 
 
-def _burst(
-    session: Session, new: list[Response], thresholds: Thresholds, codes: Mapping[int, str]
-) -> dict[int, tuple[Response, str]]:
+_NEW = (
+    Response.id,
+    Response.round_id,
+    Response.unit_id,
+    Response.counter_id,
+    Response.submitted_at,
+    Response.channel,
+    Response.device_hash,
+)
+"""The columns of a new answer the scan looks at (no answers, no whole row)."""
+_DEVICES_AT_A_TIME = 500  # device hashes looked up per query
+
+
+def _burst(session: Session, new: Sequence[Row[Any]], thresholds: Thresholds) -> set[int]:
+    """Ids of the answers in a burst window with a new answer (``signals.burst_ids``): one
+    query of three columns per counter with new answers."""
     zone = ZoneInfo(thresholds.zone)
     window = timedelta(minutes=thresholds.burst_minutes)
-    groups: dict[tuple[int, int, int], list[Response]] = {}
-    for response in new:
-        if response.counter_id is not None and "burst" in signals_for(response.channel):
-            key = (response.round_id, response.unit_id, response.counter_id)
-            groups.setdefault(key, []).append(response)
-    found: dict[int, tuple[Response, str]] = {}
-    for (round_id, unit_id, counter_id), answers in groups.items():
-        nearby = session.scalars(
-            select(Response).where(
+    groups: dict[tuple[int, int, int], list[datetime]] = {}
+    for answer in new:
+        if answer.counter_id is not None and "burst" in signals_for(answer.channel):
+            key = (answer.round_id, answer.unit_id, answer.counter_id)
+            groups.setdefault(key, []).append(answer.submitted_at)
+    found: set[int] = set()
+    for (round_id, unit_id, counter_id), times in groups.items():
+        nearby = session.execute(
+            select(Response.id, Response.counter_id, Response.submitted_at).where(
                 Response.round_id == round_id,
                 Response.unit_id == unit_id,  # the counter's unit: uses the index
                 Response.counter_id == counter_id,
-                Response.submitted_at >= min(r.submitted_at for r in answers) - window,
-                Response.submitted_at <= max(r.submitted_at for r in answers) + window,
+                Response.submitted_at >= min(times) - window,
+                Response.submitted_at <= max(times) + window,
                 Response.channel.not_in(_WITHOUT["burst"]),
             )
         ).all()
-        facts = [facts_of(r, codes.get(r.unit_id, ""), zone) for r in nearby]
-        by_id = {r.id: r for r in nearby}
-        for rid in burst_ids(facts, thresholds):
-            found[rid] = (by_id[rid], "burst")
+        facts = (
+            Facts(rid, counter, "", at.astimezone(zone), {}, None, None)  # what bursts look at
+            for rid, counter, at in nearby
+        )
+        found |= burst_ids(facts, thresholds)
     return found
 
 
-def _repeat_device(session: Session, new: list[Response]) -> dict[int, tuple[Response, str]]:
+def _repeat_device(session: Session, new: Sequence[Row[Any]]) -> set[int]:
+    """Ids of the answers of a round, unit and device hash that a new answer shares with another
+    one: the device hashes looked up :data:`_DEVICES_AT_A_TIME` to a query (their index)."""
     keys = {
-        (r.round_id, r.unit_id, r.device_hash)
-        for r in new
-        if r.device_hash and "repeat_device" in signals_for(r.channel)
+        (a.round_id, a.unit_id, a.device_hash)
+        for a in new
+        if a.device_hash and "repeat_device" in signals_for(a.channel)
     }
-    found: dict[int, tuple[Response, str]] = {}
-    for round_id, unit_id, device in keys:
-        same = session.scalars(
-            select(Response).where(
-                Response.round_id == round_id,
-                Response.unit_id == unit_id,
-                Response.device_hash == device,
+    devices = sorted({device for _, _, device in keys})
+    same: dict[tuple[int, int, str], list[int]] = {}
+    for start in range(0, len(devices), _DEVICES_AT_A_TIME):
+        rows = session.execute(
+            select(Response.id, Response.round_id, Response.unit_id, Response.device_hash).where(
+                Response.device_hash.in_(devices[start : start + _DEVICES_AT_A_TIME]),
                 Response.channel.not_in(_WITHOUT["repeat_device"]),
             )
         ).all()
-        if len(same) > 1:
-            found.update({r.id: (r, "repeat_device") for r in same})
-    return found
+        for rid, round_id, unit_id, device in rows:
+            if (round_id, unit_id, device) in keys:
+                same.setdefault((round_id, unit_id, device), []).append(rid)
+    return {rid for ids in same.values() if len(ids) > 1 for rid in ids}
+
+
+def _flags_of(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each answer's flags, in order, read in chunks of ids."""
+    flags: dict[int, list[str]] = {}
+    for start in range(0, len(ids), BATCH_IDS):
+        chunk = ids[start : start + BATCH_IDS]
+        rows = session.execute(select(Response.id, Response.flags).where(Response.id.in_(chunk)))
+        flags.update((rid, list(value or [])) for rid, value in rows)
+    return flags
+
+
+def _responses(session: Session, ids: Sequence[int]) -> list[Response]:
+    """The answers of these ids as whole rows, in id order, read in chunks."""
+    found: list[Response] = []
+    for start in range(0, len(ids), BATCH_IDS):
+        chunk = ids[start : start + BATCH_IDS]
+        found += session.scalars(select(Response).where(Response.id.in_(chunk))).all()
+    return sorted(found, key=lambda response: response.id)
 
 
 def scan_new(
@@ -141,29 +180,29 @@ def scan_new(
         state = SignalScan(id=1, last_response_id=0)
         session.add(state)
         session.flush()
-    new = session.scalars(
-        select(Response)
+    new = session.execute(
+        select(*_NEW)
         .where(Response.id > state.last_response_id, Response.submitted_at <= now - GRACE)
         .order_by(Response.id)
         .limit(BATCH)
     ).all()
-    codes = dict(session.execute(select(Unit.id, Unit.code)).all())
-    additions: dict[int, tuple[Response, set[str]]] = {}
-    for found in (
-        _burst(session, list(new), thresholds, codes),
-        _repeat_device(session, list(new)),
+    names: dict[int, set[str]] = {}
+    for name, ids in (
+        ("burst", _burst(session, new, thresholds)),
+        ("repeat_device", _repeat_device(session, new)),
     ):
-        for rid, (response, name) in found.items():
-            additions.setdefault(rid, (response, set()))[1].add(name)
-    changed = 0
-    tally: dict[str, int] = {"burst": 0, "repeat_device": 0}
-    for rid in sorted(additions):
-        response, names = additions[rid]
-        for name in names:
+        for rid in ids:
+            names.setdefault(rid, set()).add(name)
+    tally = {"burst": 0, "repeat_device": 0}
+    for added in names.values():
+        for name in added:
             tally[name] += 1
-        merged = ordered(set(response.flags or []) | names)
-        if merged != list(response.flags or []):
-            changed += _set_flags(session, response, merged, who, now)
+    changed = 0
+    flags_now = _flags_of(session, sorted(names))
+    grown = [r for r in sorted(names) if ordered({*flags_now[r], *names[r]}) != flags_now[r]]
+    for response in _responses(session, grown):  # whole rows only where a flag is added
+        merged = ordered(set(response.flags or []) | names[response.id])
+        changed += _set_flags(session, response, merged, who, now)
     filled = 0
     for round_id in sorted({r.round_id for r in new}):
         survey_round = session.get(SurveyRound, round_id)

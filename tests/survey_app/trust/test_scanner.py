@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 from factories import MONDAY_9, add_response
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
 from support import login_as
 
 from survey_app.cli.main import main
@@ -80,3 +81,45 @@ def test_the_review_page_says_when_the_signals_were_last_scanned(app: Flask, sur
     with app.app_context():
         scanned = scanner.last_scan(get_db().session)
         assert scanned is not None and utcnow() - scanned.last_scan_at < timedelta(minutes=5)
+
+
+def test_devices_are_looked_up_together_and_only_grown_flags_are_written(
+    app: Flask, survey: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many devices in one scan, looked up a few hashes to a query: a device that answered the
+    same unit twice flags both answers, the same device at another unit or on paper does not,
+    an answer already flagged keeps its flags and gets no second event; the number of queries
+    does not grow with the number of answers."""
+    monkeypatch.setattr(scanner, "_DEVICES_AT_A_TIME", 3)
+    config = {**app.config, "SIGNAL_OPENING_HOURS": "", "SIGNAL_BURST_COUNT": "1000"}
+    with app.app_context(), get_db().begin() as session:
+        twice = [
+            add_response(session, survey["round_id"], device=f"d{n}", at=MONDAY_9 + timedelta(
+                minutes=20 * n + k)).id
+            for n in range(7) for k in (0, 1)
+        ]  # fmt: skip
+        once = [add_response(session, survey["round_id"], device=f"e{n}").id for n in range(5)]
+        apart = [
+            add_response(session, survey["round_id"], device="f", unit="BDT", counter="BDT-1").id,
+            add_response(session, survey["round_id"], device="f").id,
+            add_response(session, survey["round_id"], device="g", channel="paper").id,
+            add_response(session, survey["round_id"], device="g", channel="paper").id,
+        ]
+        already = add_response(
+            session, survey["round_id"], device="d0", flags=["repeat_device"], state="flagged"
+        ).id
+    statements: list[str] = []
+    with app.app_context(), get_db().begin() as session:
+        event.listen(session.bind, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        report = scanner.scan_new(session, config, now=LATER + timedelta(hours=3))
+    flags = _flags(app)
+    assert [flags[i] for i in twice] == [["repeat_device"]] * 14
+    assert [flags[i] for i in (*once, *apart)] == [[]] * 9
+    assert flags[already] == ["repeat_device"] and report.flagged["repeat_device"] == 15
+    assert report.changed == 14  # the answer flagged before changes nothing
+    with app.app_context():
+        events = get_db().session.scalars(select(ReviewEvent)).all()
+        assert sorted(e.response_id for e in events) == twice
+    lookups = [s for s in statements if "device_hash IN" in s]
+    assert len(lookups) == 5  # 14 hashes (d0–d6, e0–e4, f, g), 3 to a query
+    assert len(statements) < 40  # not one query per answer or device
