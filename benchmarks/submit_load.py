@@ -18,7 +18,10 @@ with ``deploy/gunicorn.conf.py`` (its defaults for this machine), it measures in
     one endpoint takes the same form and does one INSERT into the same ``responses`` table of the
     same database, then 303: INSERTs per second and p50/p99, and the ratio to (b), per
     submission and per request (a SIPAS submission is two requests: the form, then the POST),
-    and the CPU the gunicorn workers used per acknowledged submission and per bare INSERT.
+    and the CPU the gunicorn workers used per acknowledged submission and per bare INSERT, and
+    the server's whole CPU: the workers', the private PostgreSQL's (its processes, the ones that
+    ended too) and the Redis server's. The clients' CPU is not the server's: a phone parses the
+    page and sends two requests on its own processor; here they share the 2 cores.
     Each concurrency level runs (b) and (c) one right after the other, one server at a time;
 (d) ``sipas analyze``'s computation on 1,000,000 responses (``benchmarks/analysis_million.py``'s
     generator and ``analysis.analyze_sipas``; the median of three runs).
@@ -137,9 +140,9 @@ class Inserters:
 
     def run(
         self, seconds: float, server: harness.Server
-    ) -> tuple[int, list[float], float, dict[str, int], float]:
+    ) -> tuple[int, list[float], float, dict[str, int], tuple[float, float]]:
         """(INSERTs acknowledged, their latencies, client CPU seconds, failures, the server's
-        workers' CPU seconds) after warm-up."""
+        CPU seconds: its workers', PostgreSQL's and Redis's) after warm-up."""
         threads = [
             threading.Thread(target=self._client, args=(n,), daemon=True)
             for n in range(self.clients)
@@ -149,11 +152,11 @@ class Inserters:
         time.sleep(WARM_UP)
         with self.lock:
             self.seconds.clear()
-        cpu, server_cpu = time.process_time(), workers_cpu(server)
+        cpu, server_cpu = time.process_time(), server_cpus(server)
         time.sleep(seconds)
         with self.lock:
             done = list(self.seconds)
-        cpu, server_cpu = time.process_time() - cpu, workers_cpu(server) - server_cpu
+        cpu, server_cpu = time.process_time() - cpu, since(server_cpu, server)
         self.stopping.set()
         for thread in threads:
             thread.join(40)
@@ -162,11 +165,12 @@ class Inserters:
 
 def sipas_run(
     server: harness.Server, counters: list[str], clients: int, seconds: float
-) -> tuple[int, list[float], list[float], float, dict[str, int], float]:
+) -> tuple[int, list[float], list[float], float, dict[str, int], tuple[float, float]]:
     """(submissions acknowledged, POST latencies, whole-submission latencies, client CPU, other
-    answers, the server's workers' CPU) after a warm-up: every counter's form asked for
-    three times per worker (each worker reads each counter once and saves the page, as a server
-    that has run for a while has), then the phones for a few seconds."""
+    answers, the server's CPU: its workers', PostgreSQL's and Redis's) after a warm-up: every
+    counter's form asked for three times per worker (each worker reads each counter once and
+    saves the page, as a server that has run for a while has), then the phones for a few
+    seconds."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(16) as pool:
@@ -177,13 +181,13 @@ def sipas_run(
     tally = crowd.tally
     with tally.lock:
         acks0, post0, whole0 = len(tally.acks), len(tally.post_seconds), len(tally.submit_seconds)
-    cpu, server_cpu = time.process_time(), workers_cpu(server)
+    cpu, server_cpu = time.process_time(), server_cpus(server)
     time.sleep(seconds)
     with tally.lock:
         acks = len(tally.acks) - acks0
         posts = tally.post_seconds[post0:]
         whole = tally.submit_seconds[whole0:]
-    cpu, server_cpu = time.process_time() - cpu, workers_cpu(server) - server_cpu
+    cpu, server_cpu = time.process_time() - cpu, since(server_cpu, server)
     crowd.stop()
     others = {k: n for k, n in tally.statuses.items() if k not in ("GET 200", "POST 303")}
     others.update(tally.errors)
@@ -204,6 +208,47 @@ def workers_cpu(server: harness.Server) -> float:
     living = sum(times(pid, 11) for pid in server.worker_pids())  # utime, stime
     reaped = times(server.proc.pid, 13) if server.proc else 0  # cutime, cstime of the master
     return (living + reaped) / ticks
+
+
+BACKING: list[int] = []  # the private PostgreSQL's postmaster and the Redis server (pids)
+
+
+def redis_pids() -> list[int]:
+    """The Redis server's process (the shared one the limits use), if this user can see it."""
+    found = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if comm.read_text().strip() == "redis-server":
+                found.append(int(comm.parent.name))
+    return found
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process, the children it reaped and its living children."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def fields(path: Path) -> list[str]:
+        with contextlib.suppress(OSError):
+            return path.read_text().rsplit(")", 1)[1].split()
+        return []
+
+    own = fields(Path(f"/proc/{pid}/stat"))
+    total = sum(int(x) for x in own[11:15]) if own else 0  # utime, stime, cutime, cstime
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        child = fields(stat)
+        if child and child[1] == str(pid):  # ppid
+            total += int(child[11]) + int(child[12])
+    return total / ticks
+
+
+def server_cpus(server: harness.Server) -> tuple[float, float]:
+    """(the gunicorn workers' CPU seconds, PostgreSQL's and Redis's) so far."""
+    return workers_cpu(server), sum(tree_cpu(pid) for pid in BACKING)
+
+
+def since(before: tuple[float, float], server: harness.Server) -> tuple[float, float]:
+    now = server_cpus(server)
+    return now[0] - before[0], now[1] - before[1]
 
 
 def empty_responses(url: str) -> None:
@@ -325,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         pg = harness.PrivatePostgres(workdir).init_and_start()
         url = pg.create_database("sipas")
         redis = harness.RedisDatabase()
+        BACKING[:] = [int((pg.data / "postmaster.pid").read_text().split()[0])]
+        BACKING.extend(int(pid) for pid in redis_pids())
         env = harness.app_env(url, redis.uri, GUNICORN_WORKERS=workers, GUNICORN_THREADS=threads)
         counters = harness.prepare_database(url, env)
         print(f"PostgreSQL {server_version(url)} (private cluster, default settings, fsync on)")
@@ -367,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 servers[kind].stop()
                 rows[clients].setdefault(kind, []).append(
-                    (acks / args.seconds, posts, whole, server_cpu / acks)
+                    (acks / args.seconds, posts, whole, server_cpu[0] / acks, server_cpu[1] / acks)
                 )
                 report.check(
                     f"{label}, {clients} phones: every GET 200, every POST 303",
@@ -379,7 +426,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"POST p50 {ms(posts, 50)} ms, p99 {ms(posts, 99)} ms; whole submission p50 "
                     f"{ms(whole, 50)} ms, p99 {ms(whole, 99)} ms; client CPU "
                     f"{cpu / args.seconds:.0%} of a core; server CPU "
-                    f"{server_cpu / acks * 1000:.2f} ms per submission"
+                    f"{server_cpu[0] / acks * 1000:.2f} ms per submission, PostgreSQL and Redis "
+                    f"{server_cpu[1] / acks * 1000:.2f} ms"
                     + (f"; other answers {others}" if others else "")
                 )
             empty_responses(url)
@@ -387,15 +435,15 @@ def main(argv: list[str] | None = None) -> int:
             inserters = Inserters(servers["minimal"].address, clients, targets)
             done, seconds, cpu, bad, server_cpu = inserters.run(args.seconds, servers["minimal"])
             servers["minimal"].stop()
-            bare = (done / args.seconds, seconds, server_cpu / done)
+            bare = (done / args.seconds, seconds, server_cpu[0] / done, server_cpu[1] / done)
             rows[clients].setdefault("minimal", []).append(bare)
             report.check(f"minimal app, {clients} clients: every POST 303", not bad, bad or "")
             print(
                 f"(c) minimal INSERT app, {clients} clients: {done / args.seconds:,.1f} INSERTs/s; "
                 f"p50 {ms(seconds, 50)} ms, p99 {ms(seconds, 99)} ms; client CPU "
                 f"{cpu / args.seconds:.0%} of a core; server CPU "
-                f"{server_cpu / done * 1000:.2f} ms per INSERT"
-                + (f"; failures {bad}" if bad else "")
+                f"{server_cpu[0] / done * 1000:.2f} ms per INSERT, PostgreSQL and Redis "
+                f"{server_cpu[1] / done * 1000:.2f} ms" + (f"; failures {bad}" if bad else "")
             )
 
         for clients in levels:
@@ -405,18 +453,21 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print("| clients | SIPAS | submissions/s | POST p50 / p99 | whole submission p50 / p99 "
               "| bare INSERT/s | bare INSERT p50 / p99 | bare ÷ SIPAS, per submission "
-              "(per request) | app CPU per submission ÷ per bare INSERT |")  # fmt: skip
-        print("|---|---|---|---|---|---|---|---|---|")
+              "(per request) | app CPU per submission ÷ per bare INSERT | server CPU (app, "
+              "PostgreSQL, Redis) per submission ÷ per bare INSERT |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for clients in levels:
-            m_rate, seconds, m_cpu = pooled(rows[clients]["minimal"])
+            m_rate, seconds, m_cpu, m_back = pooled(rows[clients]["minimal"])
             for kind, label, _env in kinds:
-                s_rate, posts, whole, s_cpu = pooled(rows[clients][kind])
+                s_rate, posts, whole, s_cpu, s_back = pooled(rows[clients][kind])
+                s_all, m_all = s_cpu + s_back, m_cpu + m_back
                 print(
                     f"| {clients} | {label} | {s_rate:,.0f} | {ms(posts, 50)} / {ms(posts, 99)} ms "
                     f"| {ms(whole, 50)} / {ms(whole, 99)} ms | {m_rate:,.0f} | "
                     f"{ms(seconds, 50)} / {ms(seconds, 99)} ms | {m_rate / s_rate:.1f}× "
                     f"({m_rate / (2 * s_rate):.1f}×) | {s_cpu * 1000:.2f} ÷ {m_cpu * 1000:.2f} ms "
-                    f"= {s_cpu / m_cpu:.1f}× |"
+                    f"= {s_cpu / m_cpu:.1f}× | {s_all * 1000:.2f} ÷ {m_all * 1000:.2f} ms "
+                    f"= {s_all / m_all:.1f}× |"
                 )
         if args.repeat > 1:
             print()
