@@ -34,6 +34,8 @@ import io
 import mmap
 import os
 import queue
+import shutil
+import tempfile
 import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -228,6 +230,12 @@ def read_columns(
     file, a row with more values than the header (every such row), the export's fixed columns
     missing.
     """
+    if not path.is_file():  # a pipe (``--responses <(…)``) can be read once: copied first
+        with tempfile.TemporaryDirectory(prefix="sipas-responses-") as folder:
+            copy = Path(folder) / "responses.csv"
+            with path.open("rb") as source, copy.open("wb") as target:
+                shutil.copyfileobj(source, target, _UTF8_CHUNK)
+            return read_columns(copy, wanted, texts)
     columns = _read_with_arrow(path, wanted, texts)
     if columns is None:
         columns = _read_with_csv(path, wanted)

@@ -113,3 +113,22 @@ def test_a_part_may_end_inside_quotes_only_with_a_line_break_last() -> None:
     assert ends_inside_quotes("dòng một\n") and ends_inside_quotes("a\r")
     assert not ends_inside_quotes("dòng") and not ends_inside_quotes("")
     assert not ends_inside_quotes(None)  # a part without a row
+
+
+def test_a_pipe_is_read_as_its_file(tmp_path: Path) -> None:
+    """``sipas analyze --responses <(…)``: a pipe can be read once; it is copied, then read as
+    the file itself is."""
+    import os
+    import threading
+
+    path = write(tmp_path / "r.csv", rows(500, seed=4))
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    got: list[ResponseColumns] = []
+    reader = threading.Thread(target=lambda: got.append(read_columns(pipe, WANTED)), daemon=True)
+    reader.start()
+    pipe.write_bytes(path.read_bytes())  # waits for the reader to open the pipe
+    reader.join(20)
+    assert not reader.is_alive() and got  # not waiting for a second writer
+    _same(read_columns(path, WANTED), got[0])
+    assert len(got[0]) == 500
