@@ -130,31 +130,49 @@ def _uploader(
     n = 0
     while not stop.is_set():
         data = b"%PDF-1.4\n" + os.urandom(1_000_000 + secrets.randbelow(1_000_000))
-        body, kind = _multipart(token, criteria[n % len(criteria)], data)
+        _upload(browser, token, criteria[n % len(criteria)], data, tally)
         n += 1
+
+
+def _upload(  # type: ignore[no-untyped-def]
+    browser: Browser, token: str, criterion: str, data: bytes, tally: Tally, sending=None
+) -> None:
+    """One upload, counted in ``tally``; ``sending`` (an Event): the body is sent slowly, a
+    piece every 50 ms, and the event set once it has begun (an upload surely in flight)."""
+    body, kind = _multipart(token, criterion, data)
+    headers = {"Content-Type": kind}
+    if sending is not None:
+        headers["Content-Length"] = str(len(body))
+        body = _slowly(body, sending)
+    with tally.lock:
+        tally.in_flight += 1
+    try:
+        status = browser.request("POST", f"/admin/par/{YEAR}/self/SNV/evidence", body, headers)[0]
+    except ConnectionRefusedError:
         with tally.lock:
-            tally.in_flight += 1
-        try:
-            status = browser.request(
-                "POST", f"/admin/par/{YEAR}/self/SNV/evidence", body, {"Content-Type": kind}
-            )[0]
-        except ConnectionRefusedError:
-            with tally.lock:
-                tally.refused += 1
+            tally.refused += 1
+        time.sleep(0.05)
+        return
+    except (OSError, http.client.HTTPException):
+        with tally.lock:
+            tally.cut += 1
+        return
+    finally:
+        with tally.lock:
+            tally.in_flight -= 1
+    with tally.lock:
+        if status == 303:
+            tally.acked.append(digest(data))
+        else:
+            tally.other.append(status)
+
+
+def _slowly(body: bytes, sending: threading.Event):  # type: ignore[no-untyped-def]
+    for start in range(0, len(body), 1 << 16):
+        if start:
+            sending.set()
             time.sleep(0.05)
-            continue
-        except (OSError, http.client.HTTPException):
-            with tally.lock:
-                tally.cut += 1
-            continue
-        finally:
-            with tally.lock:
-                tally.in_flight -= 1
-        with tally.lock:
-            if status == 303:
-                tally.acked.append(digest(data))
-            else:
-                tally.other.append(status)
+        yield body[start : start + (1 << 16)]
 
 
 class Server:
@@ -250,13 +268,21 @@ def test_acknowledged_uploads_survive_a_kill_9_of_the_server(
                 thread.start()
             _wait_for(lambda: len(tally.acked) >= 6, 60, tally)
             _wait_for(lambda: tally.in_flight >= 3, 10, tally)
+            sending = threading.Event()  # and one upload surely half sent: the others are quick
+            slow = threading.Thread(
+                target=_upload,
+                args=(browser, token, criteria[0], b"%PDF-1.4\n" + os.urandom(1_000_000), tally),
+                kwargs={"sending": sending},
+            )
+            slow.start()
+            assert sending.wait(20)
             server.kill_all()  # kill -9: master and workers, uploads in flight
             before_kill = len(tally.acked)
             time.sleep(0.5)
             server.start()
             _wait_for(lambda: len(tally.acked) >= before_kill + 4, 60, tally)
             stop.set()
-            for thread in uploaders:
+            for thread in [*uploaders, slow]:
                 thread.join(timeout=60)
             _check(database, settings, browser, tally, before_kill, tmp_path)
         finally:
