@@ -33,7 +33,6 @@ from survey_app.results.responses_file import MAX_LISTED, Coded, ResponseColumns
 _ROWS_AT_A_TIME = 1 << 14
 _THREADS = min(4, os.cpu_count() or 1)  # the answers matrix's threads
 _NONE = np.array([], dtype=np.intp)
-_NUMBERS = ("questionnaire_version",)  # a column of one-byte cells, not dictionary-encoded
 _REFUSED = np.float32(np.inf)  # an item's table entry for a value that is not an answer
 _DIGITS = {"1": 1.0, "2": 2.0, "3": 3.0, "4": 4.0, "5": 5.0}
 
@@ -225,7 +224,7 @@ def read_sipas_input(
 ) -> tuple[SipasData, PostStrata | None]:
     """A responses CSV → the analysis input (and post-strata when ``cell_counts`` are given)."""
     wanted = needed_columns(questionnaire, [by, cell_column if cell_counts is not None else None])
-    columns = read_columns(path, wanted, texts=wanted - {*questionnaire.item_ids, *_NUMBERS})
+    columns = read_columns(path, wanted, texts=wanted - set(questionnaire.item_ids))  # not answers
     if channels is not None:
         columns = only_channels_columns(columns, channels)
     data = to_sipas_data_columns(
