@@ -73,6 +73,7 @@ _BYTES_TEXT = ["", *(chr(b) for b in range(1, 256))]  # a one-byte cell's text b
 _BYTES = {text: b for b, text in enumerate(_BYTES_TEXT)}
 _TEXT = pa.dictionary(pa.int32(), pa.string())  # how a column of ``texts`` is parsed
 _UTF8_CHUNK = 1 << 24
+_COPY_BYTES = 1 << 20  # a pipe copied to a file this many bytes at a time
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class _Coder:
 
         A one-byte UTF-8 text is an ASCII character. A column whose first block is of such cells
         takes the byte table as its first 256 values (:data:`_BYTES`: code 0 the empty cell,
-        code ``b`` the character ``b``; a NUL is never read here, :func:`_utf8` refuses it), so
+        code ``b`` the character ``b``; a NUL is never read here, :func:`_utf8_of` refuses it), so
         a cell's code is its byte; a column that met longer cells first maps the bytes it sees.
         """
         size = len(chunk)
@@ -230,12 +231,17 @@ def read_columns(
     file, a row with more values than the header (every such row), the export's fixed columns
     missing.
     """
-    if not path.is_file():  # a pipe (``--responses <(…)``) can be read once: copied first
+    if not _mappable(path):  # a pipe (``--responses <(…)``), a file system without mmap
         with tempfile.TemporaryDirectory(prefix="sipas-responses-") as folder:
             copy = Path(folder) / "responses.csv"
             with path.open("rb") as source, copy.open("wb") as target:
-                shutil.copyfileobj(source, target, _UTF8_CHUNK)
-            return read_columns(copy, wanted, texts)
+                shutil.copyfileobj(source, target, _COPY_BYTES)
+            return _read_columns(copy, wanted, texts)
+    return _read_columns(path, wanted, texts)
+
+
+def _read_columns(path: Path, wanted: Collection[str], texts: Collection[str]) -> ResponseColumns:
+    """:func:`read_columns` of a file as it is (by pyarrow if it can, else by ``csv``)."""
     columns = _read_with_arrow(path, wanted, texts)
     if columns is None:
         columns = _read_with_csv(path, wanted)
@@ -413,6 +419,20 @@ def _mapping(path: Path) -> mmap.mmap | None:
         return None
 
 
+def _mappable(path: Path) -> bool:
+    """Whether the columnar read can map the file (an empty file needs no mapping: the header
+    check refuses it first); a file that can be read only once, or not mapped, is copied."""
+    if not path.is_file():
+        return False
+    if path.stat().st_size == 0:
+        return True
+    mapped = _mapping(path)
+    if mapped is None:
+        return False
+    _unmap(mapped)
+    return True
+
+
 def _unmap(mapped: mmap.mmap) -> None:
     """Close the mapping, unless a buffer still holds it (it closes when that is freed)."""
     with suppress(BufferError):
@@ -443,17 +463,6 @@ class _Utf8Check:
         self._thread.join()
 
 
-def _utf8(path: Path) -> bool:
-    """Whether the whole file decodes as UTF-8 and holds no NUL (:func:`_utf8_of`)."""
-    mapped = _mapping(path)
-    if mapped is None:
-        return path.stat().st_size == 0  # nothing to map: empty, hence valid
-    try:
-        return _utf8_of(mapped)
-    finally:
-        _unmap(mapped)
-
-
 def _utf8_of(data: mmap.mmap, stopped: threading.Event | None = None) -> bool:
     """Whether the mapped file decodes as UTF-8 and holds no NUL (nothing copied); a NUL is
     refused by the row reader with its row and column (``csv_files.read_csv``).
@@ -469,9 +478,9 @@ def _utf8_of(data: mmap.mmap, stopped: threading.Event | None = None) -> bool:
         if stopped is not None and stopped.is_set():
             return False
         end = min(start + _UTF8_CHUNK, size)
-        for _ in range(3):  # a character has at most three continuation bytes
-            if end < size and data[end] & 0xC0 == 0x80:
-                end += 1
+        limit = min(end + 3, size)  # a character has at most three continuation bytes
+        while end < limit and data[end] & 0xC0 == 0x80:
+            end += 1
         with memoryview(data) as view, view[start:end] as chunk:
             if not _valid_utf8(chunk):
                 return False

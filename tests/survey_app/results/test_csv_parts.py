@@ -132,3 +132,35 @@ def test_a_pipe_is_read_as_its_file(tmp_path: Path) -> None:
     assert not reader.is_alive() and got  # not waiting for a second writer
     _same(read_columns(path, WANTED), got[0])
     assert len(got[0]) == 500
+
+
+def test_a_file_that_cannot_be_mapped_is_read_from_a_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system that refuses mmap: the file is copied once and read by columns from the
+    copy; where nothing can be mapped at all, Python's ``csv`` reads it — the same cells."""
+    path = write(tmp_path / "r.csv", rows(300, seed=5))
+    expected = read_columns(path, WANTED)
+    mapping = responses_file._mapping
+    refused: list[Path] = []
+
+    def not_here(candidate: Path) -> object:
+        if candidate == path:
+            refused.append(candidate)
+            return None
+        return mapping(candidate)
+
+    by_csv: list[Path] = []
+    read_with_csv = responses_file._read_with_csv
+
+    def spy(candidate: Path, wanted: object) -> object:
+        by_csv.append(candidate)
+        return read_with_csv(candidate, wanted)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(responses_file, "_read_with_csv", spy)
+    monkeypatch.setattr(responses_file, "_mapping", not_here)
+    _same(expected, read_columns(path, WANTED))
+    assert refused and not by_csv  # the original not mapped; the copy read by columns
+    monkeypatch.setattr(responses_file, "_mapping", lambda candidate: None)
+    _same(expected, read_columns(path, WANTED))
+    assert len(by_csv) == 1  # copied once, then the csv pass (no copy of the copy)
