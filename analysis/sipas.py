@@ -1020,7 +1020,7 @@ def _rows(
 
     def cells(values: NDArray[np.float64], scale: float = 1.0) -> list[list[float | None]]:
         """The values (× ``scale``) as Python floats, None where not shown or NaN."""
-        kept = np.where(shown & ~np.isnan(values), values * scale if scale != 1 else values, np.nan)
+        kept = np.where(shown & ~np.isnan(values), values * scale, np.nan)  # × 1.0 is exact
         return [[None if v != v else v for v in row] for row in kept.tolist()]
 
     columns = {
