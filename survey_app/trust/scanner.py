@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,7 +56,7 @@ from survey_app.trust.signals import (
 log = logging.getLogger(__name__)
 GRACE = timedelta(seconds=5)
 BATCH = 20_000
-BATCH_IDS = 1_000  # ids per IN (…) list
+IN_LIST = 500  # values per IN (…) list
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,12 @@ _NEW = (
     Response.device_hash,
 )
 """The columns of a new answer the scan looks at (no answers, no whole row)."""
-_DEVICES_AT_A_TIME = 500  # device hashes looked up per query
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``values`` :data:`IN_LIST` at a time (one IN (…) list each)."""
+    for start in range(0, len(values), IN_LIST):
+        yield values[start : start + IN_LIST]
 
 
 def _burst(session: Session, new: Sequence[Row[Any]], thresholds: Thresholds) -> set[int]:
@@ -122,7 +127,7 @@ def _burst(session: Session, new: Sequence[Row[Any]], thresholds: Thresholds) ->
 
 def _repeat_device(session: Session, new: Sequence[Row[Any]]) -> set[int]:
     """Ids of the answers of a round, unit and device hash that a new answer shares with another
-    one: the device hashes looked up :data:`_DEVICES_AT_A_TIME` to a query (their index)."""
+    one: the device hashes looked up :data:`IN_LIST` to a query (their index)."""
     keys = {
         (a.round_id, a.unit_id, a.device_hash)
         for a in new
@@ -130,10 +135,10 @@ def _repeat_device(session: Session, new: Sequence[Row[Any]]) -> set[int]:
     }
     devices = sorted({device for _, _, device in keys})
     same: dict[tuple[int, int, str], list[int]] = {}
-    for start in range(0, len(devices), _DEVICES_AT_A_TIME):
+    for chunk in _chunks(devices):
         rows = session.execute(
             select(Response.id, Response.round_id, Response.unit_id, Response.device_hash).where(
-                Response.device_hash.in_(devices[start : start + _DEVICES_AT_A_TIME]),
+                Response.device_hash.in_(chunk),
                 Response.channel.not_in(_WITHOUT["repeat_device"]),
             )
         ).all()
@@ -146,8 +151,7 @@ def _repeat_device(session: Session, new: Sequence[Row[Any]]) -> set[int]:
 def _flags_of(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
     """Each answer's flags, in order, read in chunks of ids."""
     flags: dict[int, list[str]] = {}
-    for start in range(0, len(ids), BATCH_IDS):
-        chunk = ids[start : start + BATCH_IDS]
+    for chunk in _chunks(ids):
         rows = session.execute(select(Response.id, Response.flags).where(Response.id.in_(chunk)))
         flags.update((rid, list(value or [])) for rid, value in rows)
     return flags
@@ -156,8 +160,7 @@ def _flags_of(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
 def _responses(session: Session, ids: Sequence[int]) -> list[Response]:
     """The answers of these ids as whole rows, in id order, read in chunks."""
     found: list[Response] = []
-    for start in range(0, len(ids), BATCH_IDS):
-        chunk = ids[start : start + BATCH_IDS]
+    for chunk in _chunks(ids):
         found += session.scalars(select(Response).where(Response.id.in_(chunk))).all()
     return sorted(found, key=lambda response: response.id)
 

@@ -88,9 +88,8 @@ def test_devices_are_looked_up_together_and_only_grown_flags_are_written(
 ) -> None:
     """Many devices in one scan, looked up a few hashes to a query: a device that answered the
     same unit twice flags both answers, the same device at another unit or on paper does not,
-    an answer already flagged keeps its flags and gets no second event; the number of queries
-    does not grow with the number of answers."""
-    monkeypatch.setattr(scanner, "_DEVICES_AT_A_TIME", 3)
+    an answer already flagged keeps its flags and gets no second event; no query per device."""
+    monkeypatch.setattr(scanner, "IN_LIST", 3)
     config = {**app.config, "SIGNAL_OPENING_HOURS": "", "SIGNAL_BURST_COUNT": "1000"}
     with app.app_context(), get_db().begin() as session:
         twice = [
@@ -122,4 +121,4 @@ def test_devices_are_looked_up_together_and_only_grown_flags_are_written(
         assert sorted(e.response_id for e in events) == twice
     lookups = [s for s in statements if "device_hash IN" in s]
     assert len(lookups) == 5  # 14 hashes (d0–d6, e0–e4, f, g), 3 to a query
-    assert len(statements) < 40  # not one query per answer or device
+    assert not [s for s in statements if "device_hash = " in s]  # not one query per device
