@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="REV", help="also time this revision's command")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each command (median)")
     args = parser.parse_args()
+    args.repeat = max(1, args.repeat)
     print("$", shlex.join([Path(sys.executable).name, *sys.argv]))
     print(
         f"Python {platform.python_version()}, numpy {version('numpy')}, pyarrow "
@@ -129,7 +130,7 @@ def main() -> None:
     ]
     older = dict(env, PYTHONPATH=str(source_tree(args.baseline, folder))) if args.baseline else None
     ours, theirs = [], []
-    for _ in range(max(1, args.repeat)):
+    for _ in range(args.repeat):
         ours.append(child(command, env))
         if older is not None:
             theirs.append(child(command, older))

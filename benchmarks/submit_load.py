@@ -194,20 +194,24 @@ def sipas_run(
     return acks, posts, whole, cpu, others, server_cpu
 
 
+def _stat(pid: int) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command's name (state first; empty when the
+    process is gone): ppid at 1, utime and stime at 11 and 12, cutime and cstime at 13 and 14."""
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return []
+
+
+def _ticks(fields: list[str], first: int) -> int:
+    return int(fields[first]) + int(fields[first + 1]) if fields else 0
+
+
 def workers_cpu(server: harness.Server) -> float:
     """CPU seconds (user + system) used so far by the server's gunicorn workers: the living
     ones' own, plus what the master collected of those it replaced (``max_requests``)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-
-    def times(pid: int, first: int) -> int:
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return int(fields[first]) + int(fields[first + 1])
-        return 0
-
-    living = sum(times(pid, 11) for pid in server.worker_pids())  # utime, stime
-    reaped = times(server.proc.pid, 13) if server.proc else 0  # cutime, cstime of the master
-    return (living + reaped) / ticks
+    living = sum(_ticks(_stat(pid), 11) for pid in server.worker_pids())  # utime, stime
+    reaped = _ticks(_stat(server.proc.pid), 13) if server.proc else 0  # the master's cutime, cstime
+    return (living + reaped) / os.sysconf("SC_CLK_TCK")
 
 
 BACKING: list[int] = []  # the private PostgreSQL's postmaster and the Redis server (pids)
@@ -225,20 +229,13 @@ def redis_pids() -> list[int]:
 
 def tree_cpu(pid: int) -> float:
     """CPU seconds of a process, the children it reaped and its living children."""
-    ticks = os.sysconf("SC_CLK_TCK")
-
-    def fields(path: Path) -> list[str]:
-        with contextlib.suppress(OSError):
-            return path.read_text().rsplit(")", 1)[1].split()
-        return []
-
-    own = fields(Path(f"/proc/{pid}/stat"))
-    total = sum(int(x) for x in own[11:15]) if own else 0  # utime, stime, cutime, cstime
+    own = _stat(pid)
+    total = _ticks(own, 11) + _ticks(own, 13)
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        child = fields(stat)
-        if child and child[1] == str(pid):  # ppid
-            total += int(child[11]) + int(child[12])
-    return total / ticks
+        child = _stat(int(stat.parent.name))
+        if child and child[1] == str(pid):  # its parent
+            total += _ticks(child, 11)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def server_cpus(server: harness.Server) -> tuple[float, float]:
