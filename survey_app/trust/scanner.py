@@ -13,7 +13,8 @@ hours) with its one INSERT. Every ``SIGNAL_SCAN_SECONDS`` (30 by default) the sc
 
 It reads the columns it compares, not whole rows (a scan at 500 answers a second looks at 15,000
 answers): the bursts one query per counter with new answers, the devices a few hundred hashes to
-a query (their index); whole rows are read only for the answers that gain a flag. It then
+a query (their index); the answers that gain a flag get it in bulk (their flags and state read,
+one UPDATE by primary key and one INSERT of review events: ``signals.write_flags``). It then
 fills in the new answers' item levels for the analysis (``survey_app.db.levels``) and
 writes when it ran (``signal_scan``; the review page shows it). Flags only add up here: a full
 recomputation stays ``sipas review scan --round``. The scan runs in one transaction holding the
@@ -47,10 +48,10 @@ from survey_app.trust.signals import (
     SIGNALS_WHO,
     Facts,
     Thresholds,
-    _set_flags,
     burst_ids,
     ordered,
     signals_for,
+    write_flags,
 )
 
 log = logging.getLogger(__name__)
@@ -148,21 +149,15 @@ def _repeat_device(session: Session, new: Sequence[Row[Any]]) -> set[int]:
     return {rid for ids in same.values() if len(ids) > 1 for rid in ids}
 
 
-def _flags_of(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
-    """Each answer's flags, in order, read in chunks of ids."""
-    flags: dict[int, list[str]] = {}
+def _flags_and_states(session: Session, ids: Sequence[int]) -> dict[int, tuple[list[str], str]]:
+    """Each answer's (flags in order, state), read in chunks of ids."""
+    found: dict[int, tuple[list[str], str]] = {}
     for chunk in _chunks(ids):
-        rows = session.execute(select(Response.id, Response.flags).where(Response.id.in_(chunk)))
-        flags.update((rid, list(value or [])) for rid, value in rows)
-    return flags
-
-
-def _responses(session: Session, ids: Sequence[int]) -> list[Response]:
-    """The answers of these ids as whole rows, in id order, read in chunks."""
-    found: list[Response] = []
-    for chunk in _chunks(ids):
-        found += session.scalars(select(Response).where(Response.id.in_(chunk))).all()
-    return sorted(found, key=lambda response: response.id)
+        rows = session.execute(
+            select(Response.id, Response.flags, Response.state).where(Response.id.in_(chunk))
+        )
+        found.update((rid, (list(flags or []), state)) for rid, flags, state in rows)
+    return found
 
 
 def scan_new(
@@ -200,12 +195,13 @@ def scan_new(
     for added in names.values():
         for name in added:
             tally[name] += 1
-    changed = 0
-    flags_now = _flags_of(session, sorted(names))
-    grown = [r for r in sorted(names) if ordered({*flags_now[r], *names[r]}) != flags_now[r]]
-    for response in _responses(session, grown):  # whole rows only where a flag is added
-        merged = ordered(set(response.flags or []) | names[response.id])
-        changed += _set_flags(session, response, merged, who, now)
+    now_rows = _flags_and_states(session, sorted(names))
+    grown = {  # only where a flag is added: written in bulk, no whole row read
+        rid: merged
+        for rid in sorted(names)
+        if (merged := ordered({*now_rows[rid][0], *names[rid]})) != now_rows[rid][0]
+    }
+    changed = write_flags(session, now_rows, grown, who, now)
     filled = 0
     for round_id in sorted({r.round_id for r in new}):
         survey_round = session.get(SurveyRound, round_id)

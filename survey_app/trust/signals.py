@@ -36,7 +36,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from survey_app.db import utcnow
@@ -397,28 +397,65 @@ def facts_of(response: Response, unit_code: str, zone: ZoneInfo) -> Facts:
     )
 
 
+def state_change(
+    current: str | None, flags: Collection[str], who: str, now: datetime
+) -> tuple[str, dict[str, Any] | None]:
+    """The state an answer in state ``current`` gets with ``flags`` (:func:`state_for`), and the
+    values of its :class:`ReviewEvent` when the state moves (None: it stays)."""
+    old_state = current or "received"
+    new_state = state_for(old_state, flags)
+    if new_state == old_state:
+        return new_state, None
+    reason = "signals: " + (", ".join(flags) or "none")
+    event = {
+        "old_state": old_state,
+        "new_state": new_state,
+        "reason": reason,
+        "who": who,
+        "at": now,
+    }
+    return new_state, event
+
+
 def _set_flags(
     session: Session, response: Response, flags: list[str], who: str, now: datetime
 ) -> bool:
     """Give ``response`` these flags and the state they imply; an event when the state changes."""
     if list(response.flags or []) != flags:
         response.flags = flags
-    new_state = state_for(response.state or "received", flags)
-    old_state = response.state or "received"
-    if new_state == old_state:
+    new_state, event = state_change(response.state, flags, who, now)
+    if event is None:
         return False
     response.state = new_state
-    session.add(
-        ReviewEvent(
-            response_id=response.id,
-            old_state=old_state,
-            new_state=new_state,
-            reason="signals: " + (", ".join(flags) or "none"),
-            who=who,
-            at=now,
-        )
-    )
+    session.add(ReviewEvent(response_id=response.id, **event))
     return True
+
+
+def write_flags(
+    session: Session,
+    current: Mapping[int, tuple[list[str], str | None]],
+    flags: Mapping[int, list[str]],
+    who: str,
+    now: datetime,
+) -> int:
+    """Give each answer of ``flags`` those flags and the state they imply, as :func:`_set_flags`
+    does, without loading whole rows: ``current`` holds each one's (flags, state) now; one
+    UPDATE by primary key and one INSERT of events for them all (executemany). The number of
+    state changes."""
+    rows, events = [], []
+    for rid, wanted in flags.items():
+        before, state = current[rid]
+        new_state, event = state_change(state, wanted, who, now)
+        if wanted == before and event is None:
+            continue
+        rows.append({"id": rid, "flags": wanted, "state": new_state})
+        if event is not None:
+            events.append({"response_id": rid, **event})
+    if rows:
+        session.execute(update(Response), rows)
+    if events:
+        session.execute(insert(ReviewEvent), events)
+    return len(events)
 
 
 def apply(session: Session, response: Response, config: Mapping[str, Any]) -> list[str]:

@@ -122,3 +122,43 @@ def test_devices_are_looked_up_together_and_only_grown_flags_are_written(
     lookups = [s for s in statements if "device_hash IN" in s]
     assert len(lookups) == 5  # 14 hashes (d0–d6, e0–e4, f, g), 3 to a query
     assert not [s for s in statements if "device_hash = " in s]  # not one query per device
+
+
+def test_flags_are_written_in_bulk_and_an_excluded_answer_stays_excluded(
+    app: Flask, survey: dict
+) -> None:
+    """A burst of answers in three states: each gets the flag in the signals' order beside the
+    flags it had, its state follows (an excluded one stays excluded, with no event), and the
+    writing is one UPDATE for all of them (executemany), no whole row read."""
+    with app.app_context(), get_db().begin() as session:
+        at = [MONDAY_9 + timedelta(seconds=20 * n) for n in range(8)]
+        plain = [add_response(session, survey["round_id"], at=t).id for t in at[:5]]
+        fast = add_response(
+            session, survey["round_id"], at=at[5], flags=["too_fast"], state="flagged"
+        ).id
+        excluded = add_response(session, survey["round_id"], at=at[6], state="excluded").id
+        manual = add_response(
+            session, survey["round_id"], at=at[7], flags=["manual"], state="flagged"
+        ).id
+    writes: list[tuple[str, bool]] = []
+    with app.app_context(), get_db().begin() as session:
+        event.listen(session.bind, "before_cursor_execute", lambda *a: writes.append((a[2], a[5])))
+        report = scanner.scan_new(session, {**app.config, **BURST}, now=LATER)
+    scanned = list(writes)  # the scan's statements (the listener stays on the engine)
+    flags = _flags(app)
+    assert [flags[i] for i in plain] == [["burst"]] * 5
+    assert flags[fast] == ["burst", "too_fast"] and flags[manual] == ["burst", "manual"]
+    assert flags[excluded] == ["burst"]
+    with app.app_context():
+        states = dict(get_db().session.execute(select(Response.id, Response.state)).all())
+        events = get_db().session.scalars(select(ReviewEvent)).all()
+    assert states[excluded] == "excluded" and states[fast] == states[manual] == "flagged"
+    assert sorted(e.response_id for e in events) == plain and report.changed == 5
+    assert {e.reason for e in events} == {"signals: burst"}
+    updates = [
+        (sql, many)
+        for sql, many in scanned
+        if sql.startswith("UPDATE responses") and "flags" in sql
+    ]
+    assert len(updates) == 1 and updates[0][1]  # one statement, executemany
+    assert not [sql for sql, _ in scanned if "responses.answers" in sql]
