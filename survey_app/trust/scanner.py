@@ -14,7 +14,7 @@ hours) with its one INSERT. Every ``SIGNAL_SCAN_SECONDS`` (30 by default) the sc
 It reads the columns it compares, not whole rows (a scan at 500 answers a second looks at 15,000
 answers): the bursts one query per counter with new answers, the devices a few hundred hashes to
 a query (their index); the answers that gain a flag get it in bulk (their flags and state read,
-one UPDATE by primary key and one INSERT of review events: ``signals.write_flags``). It then
+one UPDATE per flags written and few hundred answers, one INSERT of review events). It then
 fills in the new answers' item levels for the analysis (``survey_app.db.levels``) and
 writes when it ran (``signal_scan``; the review page shows it). Flags only add up here: a full
 recomputation stays ``sipas review scan --round``. The scan runs in one transaction holding the
@@ -35,13 +35,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from survey_app.db import utcnow
 from survey_app.db.levels import fill_levels
-from survey_app.db.models import Response, SignalScan, SurveyRound
+from survey_app.db.models import Response, ReviewEvent, SignalScan, SurveyRound
 from survey_app.survey.questionnaire_store import UnknownVersion, get_questionnaire
 from survey_app.trust.signals import (
     _WITHOUT,
@@ -51,7 +51,7 @@ from survey_app.trust.signals import (
     burst_ids,
     ordered,
     signals_for,
-    write_flags,
+    state_change,
 )
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,41 @@ def _flags_and_states(session: Session, ids: Sequence[int]) -> dict[int, tuple[l
     return found
 
 
+def _write_flags(
+    session: Session,
+    current: Mapping[int, tuple[list[str], str]],
+    flags: Mapping[int, list[str]],
+    who: str,
+    now: datetime,
+) -> int:
+    """Give each answer of ``flags`` those flags and the state they imply
+    (``signals.state_change``, as ``signals._set_flags`` does) without loading whole rows:
+    ``current`` holds each one's (flags, state) now. One UPDATE per (flags, state) written and
+    :data:`IN_LIST` answers, one INSERT of review events for them all. The number of state
+    changes."""
+    same: dict[tuple[tuple[str, ...], str], list[int]] = {}
+    events = []
+    for rid, wanted in flags.items():
+        before, state = current[rid]
+        new_state, event = state_change(state, wanted, who, now)
+        if wanted == before and event is None:
+            continue
+        same.setdefault((tuple(wanted), new_state), []).append(rid)
+        if event is not None:
+            events.append({"response_id": rid, **event})
+    for (wanted, new_state), ids in same.items():
+        for chunk in _chunks(ids):
+            session.execute(
+                update(Response)
+                .where(Response.id.in_(chunk))
+                .values(flags=list(wanted), state=new_state)
+                .execution_options(synchronize_session=False)
+            )
+    if events:
+        session.execute(insert(ReviewEvent), events)
+    return len(events)
+
+
 def scan_new(
     session: Session, config: Mapping[str, Any], who: str = SIGNALS_WHO, now: datetime | None = None
 ) -> NewScanReport | None:
@@ -201,7 +236,7 @@ def scan_new(
         for rid in sorted(names)
         if (merged := ordered({*now_rows[rid][0], *names[rid]})) != now_rows[rid][0]
     }
-    changed = write_flags(session, now_rows, grown, who, now)
+    changed = _write_flags(session, now_rows, grown, who, now)
     filled = 0
     for round_id in sorted({r.round_id for r in new}):
         survey_round = session.get(SurveyRound, round_id)

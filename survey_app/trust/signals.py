@@ -36,7 +36,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey_app.db import utcnow
@@ -429,33 +429,6 @@ def _set_flags(
     response.state = new_state
     session.add(ReviewEvent(response_id=response.id, **event))
     return True
-
-
-def write_flags(
-    session: Session,
-    current: Mapping[int, tuple[list[str], str | None]],
-    flags: Mapping[int, list[str]],
-    who: str,
-    now: datetime,
-) -> int:
-    """Give each answer of ``flags`` those flags and the state they imply, as :func:`_set_flags`
-    does, without loading whole rows: ``current`` holds each one's (flags, state) now; one
-    UPDATE by primary key and one INSERT of events for them all (executemany). The number of
-    state changes."""
-    rows, events = [], []
-    for rid, wanted in flags.items():
-        before, state = current[rid]
-        new_state, event = state_change(state, wanted, who, now)
-        if wanted == before and event is None:
-            continue
-        rows.append({"id": rid, "flags": wanted, "state": new_state})
-        if event is not None:
-            events.append({"response_id": rid, **event})
-    if rows:
-        session.execute(update(Response), rows)
-    if events:
-        session.execute(insert(ReviewEvent), events)
-    return len(events)
 
 
 def apply(session: Session, response: Response, config: Mapping[str, Any]) -> list[str]:
