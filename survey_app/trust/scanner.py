@@ -13,8 +13,9 @@ hours) with its one INSERT. Every ``SIGNAL_SCAN_SECONDS`` (30 by default) the sc
 
 It reads the columns it compares, not whole rows (a scan at 500 answers a second looks at 15,000
 answers): the bursts one query per counter with new answers, the devices a few hundred hashes to
-a query (their index); the answers that gain a flag get it in bulk (their flags and state read,
-one UPDATE per flags written and few hundred answers, one INSERT of review events). It then
+a query (their index), each with the flags and state of what it finds; the answers that gain a
+flag get it in bulk (one UPDATE per flags written and few hundred answers, one INSERT of review
+events). It then
 fills in the new answers' item levels for the analysis (``survey_app.db.levels``) and
 writes when it ran (``signal_scan``; the review page shows it). Flags only add up here: a full
 recomputation stays ``sipas review scan --round``. The scan runs in one transaction holding the
@@ -88,6 +89,8 @@ _NEW = (
     Response.device_hash,
 )
 """The columns of a new answer the scan looks at (no answers, no whole row)."""
+_CURRENT = (Response.id, Response.flags, Response.state)
+"""What the scan's queries also read of each answer they find, to add flags to it."""
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -96,9 +99,15 @@ def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield values[start : start + IN_LIST]
 
 
-def _burst(session: Session, new: Sequence[Row[Any]], thresholds: Thresholds) -> set[int]:
+Current = dict[int, tuple[list[str], str]]
+"""Answers' (flags in order, state) as the scan's queries read them, by id."""
+
+
+def _burst(
+    session: Session, new: Sequence[Row[Any]], thresholds: Thresholds, current: Current
+) -> set[int]:
     """Ids of the answers in a burst window with a new answer (``signals.burst_ids``): one
-    query of three columns per counter with new answers."""
+    query per counter with new answers; each answer's flags and state go to ``current``."""
     zone = ZoneInfo(thresholds.zone)
     window = timedelta(minutes=thresholds.burst_minutes)
     groups: dict[tuple[int, int, int], list[datetime]] = {}
@@ -109,7 +118,7 @@ def _burst(session: Session, new: Sequence[Row[Any]], thresholds: Thresholds) ->
     found: set[int] = set()
     for (round_id, unit_id, counter_id), times in groups.items():
         nearby = session.execute(
-            select(Response.id, Response.counter_id, Response.submitted_at).where(
+            select(*_CURRENT, Response.counter_id, Response.submitted_at).where(
                 Response.round_id == round_id,
                 Response.unit_id == unit_id,  # the counter's unit: uses the index
                 Response.counter_id == counter_id,
@@ -118,17 +127,19 @@ def _burst(session: Session, new: Sequence[Row[Any]], thresholds: Thresholds) ->
                 Response.channel.not_in(_WITHOUT["burst"]),
             )
         ).all()
+        current.update((rid, (list(flags or []), state)) for rid, flags, state, *_ in nearby)
         facts = (
             Facts(rid, counter, "", at.astimezone(zone), {}, None, None)  # what bursts look at
-            for rid, counter, at in nearby
+            for rid, _, _, counter, at in nearby
         )
         found |= burst_ids(facts, thresholds)
     return found
 
 
-def _repeat_device(session: Session, new: Sequence[Row[Any]]) -> set[int]:
+def _repeat_device(session: Session, new: Sequence[Row[Any]], current: Current) -> set[int]:
     """Ids of the answers of a round, unit and device hash that a new answer shares with another
-    one: the device hashes looked up :data:`IN_LIST` to a query (their index)."""
+    one: the device hashes looked up :data:`IN_LIST` to a query (their index); each answer's
+    flags and state go to ``current``."""
     keys = {
         (a.round_id, a.unit_id, a.device_hash)
         for a in new
@@ -138,31 +149,21 @@ def _repeat_device(session: Session, new: Sequence[Row[Any]]) -> set[int]:
     same: dict[tuple[int, int, str], list[int]] = {}
     for chunk in _chunks(devices):
         rows = session.execute(
-            select(Response.id, Response.round_id, Response.unit_id, Response.device_hash).where(
+            select(*_CURRENT, Response.round_id, Response.unit_id, Response.device_hash).where(
                 Response.device_hash.in_(chunk),
                 Response.channel.not_in(_WITHOUT["repeat_device"]),
             )
         ).all()
-        for rid, round_id, unit_id, device in rows:
+        for rid, flags, state, round_id, unit_id, device in rows:
             if (round_id, unit_id, device) in keys:
                 same.setdefault((round_id, unit_id, device), []).append(rid)
+                current[rid] = (list(flags or []), state)
     return {rid for ids in same.values() if len(ids) > 1 for rid in ids}
-
-
-def _flags_and_states(session: Session, ids: Sequence[int]) -> dict[int, tuple[list[str], str]]:
-    """Each answer's (flags in order, state), read in chunks of ids."""
-    found: dict[int, tuple[list[str], str]] = {}
-    for chunk in _chunks(ids):
-        rows = session.execute(
-            select(Response.id, Response.flags, Response.state).where(Response.id.in_(chunk))
-        )
-        found.update((rid, (list(flags or []), state)) for rid, flags, state in rows)
-    return found
 
 
 def _write_flags(
     session: Session,
-    current: Mapping[int, tuple[list[str], str]],
+    current: Current,
     flags: Mapping[int, list[str]],
     who: str,
     now: datetime,
@@ -220,9 +221,10 @@ def scan_new(
         .limit(BATCH)
     ).all()
     names: dict[int, set[str]] = {}
+    current: Current = {}
     for name, ids in (
-        ("burst", _burst(session, new, thresholds)),
-        ("repeat_device", _repeat_device(session, new)),
+        ("burst", _burst(session, new, thresholds, current)),
+        ("repeat_device", _repeat_device(session, new, current)),
     ):
         for rid in ids:
             names.setdefault(rid, set()).add(name)
@@ -230,13 +232,12 @@ def scan_new(
     for added in names.values():
         for name in added:
             tally[name] += 1
-    now_rows = _flags_and_states(session, sorted(names))
     grown = {  # only where a flag is added: written in bulk, no whole row read
         rid: merged
         for rid in sorted(names)
-        if (merged := ordered({*now_rows[rid][0], *names[rid]})) != now_rows[rid][0]
+        if (merged := ordered({*current[rid][0], *names[rid]})) != current[rid][0]
     }
-    changed = _write_flags(session, now_rows, grown, who, now)
+    changed = _write_flags(session, current, grown, who, now)
     filled = 0
     for round_id in sorted({r.round_id for r in new}):
         survey_round = session.get(SurveyRound, round_id)
