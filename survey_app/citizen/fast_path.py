@@ -140,7 +140,7 @@ class FastPath:
             return HANDED_OVER
         # each statement committed on its own, as the Flask view does (docs/decisions/0022)
         with fast_database.statements(self.app.extensions["sipas_db"].engine) as connection:
-            found = self._target(connection, code, fresh=body is None or not connection.guarded)
+            found = self._target(connection, code, form=body is None)
             if found is None:
                 return HANDED_OVER
             visit = _Visit(environ, cookies, session, found[0], language)
@@ -257,18 +257,21 @@ class FastPath:
 
     # --- what both need ------------------------------------------------------------------
     def _target(
-        self, connection: Statements, code: str, *, fresh: bool
+        self, connection: Statements, code: str, *, form: bool
     ) -> tuple[FormTarget, int] | None:
         """The counter's target from this process's rows, and the cache version they were read
-        at: the version read now when ``fresh``, else the last one read (the POST's INSERT then
-        checks that it is still the database's). None when they are not all read yet, or the
-        counter is inactive or its unit's round closed (Flask answers: it reads what is
-        missing, or shows its page)."""
+        at: for the form (GET), rows whose version was read within a second
+        (``cache.recent``); for answers, the version read now, or, when the INSERT checks it
+        itself, the last one read. None when they are not all read yet, or the counter is
+        inactive or its unit's round closed (Flask answers: it reads what is missing, or shows
+        its page)."""
         snapshot: Snapshot | None
-        if fresh:
-            snapshot = cache.at_version(self.app.extensions, connection.version())
-        else:
+        if form:
+            snapshot = cache.recent(self.app.extensions, connection.version)
+        elif connection.guarded:
             snapshot = cache.latest(self.app.extensions)
+        else:
+            snapshot = cache.at_version(self.app.extensions, connection.version())
         if snapshot is None:
             return None
         counter = snapshot.counters.get(code)

@@ -1,13 +1,16 @@
 """The cache version: one number that grows with every change to units, counters and rounds.
 
 Each app process keeps those rows in memory for the citizen's pages (``survey_app.survey.cache``)
-and reads this number once per request; a different number empties its cache. Every ORM flush
-that adds, changes or deletes a watched row bumps the number in the same transaction, so every
-instance on the database sees the change from its next request on (docs/decisions/0015).
+and reads this number once per request (a citizen's form: at most once a second, and at once
+after this process committed a change: docs/decisions/0035); a different number empties its
+cache. Every ORM flush that adds, changes or deletes a watched row bumps the number in the same
+transaction, so every instance on the database sees the change from its next request on
+(docs/decisions/0015).
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from sqlalchemy import Connection, event, insert, select, update
@@ -18,6 +21,9 @@ from survey_app.db.models import CacheVersion
 WATCHED = frozenset({"units", "unit_types", "counters", "survey_rounds"})
 """Tables whose rows the citizen's pages cache (``round_units`` changes show as its round's)."""
 _BUMP = "sipas_cache_bump"
+_BUMPED = "sipas_cache_bumped"
+_COMMITTED = itertools.count(1)
+_committed = 0
 
 
 def _watched_class(cls: type) -> bool:
@@ -49,8 +55,22 @@ def _bulk_statement(state: Any) -> None:
         bump(state.session)
 
 
+def _after_commit(session: Session) -> None:
+    global _committed
+    if session.info.pop(_BUMPED, False):
+        _committed = next(_COMMITTED)
+
+
+def committed_here() -> int:
+    """A number that changes when a transaction of this process that bumped the version
+    commits (``survey.cache.recent`` then reads the version again). A session whose bump was
+    rolled back counts at its next commit: one read more, never one less."""
+    return _committed
+
+
 def bump(session: Session) -> None:
     """Make every process's cached units, counters and rounds stale (in this transaction)."""
+    session.info[_BUMPED] = True
     connection = session.connection()
     result = connection.execute(
         update(CacheVersion).where(CacheVersion.id == 1).values(version=CacheVersion.version + 1)
@@ -74,3 +94,4 @@ def install() -> None:
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "do_orm_execute", _bulk_statement)
+        event.listen(Session, "after_commit", _after_commit)

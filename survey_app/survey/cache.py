@@ -5,15 +5,19 @@ both requests. Now each process keeps plain copies (:class:`CounterView`, :class
 :class:`RoundView`) and checks once per request that the database's cache version
 (``survey_app.db.cache_version``) is the one they were read at; any staff change to units,
 counters or rounds bumps that number in its own transaction, so every instance sees it from its
-next request on (docs/decisions/0015). Which round is open is decided at each request from the
-cached opening and closing times.
+next request on (docs/decisions/0015). A citizen's form (the fast path's GET) checks at most
+once every :data:`CHECK_EVERY` seconds per process, and at once after this process committed a
+change (:func:`recent`, docs/decisions/0035). Which round is open is decided at each request
+from the cached opening and closing times.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from time import monotonic
 from typing import Any
 
 from flask import current_app, g
@@ -127,6 +131,31 @@ def at_version(extensions: dict[str, Any], version: int) -> Snapshot:
     if snapshot is None or snapshot.version != version:
         snapshot = Snapshot(version)
         holder["snapshot"] = snapshot
+    return snapshot
+
+
+CHECK_EVERY = 1.0
+"""Seconds a citizen's form trusts rows whose version it read (docs/decisions/0035)."""
+
+
+def recent(extensions: dict[str, Any], read_version: Callable[[], int]) -> Snapshot:
+    """The app's rows for a citizen's form: the kept ones when a request read their version
+    less than :data:`CHECK_EVERY` seconds ago and no change was committed by this process
+    since (``cache_version.committed_here``); else those at the version ``read_version()``
+    reads now. Another instance's change is seen within ``CHECK_EVERY`` seconds."""
+    holder = extensions.setdefault(_KEY, {})
+    committed = cache_version.committed_here()  # before the read: a commit during it counts
+    snapshot, checked = holder.get("snapshot"), holder.get("checked")
+    if (
+        snapshot is not None
+        and checked is not None
+        and checked[0] == (snapshot.version, committed)
+        and monotonic() - checked[1] < CHECK_EVERY
+    ):
+        return snapshot
+    now = monotonic()
+    snapshot = at_version(extensions, read_version())
+    holder["checked"] = ((snapshot.version, committed), now)
     return snapshot
 
 

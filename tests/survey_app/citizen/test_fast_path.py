@@ -211,6 +211,42 @@ def test_a_staff_change_between_the_form_and_its_answers_is_seen(
     assert handovers.since(before) == 0  # read again by Flask's request: fast again
 
 
+def test_another_instances_change_is_seen_within_a_second(
+    pair: tuple[Flask, Flask, Handovers], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change committed elsewhere (another instance: plain SQL, no session of this process)
+    shows on the form once its rows' version is more than ``cache.CHECK_EVERY`` old
+    (docs/decisions/0035): until then the page is made from the rows kept."""
+    from sqlalchemy import text
+
+    from survey_app.survey import cache
+
+    app, _slow, handovers = pair
+    phone = app.test_client()
+    with app.extensions["sipas_db"].engine.begin() as connection:
+        connection.execute(text("UPDATE units SET name = 'Sở Nội vụ (mới)' WHERE code = 'SNV'"))
+        connection.execute(text("UPDATE cache_version SET version = version + 1 WHERE id = 1"))
+    before = handovers.count
+    page = _page(phone.get("/s/SNV-1", headers=GZIP))
+    assert "Sở Nội vụ (mới)" not in page and handovers.since(before) == 0
+    later = cache.monotonic() + cache.CHECK_EVERY
+    monkeypatch.setattr(cache, "monotonic", lambda: later)
+    assert "Sở Nội vụ (mới)" in _page(phone.get("/s/SNV-1", headers=GZIP))
+    before = handovers.count
+    assert "Sở Nội vụ (mới)" in _page(phone.get("/s/SNV-1", headers=GZIP))
+    assert handovers.since(before) == 0  # the new rows read (by Flask): fast again
+
+
+def test_a_change_committed_by_this_process_is_seen_at_once(
+    pair: tuple[Flask, Flask, Handovers],
+) -> None:
+    app, _slow, _handovers = pair
+    phone = app.test_client()
+    with app.app_context(), get_db().begin() as session:
+        session.scalar(select(Unit).where(Unit.code == "SNV")).name = "Sở Nội vụ (mới)"
+    assert "Sở Nội vụ (mới)" in _page(phone.get("/s/SNV-1", headers=GZIP))
+
+
 @pytest.mark.parametrize(
     ("change", "status"),
     [
