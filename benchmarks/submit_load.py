@@ -10,14 +10,17 @@ with ``deploy/gunicorn.conf.py`` (its defaults for this machine), it measures in
 
 (a) the form page's bytes (raw and gzip);
 (b) SIPAS: N simulated phones (threads, one new citizen after another: GET ``/s/<counter>``,
-    POST the answers, 303) for ``--seconds`` at each concurrency: acknowledged submissions per
-    second, p50/p99 of the POST and of the whole submission; then the same with
+    POST the answers on the same connection, as a phone's browser keeps it open between the
+    two (HTTP/1.1 keep-alive; a new citizen opens a new one), 303) for ``--seconds`` at each
+    concurrency: acknowledged submissions per second, p50/p99 of the POST and of the whole
+    submission; then the same with
     ``CITIZEN_FAST_PATH=off`` (every request through Flask: the baseline of the citizen's fast
     path, docs/decisions/0033) unless ``--no-flask-baseline``;
 (c) the floor: a minimal Flask app (:func:`minimal_app`) under the same gunicorn settings whose
     one endpoint takes the same form and does one INSERT into the same ``responses`` table of the
-    same database, then 303: INSERTs per second and p50/p99, and the ratio to (b), per
-    submission and per request (a SIPAS submission is two requests: the form, then the POST),
+    same database, then 303 (one connection per INSERT: one citizen each): INSERTs per second
+    and p50/p99, and the ratio to (b), per submission and per request (a SIPAS submission is
+    two requests: the form, then the POST),
     and the CPU the gunicorn workers used per acknowledged submission and per bare INSERT, and
     the server's whole CPU: the workers', the private PostgreSQL's (its processes, the ones that
     ended too) and the Redis server's. The clients' CPU is not the server's: a phone parses the
@@ -176,7 +179,7 @@ def sipas_run(
     with ThreadPoolExecutor(16) as pool:
         asks = [f"/s/{code}" for code in counters] * (3 * len(server.worker_pids()))
         list(pool.map(lambda path: harness.fetch(server.address, "GET", path), asks))
-    crowd = harness.Crowd([server.address], counters, clients).start()
+    crowd = harness.Crowd([server.address], counters, clients, keep_alive=True).start()
     time.sleep(WARM_UP)
     tally = crowd.tally
     with tally.lock:

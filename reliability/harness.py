@@ -458,18 +458,23 @@ def fetch(
     headers: dict[str, str] | None = None,
     body: bytes | None = None,
     timeout: float = 20,
+    connection: http.client.HTTPConnection | None = None,
 ) -> tuple[int, http.client.HTTPMessage, bytes]:
-    """One request on a new connection: (status, headers, decoded body)."""
-    conn = http.client.HTTPConnection(*address, timeout=timeout)
+    """One request on a new connection, or on ``connection`` (kept open: HTTP/1.1 keep-alive;
+    closed when the request fails): (status, headers, decoded body)."""
+    conn = connection or http.client.HTTPConnection(*address, timeout=timeout)
+    kept = False
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
         data = response.read()
+        kept = connection is not None
         if response.getheader("Content-Encoding") == "gzip":
             data = gzip.decompress(data)
         return response.status, response.msg, data
     finally:
-        conn.close()
+        if not kept:
+            conn.close()
 
 
 CONNECTION_ERRORS = (OSError, http.client.HTTPException)
@@ -537,6 +542,9 @@ class Crowd:
 
     Each new citizen takes a random counter and gets its form from one server and (with
     ``cross``) posts it to the next one, as a load balancer without sticky sessions would.
+    Each request opens a connection of its own, unless ``keep_alive``: then a citizen's POST
+    goes on the connection of its GET, as a phone's browser sends it (a new citizen, a new
+    connection; a resend after a failure, a new one).
     A submission that is not acknowledged (connection refused or cut, 5xx) is sent again with
     the same form every ``retry_pause`` seconds for ``resend_window`` seconds.
     """
@@ -549,6 +557,7 @@ class Crowd:
         *,
         run_id: str | None = None,
         cross: bool = False,
+        keep_alive: bool = False,
         resend_window: float = 60.0,
         retry_pause: float = 1.0,
         timeout: float = 30.0,
@@ -558,6 +567,7 @@ class Crowd:
         self.phones = phones
         self.run_id = run_id or secrets.token_hex(4)
         self.cross = cross
+        self.keep_alive = keep_alive
         self.resend_window = resend_window
         self.retry_pause = retry_pause
         self.timeout = timeout
@@ -615,14 +625,34 @@ class Crowd:
     def _citizen(
         self, rng: random.Random, ua: str, tag: str, counter: str, first: int, second: int
     ) -> None:
+        connection = None
+        if self.keep_alive and first == second:
+            connection = http.client.HTTPConnection(*self.servers[first], timeout=self.timeout)
+        try:
+            self._submit(rng, ua, tag, counter, first, second, connection)
+        finally:
+            if connection is not None:
+                connection.close()
+
+    def _submit(
+        self,
+        rng: random.Random,
+        ua: str,
+        tag: str,
+        counter: str,
+        first: int,
+        second: int,
+        connection: http.client.HTTPConnection | None,
+    ) -> None:
         tally, path = self.tally, f"/s/{counter}"
         cookies: dict[str, str] = {}
         headers = {"User-Agent": ua, "Accept-Encoding": "gzip", "Accept-Language": "vi"}
         began = time.monotonic()
         try:
             status, reply, body = fetch(
-                self.servers[first], "GET", path, headers=headers, timeout=self.timeout
-            )
+                self.servers[first], "GET", path, headers=headers, timeout=self.timeout,
+                connection=connection,
+            )  # fmt: skip
         except CONNECTION_ERRORS as exc:
             tally.error("GET", exc)
             time.sleep(self.retry_pause * rng.uniform(0.5, 1.5))
@@ -645,7 +675,7 @@ class Crowd:
             try:
                 status, reply, body = fetch(
                     self.servers[second], "POST", path, headers=post_headers, body=payload,
-                    timeout=self.timeout,
+                    timeout=self.timeout, connection=connection,
                 )  # fmt: skip
             except CONNECTION_ERRORS as exc:
                 tally.error("POST", exc)
@@ -653,6 +683,7 @@ class Crowd:
             else:
                 tally.post_seconds.append(time.monotonic() - sent)
                 tally.status("POST", status)
+            connection = None  # a resend opens a connection of its own
             if status == 303 and (reply.get("Location") or "").endswith("/cam-on"):
                 done = time.monotonic()
                 with tally.lock:
