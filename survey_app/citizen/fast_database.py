@@ -55,18 +55,29 @@ class Statements(Protocol):
 
 
 class _Core:
-    """Through SQLAlchemy Core (any database): the request reads the version, then inserts."""
+    """Through SQLAlchemy Core (any database): the request reads the version, then inserts, on
+    a connection checked out at its first statement (a form within the second sends none)."""
 
     guarded = False
 
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.connection: Connection | None = None
+
+    def _connection(self) -> Connection:
+        if self.connection is None:
+            self.connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self.connection
 
     def version(self) -> int:
-        return cache_version.read(self.connection)
+        return cache_version.read(self._connection())
 
     def insert(self, values: Mapping[str, Any], version: int) -> bool:
-        return insert_response(self.connection, values) is not None
+        return insert_response(self._connection(), values) is not None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
 
 @lru_cache(maxsize=8)
@@ -173,8 +184,11 @@ def _connections(engine: Engine) -> _Connections:
 def statements(engine: Engine) -> Iterator[Statements]:
     """Statements on a connection to ``engine``'s database for one request (see module text)."""
     if engine.dialect.name != "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            yield _Core(connection)
+        core = _Core(engine)
+        try:
+            yield core
+        finally:
+            core.close()
         return
     pool = _connections(engine)
     driver = pool.take()

@@ -165,8 +165,11 @@ def test_the_fast_path_sends_the_same_statements_each_committed_alone(
     )
     monkeypatch.setattr(psycopg.Connection, "execute", observed)
     event.listen(engine, "after_cursor_execute", after)
+    checkouts: list[object] = []
+    event.listen(engine.pool, "checkout", lambda *a: checkouts.append(a))
     try:
         tokens = form_tokens(client.get("/s/SNV-1").get_data(as_text=True))
+        form_checkouts = len(checkouts)
         got = list(seen)
         seen.clear()
         sent = client.post("/s/SNV-1", data={**tokens, **full_answers("4")})
@@ -176,7 +179,7 @@ def test_the_fast_path_sends_the_same_statements_each_committed_alone(
     assert handed == []  # both answered by the fast path
     assert sent.status_code == 303
     assert _count(app) == 1
-    assert got == []
+    assert got == [] and form_checkouts == 0  # no connection checked out for the form
     one = engine.dialect.name == "postgresql"
     assert [kind for kind, _ in posted] == (["INSERT"] if one else ["SELECT", "INSERT"])
     assert not any(open_after for _, open_after in got + posted)
